@@ -6,8 +6,13 @@
 //!
 //! Usage: `cargo run -p ipc-codegen` from anywhere inside the workspace.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use capnp::schema_capnp::code_generator_request;
+
+mod proxy;
 
 /// Identifies the schema file of libmultiprocess's `proxy.capnp`, provided by the `ipc` crate.
 const PROXY_FILE_ID: u64 = 0xcc31_6e3f_71a0_40fb;
@@ -23,13 +28,19 @@ const JOBS: &[Job] = &[
     Job {
         crate_dir: "crates/ipc",
         schema_dir: "schema",
-        files: &["mp/proxy.capnp", "rpc.capnp"],
+        files: &["mp/proxy.capnp", "rpc.capnp", "construct.capnp"],
         provided_by_ipc: false,
     },
     Job {
         crate_dir: "crates/interfaces",
         schema_dir: "schema",
-        files: &["init.capnp", "echo.capnp", "common.capnp", "mining.capnp", "rpc.capnp"],
+        files: &[
+            "init.capnp",
+            "echo.capnp",
+            "common.capnp",
+            "mining.capnp",
+            "rpc.capnp",
+        ],
         provided_by_ipc: true,
     },
     Job {
@@ -62,7 +73,68 @@ fn run(job: &Job, root: &Path) -> Result<(), Box<dyn std::error::Error>> {
     for file in job.files {
         cmd.file(schema_dir.join(file));
     }
+    let request_path = std::env::temp_dir().join(format!("ipc-codegen-{}.bin", std::process::id()));
+    cmd.raw_code_generator_request_path(&request_path);
     cmd.run()?;
+    if job.provided_by_ipc {
+        let bytes = std::fs::read(&request_path)?;
+        std::fs::remove_file(&request_path)?;
+        emit_proxies(&bytes, &out_dir)?;
+    } else {
+        std::fs::remove_file(&request_path)?;
+    }
+    Ok(())
+}
+
+/// Writes `<stem>_ipc.rs` beside each `<stem>_capnp.rs` of the job.
+fn emit_proxies(bytes: &[u8], out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let msg = capnp::serialize::read_message_from_flat_slice(
+        &mut &bytes[..],
+        capnp::message::ReaderOptions::new(),
+    )?;
+    let request = msg.get_root::<code_generator_request::Reader>()?;
+    let mut nodes = HashMap::new();
+    for n in request.get_nodes()? {
+        nodes.insert(n.get_id(), n);
+    }
+    let requested: Vec<(u64, String)> = request
+        .get_requested_files()?
+        .iter()
+        .map(|f| Ok((f.get_id(), f.get_filename()?.to_string()?)))
+        .collect::<Result<_, capnp::Error>>()?;
+    let mut paths = HashMap::new();
+    for n in nodes.values() {
+        if !n.has_nested_nodes() || n.get_scope_id() != 0 {
+            continue;
+        }
+        let file_path = if n.get_id() == PROXY_FILE_ID {
+            "::ipc::proxy_capnp".to_string()
+        } else {
+            let name = n.get_display_name()?.to_string()?;
+            let stem = Path::new(&name)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .replace('-', "_");
+            format!("crate::generated::{stem}_capnp")
+        };
+        for nested in n.get_nested_nodes()? {
+            let name = nested.get_name()?.to_string()?;
+            paths.insert(
+                nested.get_id(),
+                format!("{file_path}::{}", proxy::snake(&name)),
+            );
+        }
+    }
+    let schema = proxy::Schema { nodes, paths };
+    for (id, name) in requested {
+        let stem = Path::new(&name)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .replace('-', "_");
+        std::fs::write(out_dir.join(format!("{stem}_ipc.rs")), schema.file(id)?)?;
+    }
     Ok(())
 }
 

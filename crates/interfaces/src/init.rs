@@ -1,0 +1,16 @@
+//! `Init`: the bootstrap object every process serves on an IPC connection.
+
+use crate::{Echo, Result};
+
+/// Creates the other interfaces of a process. Method @0 (`construct`) belongs to the runtime.
+#[ipc::interface(module = crate::generated::init_ipc::init)]
+pub trait Init: Send + Sync {
+    /// A new `Echo` object.
+    fn make_echo(&self) -> Result<Box<dyn Echo>>;
+    /// Retired ordinal @2; always an error, as in Core.
+    fn make_mining_old2(&self) -> Result<()> {
+        Err(ipc::Error::Remote(
+            "Old mining interface (@2) not supported. Please update your client!".into(),
+        ))
+    }
+}

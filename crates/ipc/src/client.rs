@@ -1,0 +1,162 @@
+//! The client half of a call: build the Call, send it, wait on this thread, read the Return.
+
+use std::sync::Arc;
+
+use capnp::message::Builder;
+use capnp::traits::{Imbue, ImbueMut, Owned};
+
+use crate::call::{BuildCx, MethodInfo, ReadCx};
+use crate::cap::CapEntry;
+use crate::conn::ImportRef;
+use crate::generated::proxy_capnp::context;
+use crate::generated::rpc_capnp::{message, return_};
+use crate::log::Level;
+use crate::threads::{callback_thread, request_thread};
+use crate::waiter;
+use crate::{Error, Result};
+
+/// Calls a method without thread mapping; the runtime's own calls and methods without a Context.
+pub(crate) fn call_raw<P: Owned, R: Owned, T>(
+    target: &ImportRef,
+    method: &MethodInfo,
+    build: impl FnOnce(P::Builder<'_>, &mut BuildCx) -> Result<()>,
+    read: impl FnOnce(R::Reader<'_>, &ReadCx) -> Result<T>,
+) -> Result<T> {
+    call_with::<P, R, T>(target, method, None, build, read)
+}
+
+/// Calls `method` on the remote object `target`; the generated clients call this.
+///
+/// A method with a Context runs on the server thread dedicated to the current thread,
+/// made on first use; while waiting, this thread runs callbacks the server makes.
+pub fn call<P: Owned, R: Owned, T>(
+    target: &ImportRef,
+    method: &'static MethodInfo,
+    build: impl FnOnce(P::Builder<'_>, &mut BuildCx) -> Result<()>,
+    read: impl FnOnce(R::Reader<'_>, &ReadCx) -> Result<T>,
+) -> Result<T> {
+    let context = match method.context {
+        Some(_) => {
+            if !target.is_connected() {
+                return Err(Error::Disconnected(
+                    "IPC client method called after disconnect.".into(),
+                ));
+            }
+            Some((request_thread(&target.conn)?, callback_thread()))
+        }
+        None => None,
+    };
+    call_with::<P, R, T>(target, method, context, build, read)
+}
+
+impl BuildCx {
+    /// Writes the Context parameter: the server thread to run on and this thread for callbacks.
+    pub fn write_context(&mut self, mut b: context::Builder<'_>) {
+        if let Some((thread, callback)) = self.context.take() {
+            b.set_thread(self.cap(thread));
+            b.set_callback_thread(self.cap(callback));
+        }
+    }
+}
+
+fn call_with<P: Owned, R: Owned, T>(
+    target: &ImportRef,
+    method: &MethodInfo,
+    context: Option<(CapEntry, CapEntry)>,
+    build: impl FnOnce(P::Builder<'_>, &mut BuildCx) -> Result<()>,
+    read: impl FnOnce(R::Reader<'_>, &ReadCx) -> Result<T>,
+) -> Result<T> {
+    let conn = target.conn.clone();
+    let thread_name = if crate::log::enabled(Level::Debug) {
+        waiter::with_context(|c| c.name.clone())
+    } else {
+        String::new()
+    };
+    let mut b = Builder::new_default();
+    let mut cx = BuildCx::new(conn.clone());
+    cx.context = context;
+    let mut cap_table = Vec::new();
+    let mut qid_slot = 0;
+    let (key, waiter) = conn.new_question(|qid| qid_slot = qid)?;
+    let built = (|| -> Result<()> {
+        let mut call = b.init_root::<message::Builder>().init_call();
+        call.set_question_id(qid_slot);
+        call.set_interface_id(method.interface_id);
+        call.set_method_id(method.ordinal);
+        call.reborrow().init_target().set_imported_cap(target.id);
+        let mut content = call.init_params().init_content();
+        content.imbue_mut(&mut cap_table);
+        build(content.init_as::<P::Builder<'_>>(), &mut cx)
+    })();
+    if let Err(e) = built {
+        conn.drop_question(key);
+        return Err(e);
+    }
+    crate::ipc_log!(
+        Level::Debug,
+        "{{{thread_name}}} IPC client send {}",
+        method.params_name
+    );
+    if crate::log::enabled(Level::Trace) {
+        let hooks = ReadCx::hooks_for(&cx.entries);
+        if let Some(params) = call_content(&b) {
+            let mut params = params;
+            params.imbue(&hooks);
+            crate::log::write(
+                Level::Trace,
+                &format!("send data: {}", (method.format_params)(params)),
+            );
+        }
+    }
+    if let Err(e) = conn.encode_call_caps(&mut b, &cx, &cap_table) {
+        conn.drop_question(key);
+        return Err(e);
+    }
+    if let Err(e) = conn.send(&b) {
+        conn.drop_question(key);
+        return Err(e);
+    }
+    drop(b);
+    let (msg, caps) = waiter.wait_reply(key)?;
+    crate::ipc_log!(
+        Level::Debug,
+        "{{{thread_name}}} IPC client recv {}",
+        method.results_name
+    );
+    let read_cx = ReadCx {
+        conn: conn.clone(),
+        entries: caps,
+    };
+    let hooks = read_cx.hooks();
+    let root = msg.get_root::<message::Reader>()?;
+    let message::Return(Ok(ret)) = root.which()? else {
+        return Err(Error::Protocol("expected a Return message".into()));
+    };
+    let return_::Results(Ok(payload)) = ret.which()? else {
+        return Err(Error::Protocol("Return has no results".into()));
+    };
+    let mut content = payload.get_content();
+    content.imbue(&hooks);
+    if crate::log::enabled(Level::Trace) {
+        crate::log::write(
+            Level::Trace,
+            &format!("recv data: {}", (method.format_results)(content)),
+        );
+    }
+    let results = content.get_as::<R::Reader<'_>>()?;
+    let value = read(results, &read_cx);
+    value
+}
+
+fn call_content(
+    b: &Builder<capnp::message::HeapAllocator>,
+) -> Option<capnp::any_pointer::Reader<'_>> {
+    let root = b.get_root_as_reader::<message::Reader>().ok()?;
+    let message::Call(Ok(call)) = root.which().ok()? else {
+        return None;
+    };
+    Some(call.get_params().ok()?.get_content())
+}
+
+/// Keeps the import alive as long as a generated client needs it.
+pub type RemoteRef = Arc<ImportRef>;

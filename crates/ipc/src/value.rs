@@ -1,0 +1,131 @@
+//! How Rust values are written to and read from Cap'n Proto fields.
+//!
+//! Generated accessors take any type implementing the trait for the field's schema type,
+//! so an interface trait chooses its Rust types (`String`, `Vec<u8>`, a `bitcoin` type that
+//! travels as its consensus serialization in a `Data` field) and type inference does the rest.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use capnp::capability::FromClientHook;
+use capnp::traits::Owned;
+
+use crate::{BuildCx, Error, ReadCx, Result};
+
+/// Values stored in a primitive field of type `P`.
+pub trait Prim<P>: Sized {
+    /// The field value.
+    fn to_prim(&self) -> P;
+    /// Converts a field value, failing if it is out of range for `Self`.
+    fn from_prim(p: P) -> Result<Self>;
+}
+
+macro_rules! identity_prim {
+    ($($t:ty),*) => {$(
+        impl Prim<$t> for $t {
+            fn to_prim(&self) -> $t { *self }
+            fn from_prim(p: $t) -> Result<Self> { Ok(p) }
+        }
+    )*};
+}
+identity_prim!(bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, ());
+
+impl Prim<u64> for usize {
+    fn to_prim(&self) -> u64 {
+        *self as u64
+    }
+    fn from_prim(p: u64) -> Result<Self> {
+        usize::try_from(p).map_err(|_| Error::Protocol(format!("value {p} does not fit in usize")))
+    }
+}
+
+/// Values stored in a `Text` field.
+pub trait Text: Sized {
+    /// The UTF-8 text.
+    fn to_text(&self) -> Cow<'_, str>;
+    /// Converts the field; invalid UTF-8 is an error.
+    fn from_text(r: capnp::text::Reader<'_>) -> Result<Self>;
+}
+
+impl Text for String {
+    fn to_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+    fn from_text(r: capnp::text::Reader<'_>) -> Result<Self> {
+        Ok(r.to_str()?.to_string())
+    }
+}
+
+impl Text for &str {
+    fn to_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+    fn from_text(_: capnp::text::Reader<'_>) -> Result<Self> {
+        Err(Error::Protocol(
+            "a borrowed str cannot be read from a message; use String".into(),
+        ))
+    }
+}
+
+/// Values stored in a `Data` field, such as consensus-serialized Bitcoin types.
+pub trait Data: Sized {
+    /// The bytes.
+    fn to_data(&self) -> Cow<'_, [u8]>;
+    /// Decodes the field.
+    fn from_data(r: &[u8]) -> Result<Self>;
+}
+
+impl Data for Vec<u8> {
+    fn to_data(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self)
+    }
+    fn from_data(r: &[u8]) -> Result<Self> {
+        Ok(r.to_vec())
+    }
+}
+
+impl<const N: usize> Data for [u8; N] {
+    fn to_data(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self)
+    }
+    fn from_data(r: &[u8]) -> Result<Self> {
+        r.try_into()
+            .map_err(|_| Error::Protocol(format!("expected {N} bytes, got {}", r.len())))
+    }
+}
+
+/// Values stored in a struct field of schema type `S`.
+pub trait Struct<S: Owned>: Sized {
+    /// Writes the fields.
+    fn write(self, b: S::Builder<'_>, cx: &mut BuildCx) -> Result<()>;
+    /// Reads the fields.
+    fn read(r: S::Reader<'_>, cx: &ReadCx) -> Result<Self>;
+}
+
+/// Values stored in an interface field whose generated client type is `C`.
+///
+/// Implemented by `#[ipc::interface]` for `Box<dyn Trait>` and `Arc<dyn Trait>`.
+pub trait Cap<C: FromClientHook>: Sized {
+    /// The capability: a proxy passed back to its own process, or a newly exported local object.
+    fn to_cap(self, cx: &mut BuildCx) -> Result<C>;
+    /// A proxy for a remote object, or the original object if it lives in this process.
+    fn from_cap(c: C, cx: &ReadCx) -> Result<Self>;
+}
+
+impl<C: FromClientHook, T: Cap<C>> Cap<C> for Option<T> {
+    fn to_cap(self, cx: &mut BuildCx) -> Result<C> {
+        match self {
+            Some(v) => v.to_cap(cx),
+            None => Ok(cx.cap(crate::CapEntry::Null)),
+        }
+    }
+    fn from_cap(c: C, cx: &ReadCx) -> Result<Self> {
+        match cx.entry(c)? {
+            crate::CapEntry::Null => Ok(None),
+            e => T::from_cap(cx.cap_of(e), cx).map(Some),
+        }
+    }
+}
+
+/// Keeps a value alive; used by generated servers for objects shared across calls.
+pub type Shared<T> = Arc<T>;

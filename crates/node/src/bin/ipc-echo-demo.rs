@@ -1,0 +1,48 @@
+//! Demo of the IPC layer: spawns `bitcoin-node`, calls `Echo.echo` in it, then calls the
+//! same trait on an in-process object. Both go through `Box<dyn Echo>`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use interfaces::{Echo, EchoImpl, Init, InitClient};
+
+fn node_exe() -> PathBuf {
+    let me = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("ipc-echo-demo"));
+    me.with_file_name("bitcoin-node")
+}
+
+fn run_echo(label: &str, echo: &dyn Echo) -> interfaces::Result<()> {
+    let start = Instant::now();
+    let reply = echo.echo("Hello from the echo demo".to_string())?;
+    println!("{label}: echo returned {reply:?} in {:?}", start.elapsed());
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let exe = node_exe();
+    let child = match ipc::spawn(&exe) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cannot spawn {}: {e}", exe.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("spawned {} as pid {}", exe.display(), child.pid());
+    let result = (|| -> interfaces::Result<()> {
+        let init: InitClient = ipc::process::bootstrap(child.connection())?;
+        let remote = init.make_echo()?;
+        run_echo("bitcoin-node (IPC)", remote.as_ref())?;
+        run_echo("in-process", &EchoImpl)?;
+        Ok(())
+    })();
+    let status = child.wait();
+    println!("bitcoin-node exited with {status}");
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("echo demo failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
