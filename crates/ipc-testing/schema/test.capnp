@@ -36,9 +36,11 @@ interface Foo {
     notify @11 (context :Proxy.Context, arg :Int32) -> (result :Int32);
     # Drops every kept callback.
     unsubscribeAll @12 (context :Proxy.Context) -> ();
-    # Values of several types in one call.
+    # Values of several types in one call, combined into one Item.
     roundTrip @13 (context :Proxy.Context, item :Item, items :List(Item), names :List(Text), maybe :Int32, hasMaybe :Bool)
-        -> (result :List(Item), names :List(Text), maybe :Int32, hasMaybe :Bool);
+        -> (result :Item);
+    # An optional text in and out: null stays null.
+    maybeText @14 (context :Proxy.Context, value :Text) -> (result :Text);
 }
 
 interface Callback {

@@ -1046,7 +1046,7 @@ impl ConnInner {
         }
         let error = match outcome {
             Ok(Ok(())) => None,
-            Ok(Err(e)) => Some(e.to_string()),
+            Ok(Err(e)) => Some(e.message().to_string()),
             Err(panic) => Some(panic_message(&panic)),
         };
         if let Some(reason) = error {

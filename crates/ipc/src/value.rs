@@ -129,3 +129,34 @@ impl<C: FromClientHook, T: Cap<C>> Cap<C> for Option<T> {
 
 /// Keeps a value alive; used by generated servers for objects shared across calls.
 pub type Shared<T> = Arc<T>;
+
+/// Implements [`Struct`] for a Rust struct whose fields have the names of the schema struct's
+/// fields, using the accessors `ipc-codegen` emitted in the struct's `*_fields` module.
+///
+/// `impl_struct!(Item, test_capnp::item::Owned, crate::generated::test_ipc::item_fields { name, amount });`
+#[macro_export]
+macro_rules! impl_struct {
+    ($ty:ty, $owned:ty, $($fields:ident)::+ { $($f:ident),* $(,)? }) => {
+        const _: () = {
+            use $($fields)::+ as __ipc_fields;
+            impl $crate::value::Struct<$owned> for $ty {
+                fn write(
+                    self,
+                    mut b: <$owned as $crate::capnp::traits::Owned>::Builder<'_>,
+                    cx: &mut $crate::BuildCx,
+                ) -> $crate::Result<()> {
+                    let _ = &mut b;
+                    $( __ipc_fields::$f::set(&mut b, self.$f, cx)?; )*
+                    Ok(())
+                }
+                fn read(
+                    r: <$owned as $crate::capnp::traits::Owned>::Reader<'_>,
+                    cx: &$crate::ReadCx,
+                ) -> $crate::Result<Self> {
+                    let _ = (&r, cx);
+                    Ok(Self { $( $f: __ipc_fields::$f::get(&r, cx)?, )* })
+                }
+            }
+        };
+    };
+}

@@ -91,7 +91,7 @@ impl Schema<'_> {
     }
 
     /// Emits the accessors of every field of struct `id`, whose typed module is `path`.
-    fn fields(&self, out: &mut String, id: u64, path: &str) -> capnp::Result<bool> {
+    fn fields(&self, out: &mut String, id: u64, path: &str, nested: bool) -> capnp::Result<bool> {
         let node = self.nodes[&id];
         let node::Struct(st) = node.which()? else {
             return Ok(false);
@@ -179,6 +179,10 @@ impl Schema<'_> {
                         ),
                         _ => continue,
                     };
+                    if nested {
+                        writeln!(out, "    pub mod {s} {{ #![allow(unused_mut)] pub fn set<V: {bound}>(b: &mut {b}, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ let _ = &cx; let mut l = b.reborrow().init_{s}(v.len() as u32); for (i, x) in v.into_iter().enumerate() {{ {item_set} }} Ok(()) }} pub fn get<V: {bound}>(r: &{r}, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> {{ let _ = &cx; r.get_{s}()?.iter().map(|x| {item_get}).collect() }} }}").ok();
+                        continue;
+                    }
                     writeln!(out, "    pub fn set_{s}<V: {bound}>(b: &mut {b}, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ let _ = &cx; let mut l = b.reborrow().init_{s}(v.len() as u32); for (i, x) in v.into_iter().enumerate() {{ {item_set} }} Ok(()) }}").ok();
                     writeln!(out, "    pub fn get_{s}<V: {bound}>(r: &{r}, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> {{ let _ = &cx; r.get_{s}()?.iter().map(|x| {item_get}).collect() }}").ok();
                     writeln!(out, "    pub fn set_{s}_opt<V: {bound}>(b: &mut {b}, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ match v {{ Some(v) => set_{s}(b, v, cx), None => Ok(()) }} }}").ok();
@@ -187,9 +191,14 @@ impl Schema<'_> {
                 }
                 Kind::Context | Kind::Unsupported => continue,
             };
+            if nested {
+                // One module per field, so `ipc::impl_struct!` can name accessors without pasting identifiers.
+                writeln!(out, "    pub mod {s} {{ #![allow(unused_mut)] pub fn set<V: {bound}>(b: &mut {b}, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ let _ = &cx; {set} }} pub fn get<V: {bound}>(r: &{r}, cx: &::ipc::ReadCx) -> ::ipc::Result<V> {{ let _ = &cx; {get} }} }}").ok();
+                continue;
+            }
             writeln!(out, "    pub fn set_{s}<V: {bound}>(b: &mut {b}, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ let _ = &cx; {set} }}").ok();
             writeln!(out, "    pub fn get_{s}<V: {bound}>(r: &{r}, cx: &::ipc::ReadCx) -> ::ipc::Result<V> {{ let _ = &cx; {get} }}").ok();
-            if has_flag {
+            if has_flag && !nested {
                 writeln!(out, "    pub fn set_{s}_opt<V: {bound}>(b: &mut {b}, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ b.set_{has_s}(v.is_some()); match v {{ Some(v) => set_{s}(b, v, cx), None => Ok(()) }} }}").ok();
                 writeln!(out, "    pub fn get_{s}_opt<V: {bound}>(r: &{r}, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> {{ if r.get_{has_s}() {{ get_{s}(r, cx).map(Some) }} else {{ Ok(None) }} }}").ok();
             } else if is_ptr {
@@ -255,13 +264,13 @@ impl Schema<'_> {
                         .ok();
                         let mut body = String::new();
                         let has_context =
-                            self.fields(&mut body, m.get_param_struct_type(), &params)?;
+                            self.fields(&mut body, m.get_param_struct_type(), &params, false)?;
                         if !has_context {
                             writeln!(out, "    pub fn write_context(_b: &mut {params}::Builder<'_>, _cx: &mut ::ipc::BuildCx) {{}}").ok();
                         }
                         out.push_str(&body);
                         writeln!(out, "    pub mod results {{\n    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]").ok();
-                        self.fields(&mut out, m.get_result_struct_type(), &results)?;
+                        self.fields(&mut out, m.get_result_struct_type(), &results, false)?;
                         writeln!(out, "    }}").ok();
                         writeln!(out, "    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {{ match p.get_as::<{params}::Reader<'_>>() {{ Ok(r) => format!(\"{{r:?}}\"), Err(e) => format!(\"<{{e}}>\") }} }}").ok();
                         writeln!(out, "    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {{ match p.get_as::<{results}::Reader<'_>>() {{ Ok(r) => format!(\"{{r:?}}\"), Err(e) => format!(\"<{{e}}>\") }} }}").ok();
@@ -272,7 +281,7 @@ impl Schema<'_> {
                 }
                 node::Struct(_) => {
                     writeln!(out, "/// Field accessors of struct `{name}`.\npub mod {}_fields {{\n    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]", snake(&name)).ok();
-                    self.fields(&mut out, id, path)?;
+                    self.fields(&mut out, id, path, true)?;
                     writeln!(out, "}}\n").ok();
                 }
                 _ => {}

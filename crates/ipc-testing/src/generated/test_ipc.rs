@@ -81,6 +81,7 @@ pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
         11 => Some(&notify::INFO),
         12 => Some(&unsubscribe_all::INFO),
         13 => Some(&round_trip::INFO),
+        14 => Some(&maybe_text::INFO),
         _ => None,
     }
 }
@@ -363,24 +364,37 @@ pub mod round_trip {
     pub fn get_has_maybe<V: ::ipc::value::Prim<bool>>(r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_has_maybe()) }
     pub mod results {
     #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_result(v.len() as u32); for (i, x) in v.into_iter().enumerate() { x.write(l.reborrow().get(i as u32), cx)?; } Ok(()) }
-    pub fn get_result<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_result()?.iter().map(|x| V::read(x, cx)).collect() }
-    pub fn set_result_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<Vec<V>>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_names<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_names(v.len() as u32); for (i, x) in v.into_iter().enumerate() { l.set(i as u32, &*x.to_text()); } Ok(()) }
-    pub fn get_names<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_names()?.iter().map(|x| V::from_text(x?)).collect() }
-    pub fn set_names_opt<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_names(b, v, cx), None => Ok(()) } }
-    pub fn get_names_opt<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<Vec<V>>> { if r.has_names() { get_names(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_maybe<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_maybe(v.to_prim()); Ok(()) }
-    pub fn get_maybe<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_maybe()) }
-    pub fn set_maybe_opt<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { b.set_has_maybe(v.is_some()); match v { Some(v) => set_maybe(b, v, cx), None => Ok(()) } }
-    pub fn get_maybe_opt<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.get_has_maybe() { get_maybe(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_has_maybe<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_has_maybe(v.to_prim()); Ok(()) }
-    pub fn get_has_maybe<V: ::ipc::value::Prim<bool>>(r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_has_maybe()) }
+    pub fn set_result<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; v.write(b.reborrow().init_result(), cx) }
+    pub fn get_result<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::read(r.get_result()?, cx) }
+    pub fn set_result_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
+    pub fn get_result_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
     }
     fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::round_trip_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
     fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::round_trip_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
     pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.roundTrip$Params", results_name: "Foo.roundTrip$Results", context: Some(read_context), format_params, format_results };
+}
+/// `Foo.maybeText` (@14).
+pub mod maybe_text {
+    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    pub type Params = crate::generated::test_capnp::foo::maybe_text_params::Owned;
+    pub type Results = crate::generated::test_capnp::foo::maybe_text_results::Owned;
+    pub const ORDINAL: u16 = 14;
+    pub fn write_context(b: &mut crate::generated::test_capnp::foo::maybe_text_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
+    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::maybe_text_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
+    pub fn set_value<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::maybe_text_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_value(&*v.to_text()); Ok(()) }
+    pub fn get_value<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::maybe_text_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_value()?) }
+    pub fn set_value_opt<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::maybe_text_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_value(b, v, cx), None => Ok(()) } }
+    pub fn get_value_opt<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::maybe_text_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_value() { get_value(r, cx).map(Some) } else { Ok(None) } }
+    pub mod results {
+    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    pub fn set_result<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::maybe_text_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(&*v.to_text()); Ok(()) }
+    pub fn get_result<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::maybe_text_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_result()?) }
+    pub fn set_result_opt<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::maybe_text_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
+    pub fn get_result_opt<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::maybe_text_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    }
+    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::maybe_text_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
+    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::maybe_text_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
+    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.maybeText$Params", results_name: "Foo.maybeText$Results", context: Some(read_context), format_params, format_results };
 }
 }
 
@@ -489,17 +503,9 @@ pub mod value {
 /// Field accessors of struct `Item`.
 pub mod item_fields {
     #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_name<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_name(&*v.to_text()); Ok(()) }
-    pub fn get_name<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_name()?) }
-    pub fn set_name_opt<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_name(b, v, cx), None => Ok(()) } }
-    pub fn get_name_opt<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_name() { get_name(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_amount<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_amount(v.to_prim()); Ok(()) }
-    pub fn get_amount<V: ::ipc::value::Prim<i64>>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_amount()) }
-    pub fn set_flag<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_flag(v.to_prim()); Ok(()) }
-    pub fn get_flag<V: ::ipc::value::Prim<bool>>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_flag()) }
-    pub fn set_payload<V: ::ipc::value::Data>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_payload(&*v.to_data()); Ok(()) }
-    pub fn get_payload<V: ::ipc::value::Data>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_payload()?) }
-    pub fn set_payload_opt<V: ::ipc::value::Data>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_payload(b, v, cx), None => Ok(()) } }
-    pub fn get_payload_opt<V: ::ipc::value::Data>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_payload() { get_payload(r, cx).map(Some) } else { Ok(None) } }
+    pub mod name { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_name(&*v.to_text()); Ok(()) } pub fn get<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_name()?) } }
+    pub mod amount { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_amount(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<i64>>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_amount()) } }
+    pub mod flag { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_flag(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<bool>>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_flag()) } }
+    pub mod payload { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Data>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_payload(&*v.to_data()); Ok(()) } pub fn get<V: ::ipc::value::Data>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_payload()?) } }
 }
 
