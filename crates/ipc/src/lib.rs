@@ -34,7 +34,7 @@ pub use conn::{Connection, ImportRef};
 pub use error::{Error, Result};
 pub use generated::proxy_capnp;
 pub use ipc_macros::interface;
-pub use process::{connect, listen, serve_fd, spawn, Child, SocketAddress};
+pub use process::{connect, listen, serve, serve_fd, spawn, Child, SocketAddress};
 
 /// Re-exported for generated code.
 #[doc(hidden)]

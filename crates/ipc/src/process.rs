@@ -137,6 +137,11 @@ pub fn spawn(exe: &Path) -> Result<Child> {
     Ok(Child { pid, conn, status })
 }
 
+/// Serves `init` as the bootstrap object of a new connection on `stream`.
+pub fn serve(stream: UnixStream, init: Arc<dyn ServerObject>) -> Result<Connection> {
+    Connection::new(stream, Some(Arc::new(BootstrapServer { inner: init })), true)
+}
+
 /// Serves `init` on the inherited socket `fd` until the parent disconnects.
 pub fn serve_fd(fd: RawFd, init: Arc<dyn ServerObject>) -> Result<()> {
     // SAFETY: fstat only writes into the provided struct.
@@ -205,14 +210,13 @@ pub fn listen(addr: &SocketAddress, init: Arc<dyn ServerObject>) -> Result<Liste
         .map_err(|e| Error::Io(format!("cannot bind {}: {e}", addr.path.display())))?;
     std::fs::set_permissions(&addr.path, std::fs::Permissions::from_mode(0o600))?;
     let accept = listener.try_clone()?;
-    let server = Arc::new(BootstrapServer { inner: init }) as Arc<dyn ServerObject>;
     std::thread::Builder::new()
         .name("b-ipc-accept".into())
         .spawn(move || {
             for stream in accept.incoming() {
                 match stream {
                     Ok(s) => {
-                        if let Err(e) = Connection::new(s, Some(server.clone()), true) {
+                        if let Err(e) = serve(s, init.clone()) {
                             ipc_log!(Level::Warning, "IPC server: cannot serve connection: {e}");
                         }
                     }

@@ -1,0 +1,127 @@
+//! Bad bytes from a peer: the connection gets an error or is dropped, the process survives.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use capnp::message::{Builder, ReaderOptions};
+use ipc::generated::rpc_capnp::{exception, message, return_};
+use ipc_testing::{TestInitImpl, TestInitServer};
+
+fn server() -> (ipc::Connection, UnixStream) {
+    let (ours, theirs) = UnixStream::pair().unwrap();
+    let conn = ipc::serve(theirs, Arc::new(TestInitServer::new(Arc::new(TestInitImpl)))).unwrap();
+    ours.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    (conn, ours)
+}
+
+fn send(stream: &mut UnixStream, b: &Builder<capnp::message::HeapAllocator>) {
+    capnp::serialize::write_message(&mut *stream, b).unwrap();
+}
+
+/// Reads messages until a Return; gives its exception type, or None for results.
+fn read_return(stream: &mut UnixStream) -> Option<exception::Type> {
+    loop {
+        let msg = capnp::serialize::read_message(&mut *stream, ReaderOptions::new()).unwrap();
+        let root = msg.get_root::<message::Reader>().unwrap();
+        if let Ok(message::Return(Ok(ret))) = root.which() {
+            return match ret.which().unwrap() {
+                return_::Exception(e) => Some(e.unwrap().get_type().unwrap()),
+                _ => None,
+            };
+        }
+    }
+}
+
+fn bootstrap(stream: &mut UnixStream, qid: u32) -> Option<exception::Type> {
+    let mut b = Builder::new_default();
+    b.init_root::<message::Builder>().init_bootstrap().set_question_id(qid);
+    send(stream, &b);
+    read_return(stream)
+}
+
+fn call(stream: &mut UnixStream, qid: u32, export: u32, interface: u64, method: u16, text_params: bool) -> Option<exception::Type> {
+    let mut b = Builder::new_default();
+    {
+        let mut c = b.init_root::<message::Builder>().init_call();
+        c.set_question_id(qid);
+        c.set_interface_id(interface);
+        c.set_method_id(method);
+        c.reborrow().init_target().set_imported_cap(export);
+        let mut content = c.init_params().init_content();
+        if text_params {
+            content.set_as("not a struct").unwrap();
+        }
+    }
+    send(stream, &b);
+    read_return(stream)
+}
+
+fn assert_closed(stream: &mut UnixStream, conn: &ipc::Connection) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => assert!(Instant::now() < deadline, "connection not closed"),
+        }
+    }
+    while !conn.is_disconnected() {
+        assert!(Instant::now() < deadline, "server side not disconnected");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+const TEST_INIT_ID: u64 = ipc_testing::generated::test_ipc::test_init::INTERFACE_ID;
+
+#[test]
+fn bad_calls_get_exceptions_and_the_connection_lives() {
+    let (_conn, mut s) = server();
+    assert_eq!(bootstrap(&mut s, 0), None);
+    // Unknown method, unknown interface, unknown export.
+    assert_eq!(call(&mut s, 1, 0, TEST_INIT_ID, 77, false), Some(exception::Type::Unimplemented));
+    assert_eq!(call(&mut s, 2, 0, 0x1234, 1, false), Some(exception::Type::Unimplemented));
+    assert_eq!(call(&mut s, 3, 999, TEST_INIT_ID, 1, false), Some(exception::Type::Failed));
+    // Params of the wrong type, and a call without the Context it needs.
+    assert_eq!(call(&mut s, 4, 0, TEST_INIT_ID, 1, true), Some(exception::Type::Failed));
+    assert_eq!(call(&mut s, 5, 0, TEST_INIT_ID, 1, false), Some(exception::Type::Failed));
+    // Still served.
+    assert_eq!(bootstrap(&mut s, 6), None);
+}
+
+#[test]
+fn garbage_bytes_drop_only_that_connection() {
+    let (conn, mut s) = server();
+    let garbage: Vec<u8> = (0..256u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    s.write_all(&garbage).unwrap();
+    assert_closed(&mut s, &conn);
+    // The process, and new connections, are unaffected.
+    let (_conn2, mut s2) = server();
+    assert_eq!(bootstrap(&mut s2, 0), None);
+}
+
+#[test]
+fn huge_size_claims_are_refused_without_allocating() {
+    let (conn, mut s) = server();
+    // One segment of 0x3fff_ffff words (8 GiB).
+    s.write_all(&[0, 0, 0, 0, 0xff, 0xff, 0xff, 0x3f]).unwrap();
+    assert_closed(&mut s, &conn);
+    let (conn, mut s) = server();
+    // 1,000 segments.
+    s.write_all(&999u32.to_le_bytes()).unwrap();
+    s.write_all(&[1u8; 8000]).unwrap();
+    assert_closed(&mut s, &conn);
+}
+
+#[test]
+fn unknown_message_types_are_answered_unimplemented() {
+    let (_conn, mut s) = server();
+    let mut b = Builder::new_default();
+    b.init_root::<message::Builder>().init_provide().set_question_id(1);
+    send(&mut s, &b);
+    let msg = capnp::serialize::read_message(&mut s, ReaderOptions::new()).unwrap();
+    let root = msg.get_root::<message::Reader>().unwrap();
+    assert!(matches!(root.which(), Ok(message::Unimplemented(_))));
+    assert_eq!(bootstrap(&mut s, 0), None);
+}
