@@ -6,7 +6,7 @@
 //! on the reader thread, as in libmultiprocess.
 
 use std::collections::HashMap;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -261,19 +261,20 @@ impl ConnInner {
     fn run(self: Arc<Self>, stream: UnixStream) {
         let mut reader = BufReader::with_capacity(64 * 1024, stream);
         let reason = loop {
-            match capnp::serialize::read_message(&mut reader, reader_options()) {
-                Ok(msg) => {
+            match capnp::serialize::try_read_message(&mut reader, reader_options()) {
+                Ok(Some(msg)) => {
                     if let Err(e) = self.handle_message(msg) {
                         self.log(Level::Error, &format!("IPC connection error: {e}"));
                         self.send_abort(&e.to_string());
                         break format!("protocol error: {e}");
                     }
                 }
+                Ok(None) => break "end of stream".to_string(),
+                Err(e) if e.kind == capnp::ErrorKind::PrematureEndOfFile => break e.to_string(),
                 Err(e) => {
-                    if e.kind != capnp::ErrorKind::PrematureEndOfFile && !is_eof(&mut reader) {
-                        self.log(Level::Error, &format!("IPC connection error: {e}"));
-                        self.send_abort(&e.to_string());
-                    }
+                    // Framing we cannot parse (or a size over the limit): drop the connection.
+                    self.log(Level::Error, &format!("IPC connection error: {e}"));
+                    self.send_abort(&e.to_string());
                     break e.to_string();
                 }
             }
@@ -1142,9 +1143,4 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     } else {
         "panic".into()
     }
-}
-
-fn is_eof(reader: &mut BufReader<UnixStream>) -> bool {
-    let mut b = [0u8; 1];
-    matches!(reader.read(&mut b), Ok(0))
 }
