@@ -196,8 +196,11 @@ impl SocketAddress {
 }
 
 /// Binds a unix socket at `addr` (removing a stale socket file, owner-only permissions)
-/// and serves `init` on every connection, each on its own connection thread.
-pub fn listen(addr: &SocketAddress, init: Arc<dyn ServerObject>) -> Result<Listener> {
+/// and serves a bootstrap object made by `make_init` on every connection.
+pub fn listen(
+    addr: &SocketAddress,
+    make_init: impl Fn() -> Arc<dyn ServerObject> + Send + 'static,
+) -> Result<Listener> {
     if let Some(parent) = addr.path.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -216,7 +219,7 @@ pub fn listen(addr: &SocketAddress, init: Arc<dyn ServerObject>) -> Result<Liste
             for stream in accept.incoming() {
                 match stream {
                     Ok(s) => {
-                        if let Err(e) = serve(s, init.clone()) {
+                        if let Err(e) = serve(s, make_init()) {
                             ipc_log!(Level::Warning, "IPC server: cannot serve connection: {e}");
                         }
                     }

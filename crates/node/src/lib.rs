@@ -120,7 +120,7 @@ pub fn run(argv: Vec<String>) -> Result<(), StartupError> {
     for address in args.get_all("ipcbind") {
         let addr = ipc::SocketAddress::parse(&address, &net_dir, EXE_NAME)
             .map_err(|e| StartupError(format!("Error: {}", e.message())))?;
-        let l = ipc::listen(&addr, init_server())
+        let l = ipc::listen(&addr, init_server)
             .map_err(|e| StartupError(format!("Error: {}", e.message())))?;
         logger.log(
             "",

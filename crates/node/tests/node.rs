@@ -1,0 +1,214 @@
+//! `bitcoin-node` as a real process: spawned over a socketpair, and listening with -ipcbind.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use interfaces::{Echo, Init, InitClient};
+
+const NODE: &str = env!("CARGO_BIN_EXE_bitcoin-node");
+
+/// A temporary datadir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!("bn-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running node, killed on drop.
+struct Node {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Node {
+    fn start(datadir: &Path, extra: &[&str]) -> Node {
+        let log = datadir.join("stdout.txt");
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new(NODE)
+            .arg("-regtest")
+            .arg(format!("-datadir={}", datadir.display()))
+            .args(extra)
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        Node { child, log }
+    }
+
+    fn stop(&mut self) -> std::process::ExitStatus {
+        // SAFETY: plain kill(2) on our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.child.wait().unwrap()
+    }
+
+    fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for(path: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !path.exists() {
+        assert!(Instant::now() < deadline, "{} did not appear", path.display());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn echo_over(path: &Path) -> String {
+    let addr = ipc::SocketAddress { path: path.to_path_buf() };
+    let conn = ipc::connect(&addr).unwrap();
+    let init: InitClient = ipc::process::bootstrap(&conn).unwrap();
+    let echo = init.make_echo().unwrap();
+    let r = echo.echo("over the socket".into()).unwrap();
+    drop(echo);
+    drop(init);
+    conn.close();
+    r
+}
+
+#[test]
+fn spawned_node_serves_echo_and_exits_when_parent_disconnects() {
+    let child = ipc::spawn(Path::new(NODE)).unwrap();
+    let init: InitClient = ipc::process::bootstrap(child.connection()).unwrap();
+    let echo = init.make_echo().unwrap();
+    for s in ["", "hello", "ünïcødé", &"x".repeat(100_000)] {
+        assert_eq!(echo.echo(s.to_string()).unwrap(), s);
+    }
+    assert_eq!(
+        init.make_mining_old2().unwrap_err(),
+        ipc::Error::Remote("Old mining interface (@2) not supported. Please update your client!".into())
+    );
+    drop(echo);
+    drop(init);
+    assert!(child.wait().success());
+}
+
+#[test]
+fn ipcbind_unix_listens_in_network_datadir_with_owner_only_socket() {
+    let dir = TempDir::new();
+    let sock = dir.0.join("regtest/node.sock");
+    std::fs::create_dir_all(sock.parent().unwrap()).unwrap();
+    // A stale socket file from an earlier run.
+    drop(UnixListener::bind(&sock).unwrap());
+    assert!(sock.exists());
+    let mut node = Node::start(&dir.0, &["-ipcbind=unix", "-debug=ipc", "-printtoconsole"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !node.stdout().contains("Listening for IPC requests") {
+        assert!(Instant::now() < deadline, "node did not listen: {}", node.stdout());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mode = std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(echo_over(&sock), "over the socket");
+    assert_eq!(echo_over(&sock), "over the socket");
+    assert!(node.stop().success());
+    assert!(!sock.exists(), "socket file removed at shutdown");
+    let out = node.stdout();
+    assert!(out.contains(&format!("Listening for IPC requests on address unix:{}", sock.display())), "{out}");
+    check_server_log(&out);
+}
+
+/// `<time> [ipc] {bitcoin-node-<pid>/b-capnp-loop-<tid>} IPC server recv request  #N Echo.echo$Params`.
+fn check_server_log(out: &str) {
+    let tagged = |line: &str, suffix_start: &str| -> bool {
+        let Some(rest) = line.split_once(" [ipc] {bitcoin-node-").map(|(ts, r)| {
+            assert_eq!(ts.len(), 20, "timestamp {ts:?}");
+            assert!(ts.ends_with('Z') && ts.as_bytes()[10] == b'T');
+            r
+        }) else {
+            return false;
+        };
+        let Some((tag, msg)) = rest.split_once("} ") else { return false };
+        let Some((pid, thread)) = tag.split_once("/b-capnp-loop-") else { return false };
+        pid.parse::<u32>().is_ok() && thread.parse::<u32>().is_ok() && msg.starts_with(suffix_start)
+    };
+    let recv: Vec<&str> = out
+        .lines()
+        .filter(|l| tagged(l, "IPC server recv request  #") && l.ends_with(" Echo.echo$Params"))
+        .collect();
+    let send: Vec<&str> = out
+        .lines()
+        .filter(|l| tagged(l, "IPC server send response #") && l.ends_with(" Echo.echo$Results"))
+        .collect();
+    assert_eq!(recv.len(), 2, "{out}");
+    assert_eq!(send.len(), 2, "{out}");
+    for l in recv.iter().chain(&send) {
+        let n = l.rsplit_once('#').unwrap().1.split_once(' ').unwrap().0;
+        assert!(n.parse::<u64>().is_ok(), "{l}");
+    }
+    assert!(out.lines().any(|l| l.ends_with("ipc: {") || l.contains("ipc: {bitcoin-node-") && l.ends_with("IPC server: socket connected.")), "{out}");
+}
+
+#[test]
+fn ipcbind_custom_relative_path_and_bad_address() {
+    let dir = TempDir::new();
+    let mut node = Node::start(&dir.0, &["-ipcbind=unix:sub/dir/custom.sock"]);
+    let sock = dir.0.join("regtest/sub/dir/custom.sock");
+    wait_for(&sock);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(echo_over(&sock), "over the socket");
+    assert!(node.stop().success());
+
+    let out = Command::new(NODE).args(["-regtest", &format!("-datadir={}", dir.0.display()), "-ipcbind=tcp:1"]).output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "Error: Unrecognized address 'tcp:1'");
+}
+
+#[test]
+fn malformed_bytes_on_the_socket_leave_the_node_serving() {
+    let dir = TempDir::new();
+    let _node = Node::start(&dir.0, &["-ipcbind=unix"]);
+    let sock = dir.0.join("regtest/node.sock");
+    wait_for(&sock);
+    std::thread::sleep(Duration::from_millis(50));
+    for garbage in [&b"GET / HTTP/1.1\r\n\r\n"[..], &[0xff; 64][..], &[0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f][..]] {
+        let mut s = UnixStream::connect(&sock).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(garbage).unwrap();
+        let mut buf = Vec::new();
+        // The node answers with at most an Abort, then closes this connection.
+        let _ = s.read_to_end(&mut buf);
+    }
+    assert_eq!(echo_over(&sock), "over the socket");
+}
+
+#[test]
+fn bad_command_line_is_rejected() {
+    let out = Command::new(NODE).arg("-nosuchoption").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "Error parsing command line arguments: Invalid parameter -nosuchoption"
+    );
+    let out = Command::new(NODE).args(["-regtest", "-testnet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = Command::new(NODE).args(["-datadir=/nonexistent/dir/xyz"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "Error: Specified data directory \"/nonexistent/dir/xyz\" does not exist."
+    );
+}
