@@ -1,5 +1,8 @@
 //! The IPC runtime against a real child process (`ipc-test-child`).
 
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,25 +17,78 @@ fn values_round_trip() {
     let f = common::spawn();
     assert_eq!(f.foo.echo_data(b"abc".to_vec()).unwrap(), b"abc");
     assert_eq!(f.foo.echo_data(Vec::new()).unwrap(), Vec::<u8>::new());
-    let item = Item { name: "x".into(), amount: 10, flag: false, payload: vec![1, 2, 3] };
-    let items = vec![Item { amount: 5, ..Item::default() }, Item { amount: 7, ..Item::default() }];
-    let got = f.foo.round_trip(item.clone(), items.clone(), vec!["a".into(), "b".into()], Some(100)).unwrap();
-    assert_eq!(got, Item { name: "a,b".into(), amount: 122, flag: true, payload: vec![1, 2, 3] });
+    let item = Item {
+        name: "x".into(),
+        amount: 10,
+        flag: false,
+        payload: vec![1, 2, 3],
+    };
+    let items = vec![
+        Item {
+            amount: 5,
+            ..Item::default()
+        },
+        Item {
+            amount: 7,
+            ..Item::default()
+        },
+    ];
+    let got = f
+        .foo
+        .round_trip(
+            item.clone(),
+            items.clone(),
+            vec!["a".into(), "b".into()],
+            Some(100),
+        )
+        .unwrap();
+    assert_eq!(
+        got,
+        Item {
+            name: "a,b".into(),
+            amount: 122,
+            flag: true,
+            payload: vec![1, 2, 3]
+        }
+    );
     let got = f.foo.round_trip(item, items, vec![], None).unwrap();
-    assert_eq!(got, Item { name: String::new(), amount: 21, flag: false, payload: vec![1, 2, 3] });
-    assert_eq!(f.foo.maybe_text(Some("hi".into())).unwrap(), Some("hi".to_string()));
-    assert_eq!(f.foo.maybe_text(Some(String::new())).unwrap(), Some(String::new()));
+    assert_eq!(
+        got,
+        Item {
+            name: String::new(),
+            amount: 21,
+            flag: false,
+            payload: vec![1, 2, 3]
+        }
+    );
+    assert_eq!(
+        f.foo.maybe_text(Some("hi".into())).unwrap(),
+        Some("hi".to_string())
+    );
+    assert_eq!(
+        f.foo.maybe_text(Some(String::new())).unwrap(),
+        Some(String::new())
+    );
     assert_eq!(f.foo.maybe_text(None).unwrap(), None);
     assert_eq!(f.foo.add_no_context(2, 3).unwrap(), 5);
-    assert_eq!(f.foo.add_no_context(i32::MAX, 1).unwrap_err(), Error::Remote("overflow".into()));
+    assert_eq!(
+        f.foo.add_no_context(i32::MAX, 1).unwrap_err(),
+        Error::Remote("overflow".into())
+    );
 }
 
 #[test]
 fn remote_errors_and_panics_arrive_as_err() {
     let f = common::spawn();
-    assert_eq!(f.foo.fail("bad thing".into(), false).unwrap_err(), Error::Remote("bad thing".into()));
+    assert_eq!(
+        f.foo.fail("bad thing".into(), false).unwrap_err(),
+        Error::Remote("bad thing".into())
+    );
     let e = f.foo.fail("boom".into(), true).unwrap_err();
-    assert!(matches!(&e, Error::Remote(m) if m.contains("boom")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Remote(m) if m.contains("boom")),
+        "{e:?}"
+    );
     // The child survives both.
     assert_eq!(f.foo.echo_data(vec![9]).unwrap(), vec![9]);
 }
@@ -42,14 +98,26 @@ fn each_client_thread_gets_its_own_server_thread() {
     let f = common::spawn();
     let handles: Vec<_> = (1..=8)
         .map(|i| {
-            let foo = f.foo.clone();
+            let client = f.foo.clone();
             std::thread::spawn(move || {
-                let name = foo.thread_name().unwrap();
-                assert_eq!(foo.swap_thread_local(i).unwrap(), 0, "fresh server thread");
+                let name = client.thread_name().unwrap();
+                assert_eq!(
+                    client.swap_thread_local(i).unwrap(),
+                    0,
+                    "fresh server thread"
+                );
                 for _ in 0..20 {
-                    assert_eq!(foo.swap_thread_local(i).unwrap(), i, "thread-local persists");
+                    assert_eq!(
+                        client.swap_thread_local(i).unwrap(),
+                        i,
+                        "thread-local persists"
+                    );
                 }
-                assert_eq!(foo.thread_name().unwrap(), name, "same server thread every call");
+                assert_eq!(
+                    client.thread_name().unwrap(),
+                    name,
+                    "same server thread every call"
+                );
                 name
             })
         })
@@ -65,15 +133,23 @@ fn callbacks_run_on_the_waiting_client_thread_and_can_reenter() {
     let f = common::spawn();
     assert_eq!(f.foo.swap_thread_local(7).unwrap(), 0);
     let caller = std::thread::current().id();
-    let foo = f.foo.clone();
+    let client = f.foo.clone();
     let cb: Arc<dyn Callback> = Arc::new(move |arg: i32| {
-        assert_eq!(std::thread::current().id(), caller, "callback runs on the blocked caller");
+        assert_eq!(
+            std::thread::current().id(),
+            caller,
+            "callback runs on the blocked caller"
+        );
         // Re-entrant call: runs on the server thread that is blocked in call_back.
-        let previous = foo.swap_thread_local(8)?;
+        let previous = client.swap_thread_local(8)?;
         Ok(arg * 10 + previous as i32)
     });
     assert_eq!(f.foo.call_back(cb, 4).unwrap(), 47);
-    assert_eq!(f.foo.swap_thread_local(0).unwrap(), 8, "same server thread saw the nested call");
+    assert_eq!(
+        f.foo.swap_thread_local(0).unwrap(),
+        8,
+        "same server thread saw the nested call"
+    );
 }
 
 #[test]
@@ -101,13 +177,19 @@ fn kept_callbacks_are_called_from_other_threads_and_released() {
     while Arc::strong_count(&calls) > 1 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert_eq!(Arc::strong_count(&calls), 1, "the child released both callbacks");
+    assert_eq!(
+        Arc::strong_count(&calls),
+        1,
+        "the child released both callbacks"
+    );
 }
 
 #[test]
 fn sixteen_mib_payload() {
     let f = common::spawn();
-    let payload: Vec<u8> = (0..16 * 1024 * 1024).map(|i: u32| (i % 251) as u8).collect();
+    let payload: Vec<u8> = (0..16 * 1024 * 1024)
+        .map(|i: u32| (i % 251) as u8)
+        .collect();
     let got = f.foo.echo_data(payload.clone()).unwrap();
     assert_eq!(got.len(), payload.len());
     assert!(got == payload);
@@ -132,21 +214,30 @@ fn ten_thousand_objects_are_destroyed() {
 #[test]
 fn killed_child_fails_pending_and_later_calls_within_a_second() {
     let f = common::spawn();
-    let foo = f.foo.clone();
+    let client = f.foo.clone();
     let pending = std::thread::spawn(move || {
-        let r = foo.sleep_millis(30_000);
+        let r = client.sleep_millis(30_000);
         (r, Instant::now())
     });
     std::thread::sleep(Duration::from_millis(300));
     let killed_at = Instant::now();
     // SAFETY: plain kill(2) on our own child.
-    assert_eq!(unsafe { libc::kill(f.child.pid() as i32, libc::SIGKILL) }, 0);
+    assert_eq!(
+        unsafe { libc::kill(f.child.pid() as i32, libc::SIGKILL) },
+        0
+    );
     let (result, failed_at) = pending.join().unwrap();
     assert!(matches!(result, Err(Error::Disconnected(_))), "{result:?}");
     let waited = failed_at.duration_since(killed_at);
-    assert!(waited < Duration::from_secs(1), "pending call failed after {waited:?}");
+    assert!(
+        waited < Duration::from_secs(1),
+        "pending call failed after {waited:?}"
+    );
     let started = Instant::now();
-    assert!(matches!(f.foo.echo_data(vec![1]), Err(Error::Disconnected(_))));
+    assert!(matches!(
+        f.foo.echo_data(vec![1]),
+        Err(Error::Disconnected(_))
+    ));
     assert!(started.elapsed() < Duration::from_secs(1));
     assert!(!f.child.wait().success());
 }

@@ -1,5 +1,8 @@
 //! Bad bytes from a peer: the connection gets an error or is dropped, the process survives.
 
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
@@ -11,7 +14,11 @@ use ipc_testing::{TestInitImpl, TestInitServer};
 
 fn server() -> (ipc::Connection, UnixStream) {
     let (ours, theirs) = UnixStream::pair().unwrap();
-    let conn = ipc::serve(theirs, Arc::new(TestInitServer::new(Arc::new(TestInitImpl)))).unwrap();
+    let conn = ipc::serve(
+        theirs,
+        Arc::new(TestInitServer::new(Arc::new(TestInitImpl))),
+    )
+    .unwrap();
     ours.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     (conn, ours)
 }
@@ -36,12 +43,21 @@ fn read_return(stream: &mut UnixStream) -> Option<exception::Type> {
 
 fn bootstrap(stream: &mut UnixStream, qid: u32) -> Option<exception::Type> {
     let mut b = Builder::new_default();
-    b.init_root::<message::Builder>().init_bootstrap().set_question_id(qid);
+    b.init_root::<message::Builder>()
+        .init_bootstrap()
+        .set_question_id(qid);
     send(stream, &b);
     read_return(stream)
 }
 
-fn call(stream: &mut UnixStream, qid: u32, export: u32, interface: u64, method: u16, text_params: bool) -> Option<exception::Type> {
+fn call(
+    stream: &mut UnixStream,
+    qid: u32,
+    export: u32,
+    interface: u64,
+    method: u16,
+    text_params: bool,
+) -> Option<exception::Type> {
     let mut b = Builder::new_default();
     {
         let mut c = b.init_root::<message::Builder>().init_call();
@@ -80,12 +96,27 @@ fn bad_calls_get_exceptions_and_the_connection_lives() {
     let (_conn, mut s) = server();
     assert_eq!(bootstrap(&mut s, 0), None);
     // Unknown method, unknown interface, unknown export.
-    assert_eq!(call(&mut s, 1, 0, TEST_INIT_ID, 77, false), Some(exception::Type::Unimplemented));
-    assert_eq!(call(&mut s, 2, 0, 0x1234, 1, false), Some(exception::Type::Unimplemented));
-    assert_eq!(call(&mut s, 3, 999, TEST_INIT_ID, 1, false), Some(exception::Type::Failed));
+    assert_eq!(
+        call(&mut s, 1, 0, TEST_INIT_ID, 77, false),
+        Some(exception::Type::Unimplemented)
+    );
+    assert_eq!(
+        call(&mut s, 2, 0, 0x1234, 1, false),
+        Some(exception::Type::Unimplemented)
+    );
+    assert_eq!(
+        call(&mut s, 3, 999, TEST_INIT_ID, 1, false),
+        Some(exception::Type::Failed)
+    );
     // Params of the wrong type, and a call without the Context it needs.
-    assert_eq!(call(&mut s, 4, 0, TEST_INIT_ID, 1, true), Some(exception::Type::Failed));
-    assert_eq!(call(&mut s, 5, 0, TEST_INIT_ID, 1, false), Some(exception::Type::Failed));
+    assert_eq!(
+        call(&mut s, 4, 0, TEST_INIT_ID, 1, true),
+        Some(exception::Type::Failed)
+    );
+    assert_eq!(
+        call(&mut s, 5, 0, TEST_INIT_ID, 1, false),
+        Some(exception::Type::Failed)
+    );
     // Still served.
     assert_eq!(bootstrap(&mut s, 6), None);
 }
@@ -93,7 +124,9 @@ fn bad_calls_get_exceptions_and_the_connection_lives() {
 #[test]
 fn garbage_bytes_drop_only_that_connection() {
     let (conn, mut s) = server();
-    let garbage: Vec<u8> = (0..256u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..256u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     s.write_all(&garbage).unwrap();
     assert_closed(&mut s, &conn);
     // The process, and new connections, are unaffected.
@@ -118,7 +151,9 @@ fn huge_size_claims_are_refused_without_allocating() {
 fn unknown_message_types_are_answered_unimplemented() {
     let (_conn, mut s) = server();
     let mut b = Builder::new_default();
-    b.init_root::<message::Builder>().init_provide().set_question_id(1);
+    b.init_root::<message::Builder>()
+        .init_provide()
+        .set_question_id(1);
     send(&mut s, &b);
     let msg = capnp::serialize::read_message(&mut s, ReaderOptions::new()).unwrap();
     let root = msg.get_root::<message::Reader>().unwrap();

@@ -76,18 +76,17 @@ fn call_with<P: Owned, R: Owned, T>(
     let mut cx = BuildCx::new(conn.clone());
     cx.context = context;
     let mut cap_table = Vec::new();
-    let mut qid_slot = 0;
-    let (key, waiter) = conn.new_question(|qid| qid_slot = qid)?;
-    let built = (|| -> Result<()> {
+    let (qid, key, waiter) = conn.new_question()?;
+    let built = {
         let mut call = b.init_root::<message::Builder>().init_call();
-        call.set_question_id(qid_slot);
+        call.set_question_id(qid);
         call.set_interface_id(method.interface_id);
         call.set_method_id(method.ordinal);
         call.reborrow().init_target().set_imported_cap(target.id);
         let mut content = call.init_params().init_content();
         content.imbue_mut(&mut cap_table);
         build(content.init_as::<P::Builder<'_>>(), &mut cx)
-    })();
+    };
     if let Err(e) = built {
         conn.drop_question(key);
         return Err(e);
@@ -144,8 +143,7 @@ fn call_with<P: Owned, R: Owned, T>(
         );
     }
     let results = content.get_as::<R::Reader<'_>>()?;
-    let value = read(results, &read_cx);
-    value
+    read(results, &read_cx)
 }
 
 fn call_content(

@@ -149,7 +149,7 @@ impl Connection {
             disconnect_reason: OnceLock::new(),
             loop_tag: OnceLock::new(),
             bootstrap,
-            thread_map: Arc::new(ThreadMapServer::default()),
+            thread_map: Arc::new(ThreadMapServer),
             peer_thread_map: Mutex::new(None),
             incoming,
         });
@@ -837,11 +837,10 @@ impl ConnInner {
     /// Sends a Bootstrap message and waits for the peer's bootstrap capability.
     fn request_bootstrap(self: &Arc<Self>) -> Result<CapEntry> {
         let mut b = Builder::new_default();
-        let (key, waiter) = self.new_question(|qid| {
-            b.init_root::<message::Builder>()
-                .init_bootstrap()
-                .set_question_id(qid);
-        })?;
+        let (qid, key, waiter) = self.new_question()?;
+        b.init_root::<message::Builder>()
+            .init_bootstrap()
+            .set_question_id(qid);
         self.send(&b)?;
         let (msg, caps) = waiter.wait_reply(key)?;
         let root = msg.get_root::<message::Reader>()?;
@@ -864,8 +863,8 @@ impl ConnInner {
             .ok_or_else(|| Error::Protocol("bootstrap returned no capability".into()))
     }
 
-    /// Allocates a question ID, lets `fill` write the message, and registers the current thread as its waiter.
-    pub(crate) fn new_question(&self, fill: impl FnOnce(u32)) -> Result<(u64, Arc<Waiter>)> {
+    /// Allocates a question ID whose reply goes to the current thread's waiter.
+    pub(crate) fn new_question(&self) -> Result<(u32, u64, Arc<Waiter>)> {
         if self.disconnected.load(Ordering::Acquire) {
             return Err(self.disconnected_error());
         }
@@ -890,8 +889,7 @@ impl ConnInner {
             );
             qid
         };
-        fill(qid);
-        Ok((key, waiter))
+        Ok((qid, key, waiter))
     }
 
     /// Forgets a question whose Call could not be sent.

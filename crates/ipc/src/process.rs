@@ -139,7 +139,11 @@ pub fn spawn(exe: &Path) -> Result<Child> {
 
 /// Serves `init` as the bootstrap object of a new connection on `stream`.
 pub fn serve(stream: UnixStream, init: Arc<dyn ServerObject>) -> Result<Connection> {
-    Connection::new(stream, Some(Arc::new(BootstrapServer { inner: init })), true)
+    Connection::new(
+        stream,
+        Some(Arc::new(BootstrapServer { inner: init })),
+        true,
+    )
 }
 
 /// Serves `init` on the inherited socket `fd` until the parent disconnects.

@@ -13,10 +13,13 @@ use crate::generated::proxy_capnp::{thread, thread_map};
 use crate::waiter::{self, Waiter};
 use crate::{Error, Result};
 
-fn format_any(r: capnp::any_pointer::Reader<'_>) -> String {
-    // Structs of these built-in methods hold only capabilities and names.
-    match r.get_as::<capnp::any_pointer::Reader<'_>>() {
-        Ok(_) => "(...)".to_string(),
+/// Formats a struct of type `T` for trace lines, or the reason it cannot be read.
+fn format_as<T: capnp::traits::Owned>(r: capnp::any_pointer::Reader<'_>) -> String
+where
+    for<'a> T::Reader<'a>: std::fmt::Debug,
+{
+    match r.get_as::<T::Reader<'_>>() {
+        Ok(v) => format!("{v:?}"),
         Err(e) => format!("<{e}>"),
     }
 }
@@ -30,8 +33,8 @@ static MAKE_THREAD: MethodInfo = MethodInfo {
     params_name: "ThreadMap.makeThread$Params",
     results_name: "ThreadMap.makeThread$Results",
     context: None,
-    format_params: format_any,
-    format_results: format_any,
+    format_params: format_as::<thread_map::make_thread_params::Owned>,
+    format_results: format_as::<thread_map::make_thread_results::Owned>,
 };
 
 static MAKE_POOL: MethodInfo = MethodInfo {
@@ -40,8 +43,8 @@ static MAKE_POOL: MethodInfo = MethodInfo {
     params_name: "ThreadMap.makePool$Params",
     results_name: "ThreadMap.makePool$Results",
     context: None,
-    format_params: format_any,
-    format_results: format_any,
+    format_params: format_as::<thread_map::make_pool_params::Owned>,
+    format_results: format_as::<thread_map::make_pool_results::Owned>,
 };
 
 static GET_NAME: MethodInfo = MethodInfo {
@@ -50,18 +53,8 @@ static GET_NAME: MethodInfo = MethodInfo {
     params_name: "Thread.getName$Params",
     results_name: "Thread.getName$Results",
     context: None,
-    format_params: format_any,
-    format_results: format_any,
-};
-
-static CONSTRUCT: MethodInfo = MethodInfo {
-    interface_id: 0,
-    ordinal: 0,
-    params_name: "Init.construct$Params",
-    results_name: "Init.construct$Results",
-    context: None,
-    format_params: format_any,
-    format_results: format_any,
+    format_params: format_as::<thread::get_name_params::Owned>,
+    format_results: format_as::<thread::get_name_results::Owned>,
 };
 
 /// Serves `ThreadMap.makeThread`: one dedicated OS thread per client thread.
@@ -169,7 +162,7 @@ impl ServerObject for BootstrapServer {
     }
     fn method(&self, ordinal: u16) -> Option<&'static MethodInfo> {
         if ordinal == 0 {
-            Some(&CONSTRUCT)
+            Some(&CONSTRUCT_TEMPLATE)
         } else {
             self.inner.method(ordinal)
         }
@@ -230,8 +223,8 @@ const CONSTRUCT_TEMPLATE: MethodInfo = MethodInfo {
     params_name: "Init.construct$Params",
     results_name: "Init.construct$Results",
     context: None,
-    format_params: format_any,
-    format_results: format_any,
+    format_params: format_as::<construct_params::Owned>,
+    format_results: format_as::<construct_results::Owned>,
 };
 
 /// The remote thread that the current thread's calls over `conn` run on, made on first use.

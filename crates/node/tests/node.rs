@@ -1,5 +1,8 @@
 //! `bitcoin-node` as a real process: spawned over a socketpair, and listening with -ipcbind.
 
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -8,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use interfaces::{Echo, Init, InitClient};
+use interfaces::{Init, InitClient};
 
 const NODE: &str = env!("CARGO_BIN_EXE_bitcoin-node");
 
@@ -18,7 +21,11 @@ struct TempDir(PathBuf);
 impl TempDir {
     fn new() -> TempDir {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!("bn-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+        let p = std::env::temp_dir().join(format!(
+            "bn-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
@@ -73,13 +80,19 @@ impl Drop for Node {
 fn wait_for(path: &Path) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !path.exists() {
-        assert!(Instant::now() < deadline, "{} did not appear", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} did not appear",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
 
 fn echo_over(path: &Path) -> String {
-    let addr = ipc::SocketAddress { path: path.to_path_buf() };
+    let addr = ipc::SocketAddress {
+        path: path.to_path_buf(),
+    };
     let conn = ipc::connect(&addr).unwrap();
     let init: InitClient = ipc::process::bootstrap(&conn).unwrap();
     let echo = init.make_echo().unwrap();
@@ -100,7 +113,9 @@ fn spawned_node_serves_echo_and_exits_when_parent_disconnects() {
     }
     assert_eq!(
         init.make_mining_old2().unwrap_err(),
-        ipc::Error::Remote("Old mining interface (@2) not supported. Please update your client!".into())
+        ipc::Error::Remote(
+            "Old mining interface (@2) not supported. Please update your client!".into()
+        )
     );
     drop(echo);
     drop(init);
@@ -118,7 +133,11 @@ fn ipcbind_unix_listens_in_network_datadir_with_owner_only_socket() {
     let mut node = Node::start(&dir.0, &["-ipcbind=unix", "-debug=ipc", "-printtoconsole"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while !node.stdout().contains("Listening for IPC requests") {
-        assert!(Instant::now() < deadline, "node did not listen: {}", node.stdout());
+        assert!(
+            Instant::now() < deadline,
+            "node did not listen: {}",
+            node.stdout()
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let mode = std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777;
@@ -128,7 +147,13 @@ fn ipcbind_unix_listens_in_network_datadir_with_owner_only_socket() {
     assert!(node.stop().success());
     assert!(!sock.exists(), "socket file removed at shutdown");
     let out = node.stdout();
-    assert!(out.contains(&format!("Listening for IPC requests on address unix:{}", sock.display())), "{out}");
+    assert!(
+        out.contains(&format!(
+            "Listening for IPC requests on address unix:{}",
+            sock.display()
+        )),
+        "{out}"
+    );
     check_server_log(&out);
 }
 
@@ -142,8 +167,12 @@ fn check_server_log(out: &str) {
         }) else {
             return false;
         };
-        let Some((tag, msg)) = rest.split_once("} ") else { return false };
-        let Some((pid, thread)) = tag.split_once("/b-capnp-loop-") else { return false };
+        let Some((tag, msg)) = rest.split_once("} ") else {
+            return false;
+        };
+        let Some((pid, thread)) = tag.split_once("/b-capnp-loop-") else {
+            return false;
+        };
         pid.parse::<u32>().is_ok() && thread.parse::<u32>().is_ok() && msg.starts_with(suffix_start)
     };
     let recv: Vec<&str> = out
@@ -160,7 +189,13 @@ fn check_server_log(out: &str) {
         let n = l.rsplit_once('#').unwrap().1.split_once(' ').unwrap().0;
         assert!(n.parse::<u64>().is_ok(), "{l}");
     }
-    assert!(out.lines().any(|l| l.ends_with("ipc: {") || l.contains("ipc: {bitcoin-node-") && l.ends_with("IPC server: socket connected.")), "{out}");
+    let connected = out
+        .lines()
+        .filter(|l| {
+            l.contains(" ipc: {bitcoin-node-") && l.ends_with("} IPC server: socket connected.")
+        })
+        .count();
+    assert_eq!(connected, 2, "{out}");
 }
 
 #[test]
@@ -173,9 +208,19 @@ fn ipcbind_custom_relative_path_and_bad_address() {
     assert_eq!(echo_over(&sock), "over the socket");
     assert!(node.stop().success());
 
-    let out = Command::new(NODE).args(["-regtest", &format!("-datadir={}", dir.0.display()), "-ipcbind=tcp:1"]).output().unwrap();
+    let out = Command::new(NODE)
+        .args([
+            "-regtest",
+            &format!("-datadir={}", dir.0.display()),
+            "-ipcbind=tcp:1",
+        ])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "Error: Unrecognized address 'tcp:1'");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "Error: Unrecognized address 'tcp:1'"
+    );
 }
 
 #[test]
@@ -185,7 +230,11 @@ fn malformed_bytes_on_the_socket_leave_the_node_serving() {
     let sock = dir.0.join("regtest/node.sock");
     wait_for(&sock);
     std::thread::sleep(Duration::from_millis(50));
-    for garbage in [&b"GET / HTTP/1.1\r\n\r\n"[..], &[0xff; 64][..], &[0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f][..]] {
+    for garbage in [
+        &b"GET / HTTP/1.1\r\n\r\n"[..],
+        &[0xff; 64][..],
+        &[0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f][..],
+    ] {
         let mut s = UnixStream::connect(&sock).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         s.write_all(garbage).unwrap();
@@ -204,9 +253,15 @@ fn bad_command_line_is_rejected() {
         String::from_utf8_lossy(&out.stderr).trim(),
         "Error parsing command line arguments: Invalid parameter -nosuchoption"
     );
-    let out = Command::new(NODE).args(["-regtest", "-testnet"]).output().unwrap();
+    let out = Command::new(NODE)
+        .args(["-regtest", "-testnet"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let out = Command::new(NODE).args(["-datadir=/nonexistent/dir/xyz"]).output().unwrap();
+    let out = Command::new(NODE)
+        .args(["-datadir=/nonexistent/dir/xyz"])
+        .output()
+        .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
         "Error: Specified data directory \"/nonexistent/dir/xyz\" does not exist."

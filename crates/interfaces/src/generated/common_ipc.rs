@@ -3,7 +3,42 @@
 /// Field accessors of struct `BlockRef`.
 pub mod block_ref_fields {
     #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub mod hash { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Data>(b: &mut crate::generated::common_capnp::block_ref::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_hash(&*v.to_data()); Ok(()) } pub fn get<V: ::ipc::value::Data>(r: &crate::generated::common_capnp::block_ref::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_hash()?) } }
-    pub mod height { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::common_capnp::block_ref::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_height(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<i32>>(r: &crate::generated::common_capnp::block_ref::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_height()) } }
+    pub mod hash {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Data>(
+            b: &mut crate::generated::common_capnp::block_ref::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_hash(&*v.to_data());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Data>(
+            r: &crate::generated::common_capnp::block_ref::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_hash()?)
+        }
+    }
+    pub mod height {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<i32>>(
+            b: &mut crate::generated::common_capnp::block_ref::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_height(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<i32>>(
+            r: &crate::generated::common_capnp::block_ref::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_height())
+        }
+    }
 }
-

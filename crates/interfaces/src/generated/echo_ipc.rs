@@ -2,57 +2,194 @@
 
 /// Methods of interface `Echo`.
 pub mod echo {
-pub const INTERFACE_ID: u64 = 0xd36b89640dc94399;
-pub const NAME: &str = "Echo";
-pub type Client = crate::generated::echo_capnp::echo::Client;
-/// Description of the method with this ordinal.
-pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
-    match ordinal {
-        0 => Some(&destroy::INFO),
-        1 => Some(&echo::INFO),
-        _ => None,
+    pub const INTERFACE_ID: u64 = 0xd36b89640dc94399;
+    pub const NAME: &str = "Echo";
+    pub type Client = crate::generated::echo_capnp::echo::Client;
+    /// Description of the method with this ordinal.
+    pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
+        match ordinal {
+            0 => Some(&destroy::INFO),
+            1 => Some(&echo::INFO),
+            _ => None,
+        }
+    }
+    pub const DESTROY_ORDINAL: Option<u16> = Some(0);
+    /// Destroys the remote object before its reference is released.
+    pub fn destroy(remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> {
+        ::ipc::client::call::<destroy::Params, destroy::Results, ()>(
+            remote,
+            &destroy::INFO,
+            |mut p, cx| {
+                destroy::write_context(&mut p, cx);
+                Ok(())
+            },
+            |_, _| Ok(()),
+        )
+    }
+    /// `Echo.destroy` (@0).
+    pub mod destroy {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::echo_capnp::echo::destroy_params::Owned;
+        pub type Results = crate::generated::echo_capnp::echo::destroy_results::Owned;
+        pub const ORDINAL: u16 = 0;
+        pub fn write_context(
+            b: &mut crate::generated::echo_capnp::echo::destroy_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::echo_capnp::echo::destroy_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::echo_capnp::echo::destroy_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::echo_capnp::echo::destroy_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xd36b89640dc94399,
+            ordinal: ORDINAL,
+            params_name: "Echo.destroy$Params",
+            results_name: "Echo.destroy$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
+    /// `Echo.echo` (@1).
+    pub mod echo {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::echo_capnp::echo::echo_params::Owned;
+        pub type Results = crate::generated::echo_capnp::echo::echo_results::Owned;
+        pub const ORDINAL: u16 = 1;
+        pub fn write_context(
+            b: &mut crate::generated::echo_capnp::echo::echo_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::echo_capnp::echo::echo_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_echo<V: ::ipc::value::Text>(
+            b: &mut crate::generated::echo_capnp::echo::echo_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_echo(&*v.to_text());
+            Ok(())
+        }
+        pub fn get_echo<V: ::ipc::value::Text>(
+            r: &crate::generated::echo_capnp::echo::echo_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_text(r.get_echo()?)
+        }
+        pub fn set_echo_opt<V: ::ipc::value::Text>(
+            b: &mut crate::generated::echo_capnp::echo::echo_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_echo(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_echo_opt<V: ::ipc::value::Text>(
+            r: &crate::generated::echo_capnp::echo::echo_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_echo() {
+                get_echo(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Text>(
+                b: &mut crate::generated::echo_capnp::echo::echo_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(&*v.to_text());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Text>(
+                r: &crate::generated::echo_capnp::echo::echo_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_text(r.get_result()?)
+            }
+            pub fn set_result_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::echo_capnp::echo::echo_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::echo_capnp::echo::echo_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::echo_capnp::echo::echo_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::echo_capnp::echo::echo_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xd36b89640dc94399,
+            ordinal: ORDINAL,
+            params_name: "Echo.echo$Params",
+            results_name: "Echo.echo$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
 }
-pub const DESTROY_ORDINAL: Option<u16> = Some(0);
-/// Destroys the remote object before its reference is released.
-pub fn destroy(remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> { ::ipc::client::call::<destroy::Params, destroy::Results, ()>(remote, &destroy::INFO, |mut p, cx| { destroy::write_context(&mut p, cx); Ok(()) }, |_, _| Ok(())) }
-/// `Echo.destroy` (@0).
-pub mod destroy {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::echo_capnp::echo::destroy_params::Owned;
-    pub type Results = crate::generated::echo_capnp::echo::destroy_results::Owned;
-    pub const ORDINAL: u16 = 0;
-    pub fn write_context(b: &mut crate::generated::echo_capnp::echo::destroy_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::echo_capnp::echo::destroy_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::echo_capnp::echo::destroy_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::echo_capnp::echo::destroy_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xd36b89640dc94399, ordinal: ORDINAL, params_name: "Echo.destroy$Params", results_name: "Echo.destroy$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Echo.echo` (@1).
-pub mod echo {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::echo_capnp::echo::echo_params::Owned;
-    pub type Results = crate::generated::echo_capnp::echo::echo_results::Owned;
-    pub const ORDINAL: u16 = 1;
-    pub fn write_context(b: &mut crate::generated::echo_capnp::echo::echo_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::echo_capnp::echo::echo_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_echo<V: ::ipc::value::Text>(b: &mut crate::generated::echo_capnp::echo::echo_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_echo(&*v.to_text()); Ok(()) }
-    pub fn get_echo<V: ::ipc::value::Text>(r: &crate::generated::echo_capnp::echo::echo_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_echo()?) }
-    pub fn set_echo_opt<V: ::ipc::value::Text>(b: &mut crate::generated::echo_capnp::echo::echo_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_echo(b, v, cx), None => Ok(()) } }
-    pub fn get_echo_opt<V: ::ipc::value::Text>(r: &crate::generated::echo_capnp::echo::echo_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_echo() { get_echo(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Text>(b: &mut crate::generated::echo_capnp::echo::echo_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(&*v.to_text()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Text>(r: &crate::generated::echo_capnp::echo::echo_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_result()?) }
-    pub fn set_result_opt<V: ::ipc::value::Text>(b: &mut crate::generated::echo_capnp::echo::echo_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Text>(r: &crate::generated::echo_capnp::echo::echo_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
-    }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::echo_capnp::echo::echo_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::echo_capnp::echo::echo_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xd36b89640dc94399, ordinal: ORDINAL, params_name: "Echo.echo$Params", results_name: "Echo.echo$Results", context: Some(read_context), format_params, format_results };
-}
-}
-

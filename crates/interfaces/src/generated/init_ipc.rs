@@ -2,115 +2,442 @@
 
 /// Methods of interface `Init`.
 pub mod init {
-pub const INTERFACE_ID: u64 = 0x8838c700ba5cba65;
-pub const NAME: &str = "Init";
-pub type Client = crate::generated::init_capnp::init::Client;
-/// Description of the method with this ordinal.
-pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
-    match ordinal {
-        0 => Some(&construct::INFO),
-        1 => Some(&make_echo::INFO),
-        2 => Some(&make_mining_old2::INFO),
-        3 => Some(&make_mining::INFO),
-        4 => Some(&make_rpc::INFO),
-        _ => None,
+    pub const INTERFACE_ID: u64 = 0x8838c700ba5cba65;
+    pub const NAME: &str = "Init";
+    pub type Client = crate::generated::init_capnp::init::Client;
+    /// Description of the method with this ordinal.
+    pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
+        match ordinal {
+            0 => Some(&construct::INFO),
+            1 => Some(&make_echo::INFO),
+            2 => Some(&make_mining_old2::INFO),
+            3 => Some(&make_mining::INFO),
+            4 => Some(&make_rpc::INFO),
+            _ => None,
+        }
+    }
+    pub const DESTROY_ORDINAL: Option<u16> = None;
+    /// This interface has no destroy method.
+    pub fn destroy(_remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> {
+        Ok(())
+    }
+    /// `Init.construct` (@0).
+    pub mod construct {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::init_capnp::init::construct_params::Owned;
+        pub type Results = crate::generated::init_capnp::init::construct_results::Owned;
+        pub const ORDINAL: u16 = 0;
+        pub fn write_context(
+            _b: &mut crate::generated::init_capnp::init::construct_params::Builder<'_>,
+            _cx: &mut ::ipc::BuildCx,
+        ) {
+        }
+        pub fn set_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+            b: &mut crate::generated::init_capnp::init::construct_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_thread_map(v.to_cap(cx)?);
+            Ok(())
+        }
+        pub fn get_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+            r: &crate::generated::init_capnp::init::construct_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_cap(r.get_thread_map()?, cx)
+        }
+        pub fn set_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+            b: &mut crate::generated::init_capnp::init::construct_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_thread_map(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+            r: &crate::generated::init_capnp::init::construct_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_thread_map() {
+                get_thread_map(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+                b: &mut crate::generated::init_capnp::init::construct_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_thread_map(v.to_cap(cx)?);
+                Ok(())
+            }
+            pub fn get_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+                r: &crate::generated::init_capnp::init::construct_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_cap(r.get_thread_map()?, cx)
+            }
+            pub fn set_thread_map_opt<
+                V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>,
+            >(
+                b: &mut crate::generated::init_capnp::init::construct_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_thread_map(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_thread_map_opt<
+                V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>,
+            >(
+                r: &crate::generated::init_capnp::init::construct_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_thread_map() {
+                    get_thread_map(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::init_capnp::init::construct_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::init_capnp::init::construct_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0x8838c700ba5cba65,
+            ordinal: ORDINAL,
+            params_name: "Init.construct$Params",
+            results_name: "Init.construct$Results",
+            context: None,
+            format_params,
+            format_results,
+        };
+    }
+    /// `Init.makeEcho` (@1).
+    pub mod make_echo {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::init_capnp::init::make_echo_params::Owned;
+        pub type Results = crate::generated::init_capnp::init::make_echo_results::Owned;
+        pub const ORDINAL: u16 = 1;
+        pub fn write_context(
+            b: &mut crate::generated::init_capnp::init::make_echo_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::init_capnp::init::make_echo_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Cap<crate::generated::echo_capnp::echo::Client>>(
+                b: &mut crate::generated::init_capnp::init::make_echo_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_cap(cx)?);
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Cap<crate::generated::echo_capnp::echo::Client>>(
+                r: &crate::generated::init_capnp::init::make_echo_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_cap(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Cap<crate::generated::echo_capnp::echo::Client>,
+            >(
+                b: &mut crate::generated::init_capnp::init::make_echo_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Cap<crate::generated::echo_capnp::echo::Client>,
+            >(
+                r: &crate::generated::init_capnp::init::make_echo_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::init_capnp::init::make_echo_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::init_capnp::init::make_echo_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0x8838c700ba5cba65,
+            ordinal: ORDINAL,
+            params_name: "Init.makeEcho$Params",
+            results_name: "Init.makeEcho$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
+    /// `Init.makeMiningOld2` (@2).
+    pub mod make_mining_old2 {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::init_capnp::init::make_mining_old2_params::Owned;
+        pub type Results = crate::generated::init_capnp::init::make_mining_old2_results::Owned;
+        pub const ORDINAL: u16 = 2;
+        pub fn write_context(
+            _b: &mut crate::generated::init_capnp::init::make_mining_old2_params::Builder<'_>,
+            _cx: &mut ::ipc::BuildCx,
+        ) {
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::init_capnp::init::make_mining_old2_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::init_capnp::init::make_mining_old2_results::Reader<'_>>(
+                ) {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0x8838c700ba5cba65,
+            ordinal: ORDINAL,
+            params_name: "Init.makeMiningOld2$Params",
+            results_name: "Init.makeMiningOld2$Results",
+            context: None,
+            format_params,
+            format_results,
+        };
+    }
+    /// `Init.makeMining` (@3).
+    pub mod make_mining {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::init_capnp::init::make_mining_params::Owned;
+        pub type Results = crate::generated::init_capnp::init::make_mining_results::Owned;
+        pub const ORDINAL: u16 = 3;
+        pub fn write_context(
+            b: &mut crate::generated::init_capnp::init::make_mining_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::init_capnp::init::make_mining_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::mining::Client>,
+            >(
+                b: &mut crate::generated::init_capnp::init::make_mining_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_cap(cx)?);
+                Ok(())
+            }
+            pub fn get_result<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::mining::Client>,
+            >(
+                r: &crate::generated::init_capnp::init::make_mining_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_cap(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::mining::Client>,
+            >(
+                b: &mut crate::generated::init_capnp::init::make_mining_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::mining::Client>,
+            >(
+                r: &crate::generated::init_capnp::init::make_mining_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::init_capnp::init::make_mining_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::init_capnp::init::make_mining_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0x8838c700ba5cba65,
+            ordinal: ORDINAL,
+            params_name: "Init.makeMining$Params",
+            results_name: "Init.makeMining$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
+    /// `Init.makeRpc` (@4).
+    pub mod make_rpc {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::init_capnp::init::make_rpc_params::Owned;
+        pub type Results = crate::generated::init_capnp::init::make_rpc_results::Owned;
+        pub const ORDINAL: u16 = 4;
+        pub fn write_context(
+            b: &mut crate::generated::init_capnp::init::make_rpc_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::init_capnp::init::make_rpc_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Cap<crate::generated::rpc_capnp::rpc::Client>>(
+                b: &mut crate::generated::init_capnp::init::make_rpc_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_cap(cx)?);
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Cap<crate::generated::rpc_capnp::rpc::Client>>(
+                r: &crate::generated::init_capnp::init::make_rpc_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_cap(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Cap<crate::generated::rpc_capnp::rpc::Client>,
+            >(
+                b: &mut crate::generated::init_capnp::init::make_rpc_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Cap<crate::generated::rpc_capnp::rpc::Client>,
+            >(
+                r: &crate::generated::init_capnp::init::make_rpc_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::init_capnp::init::make_rpc_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::init_capnp::init::make_rpc_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0x8838c700ba5cba65,
+            ordinal: ORDINAL,
+            params_name: "Init.makeRpc$Params",
+            results_name: "Init.makeRpc$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
 }
-pub const DESTROY_ORDINAL: Option<u16> = None;
-/// This interface has no destroy method.
-pub fn destroy(_remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> { Ok(()) }
-/// `Init.construct` (@0).
-pub mod construct {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::init_capnp::init::construct_params::Owned;
-    pub type Results = crate::generated::init_capnp::init::construct_results::Owned;
-    pub const ORDINAL: u16 = 0;
-    pub fn write_context(_b: &mut crate::generated::init_capnp::init::construct_params::Builder<'_>, _cx: &mut ::ipc::BuildCx) {}
-    pub fn set_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(b: &mut crate::generated::init_capnp::init::construct_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_thread_map(v.to_cap(cx)?); Ok(()) }
-    pub fn get_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(r: &crate::generated::init_capnp::init::construct_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_thread_map()?, cx) }
-    pub fn set_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(b: &mut crate::generated::init_capnp::init::construct_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_thread_map(b, v, cx), None => Ok(()) } }
-    pub fn get_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(r: &crate::generated::init_capnp::init::construct_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_thread_map() { get_thread_map(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(b: &mut crate::generated::init_capnp::init::construct_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_thread_map(v.to_cap(cx)?); Ok(()) }
-    pub fn get_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(r: &crate::generated::init_capnp::init::construct_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_thread_map()?, cx) }
-    pub fn set_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(b: &mut crate::generated::init_capnp::init::construct_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_thread_map(b, v, cx), None => Ok(()) } }
-    pub fn get_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(r: &crate::generated::init_capnp::init::construct_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_thread_map() { get_thread_map(r, cx).map(Some) } else { Ok(None) } }
-    }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::init_capnp::init::construct_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::init_capnp::init::construct_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0x8838c700ba5cba65, ordinal: ORDINAL, params_name: "Init.construct$Params", results_name: "Init.construct$Results", context: None, format_params, format_results };
-}
-/// `Init.makeEcho` (@1).
-pub mod make_echo {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::init_capnp::init::make_echo_params::Owned;
-    pub type Results = crate::generated::init_capnp::init::make_echo_results::Owned;
-    pub const ORDINAL: u16 = 1;
-    pub fn write_context(b: &mut crate::generated::init_capnp::init::make_echo_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::init_capnp::init::make_echo_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Cap<crate::generated::echo_capnp::echo::Client>>(b: &mut crate::generated::init_capnp::init::make_echo_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_cap(cx)?); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Cap<crate::generated::echo_capnp::echo::Client>>(r: &crate::generated::init_capnp::init::make_echo_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_result()?, cx) }
-    pub fn set_result_opt<V: ::ipc::value::Cap<crate::generated::echo_capnp::echo::Client>>(b: &mut crate::generated::init_capnp::init::make_echo_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Cap<crate::generated::echo_capnp::echo::Client>>(r: &crate::generated::init_capnp::init::make_echo_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
-    }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::init_capnp::init::make_echo_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::init_capnp::init::make_echo_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0x8838c700ba5cba65, ordinal: ORDINAL, params_name: "Init.makeEcho$Params", results_name: "Init.makeEcho$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Init.makeMiningOld2` (@2).
-pub mod make_mining_old2 {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::init_capnp::init::make_mining_old2_params::Owned;
-    pub type Results = crate::generated::init_capnp::init::make_mining_old2_results::Owned;
-    pub const ORDINAL: u16 = 2;
-    pub fn write_context(_b: &mut crate::generated::init_capnp::init::make_mining_old2_params::Builder<'_>, _cx: &mut ::ipc::BuildCx) {}
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::init_capnp::init::make_mining_old2_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::init_capnp::init::make_mining_old2_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0x8838c700ba5cba65, ordinal: ORDINAL, params_name: "Init.makeMiningOld2$Params", results_name: "Init.makeMiningOld2$Results", context: None, format_params, format_results };
-}
-/// `Init.makeMining` (@3).
-pub mod make_mining {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::init_capnp::init::make_mining_params::Owned;
-    pub type Results = crate::generated::init_capnp::init::make_mining_results::Owned;
-    pub const ORDINAL: u16 = 3;
-    pub fn write_context(b: &mut crate::generated::init_capnp::init::make_mining_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::init_capnp::init::make_mining_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Cap<crate::generated::mining_capnp::mining::Client>>(b: &mut crate::generated::init_capnp::init::make_mining_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_cap(cx)?); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Cap<crate::generated::mining_capnp::mining::Client>>(r: &crate::generated::init_capnp::init::make_mining_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_result()?, cx) }
-    pub fn set_result_opt<V: ::ipc::value::Cap<crate::generated::mining_capnp::mining::Client>>(b: &mut crate::generated::init_capnp::init::make_mining_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Cap<crate::generated::mining_capnp::mining::Client>>(r: &crate::generated::init_capnp::init::make_mining_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
-    }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::init_capnp::init::make_mining_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::init_capnp::init::make_mining_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0x8838c700ba5cba65, ordinal: ORDINAL, params_name: "Init.makeMining$Params", results_name: "Init.makeMining$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Init.makeRpc` (@4).
-pub mod make_rpc {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::init_capnp::init::make_rpc_params::Owned;
-    pub type Results = crate::generated::init_capnp::init::make_rpc_results::Owned;
-    pub const ORDINAL: u16 = 4;
-    pub fn write_context(b: &mut crate::generated::init_capnp::init::make_rpc_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::init_capnp::init::make_rpc_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Cap<crate::generated::rpc_capnp::rpc::Client>>(b: &mut crate::generated::init_capnp::init::make_rpc_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_cap(cx)?); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Cap<crate::generated::rpc_capnp::rpc::Client>>(r: &crate::generated::init_capnp::init::make_rpc_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_result()?, cx) }
-    pub fn set_result_opt<V: ::ipc::value::Cap<crate::generated::rpc_capnp::rpc::Client>>(b: &mut crate::generated::init_capnp::init::make_rpc_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Cap<crate::generated::rpc_capnp::rpc::Client>>(r: &crate::generated::init_capnp::init::make_rpc_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
-    }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::init_capnp::init::make_rpc_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::init_capnp::init::make_rpc_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0x8838c700ba5cba65, ordinal: ORDINAL, params_name: "Init.makeRpc$Params", results_name: "Init.makeRpc$Results", context: Some(read_context), format_params, format_results };
-}
-}
-

@@ -2,543 +2,2670 @@
 
 /// Methods of interface `Mining`.
 pub mod mining {
-pub const INTERFACE_ID: u64 = 0xf9c68436df3af39e;
-pub const NAME: &str = "Mining";
-pub type Client = crate::generated::mining_capnp::mining::Client;
-/// Description of the method with this ordinal.
-pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
-    match ordinal {
-        0 => Some(&is_test_chain::INFO),
-        1 => Some(&is_initial_block_download::INFO),
-        2 => Some(&get_tip::INFO),
-        3 => Some(&wait_tip_changed::INFO),
-        4 => Some(&create_new_block::INFO),
-        5 => Some(&check_block::INFO),
-        6 => Some(&interrupt::INFO),
-        7 => Some(&submit_block::INFO),
-        8 => Some(&get_transactions_by_tx_i_d::INFO),
-        9 => Some(&get_transactions_by_witness_i_d::INFO),
-        _ => None,
+    pub const INTERFACE_ID: u64 = 0xf9c68436df3af39e;
+    pub const NAME: &str = "Mining";
+    pub type Client = crate::generated::mining_capnp::mining::Client;
+    /// Description of the method with this ordinal.
+    pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
+        match ordinal {
+            0 => Some(&is_test_chain::INFO),
+            1 => Some(&is_initial_block_download::INFO),
+            2 => Some(&get_tip::INFO),
+            3 => Some(&wait_tip_changed::INFO),
+            4 => Some(&create_new_block::INFO),
+            5 => Some(&check_block::INFO),
+            6 => Some(&interrupt::INFO),
+            7 => Some(&submit_block::INFO),
+            8 => Some(&get_transactions_by_tx_i_d::INFO),
+            9 => Some(&get_transactions_by_witness_i_d::INFO),
+            _ => None,
+        }
     }
-}
-pub const DESTROY_ORDINAL: Option<u16> = None;
-/// This interface has no destroy method.
-pub fn destroy(_remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> { Ok(()) }
-/// `Mining.isTestChain` (@0).
-pub mod is_test_chain {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::mining::is_test_chain_params::Owned;
-    pub type Results = crate::generated::mining_capnp::mining::is_test_chain_results::Owned;
-    pub const ORDINAL: u16 = 0;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::mining::is_test_chain_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::mining::is_test_chain_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::mining_capnp::mining::is_test_chain_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<bool>>(r: &crate::generated::mining_capnp::mining::is_test_chain_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    pub const DESTROY_ORDINAL: Option<u16> = None;
+    /// This interface has no destroy method.
+    pub fn destroy(_remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> {
+        Ok(())
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::is_test_chain_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::is_test_chain_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9c68436df3af39e, ordinal: ORDINAL, params_name: "Mining.isTestChain$Params", results_name: "Mining.isTestChain$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Mining.isInitialBlockDownload` (@1).
-pub mod is_initial_block_download {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::mining::is_initial_block_download_params::Owned;
-    pub type Results = crate::generated::mining_capnp::mining::is_initial_block_download_results::Owned;
-    pub const ORDINAL: u16 = 1;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::mining::is_initial_block_download_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::mining::is_initial_block_download_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::mining_capnp::mining::is_initial_block_download_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<bool>>(r: &crate::generated::mining_capnp::mining::is_initial_block_download_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `Mining.isTestChain` (@0).
+    pub mod is_test_chain {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::mining_capnp::mining::is_test_chain_params::Owned;
+        pub type Results = crate::generated::mining_capnp::mining::is_test_chain_results::Owned;
+        pub const ORDINAL: u16 = 0;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::mining::is_test_chain_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::mining::is_test_chain_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<bool>>(
+                b: &mut crate::generated::mining_capnp::mining::is_test_chain_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<bool>>(
+                r: &crate::generated::mining_capnp::mining::is_test_chain_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::mining_capnp::mining::is_test_chain_params::Reader<'_>>(
+                ) {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::is_test_chain_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9c68436df3af39e,
+            ordinal: ORDINAL,
+            params_name: "Mining.isTestChain$Params",
+            results_name: "Mining.isTestChain$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::is_initial_block_download_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::is_initial_block_download_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9c68436df3af39e, ordinal: ORDINAL, params_name: "Mining.isInitialBlockDownload$Params", results_name: "Mining.isInitialBlockDownload$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Mining.getTip` (@2).
-pub mod get_tip {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::mining::get_tip_params::Owned;
-    pub type Results = crate::generated::mining_capnp::mining::get_tip_results::Owned;
-    pub const ORDINAL: u16 = 2;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::mining::get_tip_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::mining::get_tip_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>>(b: &mut crate::generated::mining_capnp::mining::get_tip_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; v.write(b.reborrow().init_result(), cx) }
-    pub fn get_result<V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>>(r: &crate::generated::mining_capnp::mining::get_tip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::read(r.get_result()?, cx) }
-    pub fn set_result_opt<V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>>(b: &mut crate::generated::mining_capnp::mining::get_tip_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { b.set_has_result(v.is_some()); match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>>(r: &crate::generated::mining_capnp::mining::get_tip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.get_has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_has_result<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::mining_capnp::mining::get_tip_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_has_result(v.to_prim()); Ok(()) }
-    pub fn get_has_result<V: ::ipc::value::Prim<bool>>(r: &crate::generated::mining_capnp::mining::get_tip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_has_result()) }
+    /// `Mining.isInitialBlockDownload` (@1).
+    pub mod is_initial_block_download {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params =
+            crate::generated::mining_capnp::mining::is_initial_block_download_params::Owned;
+        pub type Results =
+            crate::generated::mining_capnp::mining::is_initial_block_download_results::Owned;
+        pub const ORDINAL: u16 = 1;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::mining::is_initial_block_download_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::mining::is_initial_block_download_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<bool>>(
+                b: &mut crate::generated::mining_capnp::mining::is_initial_block_download_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<bool>>(
+                r: &crate::generated::mining_capnp::mining::is_initial_block_download_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::is_initial_block_download_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::is_initial_block_download_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9c68436df3af39e,
+            ordinal: ORDINAL,
+            params_name: "Mining.isInitialBlockDownload$Params",
+            results_name: "Mining.isInitialBlockDownload$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::get_tip_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::get_tip_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9c68436df3af39e, ordinal: ORDINAL, params_name: "Mining.getTip$Params", results_name: "Mining.getTip$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Mining.waitTipChanged` (@3).
-pub mod wait_tip_changed {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::mining::wait_tip_changed_params::Owned;
-    pub type Results = crate::generated::mining_capnp::mining::wait_tip_changed_results::Owned;
-    pub const ORDINAL: u16 = 3;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::mining::wait_tip_changed_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_current_tip<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_current_tip(&*v.to_data()); Ok(()) }
-    pub fn get_current_tip<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::wait_tip_changed_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_current_tip()?) }
-    pub fn set_current_tip_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_current_tip(b, v, cx), None => Ok(()) } }
-    pub fn get_current_tip_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::wait_tip_changed_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_current_tip() { get_current_tip(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_timeout<V: ::ipc::value::Prim<f64>>(b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_timeout(v.to_prim()); Ok(()) }
-    pub fn get_timeout<V: ::ipc::value::Prim<f64>>(r: &crate::generated::mining_capnp::mining::wait_tip_changed_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_timeout()) }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>>(b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; v.write(b.reborrow().init_result(), cx) }
-    pub fn get_result<V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>>(r: &crate::generated::mining_capnp::mining::wait_tip_changed_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::read(r.get_result()?, cx) }
-    pub fn set_result_opt<V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>>(b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>>(r: &crate::generated::mining_capnp::mining::wait_tip_changed_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `Mining.getTip` (@2).
+    pub mod get_tip {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::mining_capnp::mining::get_tip_params::Owned;
+        pub type Results = crate::generated::mining_capnp::mining::get_tip_results::Owned;
+        pub const ORDINAL: u16 = 2;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::mining::get_tip_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::mining::get_tip_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<
+                V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>,
+            >(
+                b: &mut crate::generated::mining_capnp::mining::get_tip_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                v.write(b.reborrow().init_result(), cx)
+            }
+            pub fn get_result<
+                V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>,
+            >(
+                r: &crate::generated::mining_capnp::mining::get_tip_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::read(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>,
+            >(
+                b: &mut crate::generated::mining_capnp::mining::get_tip_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                b.set_has_result(v.is_some());
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>,
+            >(
+                r: &crate::generated::mining_capnp::mining::get_tip_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.get_has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            pub fn set_has_result<V: ::ipc::value::Prim<bool>>(
+                b: &mut crate::generated::mining_capnp::mining::get_tip_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_has_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_has_result<V: ::ipc::value::Prim<bool>>(
+                r: &crate::generated::mining_capnp::mining::get_tip_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_has_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::get_tip_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::get_tip_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9c68436df3af39e,
+            ordinal: ORDINAL,
+            params_name: "Mining.getTip$Params",
+            results_name: "Mining.getTip$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::wait_tip_changed_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::wait_tip_changed_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9c68436df3af39e, ordinal: ORDINAL, params_name: "Mining.waitTipChanged$Params", results_name: "Mining.waitTipChanged$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Mining.createNewBlock` (@4).
-pub mod create_new_block {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::mining::create_new_block_params::Owned;
-    pub type Results = crate::generated::mining_capnp::mining::create_new_block_results::Owned;
-    pub const ORDINAL: u16 = 4;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::mining::create_new_block_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::mining::create_new_block_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_options<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_create_options::Owned>>(b: &mut crate::generated::mining_capnp::mining::create_new_block_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; v.write(b.reborrow().init_options(), cx) }
-    pub fn get_options<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_create_options::Owned>>(r: &crate::generated::mining_capnp::mining::create_new_block_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::read(r.get_options()?, cx) }
-    pub fn set_options_opt<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_create_options::Owned>>(b: &mut crate::generated::mining_capnp::mining::create_new_block_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_options(b, v, cx), None => Ok(()) } }
-    pub fn get_options_opt<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_create_options::Owned>>(r: &crate::generated::mining_capnp::mining::create_new_block_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_options() { get_options(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_cooldown<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::mining_capnp::mining::create_new_block_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_cooldown(v.to_prim()); Ok(()) }
-    pub fn get_cooldown<V: ::ipc::value::Prim<bool>>(r: &crate::generated::mining_capnp::mining::create_new_block_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_cooldown()) }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>>(b: &mut crate::generated::mining_capnp::mining::create_new_block_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_cap(cx)?); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>>(r: &crate::generated::mining_capnp::mining::create_new_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_result()?, cx) }
-    pub fn set_result_opt<V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>>(b: &mut crate::generated::mining_capnp::mining::create_new_block_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>>(r: &crate::generated::mining_capnp::mining::create_new_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `Mining.waitTipChanged` (@3).
+    pub mod wait_tip_changed {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::mining_capnp::mining::wait_tip_changed_params::Owned;
+        pub type Results = crate::generated::mining_capnp::mining::wait_tip_changed_results::Owned;
+        pub const ORDINAL: u16 = 3;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::mining::wait_tip_changed_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_current_tip<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_current_tip(&*v.to_data());
+            Ok(())
+        }
+        pub fn get_current_tip<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::mining::wait_tip_changed_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_current_tip()?)
+        }
+        pub fn set_current_tip_opt<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_current_tip(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_current_tip_opt<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::mining::wait_tip_changed_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_current_tip() {
+                get_current_tip(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_timeout<V: ::ipc::value::Prim<f64>>(
+            b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_timeout(v.to_prim());
+            Ok(())
+        }
+        pub fn get_timeout<V: ::ipc::value::Prim<f64>>(
+            r: &crate::generated::mining_capnp::mining::wait_tip_changed_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_timeout())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<
+                V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>,
+            >(
+                b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_results::Builder<
+                    '_,
+                >,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                v.write(b.reborrow().init_result(), cx)
+            }
+            pub fn get_result<
+                V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>,
+            >(
+                r: &crate::generated::mining_capnp::mining::wait_tip_changed_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::read(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>,
+            >(
+                b: &mut crate::generated::mining_capnp::mining::wait_tip_changed_results::Builder<
+                    '_,
+                >,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Struct<crate::generated::common_capnp::block_ref::Owned>,
+            >(
+                r: &crate::generated::mining_capnp::mining::wait_tip_changed_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::wait_tip_changed_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::wait_tip_changed_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9c68436df3af39e,
+            ordinal: ORDINAL,
+            params_name: "Mining.waitTipChanged$Params",
+            results_name: "Mining.waitTipChanged$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::create_new_block_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::create_new_block_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9c68436df3af39e, ordinal: ORDINAL, params_name: "Mining.createNewBlock$Params", results_name: "Mining.createNewBlock$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Mining.checkBlock` (@5).
-pub mod check_block {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::mining::check_block_params::Owned;
-    pub type Results = crate::generated::mining_capnp::mining::check_block_results::Owned;
-    pub const ORDINAL: u16 = 5;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::mining::check_block_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::mining::check_block_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_block<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::check_block_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_block(&*v.to_data()); Ok(()) }
-    pub fn get_block<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::check_block_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_block()?) }
-    pub fn set_block_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::check_block_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_block(b, v, cx), None => Ok(()) } }
-    pub fn get_block_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::check_block_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_block() { get_block(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_options<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_check_options::Owned>>(b: &mut crate::generated::mining_capnp::mining::check_block_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; v.write(b.reborrow().init_options(), cx) }
-    pub fn get_options<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_check_options::Owned>>(r: &crate::generated::mining_capnp::mining::check_block_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::read(r.get_options()?, cx) }
-    pub fn set_options_opt<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_check_options::Owned>>(b: &mut crate::generated::mining_capnp::mining::check_block_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_options(b, v, cx), None => Ok(()) } }
-    pub fn get_options_opt<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_check_options::Owned>>(r: &crate::generated::mining_capnp::mining::check_block_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_options() { get_options(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_reason<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::mining::check_block_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_reason(&*v.to_text()); Ok(()) }
-    pub fn get_reason<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::mining::check_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_reason()?) }
-    pub fn set_reason_opt<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::mining::check_block_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_reason(b, v, cx), None => Ok(()) } }
-    pub fn get_reason_opt<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::mining::check_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_reason() { get_reason(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_debug<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::mining::check_block_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_debug(&*v.to_text()); Ok(()) }
-    pub fn get_debug<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::mining::check_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_debug()?) }
-    pub fn set_debug_opt<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::mining::check_block_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_debug(b, v, cx), None => Ok(()) } }
-    pub fn get_debug_opt<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::mining::check_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_debug() { get_debug(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_result<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::mining_capnp::mining::check_block_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<bool>>(r: &crate::generated::mining_capnp::mining::check_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `Mining.createNewBlock` (@4).
+    pub mod create_new_block {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::mining_capnp::mining::create_new_block_params::Owned;
+        pub type Results = crate::generated::mining_capnp::mining::create_new_block_results::Owned;
+        pub const ORDINAL: u16 = 4;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::mining::create_new_block_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::mining::create_new_block_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_options<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_create_options::Owned>,
+        >(
+            b: &mut crate::generated::mining_capnp::mining::create_new_block_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            v.write(b.reborrow().init_options(), cx)
+        }
+        pub fn get_options<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_create_options::Owned>,
+        >(
+            r: &crate::generated::mining_capnp::mining::create_new_block_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::read(r.get_options()?, cx)
+        }
+        pub fn set_options_opt<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_create_options::Owned>,
+        >(
+            b: &mut crate::generated::mining_capnp::mining::create_new_block_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_options(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_options_opt<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_create_options::Owned>,
+        >(
+            r: &crate::generated::mining_capnp::mining::create_new_block_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_options() {
+                get_options(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_cooldown<V: ::ipc::value::Prim<bool>>(
+            b: &mut crate::generated::mining_capnp::mining::create_new_block_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_cooldown(v.to_prim());
+            Ok(())
+        }
+        pub fn get_cooldown<V: ::ipc::value::Prim<bool>>(
+            r: &crate::generated::mining_capnp::mining::create_new_block_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_cooldown())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>,
+            >(
+                b: &mut crate::generated::mining_capnp::mining::create_new_block_results::Builder<
+                    '_,
+                >,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_cap(cx)?);
+                Ok(())
+            }
+            pub fn get_result<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>,
+            >(
+                r: &crate::generated::mining_capnp::mining::create_new_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_cap(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>,
+            >(
+                b: &mut crate::generated::mining_capnp::mining::create_new_block_results::Builder<
+                    '_,
+                >,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>,
+            >(
+                r: &crate::generated::mining_capnp::mining::create_new_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::create_new_block_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::create_new_block_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9c68436df3af39e,
+            ordinal: ORDINAL,
+            params_name: "Mining.createNewBlock$Params",
+            results_name: "Mining.createNewBlock$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::check_block_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::check_block_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9c68436df3af39e, ordinal: ORDINAL, params_name: "Mining.checkBlock$Params", results_name: "Mining.checkBlock$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Mining.interrupt` (@6).
-pub mod interrupt {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::mining::interrupt_params::Owned;
-    pub type Results = crate::generated::mining_capnp::mining::interrupt_results::Owned;
-    pub const ORDINAL: u16 = 6;
-    pub fn write_context(_b: &mut crate::generated::mining_capnp::mining::interrupt_params::Builder<'_>, _cx: &mut ::ipc::BuildCx) {}
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    /// `Mining.checkBlock` (@5).
+    pub mod check_block {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::mining_capnp::mining::check_block_params::Owned;
+        pub type Results = crate::generated::mining_capnp::mining::check_block_results::Owned;
+        pub const ORDINAL: u16 = 5;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::mining::check_block_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::mining::check_block_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_block<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::mining::check_block_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_block(&*v.to_data());
+            Ok(())
+        }
+        pub fn get_block<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::mining::check_block_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_block()?)
+        }
+        pub fn set_block_opt<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::mining::check_block_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_block(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_block_opt<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::mining::check_block_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_block() {
+                get_block(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_options<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_check_options::Owned>,
+        >(
+            b: &mut crate::generated::mining_capnp::mining::check_block_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            v.write(b.reborrow().init_options(), cx)
+        }
+        pub fn get_options<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_check_options::Owned>,
+        >(
+            r: &crate::generated::mining_capnp::mining::check_block_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::read(r.get_options()?, cx)
+        }
+        pub fn set_options_opt<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_check_options::Owned>,
+        >(
+            b: &mut crate::generated::mining_capnp::mining::check_block_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_options(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_options_opt<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_check_options::Owned>,
+        >(
+            r: &crate::generated::mining_capnp::mining::check_block_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_options() {
+                get_options(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_reason<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::mining::check_block_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_reason(&*v.to_text());
+                Ok(())
+            }
+            pub fn get_reason<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::mining::check_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_text(r.get_reason()?)
+            }
+            pub fn set_reason_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::mining::check_block_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_reason(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_reason_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::mining::check_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_reason() {
+                    get_reason(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            pub fn set_debug<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::mining::check_block_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_debug(&*v.to_text());
+                Ok(())
+            }
+            pub fn get_debug<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::mining::check_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_text(r.get_debug()?)
+            }
+            pub fn set_debug_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::mining::check_block_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_debug(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_debug_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::mining::check_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_debug() {
+                    get_debug(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            pub fn set_result<V: ::ipc::value::Prim<bool>>(
+                b: &mut crate::generated::mining_capnp::mining::check_block_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<bool>>(
+                r: &crate::generated::mining_capnp::mining::check_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::mining_capnp::mining::check_block_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::mining_capnp::mining::check_block_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9c68436df3af39e,
+            ordinal: ORDINAL,
+            params_name: "Mining.checkBlock$Params",
+            results_name: "Mining.checkBlock$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::interrupt_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::interrupt_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9c68436df3af39e, ordinal: ORDINAL, params_name: "Mining.interrupt$Params", results_name: "Mining.interrupt$Results", context: None, format_params, format_results };
-}
-/// `Mining.submitBlock` (@7).
-pub mod submit_block {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::mining::submit_block_params::Owned;
-    pub type Results = crate::generated::mining_capnp::mining::submit_block_results::Owned;
-    pub const ORDINAL: u16 = 7;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::mining::submit_block_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::mining::submit_block_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_block<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::submit_block_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_block(&*v.to_data()); Ok(()) }
-    pub fn get_block<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::submit_block_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_block()?) }
-    pub fn set_block_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::submit_block_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_block(b, v, cx), None => Ok(()) } }
-    pub fn get_block_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::submit_block_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_block() { get_block(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_reason<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::mining::submit_block_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_reason(&*v.to_text()); Ok(()) }
-    pub fn get_reason<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_reason()?) }
-    pub fn set_reason_opt<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::mining::submit_block_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_reason(b, v, cx), None => Ok(()) } }
-    pub fn get_reason_opt<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_reason() { get_reason(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_debug<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::mining::submit_block_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_debug(&*v.to_text()); Ok(()) }
-    pub fn get_debug<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_debug()?) }
-    pub fn set_debug_opt<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::mining::submit_block_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_debug(b, v, cx), None => Ok(()) } }
-    pub fn get_debug_opt<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_debug() { get_debug(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_result<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::mining_capnp::mining::submit_block_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<bool>>(r: &crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `Mining.interrupt` (@6).
+    pub mod interrupt {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::mining_capnp::mining::interrupt_params::Owned;
+        pub type Results = crate::generated::mining_capnp::mining::interrupt_results::Owned;
+        pub const ORDINAL: u16 = 6;
+        pub fn write_context(
+            _b: &mut crate::generated::mining_capnp::mining::interrupt_params::Builder<'_>,
+            _cx: &mut ::ipc::BuildCx,
+        ) {
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::interrupt_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::mining_capnp::mining::interrupt_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9c68436df3af39e,
+            ordinal: ORDINAL,
+            params_name: "Mining.interrupt$Params",
+            results_name: "Mining.interrupt$Results",
+            context: None,
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::submit_block_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9c68436df3af39e, ordinal: ORDINAL, params_name: "Mining.submitBlock$Params", results_name: "Mining.submitBlock$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Mining.getTransactionsByTxID` (@8).
-pub mod get_transactions_by_tx_i_d {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Owned;
-    pub type Results = crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Owned;
-    pub const ORDINAL: u16 = 8;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_txids<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_txids(v.len() as u32); for (i, x) in v.into_iter().enumerate() { l.set(i as u32, &*x.to_data()); } Ok(()) }
-    pub fn get_txids<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_txids()?.iter().map(|x| V::from_data(x?)).collect() }
-    pub fn set_txids_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Builder<'_>, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_txids(b, v, cx), None => Ok(()) } }
-    pub fn get_txids_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<Vec<V>>> { if r.has_txids() { get_txids(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_result(v.len() as u32); for (i, x) in v.into_iter().enumerate() { l.set(i as u32, &*x.to_data()); } Ok(()) }
-    pub fn get_result<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_result()?.iter().map(|x| V::from_data(x?)).collect() }
-    pub fn set_result_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Builder<'_>, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<Vec<V>>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `Mining.submitBlock` (@7).
+    pub mod submit_block {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::mining_capnp::mining::submit_block_params::Owned;
+        pub type Results = crate::generated::mining_capnp::mining::submit_block_results::Owned;
+        pub const ORDINAL: u16 = 7;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::mining::submit_block_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::mining::submit_block_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_block<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::mining::submit_block_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_block(&*v.to_data());
+            Ok(())
+        }
+        pub fn get_block<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::mining::submit_block_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_block()?)
+        }
+        pub fn set_block_opt<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::mining::submit_block_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_block(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_block_opt<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::mining::submit_block_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_block() {
+                get_block(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_reason<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::mining::submit_block_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_reason(&*v.to_text());
+                Ok(())
+            }
+            pub fn get_reason<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_text(r.get_reason()?)
+            }
+            pub fn set_reason_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::mining::submit_block_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_reason(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_reason_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_reason() {
+                    get_reason(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            pub fn set_debug<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::mining::submit_block_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_debug(&*v.to_text());
+                Ok(())
+            }
+            pub fn get_debug<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_text(r.get_debug()?)
+            }
+            pub fn set_debug_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::mining::submit_block_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_debug(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_debug_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_debug() {
+                    get_debug(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            pub fn set_result<V: ::ipc::value::Prim<bool>>(
+                b: &mut crate::generated::mining_capnp::mining::submit_block_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<bool>>(
+                r: &crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::mining_capnp::mining::submit_block_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>>(
+                ) {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9c68436df3af39e,
+            ordinal: ORDINAL,
+            params_name: "Mining.submitBlock$Params",
+            results_name: "Mining.submitBlock$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9c68436df3af39e, ordinal: ORDINAL, params_name: "Mining.getTransactionsByTxID$Params", results_name: "Mining.getTransactionsByTxID$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Mining.getTransactionsByWitnessID` (@9).
-pub mod get_transactions_by_witness_i_d {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Owned;
-    pub type Results = crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Owned;
-    pub const ORDINAL: u16 = 9;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_wtxids<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_wtxids(v.len() as u32); for (i, x) in v.into_iter().enumerate() { l.set(i as u32, &*x.to_data()); } Ok(()) }
-    pub fn get_wtxids<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_wtxids()?.iter().map(|x| V::from_data(x?)).collect() }
-    pub fn set_wtxids_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Builder<'_>, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_wtxids(b, v, cx), None => Ok(()) } }
-    pub fn get_wtxids_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<Vec<V>>> { if r.has_wtxids() { get_wtxids(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_result(v.len() as u32); for (i, x) in v.into_iter().enumerate() { l.set(i as u32, &*x.to_data()); } Ok(()) }
-    pub fn get_result<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_result()?.iter().map(|x| V::from_data(x?)).collect() }
-    pub fn set_result_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Builder<'_>, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<Vec<V>>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `Mining.getTransactionsByTxID` (@8).
+    pub mod get_transactions_by_tx_i_d {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params =
+            crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Owned;
+        pub type Results =
+            crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Owned;
+        pub const ORDINAL: u16 = 8;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_txids<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Builder<'_>,
+            v: Vec<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            let mut l = b.reborrow().init_txids(v.len() as u32);
+            for (i, x) in v.into_iter().enumerate() {
+                l.set(i as u32, &*x.to_data());
+            }
+            Ok(())
+        }
+        pub fn get_txids<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Reader<
+                '_,
+            >,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Vec<V>> {
+            let _ = &cx;
+            r.get_txids()?.iter().map(|x| V::from_data(x?)).collect()
+        }
+        pub fn set_txids_opt<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Builder<'_>,
+            v: Option<Vec<V>>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_txids(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_txids_opt<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Reader<
+                '_,
+            >,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<Vec<V>>> {
+            if r.has_txids() {
+                get_txids(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Data>(
+                b: &mut crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Builder<'_>,
+                v: Vec<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                let mut l = b.reborrow().init_result(v.len() as u32);
+                for (i, x) in v.into_iter().enumerate() {
+                    l.set(i as u32, &*x.to_data());
+                }
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Data>(
+                r: &crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Vec<V>> {
+                let _ = &cx;
+                r.get_result()?.iter().map(|x| V::from_data(x?)).collect()
+            }
+            pub fn set_result_opt<V: ::ipc::value::Data>(
+                b: &mut crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Builder<'_>,
+                v: Option<Vec<V>>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Data>(
+                r: &crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<Vec<V>>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::get_transactions_by_tx_i_d_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9c68436df3af39e,
+            ordinal: ORDINAL,
+            params_name: "Mining.getTransactionsByTxID$Params",
+            results_name: "Mining.getTransactionsByTxID$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9c68436df3af39e, ordinal: ORDINAL, params_name: "Mining.getTransactionsByWitnessID$Params", results_name: "Mining.getTransactionsByWitnessID$Results", context: Some(read_context), format_params, format_results };
-}
+    /// `Mining.getTransactionsByWitnessID` (@9).
+    pub mod get_transactions_by_witness_i_d {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params =
+            crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Owned;
+        pub type Results =
+            crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Owned;
+        pub const ORDINAL: u16 = 9;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_wtxids<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Builder<'_>,
+            v: Vec<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            let mut l = b.reborrow().init_wtxids(v.len() as u32);
+            for (i, x) in v.into_iter().enumerate() {
+                l.set(i as u32, &*x.to_data());
+            }
+            Ok(())
+        }
+        pub fn get_wtxids<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Vec<V>> {
+            let _ = &cx;
+            r.get_wtxids()?.iter().map(|x| V::from_data(x?)).collect()
+        }
+        pub fn set_wtxids_opt<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Builder<'_>,
+            v: Option<Vec<V>>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_wtxids(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_wtxids_opt<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<Vec<V>>> {
+            if r.has_wtxids() {
+                get_wtxids(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Data>(
+                b: &mut crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Builder<'_>,
+                v: Vec<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                let mut l = b.reborrow().init_result(v.len() as u32);
+                for (i, x) in v.into_iter().enumerate() {
+                    l.set(i as u32, &*x.to_data());
+                }
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Data>(
+                r: &crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Vec<V>> {
+                let _ = &cx;
+                r.get_result()?.iter().map(|x| V::from_data(x?)).collect()
+            }
+            pub fn set_result_opt<V: ::ipc::value::Data>(
+                b: &mut crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Builder<'_>,
+                v: Option<Vec<V>>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Data>(
+                r: &crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<Vec<V>>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::mining::get_transactions_by_witness_i_d_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9c68436df3af39e,
+            ordinal: ORDINAL,
+            params_name: "Mining.getTransactionsByWitnessID$Params",
+            results_name: "Mining.getTransactionsByWitnessID$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
 }
 
 /// Methods of interface `BlockTemplate`.
 pub mod block_template {
-pub const INTERFACE_ID: u64 = 0xf9671ad841b2f622;
-pub const NAME: &str = "BlockTemplate";
-pub type Client = crate::generated::mining_capnp::block_template::Client;
-/// Description of the method with this ordinal.
-pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
-    match ordinal {
-        0 => Some(&destroy::INFO),
-        1 => Some(&get_block_header::INFO),
-        2 => Some(&get_block::INFO),
-        3 => Some(&get_tx_fees::INFO),
-        4 => Some(&get_tx_sigops::INFO),
-        5 => Some(&get_coinbase_tx::INFO),
-        6 => Some(&get_coinbase_merkle_path::INFO),
-        7 => Some(&submit_solution_old7::INFO),
-        8 => Some(&wait_next::INFO),
-        9 => Some(&interrupt_wait::INFO),
-        10 => Some(&submit_solution::INFO),
-        _ => None,
+    pub const INTERFACE_ID: u64 = 0xf9671ad841b2f622;
+    pub const NAME: &str = "BlockTemplate";
+    pub type Client = crate::generated::mining_capnp::block_template::Client;
+    /// Description of the method with this ordinal.
+    pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
+        match ordinal {
+            0 => Some(&destroy::INFO),
+            1 => Some(&get_block_header::INFO),
+            2 => Some(&get_block::INFO),
+            3 => Some(&get_tx_fees::INFO),
+            4 => Some(&get_tx_sigops::INFO),
+            5 => Some(&get_coinbase_tx::INFO),
+            6 => Some(&get_coinbase_merkle_path::INFO),
+            7 => Some(&submit_solution_old7::INFO),
+            8 => Some(&wait_next::INFO),
+            9 => Some(&interrupt_wait::INFO),
+            10 => Some(&submit_solution::INFO),
+            _ => None,
+        }
     }
-}
-pub const DESTROY_ORDINAL: Option<u16> = Some(0);
-/// Destroys the remote object before its reference is released.
-pub fn destroy(remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> { ::ipc::client::call::<destroy::Params, destroy::Results, ()>(remote, &destroy::INFO, |mut p, cx| { destroy::write_context(&mut p, cx); Ok(()) }, |_, _| Ok(())) }
-/// `BlockTemplate.destroy` (@0).
-pub mod destroy {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::block_template::destroy_params::Owned;
-    pub type Results = crate::generated::mining_capnp::block_template::destroy_results::Owned;
-    pub const ORDINAL: u16 = 0;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::block_template::destroy_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::block_template::destroy_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    pub const DESTROY_ORDINAL: Option<u16> = Some(0);
+    /// Destroys the remote object before its reference is released.
+    pub fn destroy(remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> {
+        ::ipc::client::call::<destroy::Params, destroy::Results, ()>(
+            remote,
+            &destroy::INFO,
+            |mut p, cx| {
+                destroy::write_context(&mut p, cx);
+                Ok(())
+            },
+            |_, _| Ok(()),
+        )
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::destroy_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::destroy_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9671ad841b2f622, ordinal: ORDINAL, params_name: "BlockTemplate.destroy$Params", results_name: "BlockTemplate.destroy$Results", context: Some(read_context), format_params, format_results };
-}
-/// `BlockTemplate.getBlockHeader` (@1).
-pub mod get_block_header {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::block_template::get_block_header_params::Owned;
-    pub type Results = crate::generated::mining_capnp::block_template::get_block_header_results::Owned;
-    pub const ORDINAL: u16 = 1;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::block_template::get_block_header_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::block_template::get_block_header_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::block_template::get_block_header_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(&*v.to_data()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::block_template::get_block_header_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_result()?) }
-    pub fn set_result_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::block_template::get_block_header_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::block_template::get_block_header_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `BlockTemplate.destroy` (@0).
+    pub mod destroy {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::mining_capnp::block_template::destroy_params::Owned;
+        pub type Results = crate::generated::mining_capnp::block_template::destroy_results::Owned;
+        pub const ORDINAL: u16 = 0;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::block_template::destroy_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::block_template::destroy_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::destroy_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::destroy_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9671ad841b2f622,
+            ordinal: ORDINAL,
+            params_name: "BlockTemplate.destroy$Params",
+            results_name: "BlockTemplate.destroy$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_block_header_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_block_header_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9671ad841b2f622, ordinal: ORDINAL, params_name: "BlockTemplate.getBlockHeader$Params", results_name: "BlockTemplate.getBlockHeader$Results", context: Some(read_context), format_params, format_results };
-}
-/// `BlockTemplate.getBlock` (@2).
-pub mod get_block {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::block_template::get_block_params::Owned;
-    pub type Results = crate::generated::mining_capnp::block_template::get_block_results::Owned;
-    pub const ORDINAL: u16 = 2;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::block_template::get_block_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::block_template::get_block_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::block_template::get_block_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(&*v.to_data()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::block_template::get_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_result()?) }
-    pub fn set_result_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::block_template::get_block_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::block_template::get_block_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `BlockTemplate.getBlockHeader` (@1).
+    pub mod get_block_header {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params =
+            crate::generated::mining_capnp::block_template::get_block_header_params::Owned;
+        pub type Results =
+            crate::generated::mining_capnp::block_template::get_block_header_results::Owned;
+        pub const ORDINAL: u16 = 1;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::block_template::get_block_header_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::block_template::get_block_header_params::Reader<
+                '_,
+            > = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Data>(
+                b: &mut crate::generated::mining_capnp::block_template::get_block_header_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(&*v.to_data());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Data>(
+                r: &crate::generated::mining_capnp::block_template::get_block_header_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_data(r.get_result()?)
+            }
+            pub fn set_result_opt<V: ::ipc::value::Data>(
+                b: &mut crate::generated::mining_capnp::block_template::get_block_header_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Data>(
+                r: &crate::generated::mining_capnp::block_template::get_block_header_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_block_header_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_block_header_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9671ad841b2f622,
+            ordinal: ORDINAL,
+            params_name: "BlockTemplate.getBlockHeader$Params",
+            results_name: "BlockTemplate.getBlockHeader$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_block_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_block_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9671ad841b2f622, ordinal: ORDINAL, params_name: "BlockTemplate.getBlock$Params", results_name: "BlockTemplate.getBlock$Results", context: Some(read_context), format_params, format_results };
-}
-/// `BlockTemplate.getTxFees` (@3).
-pub mod get_tx_fees {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::block_template::get_tx_fees_params::Owned;
-    pub type Results = crate::generated::mining_capnp::block_template::get_tx_fees_results::Owned;
-    pub const ORDINAL: u16 = 3;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::block_template::get_tx_fees_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::block_template::get_tx_fees_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::mining_capnp::block_template::get_tx_fees_results::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_result(v.len() as u32); for (i, x) in v.into_iter().enumerate() { l.set(i as u32, x.to_prim()); } Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<i64>>(r: &crate::generated::mining_capnp::block_template::get_tx_fees_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_result()?.iter().map(|x| V::from_prim(x)).collect() }
-    pub fn set_result_opt<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::mining_capnp::block_template::get_tx_fees_results::Builder<'_>, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Prim<i64>>(r: &crate::generated::mining_capnp::block_template::get_tx_fees_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<Vec<V>>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `BlockTemplate.getBlock` (@2).
+    pub mod get_block {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::mining_capnp::block_template::get_block_params::Owned;
+        pub type Results = crate::generated::mining_capnp::block_template::get_block_results::Owned;
+        pub const ORDINAL: u16 = 2;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::block_template::get_block_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::block_template::get_block_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Data>(
+                b: &mut crate::generated::mining_capnp::block_template::get_block_results::Builder<
+                    '_,
+                >,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(&*v.to_data());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Data>(
+                r: &crate::generated::mining_capnp::block_template::get_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_data(r.get_result()?)
+            }
+            pub fn set_result_opt<V: ::ipc::value::Data>(
+                b: &mut crate::generated::mining_capnp::block_template::get_block_results::Builder<
+                    '_,
+                >,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Data>(
+                r: &crate::generated::mining_capnp::block_template::get_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_block_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_block_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9671ad841b2f622,
+            ordinal: ORDINAL,
+            params_name: "BlockTemplate.getBlock$Params",
+            results_name: "BlockTemplate.getBlock$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_tx_fees_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_tx_fees_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9671ad841b2f622, ordinal: ORDINAL, params_name: "BlockTemplate.getTxFees$Params", results_name: "BlockTemplate.getTxFees$Results", context: Some(read_context), format_params, format_results };
-}
-/// `BlockTemplate.getTxSigops` (@4).
-pub mod get_tx_sigops {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::block_template::get_tx_sigops_params::Owned;
-    pub type Results = crate::generated::mining_capnp::block_template::get_tx_sigops_results::Owned;
-    pub const ORDINAL: u16 = 4;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::block_template::get_tx_sigops_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::block_template::get_tx_sigops_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::mining_capnp::block_template::get_tx_sigops_results::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_result(v.len() as u32); for (i, x) in v.into_iter().enumerate() { l.set(i as u32, x.to_prim()); } Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<i64>>(r: &crate::generated::mining_capnp::block_template::get_tx_sigops_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_result()?.iter().map(|x| V::from_prim(x)).collect() }
-    pub fn set_result_opt<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::mining_capnp::block_template::get_tx_sigops_results::Builder<'_>, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Prim<i64>>(r: &crate::generated::mining_capnp::block_template::get_tx_sigops_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<Vec<V>>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `BlockTemplate.getTxFees` (@3).
+    pub mod get_tx_fees {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::mining_capnp::block_template::get_tx_fees_params::Owned;
+        pub type Results =
+            crate::generated::mining_capnp::block_template::get_tx_fees_results::Owned;
+        pub const ORDINAL: u16 = 3;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::block_template::get_tx_fees_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::block_template::get_tx_fees_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<i64>>(
+                b: &mut crate::generated::mining_capnp::block_template::get_tx_fees_results::Builder<'_>,
+                v: Vec<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                let mut l = b.reborrow().init_result(v.len() as u32);
+                for (i, x) in v.into_iter().enumerate() {
+                    l.set(i as u32, x.to_prim());
+                }
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<i64>>(
+                r: &crate::generated::mining_capnp::block_template::get_tx_fees_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Vec<V>> {
+                let _ = &cx;
+                r.get_result()?.iter().map(|x| V::from_prim(x)).collect()
+            }
+            pub fn set_result_opt<V: ::ipc::value::Prim<i64>>(
+                b: &mut crate::generated::mining_capnp::block_template::get_tx_fees_results::Builder<'_>,
+                v: Option<Vec<V>>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Prim<i64>>(
+                r: &crate::generated::mining_capnp::block_template::get_tx_fees_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<Vec<V>>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_tx_fees_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_tx_fees_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9671ad841b2f622,
+            ordinal: ORDINAL,
+            params_name: "BlockTemplate.getTxFees$Params",
+            results_name: "BlockTemplate.getTxFees$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_tx_sigops_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_tx_sigops_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9671ad841b2f622, ordinal: ORDINAL, params_name: "BlockTemplate.getTxSigops$Params", results_name: "BlockTemplate.getTxSigops$Results", context: Some(read_context), format_params, format_results };
-}
-/// `BlockTemplate.getCoinbaseTx` (@5).
-pub mod get_coinbase_tx {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::block_template::get_coinbase_tx_params::Owned;
-    pub type Results = crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Owned;
-    pub const ORDINAL: u16 = 5;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::block_template::get_coinbase_tx_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::block_template::get_coinbase_tx_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Struct<crate::generated::mining_capnp::coinbase_tx::Owned>>(b: &mut crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; v.write(b.reborrow().init_result(), cx) }
-    pub fn get_result<V: ::ipc::value::Struct<crate::generated::mining_capnp::coinbase_tx::Owned>>(r: &crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::read(r.get_result()?, cx) }
-    pub fn set_result_opt<V: ::ipc::value::Struct<crate::generated::mining_capnp::coinbase_tx::Owned>>(b: &mut crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Struct<crate::generated::mining_capnp::coinbase_tx::Owned>>(r: &crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `BlockTemplate.getTxSigops` (@4).
+    pub mod get_tx_sigops {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params =
+            crate::generated::mining_capnp::block_template::get_tx_sigops_params::Owned;
+        pub type Results =
+            crate::generated::mining_capnp::block_template::get_tx_sigops_results::Owned;
+        pub const ORDINAL: u16 = 4;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::block_template::get_tx_sigops_params::Builder<
+                '_,
+            >,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::block_template::get_tx_sigops_params::Reader<
+                '_,
+            > = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<i64>>(
+                b: &mut crate::generated::mining_capnp::block_template::get_tx_sigops_results::Builder<'_>,
+                v: Vec<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                let mut l = b.reborrow().init_result(v.len() as u32);
+                for (i, x) in v.into_iter().enumerate() {
+                    l.set(i as u32, x.to_prim());
+                }
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<i64>>(
+                r: &crate::generated::mining_capnp::block_template::get_tx_sigops_results::Reader<
+                    '_,
+                >,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Vec<V>> {
+                let _ = &cx;
+                r.get_result()?.iter().map(|x| V::from_prim(x)).collect()
+            }
+            pub fn set_result_opt<V: ::ipc::value::Prim<i64>>(
+                b: &mut crate::generated::mining_capnp::block_template::get_tx_sigops_results::Builder<'_>,
+                v: Option<Vec<V>>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Prim<i64>>(
+                r: &crate::generated::mining_capnp::block_template::get_tx_sigops_results::Reader<
+                    '_,
+                >,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<Vec<V>>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_tx_sigops_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_tx_sigops_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9671ad841b2f622,
+            ordinal: ORDINAL,
+            params_name: "BlockTemplate.getTxSigops$Params",
+            results_name: "BlockTemplate.getTxSigops$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_coinbase_tx_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9671ad841b2f622, ordinal: ORDINAL, params_name: "BlockTemplate.getCoinbaseTx$Params", results_name: "BlockTemplate.getCoinbaseTx$Results", context: Some(read_context), format_params, format_results };
-}
-/// `BlockTemplate.getCoinbaseMerklePath` (@6).
-pub mod get_coinbase_merkle_path {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_params::Owned;
-    pub type Results = crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Owned;
-    pub const ORDINAL: u16 = 6;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_result(v.len() as u32); for (i, x) in v.into_iter().enumerate() { l.set(i as u32, &*x.to_data()); } Ok(()) }
-    pub fn get_result<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_result()?.iter().map(|x| V::from_data(x?)).collect() }
-    pub fn set_result_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Builder<'_>, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<Vec<V>>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `BlockTemplate.getCoinbaseTx` (@5).
+    pub mod get_coinbase_tx {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params =
+            crate::generated::mining_capnp::block_template::get_coinbase_tx_params::Owned;
+        pub type Results =
+            crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Owned;
+        pub const ORDINAL: u16 = 5;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::block_template::get_coinbase_tx_params::Builder<
+                '_,
+            >,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::block_template::get_coinbase_tx_params::Reader<
+                '_,
+            > = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<
+                V: ::ipc::value::Struct<crate::generated::mining_capnp::coinbase_tx::Owned>,
+            >(
+                b: &mut crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                v.write(b.reborrow().init_result(), cx)
+            }
+            pub fn get_result<
+                V: ::ipc::value::Struct<crate::generated::mining_capnp::coinbase_tx::Owned>,
+            >(
+                r: &crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Reader<
+                    '_,
+                >,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::read(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Struct<crate::generated::mining_capnp::coinbase_tx::Owned>,
+            >(
+                b: &mut crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Struct<crate::generated::mining_capnp::coinbase_tx::Owned>,
+            >(
+                r: &crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Reader<
+                    '_,
+                >,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_coinbase_tx_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_coinbase_tx_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9671ad841b2f622,
+            ordinal: ORDINAL,
+            params_name: "BlockTemplate.getCoinbaseTx$Params",
+            results_name: "BlockTemplate.getCoinbaseTx$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9671ad841b2f622, ordinal: ORDINAL, params_name: "BlockTemplate.getCoinbaseMerklePath$Params", results_name: "BlockTemplate.getCoinbaseMerklePath$Results", context: Some(read_context), format_params, format_results };
-}
-/// `BlockTemplate.submitSolutionOld7` (@7).
-pub mod submit_solution_old7 {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::block_template::submit_solution_old7_params::Owned;
-    pub type Results = crate::generated::mining_capnp::block_template::submit_solution_old7_results::Owned;
-    pub const ORDINAL: u16 = 7;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_version<V: ::ipc::value::Prim<u32>>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_version(v.to_prim()); Ok(()) }
-    pub fn get_version<V: ::ipc::value::Prim<u32>>(r: &crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_version()) }
-    pub fn set_timestamp<V: ::ipc::value::Prim<u32>>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_timestamp(v.to_prim()); Ok(()) }
-    pub fn get_timestamp<V: ::ipc::value::Prim<u32>>(r: &crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_timestamp()) }
-    pub fn set_nonce<V: ::ipc::value::Prim<u32>>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_nonce(v.to_prim()); Ok(()) }
-    pub fn get_nonce<V: ::ipc::value::Prim<u32>>(r: &crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_nonce()) }
-    pub fn set_coinbase<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_coinbase(&*v.to_data()); Ok(()) }
-    pub fn get_coinbase<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_coinbase()?) }
-    pub fn set_coinbase_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_coinbase(b, v, cx), None => Ok(()) } }
-    pub fn get_coinbase_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_coinbase() { get_coinbase(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<bool>>(r: &crate::generated::mining_capnp::block_template::submit_solution_old7_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `BlockTemplate.getCoinbaseMerklePath` (@6).
+    pub mod get_coinbase_merkle_path {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params =
+            crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_params::Owned;
+        pub type Results =
+            crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Owned;
+        pub const ORDINAL: u16 = 6;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Data>(
+                b: &mut crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Builder<'_>,
+                v: Vec<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                let mut l = b.reborrow().init_result(v.len() as u32);
+                for (i, x) in v.into_iter().enumerate() {
+                    l.set(i as u32, &*x.to_data());
+                }
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Data>(
+                r: &crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Vec<V>> {
+                let _ = &cx;
+                r.get_result()?.iter().map(|x| V::from_data(x?)).collect()
+            }
+            pub fn set_result_opt<V: ::ipc::value::Data>(
+                b: &mut crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Builder<'_>,
+                v: Option<Vec<V>>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Data>(
+                r: &crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<Vec<V>>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::get_coinbase_merkle_path_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9671ad841b2f622,
+            ordinal: ORDINAL,
+            params_name: "BlockTemplate.getCoinbaseMerklePath$Params",
+            results_name: "BlockTemplate.getCoinbaseMerklePath$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::submit_solution_old7_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9671ad841b2f622, ordinal: ORDINAL, params_name: "BlockTemplate.submitSolutionOld7$Params", results_name: "BlockTemplate.submitSolutionOld7$Results", context: Some(read_context), format_params, format_results };
-}
-/// `BlockTemplate.waitNext` (@8).
-pub mod wait_next {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::block_template::wait_next_params::Owned;
-    pub type Results = crate::generated::mining_capnp::block_template::wait_next_results::Owned;
-    pub const ORDINAL: u16 = 8;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::block_template::wait_next_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::block_template::wait_next_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_options<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_wait_options::Owned>>(b: &mut crate::generated::mining_capnp::block_template::wait_next_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; v.write(b.reborrow().init_options(), cx) }
-    pub fn get_options<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_wait_options::Owned>>(r: &crate::generated::mining_capnp::block_template::wait_next_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::read(r.get_options()?, cx) }
-    pub fn set_options_opt<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_wait_options::Owned>>(b: &mut crate::generated::mining_capnp::block_template::wait_next_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_options(b, v, cx), None => Ok(()) } }
-    pub fn get_options_opt<V: ::ipc::value::Struct<crate::generated::mining_capnp::block_wait_options::Owned>>(r: &crate::generated::mining_capnp::block_template::wait_next_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_options() { get_options(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>>(b: &mut crate::generated::mining_capnp::block_template::wait_next_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_cap(cx)?); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>>(r: &crate::generated::mining_capnp::block_template::wait_next_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_result()?, cx) }
-    pub fn set_result_opt<V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>>(b: &mut crate::generated::mining_capnp::block_template::wait_next_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>>(r: &crate::generated::mining_capnp::block_template::wait_next_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `BlockTemplate.submitSolutionOld7` (@7).
+    pub mod submit_solution_old7 {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params =
+            crate::generated::mining_capnp::block_template::submit_solution_old7_params::Owned;
+        pub type Results =
+            crate::generated::mining_capnp::block_template::submit_solution_old7_results::Owned;
+        pub const ORDINAL: u16 = 7;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_version<V: ::ipc::value::Prim<u32>>(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_version(v.to_prim());
+            Ok(())
+        }
+        pub fn get_version<V: ::ipc::value::Prim<u32>>(
+            r: &crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<
+                '_,
+            >,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_version())
+        }
+        pub fn set_timestamp<V: ::ipc::value::Prim<u32>>(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_timestamp(v.to_prim());
+            Ok(())
+        }
+        pub fn get_timestamp<V: ::ipc::value::Prim<u32>>(
+            r: &crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<
+                '_,
+            >,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_timestamp())
+        }
+        pub fn set_nonce<V: ::ipc::value::Prim<u32>>(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_nonce(v.to_prim());
+            Ok(())
+        }
+        pub fn get_nonce<V: ::ipc::value::Prim<u32>>(
+            r: &crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<
+                '_,
+            >,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_nonce())
+        }
+        pub fn set_coinbase<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_coinbase(&*v.to_data());
+            Ok(())
+        }
+        pub fn get_coinbase<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<
+                '_,
+            >,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_coinbase()?)
+        }
+        pub fn set_coinbase_opt<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_coinbase(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_coinbase_opt<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<
+                '_,
+            >,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_coinbase() {
+                get_coinbase(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<bool>>(
+                b: &mut crate::generated::mining_capnp::block_template::submit_solution_old7_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<bool>>(
+                r: &crate::generated::mining_capnp::block_template::submit_solution_old7_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::submit_solution_old7_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::submit_solution_old7_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9671ad841b2f622,
+            ordinal: ORDINAL,
+            params_name: "BlockTemplate.submitSolutionOld7$Params",
+            results_name: "BlockTemplate.submitSolutionOld7$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::wait_next_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::wait_next_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9671ad841b2f622, ordinal: ORDINAL, params_name: "BlockTemplate.waitNext$Params", results_name: "BlockTemplate.waitNext$Results", context: Some(read_context), format_params, format_results };
-}
-/// `BlockTemplate.interruptWait` (@9).
-pub mod interrupt_wait {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::block_template::interrupt_wait_params::Owned;
-    pub type Results = crate::generated::mining_capnp::block_template::interrupt_wait_results::Owned;
-    pub const ORDINAL: u16 = 9;
-    pub fn write_context(_b: &mut crate::generated::mining_capnp::block_template::interrupt_wait_params::Builder<'_>, _cx: &mut ::ipc::BuildCx) {}
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    /// `BlockTemplate.waitNext` (@8).
+    pub mod wait_next {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::mining_capnp::block_template::wait_next_params::Owned;
+        pub type Results = crate::generated::mining_capnp::block_template::wait_next_results::Owned;
+        pub const ORDINAL: u16 = 8;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::block_template::wait_next_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::block_template::wait_next_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_options<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_wait_options::Owned>,
+        >(
+            b: &mut crate::generated::mining_capnp::block_template::wait_next_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            v.write(b.reborrow().init_options(), cx)
+        }
+        pub fn get_options<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_wait_options::Owned>,
+        >(
+            r: &crate::generated::mining_capnp::block_template::wait_next_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::read(r.get_options()?, cx)
+        }
+        pub fn set_options_opt<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_wait_options::Owned>,
+        >(
+            b: &mut crate::generated::mining_capnp::block_template::wait_next_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_options(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_options_opt<
+            V: ::ipc::value::Struct<crate::generated::mining_capnp::block_wait_options::Owned>,
+        >(
+            r: &crate::generated::mining_capnp::block_template::wait_next_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_options() {
+                get_options(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>,
+            >(
+                b: &mut crate::generated::mining_capnp::block_template::wait_next_results::Builder<
+                    '_,
+                >,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_cap(cx)?);
+                Ok(())
+            }
+            pub fn get_result<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>,
+            >(
+                r: &crate::generated::mining_capnp::block_template::wait_next_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_cap(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>,
+            >(
+                b: &mut crate::generated::mining_capnp::block_template::wait_next_results::Builder<
+                    '_,
+                >,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Cap<crate::generated::mining_capnp::block_template::Client>,
+            >(
+                r: &crate::generated::mining_capnp::block_template::wait_next_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::wait_next_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::wait_next_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9671ad841b2f622,
+            ordinal: ORDINAL,
+            params_name: "BlockTemplate.waitNext$Params",
+            results_name: "BlockTemplate.waitNext$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::interrupt_wait_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::interrupt_wait_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9671ad841b2f622, ordinal: ORDINAL, params_name: "BlockTemplate.interruptWait$Params", results_name: "BlockTemplate.interruptWait$Results", context: None, format_params, format_results };
-}
-/// `BlockTemplate.submitSolution` (@10).
-pub mod submit_solution {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::mining_capnp::block_template::submit_solution_params::Owned;
-    pub type Results = crate::generated::mining_capnp::block_template::submit_solution_results::Owned;
-    pub const ORDINAL: u16 = 10;
-    pub fn write_context(b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_version<V: ::ipc::value::Prim<u32>>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_version(v.to_prim()); Ok(()) }
-    pub fn get_version<V: ::ipc::value::Prim<u32>>(r: &crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_version()) }
-    pub fn set_timestamp<V: ::ipc::value::Prim<u32>>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_timestamp(v.to_prim()); Ok(()) }
-    pub fn get_timestamp<V: ::ipc::value::Prim<u32>>(r: &crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_timestamp()) }
-    pub fn set_nonce<V: ::ipc::value::Prim<u32>>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_nonce(v.to_prim()); Ok(()) }
-    pub fn get_nonce<V: ::ipc::value::Prim<u32>>(r: &crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_nonce()) }
-    pub fn set_coinbase<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_coinbase(&*v.to_data()); Ok(()) }
-    pub fn get_coinbase<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_coinbase()?) }
-    pub fn set_coinbase_opt<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_coinbase(b, v, cx), None => Ok(()) } }
-    pub fn get_coinbase_opt<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_coinbase() { get_coinbase(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_reason<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_reason(&*v.to_text()); Ok(()) }
-    pub fn get_reason<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::block_template::submit_solution_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_reason()?) }
-    pub fn set_reason_opt<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_reason(b, v, cx), None => Ok(()) } }
-    pub fn get_reason_opt<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::block_template::submit_solution_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_reason() { get_reason(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_debug<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_debug(&*v.to_text()); Ok(()) }
-    pub fn get_debug<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::block_template::submit_solution_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_debug()?) }
-    pub fn set_debug_opt<V: ::ipc::value::Text>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_debug(b, v, cx), None => Ok(()) } }
-    pub fn get_debug_opt<V: ::ipc::value::Text>(r: &crate::generated::mining_capnp::block_template::submit_solution_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_debug() { get_debug(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_result<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::mining_capnp::block_template::submit_solution_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<bool>>(r: &crate::generated::mining_capnp::block_template::submit_solution_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `BlockTemplate.interruptWait` (@9).
+    pub mod interrupt_wait {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params =
+            crate::generated::mining_capnp::block_template::interrupt_wait_params::Owned;
+        pub type Results =
+            crate::generated::mining_capnp::block_template::interrupt_wait_results::Owned;
+        pub const ORDINAL: u16 = 9;
+        pub fn write_context(
+            _b: &mut crate::generated::mining_capnp::block_template::interrupt_wait_params::Builder<
+                '_,
+            >,
+            _cx: &mut ::ipc::BuildCx,
+        ) {
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::interrupt_wait_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::interrupt_wait_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9671ad841b2f622,
+            ordinal: ORDINAL,
+            params_name: "BlockTemplate.interruptWait$Params",
+            results_name: "BlockTemplate.interruptWait$Results",
+            context: None,
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::mining_capnp::block_template::submit_solution_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xf9671ad841b2f622, ordinal: ORDINAL, params_name: "BlockTemplate.submitSolution$Params", results_name: "BlockTemplate.submitSolution$Results", context: Some(read_context), format_params, format_results };
-}
+    /// `BlockTemplate.submitSolution` (@10).
+    pub mod submit_solution {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params =
+            crate::generated::mining_capnp::block_template::submit_solution_params::Owned;
+        pub type Results =
+            crate::generated::mining_capnp::block_template::submit_solution_results::Owned;
+        pub const ORDINAL: u16 = 10;
+        pub fn write_context(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<
+                '_,
+            >,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::mining_capnp::block_template::submit_solution_params::Reader<
+                '_,
+            > = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_version<V: ::ipc::value::Prim<u32>>(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<
+                '_,
+            >,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_version(v.to_prim());
+            Ok(())
+        }
+        pub fn get_version<V: ::ipc::value::Prim<u32>>(
+            r: &crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_version())
+        }
+        pub fn set_timestamp<V: ::ipc::value::Prim<u32>>(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<
+                '_,
+            >,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_timestamp(v.to_prim());
+            Ok(())
+        }
+        pub fn get_timestamp<V: ::ipc::value::Prim<u32>>(
+            r: &crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_timestamp())
+        }
+        pub fn set_nonce<V: ::ipc::value::Prim<u32>>(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<
+                '_,
+            >,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_nonce(v.to_prim());
+            Ok(())
+        }
+        pub fn get_nonce<V: ::ipc::value::Prim<u32>>(
+            r: &crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_nonce())
+        }
+        pub fn set_coinbase<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<
+                '_,
+            >,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_coinbase(&*v.to_data());
+            Ok(())
+        }
+        pub fn get_coinbase<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_coinbase()?)
+        }
+        pub fn set_coinbase_opt<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::block_template::submit_solution_params::Builder<
+                '_,
+            >,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_coinbase(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_coinbase_opt<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_coinbase() {
+                get_coinbase(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_reason<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::block_template::submit_solution_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_reason(&*v.to_text());
+                Ok(())
+            }
+            pub fn get_reason<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::block_template::submit_solution_results::Reader<
+                    '_,
+                >,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_text(r.get_reason()?)
+            }
+            pub fn set_reason_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::block_template::submit_solution_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_reason(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_reason_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::block_template::submit_solution_results::Reader<
+                    '_,
+                >,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_reason() {
+                    get_reason(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            pub fn set_debug<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::block_template::submit_solution_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_debug(&*v.to_text());
+                Ok(())
+            }
+            pub fn get_debug<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::block_template::submit_solution_results::Reader<
+                    '_,
+                >,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_text(r.get_debug()?)
+            }
+            pub fn set_debug_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::mining_capnp::block_template::submit_solution_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_debug(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_debug_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::mining_capnp::block_template::submit_solution_results::Reader<
+                    '_,
+                >,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_debug() {
+                    get_debug(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            pub fn set_result<V: ::ipc::value::Prim<bool>>(
+                b: &mut crate::generated::mining_capnp::block_template::submit_solution_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<bool>>(
+                r: &crate::generated::mining_capnp::block_template::submit_solution_results::Reader<
+                    '_,
+                >,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::submit_solution_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::mining_capnp::block_template::submit_solution_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xf9671ad841b2f622,
+            ordinal: ORDINAL,
+            params_name: "BlockTemplate.submitSolution$Params",
+            results_name: "BlockTemplate.submitSolution$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
 }
 
 /// Field accessors of struct `BlockCreateOptions`.
 pub mod block_create_options_fields {
     #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub mod use_mempool { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::mining_capnp::block_create_options::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_use_mempool(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<bool>>(r: &crate::generated::mining_capnp::block_create_options::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_use_mempool()) } }
-    pub mod block_reserved_weight { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<u64>>(b: &mut crate::generated::mining_capnp::block_create_options::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_block_reserved_weight(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<u64>>(r: &crate::generated::mining_capnp::block_create_options::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_block_reserved_weight()) } }
-    pub mod coinbase_output_max_additional_sigops { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<u64>>(b: &mut crate::generated::mining_capnp::block_create_options::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_coinbase_output_max_additional_sigops(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<u64>>(r: &crate::generated::mining_capnp::block_create_options::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_coinbase_output_max_additional_sigops()) } }
+    pub mod use_mempool {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<bool>>(
+            b: &mut crate::generated::mining_capnp::block_create_options::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_use_mempool(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<bool>>(
+            r: &crate::generated::mining_capnp::block_create_options::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_use_mempool())
+        }
+    }
+    pub mod block_reserved_weight {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<u64>>(
+            b: &mut crate::generated::mining_capnp::block_create_options::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_block_reserved_weight(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<u64>>(
+            r: &crate::generated::mining_capnp::block_create_options::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_block_reserved_weight())
+        }
+    }
+    pub mod coinbase_output_max_additional_sigops {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<u64>>(
+            b: &mut crate::generated::mining_capnp::block_create_options::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_coinbase_output_max_additional_sigops(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<u64>>(
+            r: &crate::generated::mining_capnp::block_create_options::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_coinbase_output_max_additional_sigops())
+        }
+    }
 }
 
 /// Field accessors of struct `BlockWaitOptions`.
 pub mod block_wait_options_fields {
     #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub mod timeout { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<f64>>(b: &mut crate::generated::mining_capnp::block_wait_options::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_timeout(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<f64>>(r: &crate::generated::mining_capnp::block_wait_options::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_timeout()) } }
-    pub mod fee_threshold { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::mining_capnp::block_wait_options::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_fee_threshold(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<i64>>(r: &crate::generated::mining_capnp::block_wait_options::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_fee_threshold()) } }
+    pub mod timeout {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<f64>>(
+            b: &mut crate::generated::mining_capnp::block_wait_options::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_timeout(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<f64>>(
+            r: &crate::generated::mining_capnp::block_wait_options::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_timeout())
+        }
+    }
+    pub mod fee_threshold {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<i64>>(
+            b: &mut crate::generated::mining_capnp::block_wait_options::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_fee_threshold(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<i64>>(
+            r: &crate::generated::mining_capnp::block_wait_options::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_fee_threshold())
+        }
+    }
 }
 
 /// Field accessors of struct `BlockCheckOptions`.
 pub mod block_check_options_fields {
     #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub mod check_merkle_root { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::mining_capnp::block_check_options::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_check_merkle_root(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<bool>>(r: &crate::generated::mining_capnp::block_check_options::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_check_merkle_root()) } }
-    pub mod check_pow { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::mining_capnp::block_check_options::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_check_pow(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<bool>>(r: &crate::generated::mining_capnp::block_check_options::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_check_pow()) } }
+    pub mod check_merkle_root {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<bool>>(
+            b: &mut crate::generated::mining_capnp::block_check_options::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_check_merkle_root(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<bool>>(
+            r: &crate::generated::mining_capnp::block_check_options::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_check_merkle_root())
+        }
+    }
+    pub mod check_pow {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<bool>>(
+            b: &mut crate::generated::mining_capnp::block_check_options::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_check_pow(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<bool>>(
+            r: &crate::generated::mining_capnp::block_check_options::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_check_pow())
+        }
+    }
 }
 
 /// Field accessors of struct `CoinbaseTx`.
 pub mod coinbase_tx_fields {
     #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub mod version { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<u32>>(b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_version(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<u32>>(r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_version()) } }
-    pub mod sequence { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<u32>>(b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_sequence(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<u32>>(r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_sequence()) } }
-    pub mod script_sig_prefix { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_script_sig_prefix(&*v.to_data()); Ok(()) } pub fn get<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_script_sig_prefix()?) } }
-    pub mod witness { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_witness(&*v.to_data()); Ok(()) } pub fn get<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_witness()?) } }
-    pub mod block_reward_remaining { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_block_reward_remaining(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<i64>>(r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_block_reward_remaining()) } }
-    pub mod required_outputs { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Data>(b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_required_outputs(v.len() as u32); for (i, x) in v.into_iter().enumerate() { l.set(i as u32, &*x.to_data()); } Ok(()) } pub fn get<V: ::ipc::value::Data>(r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_required_outputs()?.iter().map(|x| V::from_data(x?)).collect() } }
-    pub mod lock_time { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<u32>>(b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_lock_time(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<u32>>(r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_lock_time()) } }
+    pub mod version {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<u32>>(
+            b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_version(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<u32>>(
+            r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_version())
+        }
+    }
+    pub mod sequence {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<u32>>(
+            b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_sequence(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<u32>>(
+            r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_sequence())
+        }
+    }
+    pub mod script_sig_prefix {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_script_sig_prefix(&*v.to_data());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_script_sig_prefix()?)
+        }
+    }
+    pub mod witness {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_witness(&*v.to_data());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_witness()?)
+        }
+    }
+    pub mod block_reward_remaining {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<i64>>(
+            b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_block_reward_remaining(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<i64>>(
+            r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_block_reward_remaining())
+        }
+    }
+    pub mod required_outputs {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Data>(
+            b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>,
+            v: Vec<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            let mut l = b.reborrow().init_required_outputs(v.len() as u32);
+            for (i, x) in v.into_iter().enumerate() {
+                l.set(i as u32, &*x.to_data());
+            }
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Data>(
+            r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Vec<V>> {
+            let _ = &cx;
+            r.get_required_outputs()?
+                .iter()
+                .map(|x| V::from_data(x?))
+                .collect()
+        }
+    }
+    pub mod lock_time {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<u32>>(
+            b: &mut crate::generated::mining_capnp::coinbase_tx::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_lock_time(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<u32>>(
+            r: &crate::generated::mining_capnp::coinbase_tx::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_lock_time())
+        }
+    }
 }
-

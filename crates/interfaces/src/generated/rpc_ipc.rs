@@ -2,49 +2,210 @@
 
 /// Methods of interface `Rpc`.
 pub mod rpc {
-pub const INTERFACE_ID: u64 = 0xacb1d37f0a713129;
-pub const NAME: &str = "Rpc";
-pub type Client = crate::generated::rpc_capnp::rpc::Client;
-/// Description of the method with this ordinal.
-pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
-    match ordinal {
-        0 => Some(&execute_rpc::INFO),
-        _ => None,
+    pub const INTERFACE_ID: u64 = 0xacb1d37f0a713129;
+    pub const NAME: &str = "Rpc";
+    pub type Client = crate::generated::rpc_capnp::rpc::Client;
+    /// Description of the method with this ordinal.
+    pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
+        match ordinal {
+            0 => Some(&execute_rpc::INFO),
+            _ => None,
+        }
+    }
+    pub const DESTROY_ORDINAL: Option<u16> = None;
+    /// This interface has no destroy method.
+    pub fn destroy(_remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> {
+        Ok(())
+    }
+    /// `Rpc.executeRpc` (@0).
+    pub mod execute_rpc {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::rpc_capnp::rpc::execute_rpc_params::Owned;
+        pub type Results = crate::generated::rpc_capnp::rpc::execute_rpc_results::Owned;
+        pub const ORDINAL: u16 = 0;
+        pub fn write_context(
+            b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_request<V: ::ipc::value::Text>(
+            b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_request(&*v.to_text());
+            Ok(())
+        }
+        pub fn get_request<V: ::ipc::value::Text>(
+            r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_text(r.get_request()?)
+        }
+        pub fn set_request_opt<V: ::ipc::value::Text>(
+            b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_request(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_request_opt<V: ::ipc::value::Text>(
+            r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_request() {
+                get_request(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_uri<V: ::ipc::value::Text>(
+            b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_uri(&*v.to_text());
+            Ok(())
+        }
+        pub fn get_uri<V: ::ipc::value::Text>(
+            r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_text(r.get_uri()?)
+        }
+        pub fn set_uri_opt<V: ::ipc::value::Text>(
+            b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_uri(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_uri_opt<V: ::ipc::value::Text>(
+            r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_uri() {
+                get_uri(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_user<V: ::ipc::value::Text>(
+            b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_user(&*v.to_text());
+            Ok(())
+        }
+        pub fn get_user<V: ::ipc::value::Text>(
+            r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_text(r.get_user()?)
+        }
+        pub fn set_user_opt<V: ::ipc::value::Text>(
+            b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_user(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_user_opt<V: ::ipc::value::Text>(
+            r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_user() {
+                get_user(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Text>(
+                b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(&*v.to_text());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Text>(
+                r: &crate::generated::rpc_capnp::rpc::execute_rpc_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_text(r.get_result()?)
+            }
+            pub fn set_result_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::rpc_capnp::rpc::execute_rpc_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::rpc_capnp::rpc::execute_rpc_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xacb1d37f0a713129,
+            ordinal: ORDINAL,
+            params_name: "Rpc.executeRpc$Params",
+            results_name: "Rpc.executeRpc$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
 }
-pub const DESTROY_ORDINAL: Option<u16> = None;
-/// This interface has no destroy method.
-pub fn destroy(_remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> { Ok(()) }
-/// `Rpc.executeRpc` (@0).
-pub mod execute_rpc {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::rpc_capnp::rpc::execute_rpc_params::Owned;
-    pub type Results = crate::generated::rpc_capnp::rpc::execute_rpc_results::Owned;
-    pub const ORDINAL: u16 = 0;
-    pub fn write_context(b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_request<V: ::ipc::value::Text>(b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_request(&*v.to_text()); Ok(()) }
-    pub fn get_request<V: ::ipc::value::Text>(r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_request()?) }
-    pub fn set_request_opt<V: ::ipc::value::Text>(b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_request(b, v, cx), None => Ok(()) } }
-    pub fn get_request_opt<V: ::ipc::value::Text>(r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_request() { get_request(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_uri<V: ::ipc::value::Text>(b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_uri(&*v.to_text()); Ok(()) }
-    pub fn get_uri<V: ::ipc::value::Text>(r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_uri()?) }
-    pub fn set_uri_opt<V: ::ipc::value::Text>(b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_uri(b, v, cx), None => Ok(()) } }
-    pub fn get_uri_opt<V: ::ipc::value::Text>(r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_uri() { get_uri(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_user<V: ::ipc::value::Text>(b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_user(&*v.to_text()); Ok(()) }
-    pub fn get_user<V: ::ipc::value::Text>(r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_user()?) }
-    pub fn set_user_opt<V: ::ipc::value::Text>(b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_user(b, v, cx), None => Ok(()) } }
-    pub fn get_user_opt<V: ::ipc::value::Text>(r: &crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_user() { get_user(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Text>(b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(&*v.to_text()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Text>(r: &crate::generated::rpc_capnp::rpc::execute_rpc_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_result()?) }
-    pub fn set_result_opt<V: ::ipc::value::Text>(b: &mut crate::generated::rpc_capnp::rpc::execute_rpc_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Text>(r: &crate::generated::rpc_capnp::rpc::execute_rpc_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
-    }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::rpc_capnp::rpc::execute_rpc_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::rpc_capnp::rpc::execute_rpc_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xacb1d37f0a713129, ordinal: ORDINAL, params_name: "Rpc.executeRpc$Params", results_name: "Rpc.executeRpc$Results", context: Some(read_context), format_params, format_results };
-}
-}
-

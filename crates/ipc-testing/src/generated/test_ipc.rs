@@ -2,510 +2,2117 @@
 
 /// Methods of interface `TestInit`.
 pub mod test_init {
-pub const INTERFACE_ID: u64 = 0xfc5814369cbb70b8;
-pub const NAME: &str = "TestInit";
-pub type Client = crate::generated::test_capnp::test_init::Client;
-/// Description of the method with this ordinal.
-pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
-    match ordinal {
-        0 => Some(&construct::INFO),
-        1 => Some(&make_foo::INFO),
-        _ => None,
+    pub const INTERFACE_ID: u64 = 0xfc5814369cbb70b8;
+    pub const NAME: &str = "TestInit";
+    pub type Client = crate::generated::test_capnp::test_init::Client;
+    /// Description of the method with this ordinal.
+    pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
+        match ordinal {
+            0 => Some(&construct::INFO),
+            1 => Some(&make_foo::INFO),
+            _ => None,
+        }
     }
-}
-pub const DESTROY_ORDINAL: Option<u16> = None;
-/// This interface has no destroy method.
-pub fn destroy(_remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> { Ok(()) }
-/// `TestInit.construct` (@0).
-pub mod construct {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::test_init::construct_params::Owned;
-    pub type Results = crate::generated::test_capnp::test_init::construct_results::Owned;
-    pub const ORDINAL: u16 = 0;
-    pub fn write_context(_b: &mut crate::generated::test_capnp::test_init::construct_params::Builder<'_>, _cx: &mut ::ipc::BuildCx) {}
-    pub fn set_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(b: &mut crate::generated::test_capnp::test_init::construct_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_thread_map(v.to_cap(cx)?); Ok(()) }
-    pub fn get_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(r: &crate::generated::test_capnp::test_init::construct_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_thread_map()?, cx) }
-    pub fn set_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(b: &mut crate::generated::test_capnp::test_init::construct_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_thread_map(b, v, cx), None => Ok(()) } }
-    pub fn get_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(r: &crate::generated::test_capnp::test_init::construct_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_thread_map() { get_thread_map(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(b: &mut crate::generated::test_capnp::test_init::construct_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_thread_map(v.to_cap(cx)?); Ok(()) }
-    pub fn get_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(r: &crate::generated::test_capnp::test_init::construct_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_thread_map()?, cx) }
-    pub fn set_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(b: &mut crate::generated::test_capnp::test_init::construct_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_thread_map(b, v, cx), None => Ok(()) } }
-    pub fn get_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(r: &crate::generated::test_capnp::test_init::construct_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_thread_map() { get_thread_map(r, cx).map(Some) } else { Ok(None) } }
+    pub const DESTROY_ORDINAL: Option<u16> = None;
+    /// This interface has no destroy method.
+    pub fn destroy(_remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> {
+        Ok(())
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::test_init::construct_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::test_init::construct_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xfc5814369cbb70b8, ordinal: ORDINAL, params_name: "TestInit.construct$Params", results_name: "TestInit.construct$Results", context: None, format_params, format_results };
-}
-/// `TestInit.makeFoo` (@1).
-pub mod make_foo {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::test_init::make_foo_params::Owned;
-    pub type Results = crate::generated::test_capnp::test_init::make_foo_results::Owned;
-    pub const ORDINAL: u16 = 1;
-    pub fn write_context(b: &mut crate::generated::test_capnp::test_init::make_foo_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::test_init::make_foo_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Cap<crate::generated::test_capnp::foo::Client>>(b: &mut crate::generated::test_capnp::test_init::make_foo_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_cap(cx)?); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Cap<crate::generated::test_capnp::foo::Client>>(r: &crate::generated::test_capnp::test_init::make_foo_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_result()?, cx) }
-    pub fn set_result_opt<V: ::ipc::value::Cap<crate::generated::test_capnp::foo::Client>>(b: &mut crate::generated::test_capnp::test_init::make_foo_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Cap<crate::generated::test_capnp::foo::Client>>(r: &crate::generated::test_capnp::test_init::make_foo_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `TestInit.construct` (@0).
+    pub mod construct {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::test_init::construct_params::Owned;
+        pub type Results = crate::generated::test_capnp::test_init::construct_results::Owned;
+        pub const ORDINAL: u16 = 0;
+        pub fn write_context(
+            _b: &mut crate::generated::test_capnp::test_init::construct_params::Builder<'_>,
+            _cx: &mut ::ipc::BuildCx,
+        ) {
+        }
+        pub fn set_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+            b: &mut crate::generated::test_capnp::test_init::construct_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_thread_map(v.to_cap(cx)?);
+            Ok(())
+        }
+        pub fn get_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+            r: &crate::generated::test_capnp::test_init::construct_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_cap(r.get_thread_map()?, cx)
+        }
+        pub fn set_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+            b: &mut crate::generated::test_capnp::test_init::construct_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_thread_map(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_thread_map_opt<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+            r: &crate::generated::test_capnp::test_init::construct_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_thread_map() {
+                get_thread_map(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+                b: &mut crate::generated::test_capnp::test_init::construct_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_thread_map(v.to_cap(cx)?);
+                Ok(())
+            }
+            pub fn get_thread_map<V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>>(
+                r: &crate::generated::test_capnp::test_init::construct_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_cap(r.get_thread_map()?, cx)
+            }
+            pub fn set_thread_map_opt<
+                V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>,
+            >(
+                b: &mut crate::generated::test_capnp::test_init::construct_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_thread_map(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_thread_map_opt<
+                V: ::ipc::value::Cap<::ipc::proxy_capnp::thread_map::Client>,
+            >(
+                r: &crate::generated::test_capnp::test_init::construct_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_thread_map() {
+                    get_thread_map(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::test_capnp::test_init::construct_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::test_capnp::test_init::construct_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xfc5814369cbb70b8,
+            ordinal: ORDINAL,
+            params_name: "TestInit.construct$Params",
+            results_name: "TestInit.construct$Results",
+            context: None,
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::test_init::make_foo_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::test_init::make_foo_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xfc5814369cbb70b8, ordinal: ORDINAL, params_name: "TestInit.makeFoo$Params", results_name: "TestInit.makeFoo$Results", context: Some(read_context), format_params, format_results };
-}
+    /// `TestInit.makeFoo` (@1).
+    pub mod make_foo {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::test_init::make_foo_params::Owned;
+        pub type Results = crate::generated::test_capnp::test_init::make_foo_results::Owned;
+        pub const ORDINAL: u16 = 1;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::test_init::make_foo_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::test_init::make_foo_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Cap<crate::generated::test_capnp::foo::Client>>(
+                b: &mut crate::generated::test_capnp::test_init::make_foo_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_cap(cx)?);
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Cap<crate::generated::test_capnp::foo::Client>>(
+                r: &crate::generated::test_capnp::test_init::make_foo_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_cap(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Cap<crate::generated::test_capnp::foo::Client>,
+            >(
+                b: &mut crate::generated::test_capnp::test_init::make_foo_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Cap<crate::generated::test_capnp::foo::Client>,
+            >(
+                r: &crate::generated::test_capnp::test_init::make_foo_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::test_init::make_foo_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::test_capnp::test_init::make_foo_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xfc5814369cbb70b8,
+            ordinal: ORDINAL,
+            params_name: "TestInit.makeFoo$Params",
+            results_name: "TestInit.makeFoo$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
 }
 
 /// Methods of interface `Foo`.
 pub mod foo {
-pub const INTERFACE_ID: u64 = 0xeb7aadfc718610dc;
-pub const NAME: &str = "Foo";
-pub type Client = crate::generated::test_capnp::foo::Client;
-/// Description of the method with this ordinal.
-pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
-    match ordinal {
-        0 => Some(&destroy::INFO),
-        1 => Some(&echo_data::INFO),
-        2 => Some(&swap_thread_local::INFO),
-        3 => Some(&thread_name::INFO),
-        4 => Some(&call_back::INFO),
-        5 => Some(&make_object::INFO),
-        6 => Some(&live_objects::INFO),
-        7 => Some(&sleep_millis::INFO),
-        8 => Some(&fail::INFO),
-        9 => Some(&add_no_context::INFO),
-        10 => Some(&subscribe::INFO),
-        11 => Some(&notify::INFO),
-        12 => Some(&unsubscribe_all::INFO),
-        13 => Some(&round_trip::INFO),
-        14 => Some(&maybe_text::INFO),
-        _ => None,
+    pub const INTERFACE_ID: u64 = 0xeb7aadfc718610dc;
+    pub const NAME: &str = "Foo";
+    pub type Client = crate::generated::test_capnp::foo::Client;
+    /// Description of the method with this ordinal.
+    pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
+        match ordinal {
+            0 => Some(&destroy::INFO),
+            1 => Some(&echo_data::INFO),
+            2 => Some(&swap_thread_local::INFO),
+            3 => Some(&thread_name::INFO),
+            4 => Some(&call_back::INFO),
+            5 => Some(&make_object::INFO),
+            6 => Some(&live_objects::INFO),
+            7 => Some(&sleep_millis::INFO),
+            8 => Some(&fail::INFO),
+            9 => Some(&add_no_context::INFO),
+            10 => Some(&subscribe::INFO),
+            11 => Some(&notify::INFO),
+            12 => Some(&unsubscribe_all::INFO),
+            13 => Some(&round_trip::INFO),
+            14 => Some(&maybe_text::INFO),
+            _ => None,
+        }
     }
-}
-pub const DESTROY_ORDINAL: Option<u16> = Some(0);
-/// Destroys the remote object before its reference is released.
-pub fn destroy(remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> { ::ipc::client::call::<destroy::Params, destroy::Results, ()>(remote, &destroy::INFO, |mut p, cx| { destroy::write_context(&mut p, cx); Ok(()) }, |_, _| Ok(())) }
-/// `Foo.destroy` (@0).
-pub mod destroy {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::destroy_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::destroy_results::Owned;
-    pub const ORDINAL: u16 = 0;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::destroy_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::destroy_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    pub const DESTROY_ORDINAL: Option<u16> = Some(0);
+    /// Destroys the remote object before its reference is released.
+    pub fn destroy(remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> {
+        ::ipc::client::call::<destroy::Params, destroy::Results, ()>(
+            remote,
+            &destroy::INFO,
+            |mut p, cx| {
+                destroy::write_context(&mut p, cx);
+                Ok(())
+            },
+            |_, _| Ok(()),
+        )
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::destroy_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::destroy_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.destroy$Params", results_name: "Foo.destroy$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.echoData` (@1).
-pub mod echo_data {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::echo_data_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::echo_data_results::Owned;
-    pub const ORDINAL: u16 = 1;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::echo_data_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::echo_data_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_value<V: ::ipc::value::Data>(b: &mut crate::generated::test_capnp::foo::echo_data_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_value(&*v.to_data()); Ok(()) }
-    pub fn get_value<V: ::ipc::value::Data>(r: &crate::generated::test_capnp::foo::echo_data_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_value()?) }
-    pub fn set_value_opt<V: ::ipc::value::Data>(b: &mut crate::generated::test_capnp::foo::echo_data_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_value(b, v, cx), None => Ok(()) } }
-    pub fn get_value_opt<V: ::ipc::value::Data>(r: &crate::generated::test_capnp::foo::echo_data_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_value() { get_value(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Data>(b: &mut crate::generated::test_capnp::foo::echo_data_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(&*v.to_data()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Data>(r: &crate::generated::test_capnp::foo::echo_data_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_result()?) }
-    pub fn set_result_opt<V: ::ipc::value::Data>(b: &mut crate::generated::test_capnp::foo::echo_data_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Data>(r: &crate::generated::test_capnp::foo::echo_data_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `Foo.destroy` (@0).
+    pub mod destroy {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::destroy_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::destroy_results::Owned;
+        pub const ORDINAL: u16 = 0;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::destroy_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::destroy_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::destroy_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::destroy_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.destroy$Params",
+            results_name: "Foo.destroy$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::echo_data_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::echo_data_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.echoData$Params", results_name: "Foo.echoData$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.swapThreadLocal` (@2).
-pub mod swap_thread_local {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::swap_thread_local_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::swap_thread_local_results::Owned;
-    pub const ORDINAL: u16 = 2;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::swap_thread_local_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::swap_thread_local_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_value<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::test_capnp::foo::swap_thread_local_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_value(v.to_prim()); Ok(()) }
-    pub fn get_value<V: ::ipc::value::Prim<i64>>(r: &crate::generated::test_capnp::foo::swap_thread_local_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_value()) }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::test_capnp::foo::swap_thread_local_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<i64>>(r: &crate::generated::test_capnp::foo::swap_thread_local_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `Foo.echoData` (@1).
+    pub mod echo_data {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::echo_data_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::echo_data_results::Owned;
+        pub const ORDINAL: u16 = 1;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::echo_data_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::echo_data_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_value<V: ::ipc::value::Data>(
+            b: &mut crate::generated::test_capnp::foo::echo_data_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_value(&*v.to_data());
+            Ok(())
+        }
+        pub fn get_value<V: ::ipc::value::Data>(
+            r: &crate::generated::test_capnp::foo::echo_data_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_value()?)
+        }
+        pub fn set_value_opt<V: ::ipc::value::Data>(
+            b: &mut crate::generated::test_capnp::foo::echo_data_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_value(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_value_opt<V: ::ipc::value::Data>(
+            r: &crate::generated::test_capnp::foo::echo_data_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_value() {
+                get_value(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Data>(
+                b: &mut crate::generated::test_capnp::foo::echo_data_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(&*v.to_data());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Data>(
+                r: &crate::generated::test_capnp::foo::echo_data_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_data(r.get_result()?)
+            }
+            pub fn set_result_opt<V: ::ipc::value::Data>(
+                b: &mut crate::generated::test_capnp::foo::echo_data_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Data>(
+                r: &crate::generated::test_capnp::foo::echo_data_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::echo_data_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::echo_data_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.echoData$Params",
+            results_name: "Foo.echoData$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::swap_thread_local_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::swap_thread_local_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.swapThreadLocal$Params", results_name: "Foo.swapThreadLocal$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.threadName` (@3).
-pub mod thread_name {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::thread_name_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::thread_name_results::Owned;
-    pub const ORDINAL: u16 = 3;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::thread_name_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::thread_name_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::thread_name_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(&*v.to_text()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::thread_name_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_result()?) }
-    pub fn set_result_opt<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::thread_name_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::thread_name_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `Foo.swapThreadLocal` (@2).
+    pub mod swap_thread_local {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::swap_thread_local_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::swap_thread_local_results::Owned;
+        pub const ORDINAL: u16 = 2;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::swap_thread_local_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::swap_thread_local_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_value<V: ::ipc::value::Prim<i64>>(
+            b: &mut crate::generated::test_capnp::foo::swap_thread_local_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_value(v.to_prim());
+            Ok(())
+        }
+        pub fn get_value<V: ::ipc::value::Prim<i64>>(
+            r: &crate::generated::test_capnp::foo::swap_thread_local_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_value())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<i64>>(
+                b: &mut crate::generated::test_capnp::foo::swap_thread_local_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<i64>>(
+                r: &crate::generated::test_capnp::foo::swap_thread_local_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::test_capnp::foo::swap_thread_local_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::test_capnp::foo::swap_thread_local_results::Reader<'_>>(
+                ) {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.swapThreadLocal$Params",
+            results_name: "Foo.swapThreadLocal$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::thread_name_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::thread_name_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.threadName$Params", results_name: "Foo.threadName$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.callBack` (@4).
-pub mod call_back {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::call_back_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::call_back_results::Owned;
-    pub const ORDINAL: u16 = 4;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::call_back_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::call_back_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_callback<V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>>(b: &mut crate::generated::test_capnp::foo::call_back_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_callback(v.to_cap(cx)?); Ok(()) }
-    pub fn get_callback<V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>>(r: &crate::generated::test_capnp::foo::call_back_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_callback()?, cx) }
-    pub fn set_callback_opt<V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>>(b: &mut crate::generated::test_capnp::foo::call_back_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_callback(b, v, cx), None => Ok(()) } }
-    pub fn get_callback_opt<V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>>(r: &crate::generated::test_capnp::foo::call_back_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_callback() { get_callback(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_arg<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::foo::call_back_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_arg(v.to_prim()); Ok(()) }
-    pub fn get_arg<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::foo::call_back_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_arg()) }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::foo::call_back_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::foo::call_back_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `Foo.threadName` (@3).
+    pub mod thread_name {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::thread_name_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::thread_name_results::Owned;
+        pub const ORDINAL: u16 = 3;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::thread_name_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::thread_name_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Text>(
+                b: &mut crate::generated::test_capnp::foo::thread_name_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(&*v.to_text());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Text>(
+                r: &crate::generated::test_capnp::foo::thread_name_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_text(r.get_result()?)
+            }
+            pub fn set_result_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::test_capnp::foo::thread_name_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::test_capnp::foo::thread_name_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::thread_name_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::thread_name_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.threadName$Params",
+            results_name: "Foo.threadName$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::call_back_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::call_back_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.callBack$Params", results_name: "Foo.callBack$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.makeObject` (@5).
-pub mod make_object {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::make_object_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::make_object_results::Owned;
-    pub const ORDINAL: u16 = 5;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::make_object_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::make_object_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_value<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::test_capnp::foo::make_object_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_value(v.to_prim()); Ok(()) }
-    pub fn get_value<V: ::ipc::value::Prim<i64>>(r: &crate::generated::test_capnp::foo::make_object_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_value()) }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Cap<crate::generated::test_capnp::obj::Client>>(b: &mut crate::generated::test_capnp::foo::make_object_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_cap(cx)?); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Cap<crate::generated::test_capnp::obj::Client>>(r: &crate::generated::test_capnp::foo::make_object_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_result()?, cx) }
-    pub fn set_result_opt<V: ::ipc::value::Cap<crate::generated::test_capnp::obj::Client>>(b: &mut crate::generated::test_capnp::foo::make_object_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Cap<crate::generated::test_capnp::obj::Client>>(r: &crate::generated::test_capnp::foo::make_object_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `Foo.callBack` (@4).
+    pub mod call_back {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::call_back_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::call_back_results::Owned;
+        pub const ORDINAL: u16 = 4;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::call_back_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::call_back_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_callback<
+            V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>,
+        >(
+            b: &mut crate::generated::test_capnp::foo::call_back_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_callback(v.to_cap(cx)?);
+            Ok(())
+        }
+        pub fn get_callback<
+            V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>,
+        >(
+            r: &crate::generated::test_capnp::foo::call_back_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_cap(r.get_callback()?, cx)
+        }
+        pub fn set_callback_opt<
+            V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>,
+        >(
+            b: &mut crate::generated::test_capnp::foo::call_back_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_callback(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_callback_opt<
+            V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>,
+        >(
+            r: &crate::generated::test_capnp::foo::call_back_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_callback() {
+                get_callback(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_arg<V: ::ipc::value::Prim<i32>>(
+            b: &mut crate::generated::test_capnp::foo::call_back_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_arg(v.to_prim());
+            Ok(())
+        }
+        pub fn get_arg<V: ::ipc::value::Prim<i32>>(
+            r: &crate::generated::test_capnp::foo::call_back_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_arg())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<i32>>(
+                b: &mut crate::generated::test_capnp::foo::call_back_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<i32>>(
+                r: &crate::generated::test_capnp::foo::call_back_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::call_back_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::call_back_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.callBack$Params",
+            results_name: "Foo.callBack$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::make_object_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::make_object_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.makeObject$Params", results_name: "Foo.makeObject$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.liveObjects` (@6).
-pub mod live_objects {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::live_objects_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::live_objects_results::Owned;
-    pub const ORDINAL: u16 = 6;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::live_objects_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::live_objects_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<u64>>(b: &mut crate::generated::test_capnp::foo::live_objects_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<u64>>(r: &crate::generated::test_capnp::foo::live_objects_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `Foo.makeObject` (@5).
+    pub mod make_object {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::make_object_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::make_object_results::Owned;
+        pub const ORDINAL: u16 = 5;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::make_object_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::make_object_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_value<V: ::ipc::value::Prim<i64>>(
+            b: &mut crate::generated::test_capnp::foo::make_object_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_value(v.to_prim());
+            Ok(())
+        }
+        pub fn get_value<V: ::ipc::value::Prim<i64>>(
+            r: &crate::generated::test_capnp::foo::make_object_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_value())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Cap<crate::generated::test_capnp::obj::Client>>(
+                b: &mut crate::generated::test_capnp::foo::make_object_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_cap(cx)?);
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Cap<crate::generated::test_capnp::obj::Client>>(
+                r: &crate::generated::test_capnp::foo::make_object_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_cap(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Cap<crate::generated::test_capnp::obj::Client>,
+            >(
+                b: &mut crate::generated::test_capnp::foo::make_object_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Cap<crate::generated::test_capnp::obj::Client>,
+            >(
+                r: &crate::generated::test_capnp::foo::make_object_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::make_object_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::make_object_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.makeObject$Params",
+            results_name: "Foo.makeObject$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::live_objects_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::live_objects_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.liveObjects$Params", results_name: "Foo.liveObjects$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.sleepMillis` (@7).
-pub mod sleep_millis {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::sleep_millis_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::sleep_millis_results::Owned;
-    pub const ORDINAL: u16 = 7;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::sleep_millis_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::sleep_millis_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_millis<V: ::ipc::value::Prim<u32>>(b: &mut crate::generated::test_capnp::foo::sleep_millis_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_millis(v.to_prim()); Ok(()) }
-    pub fn get_millis<V: ::ipc::value::Prim<u32>>(r: &crate::generated::test_capnp::foo::sleep_millis_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_millis()) }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    /// `Foo.liveObjects` (@6).
+    pub mod live_objects {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::live_objects_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::live_objects_results::Owned;
+        pub const ORDINAL: u16 = 6;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::live_objects_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::live_objects_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<u64>>(
+                b: &mut crate::generated::test_capnp::foo::live_objects_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<u64>>(
+                r: &crate::generated::test_capnp::foo::live_objects_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::live_objects_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::live_objects_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.liveObjects$Params",
+            results_name: "Foo.liveObjects$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::sleep_millis_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::sleep_millis_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.sleepMillis$Params", results_name: "Foo.sleepMillis$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.fail` (@8).
-pub mod fail {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::fail_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::fail_results::Owned;
-    pub const ORDINAL: u16 = 8;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::fail_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::fail_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_message<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::fail_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_message(&*v.to_text()); Ok(()) }
-    pub fn get_message<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::fail_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_message()?) }
-    pub fn set_message_opt<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::fail_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_message(b, v, cx), None => Ok(()) } }
-    pub fn get_message_opt<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::fail_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_message() { get_message(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_panic<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::test_capnp::foo::fail_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_panic(v.to_prim()); Ok(()) }
-    pub fn get_panic<V: ::ipc::value::Prim<bool>>(r: &crate::generated::test_capnp::foo::fail_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_panic()) }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    /// `Foo.sleepMillis` (@7).
+    pub mod sleep_millis {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::sleep_millis_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::sleep_millis_results::Owned;
+        pub const ORDINAL: u16 = 7;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::sleep_millis_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::sleep_millis_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_millis<V: ::ipc::value::Prim<u32>>(
+            b: &mut crate::generated::test_capnp::foo::sleep_millis_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_millis(v.to_prim());
+            Ok(())
+        }
+        pub fn get_millis<V: ::ipc::value::Prim<u32>>(
+            r: &crate::generated::test_capnp::foo::sleep_millis_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_millis())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::sleep_millis_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::sleep_millis_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.sleepMillis$Params",
+            results_name: "Foo.sleepMillis$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::fail_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::fail_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.fail$Params", results_name: "Foo.fail$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.addNoContext` (@9).
-pub mod add_no_context {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::add_no_context_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::add_no_context_results::Owned;
-    pub const ORDINAL: u16 = 9;
-    pub fn write_context(_b: &mut crate::generated::test_capnp::foo::add_no_context_params::Builder<'_>, _cx: &mut ::ipc::BuildCx) {}
-    pub fn set_a<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::foo::add_no_context_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_a(v.to_prim()); Ok(()) }
-    pub fn get_a<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::foo::add_no_context_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_a()) }
-    pub fn set_b<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::foo::add_no_context_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_b(v.to_prim()); Ok(()) }
-    pub fn get_b<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::foo::add_no_context_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_b()) }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::foo::add_no_context_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::foo::add_no_context_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `Foo.fail` (@8).
+    pub mod fail {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::fail_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::fail_results::Owned;
+        pub const ORDINAL: u16 = 8;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::fail_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::fail_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_message<V: ::ipc::value::Text>(
+            b: &mut crate::generated::test_capnp::foo::fail_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_message(&*v.to_text());
+            Ok(())
+        }
+        pub fn get_message<V: ::ipc::value::Text>(
+            r: &crate::generated::test_capnp::foo::fail_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_text(r.get_message()?)
+        }
+        pub fn set_message_opt<V: ::ipc::value::Text>(
+            b: &mut crate::generated::test_capnp::foo::fail_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_message(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_message_opt<V: ::ipc::value::Text>(
+            r: &crate::generated::test_capnp::foo::fail_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_message() {
+                get_message(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_panic<V: ::ipc::value::Prim<bool>>(
+            b: &mut crate::generated::test_capnp::foo::fail_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_panic(v.to_prim());
+            Ok(())
+        }
+        pub fn get_panic<V: ::ipc::value::Prim<bool>>(
+            r: &crate::generated::test_capnp::foo::fail_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_panic())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::fail_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::fail_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.fail$Params",
+            results_name: "Foo.fail$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::add_no_context_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::add_no_context_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.addNoContext$Params", results_name: "Foo.addNoContext$Results", context: None, format_params, format_results };
-}
-/// `Foo.subscribe` (@10).
-pub mod subscribe {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::subscribe_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::subscribe_results::Owned;
-    pub const ORDINAL: u16 = 10;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::subscribe_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::subscribe_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_callback<V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>>(b: &mut crate::generated::test_capnp::foo::subscribe_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_callback(v.to_cap(cx)?); Ok(()) }
-    pub fn get_callback<V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>>(r: &crate::generated::test_capnp::foo::subscribe_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_cap(r.get_callback()?, cx) }
-    pub fn set_callback_opt<V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>>(b: &mut crate::generated::test_capnp::foo::subscribe_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_callback(b, v, cx), None => Ok(()) } }
-    pub fn get_callback_opt<V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>>(r: &crate::generated::test_capnp::foo::subscribe_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_callback() { get_callback(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    /// `Foo.addNoContext` (@9).
+    pub mod add_no_context {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::add_no_context_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::add_no_context_results::Owned;
+        pub const ORDINAL: u16 = 9;
+        pub fn write_context(
+            _b: &mut crate::generated::test_capnp::foo::add_no_context_params::Builder<'_>,
+            _cx: &mut ::ipc::BuildCx,
+        ) {
+        }
+        pub fn set_a<V: ::ipc::value::Prim<i32>>(
+            b: &mut crate::generated::test_capnp::foo::add_no_context_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_a(v.to_prim());
+            Ok(())
+        }
+        pub fn get_a<V: ::ipc::value::Prim<i32>>(
+            r: &crate::generated::test_capnp::foo::add_no_context_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_a())
+        }
+        pub fn set_b<V: ::ipc::value::Prim<i32>>(
+            b: &mut crate::generated::test_capnp::foo::add_no_context_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_b(v.to_prim());
+            Ok(())
+        }
+        pub fn get_b<V: ::ipc::value::Prim<i32>>(
+            r: &crate::generated::test_capnp::foo::add_no_context_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_b())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<i32>>(
+                b: &mut crate::generated::test_capnp::foo::add_no_context_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<i32>>(
+                r: &crate::generated::test_capnp::foo::add_no_context_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::add_no_context_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::test_capnp::foo::add_no_context_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.addNoContext$Params",
+            results_name: "Foo.addNoContext$Results",
+            context: None,
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::subscribe_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::subscribe_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.subscribe$Params", results_name: "Foo.subscribe$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.notify` (@11).
-pub mod notify {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::notify_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::notify_results::Owned;
-    pub const ORDINAL: u16 = 11;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::notify_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::notify_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_arg<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::foo::notify_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_arg(v.to_prim()); Ok(()) }
-    pub fn get_arg<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::foo::notify_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_arg()) }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::foo::notify_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::foo::notify_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `Foo.subscribe` (@10).
+    pub mod subscribe {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::subscribe_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::subscribe_results::Owned;
+        pub const ORDINAL: u16 = 10;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::subscribe_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::subscribe_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_callback<
+            V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>,
+        >(
+            b: &mut crate::generated::test_capnp::foo::subscribe_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_callback(v.to_cap(cx)?);
+            Ok(())
+        }
+        pub fn get_callback<
+            V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>,
+        >(
+            r: &crate::generated::test_capnp::foo::subscribe_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_cap(r.get_callback()?, cx)
+        }
+        pub fn set_callback_opt<
+            V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>,
+        >(
+            b: &mut crate::generated::test_capnp::foo::subscribe_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_callback(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_callback_opt<
+            V: ::ipc::value::Cap<crate::generated::test_capnp::callback::Client>,
+        >(
+            r: &crate::generated::test_capnp::foo::subscribe_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_callback() {
+                get_callback(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::subscribe_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::subscribe_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.subscribe$Params",
+            results_name: "Foo.subscribe$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::notify_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::notify_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.notify$Params", results_name: "Foo.notify$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.unsubscribeAll` (@12).
-pub mod unsubscribe_all {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::unsubscribe_all_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::unsubscribe_all_results::Owned;
-    pub const ORDINAL: u16 = 12;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::unsubscribe_all_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::unsubscribe_all_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    /// `Foo.notify` (@11).
+    pub mod notify {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::notify_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::notify_results::Owned;
+        pub const ORDINAL: u16 = 11;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::notify_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::notify_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_arg<V: ::ipc::value::Prim<i32>>(
+            b: &mut crate::generated::test_capnp::foo::notify_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_arg(v.to_prim());
+            Ok(())
+        }
+        pub fn get_arg<V: ::ipc::value::Prim<i32>>(
+            r: &crate::generated::test_capnp::foo::notify_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_arg())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<i32>>(
+                b: &mut crate::generated::test_capnp::foo::notify_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<i32>>(
+                r: &crate::generated::test_capnp::foo::notify_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::notify_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::notify_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.notify$Params",
+            results_name: "Foo.notify$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::unsubscribe_all_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::unsubscribe_all_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.unsubscribeAll$Params", results_name: "Foo.unsubscribeAll$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.roundTrip` (@13).
-pub mod round_trip {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::round_trip_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::round_trip_results::Owned;
-    pub const ORDINAL: u16 = 13;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::round_trip_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_item<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; v.write(b.reborrow().init_item(), cx) }
-    pub fn get_item<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::read(r.get_item()?, cx) }
-    pub fn set_item_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_item(b, v, cx), None => Ok(()) } }
-    pub fn get_item_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_item() { get_item(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_items<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_items(v.len() as u32); for (i, x) in v.into_iter().enumerate() { x.write(l.reborrow().get(i as u32), cx)?; } Ok(()) }
-    pub fn get_items<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_items()?.iter().map(|x| V::read(x, cx)).collect() }
-    pub fn set_items_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_items(b, v, cx), None => Ok(()) } }
-    pub fn get_items_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<Vec<V>>> { if r.has_items() { get_items(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_names<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; let mut l = b.reborrow().init_names(v.len() as u32); for (i, x) in v.into_iter().enumerate() { l.set(i as u32, &*x.to_text()); } Ok(()) }
-    pub fn get_names<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> { let _ = &cx; r.get_names()?.iter().map(|x| V::from_text(x?)).collect() }
-    pub fn set_names_opt<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_names(b, v, cx), None => Ok(()) } }
-    pub fn get_names_opt<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<Vec<V>>> { if r.has_names() { get_names(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_maybe<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_maybe(v.to_prim()); Ok(()) }
-    pub fn get_maybe<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_maybe()) }
-    pub fn set_maybe_opt<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { b.set_has_maybe(v.is_some()); match v { Some(v) => set_maybe(b, v, cx), None => Ok(()) } }
-    pub fn get_maybe_opt<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.get_has_maybe() { get_maybe(r, cx).map(Some) } else { Ok(None) } }
-    pub fn set_has_maybe<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_has_maybe(v.to_prim()); Ok(()) }
-    pub fn get_has_maybe<V: ::ipc::value::Prim<bool>>(r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_has_maybe()) }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; v.write(b.reborrow().init_result(), cx) }
-    pub fn get_result<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::read(r.get_result()?, cx) }
-    pub fn set_result_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `Foo.unsubscribeAll` (@12).
+    pub mod unsubscribe_all {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::unsubscribe_all_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::unsubscribe_all_results::Owned;
+        pub const ORDINAL: u16 = 12;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::unsubscribe_all_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::unsubscribe_all_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::test_capnp::foo::unsubscribe_all_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::test_capnp::foo::unsubscribe_all_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.unsubscribeAll$Params",
+            results_name: "Foo.unsubscribeAll$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::round_trip_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::round_trip_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.roundTrip$Params", results_name: "Foo.roundTrip$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Foo.maybeText` (@14).
-pub mod maybe_text {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::foo::maybe_text_params::Owned;
-    pub type Results = crate::generated::test_capnp::foo::maybe_text_results::Owned;
-    pub const ORDINAL: u16 = 14;
-    pub fn write_context(b: &mut crate::generated::test_capnp::foo::maybe_text_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::foo::maybe_text_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_value<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::maybe_text_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_value(&*v.to_text()); Ok(()) }
-    pub fn get_value<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::maybe_text_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_value()?) }
-    pub fn set_value_opt<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::maybe_text_params::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_value(b, v, cx), None => Ok(()) } }
-    pub fn get_value_opt<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::maybe_text_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_value() { get_value(r, cx).map(Some) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::maybe_text_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(&*v.to_text()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::maybe_text_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_result()?) }
-    pub fn set_result_opt<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::foo::maybe_text_results::Builder<'_>, v: Option<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { match v { Some(v) => set_result(b, v, cx), None => Ok(()) } }
-    pub fn get_result_opt<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::foo::maybe_text_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<Option<V>> { if r.has_result() { get_result(r, cx).map(Some) } else { Ok(None) } }
+    /// `Foo.roundTrip` (@13).
+    pub mod round_trip {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::round_trip_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::round_trip_results::Owned;
+        pub const ORDINAL: u16 = 13;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::round_trip_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_item<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(
+            b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            v.write(b.reborrow().init_item(), cx)
+        }
+        pub fn get_item<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(
+            r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::read(r.get_item()?, cx)
+        }
+        pub fn set_item_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(
+            b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_item(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_item_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(
+            r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_item() {
+                get_item(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_items<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(
+            b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>,
+            v: Vec<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            let mut l = b.reborrow().init_items(v.len() as u32);
+            for (i, x) in v.into_iter().enumerate() {
+                x.write(l.reborrow().get(i as u32), cx)?;
+            }
+            Ok(())
+        }
+        pub fn get_items<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(
+            r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Vec<V>> {
+            let _ = &cx;
+            r.get_items()?.iter().map(|x| V::read(x, cx)).collect()
+        }
+        pub fn set_items_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(
+            b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>,
+            v: Option<Vec<V>>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_items(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_items_opt<V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>>(
+            r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<Vec<V>>> {
+            if r.has_items() {
+                get_items(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_names<V: ::ipc::value::Text>(
+            b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>,
+            v: Vec<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            let mut l = b.reborrow().init_names(v.len() as u32);
+            for (i, x) in v.into_iter().enumerate() {
+                l.set(i as u32, &*x.to_text());
+            }
+            Ok(())
+        }
+        pub fn get_names<V: ::ipc::value::Text>(
+            r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Vec<V>> {
+            let _ = &cx;
+            r.get_names()?.iter().map(|x| V::from_text(x?)).collect()
+        }
+        pub fn set_names_opt<V: ::ipc::value::Text>(
+            b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>,
+            v: Option<Vec<V>>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_names(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_names_opt<V: ::ipc::value::Text>(
+            r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<Vec<V>>> {
+            if r.has_names() {
+                get_names(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_maybe<V: ::ipc::value::Prim<i32>>(
+            b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_maybe(v.to_prim());
+            Ok(())
+        }
+        pub fn get_maybe<V: ::ipc::value::Prim<i32>>(
+            r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_maybe())
+        }
+        pub fn set_maybe_opt<V: ::ipc::value::Prim<i32>>(
+            b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            b.set_has_maybe(v.is_some());
+            match v {
+                Some(v) => set_maybe(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_maybe_opt<V: ::ipc::value::Prim<i32>>(
+            r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.get_has_maybe() {
+                get_maybe(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_has_maybe<V: ::ipc::value::Prim<bool>>(
+            b: &mut crate::generated::test_capnp::foo::round_trip_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_has_maybe(v.to_prim());
+            Ok(())
+        }
+        pub fn get_has_maybe<V: ::ipc::value::Prim<bool>>(
+            r: &crate::generated::test_capnp::foo::round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_has_maybe())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<
+                V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>,
+            >(
+                b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                v.write(b.reborrow().init_result(), cx)
+            }
+            pub fn get_result<
+                V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>,
+            >(
+                r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::read(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>,
+            >(
+                b: &mut crate::generated::test_capnp::foo::round_trip_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Struct<crate::generated::test_capnp::item::Owned>,
+            >(
+                r: &crate::generated::test_capnp::foo::round_trip_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::round_trip_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::round_trip_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.roundTrip$Params",
+            results_name: "Foo.roundTrip$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::maybe_text_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::foo::maybe_text_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xeb7aadfc718610dc, ordinal: ORDINAL, params_name: "Foo.maybeText$Params", results_name: "Foo.maybeText$Results", context: Some(read_context), format_params, format_results };
-}
+    /// `Foo.maybeText` (@14).
+    pub mod maybe_text {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::maybe_text_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::maybe_text_results::Owned;
+        pub const ORDINAL: u16 = 14;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::maybe_text_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::maybe_text_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_value<V: ::ipc::value::Text>(
+            b: &mut crate::generated::test_capnp::foo::maybe_text_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_value(&*v.to_text());
+            Ok(())
+        }
+        pub fn get_value<V: ::ipc::value::Text>(
+            r: &crate::generated::test_capnp::foo::maybe_text_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_text(r.get_value()?)
+        }
+        pub fn set_value_opt<V: ::ipc::value::Text>(
+            b: &mut crate::generated::test_capnp::foo::maybe_text_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_value(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_value_opt<V: ::ipc::value::Text>(
+            r: &crate::generated::test_capnp::foo::maybe_text_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_value() {
+                get_value(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Text>(
+                b: &mut crate::generated::test_capnp::foo::maybe_text_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(&*v.to_text());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Text>(
+                r: &crate::generated::test_capnp::foo::maybe_text_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_text(r.get_result()?)
+            }
+            pub fn set_result_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::test_capnp::foo::maybe_text_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::test_capnp::foo::maybe_text_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::maybe_text_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::maybe_text_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.maybeText$Params",
+            results_name: "Foo.maybeText$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
 }
 
 /// Methods of interface `Callback`.
 pub mod callback {
-pub const INTERFACE_ID: u64 = 0xa2c95cb98cc6df53;
-pub const NAME: &str = "Callback";
-pub type Client = crate::generated::test_capnp::callback::Client;
-/// Description of the method with this ordinal.
-pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
-    match ordinal {
-        0 => Some(&destroy::INFO),
-        1 => Some(&call::INFO),
-        _ => None,
+    pub const INTERFACE_ID: u64 = 0xa2c95cb98cc6df53;
+    pub const NAME: &str = "Callback";
+    pub type Client = crate::generated::test_capnp::callback::Client;
+    /// Description of the method with this ordinal.
+    pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
+        match ordinal {
+            0 => Some(&destroy::INFO),
+            1 => Some(&call::INFO),
+            _ => None,
+        }
     }
-}
-pub const DESTROY_ORDINAL: Option<u16> = Some(0);
-/// Destroys the remote object before its reference is released.
-pub fn destroy(remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> { ::ipc::client::call::<destroy::Params, destroy::Results, ()>(remote, &destroy::INFO, |mut p, cx| { destroy::write_context(&mut p, cx); Ok(()) }, |_, _| Ok(())) }
-/// `Callback.destroy` (@0).
-pub mod destroy {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::callback::destroy_params::Owned;
-    pub type Results = crate::generated::test_capnp::callback::destroy_results::Owned;
-    pub const ORDINAL: u16 = 0;
-    pub fn write_context(b: &mut crate::generated::test_capnp::callback::destroy_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::callback::destroy_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    pub const DESTROY_ORDINAL: Option<u16> = Some(0);
+    /// Destroys the remote object before its reference is released.
+    pub fn destroy(remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> {
+        ::ipc::client::call::<destroy::Params, destroy::Results, ()>(
+            remote,
+            &destroy::INFO,
+            |mut p, cx| {
+                destroy::write_context(&mut p, cx);
+                Ok(())
+            },
+            |_, _| Ok(()),
+        )
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::callback::destroy_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::callback::destroy_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xa2c95cb98cc6df53, ordinal: ORDINAL, params_name: "Callback.destroy$Params", results_name: "Callback.destroy$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Callback.call` (@1).
-pub mod call {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::callback::call_params::Owned;
-    pub type Results = crate::generated::test_capnp::callback::call_results::Owned;
-    pub const ORDINAL: u16 = 1;
-    pub fn write_context(b: &mut crate::generated::test_capnp::callback::call_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::callback::call_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub fn set_arg<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::callback::call_params::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_arg(v.to_prim()); Ok(()) }
-    pub fn get_arg<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::callback::call_params::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_arg()) }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<i32>>(b: &mut crate::generated::test_capnp::callback::call_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<i32>>(r: &crate::generated::test_capnp::callback::call_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `Callback.destroy` (@0).
+    pub mod destroy {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::callback::destroy_params::Owned;
+        pub type Results = crate::generated::test_capnp::callback::destroy_results::Owned;
+        pub const ORDINAL: u16 = 0;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::callback::destroy_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::callback::destroy_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::callback::destroy_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::callback::destroy_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xa2c95cb98cc6df53,
+            ordinal: ORDINAL,
+            params_name: "Callback.destroy$Params",
+            results_name: "Callback.destroy$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::callback::call_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::callback::call_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0xa2c95cb98cc6df53, ordinal: ORDINAL, params_name: "Callback.call$Params", results_name: "Callback.call$Results", context: Some(read_context), format_params, format_results };
-}
+    /// `Callback.call` (@1).
+    pub mod call {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::callback::call_params::Owned;
+        pub type Results = crate::generated::test_capnp::callback::call_results::Owned;
+        pub const ORDINAL: u16 = 1;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::callback::call_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::callback::call_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_arg<V: ::ipc::value::Prim<i32>>(
+            b: &mut crate::generated::test_capnp::callback::call_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_arg(v.to_prim());
+            Ok(())
+        }
+        pub fn get_arg<V: ::ipc::value::Prim<i32>>(
+            r: &crate::generated::test_capnp::callback::call_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_arg())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<i32>>(
+                b: &mut crate::generated::test_capnp::callback::call_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<i32>>(
+                r: &crate::generated::test_capnp::callback::call_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::callback::call_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::callback::call_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xa2c95cb98cc6df53,
+            ordinal: ORDINAL,
+            params_name: "Callback.call$Params",
+            results_name: "Callback.call$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
 }
 
 /// Methods of interface `Obj`.
 pub mod obj {
-pub const INTERFACE_ID: u64 = 0x925fea36b21df6e5;
-pub const NAME: &str = "Obj";
-pub type Client = crate::generated::test_capnp::obj::Client;
-/// Description of the method with this ordinal.
-pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
-    match ordinal {
-        0 => Some(&destroy::INFO),
-        1 => Some(&value::INFO),
-        _ => None,
+    pub const INTERFACE_ID: u64 = 0x925fea36b21df6e5;
+    pub const NAME: &str = "Obj";
+    pub type Client = crate::generated::test_capnp::obj::Client;
+    /// Description of the method with this ordinal.
+    pub fn method_info(ordinal: u16) -> Option<&'static ::ipc::MethodInfo> {
+        match ordinal {
+            0 => Some(&destroy::INFO),
+            1 => Some(&value::INFO),
+            _ => None,
+        }
     }
-}
-pub const DESTROY_ORDINAL: Option<u16> = Some(0);
-/// Destroys the remote object before its reference is released.
-pub fn destroy(remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> { ::ipc::client::call::<destroy::Params, destroy::Results, ()>(remote, &destroy::INFO, |mut p, cx| { destroy::write_context(&mut p, cx); Ok(()) }, |_, _| Ok(())) }
-/// `Obj.destroy` (@0).
-pub mod destroy {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::obj::destroy_params::Owned;
-    pub type Results = crate::generated::test_capnp::obj::destroy_results::Owned;
-    pub const ORDINAL: u16 = 0;
-    pub fn write_context(b: &mut crate::generated::test_capnp::obj::destroy_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::obj::destroy_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    pub const DESTROY_ORDINAL: Option<u16> = Some(0);
+    /// Destroys the remote object before its reference is released.
+    pub fn destroy(remote: &::std::sync::Arc<::ipc::ImportRef>) -> ::ipc::Result<()> {
+        ::ipc::client::call::<destroy::Params, destroy::Results, ()>(
+            remote,
+            &destroy::INFO,
+            |mut p, cx| {
+                destroy::write_context(&mut p, cx);
+                Ok(())
+            },
+            |_, _| Ok(()),
+        )
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::obj::destroy_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::obj::destroy_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0x925fea36b21df6e5, ordinal: ORDINAL, params_name: "Obj.destroy$Params", results_name: "Obj.destroy$Results", context: Some(read_context), format_params, format_results };
-}
-/// `Obj.value` (@1).
-pub mod value {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub type Params = crate::generated::test_capnp::obj::value_params::Owned;
-    pub type Results = crate::generated::test_capnp::obj::value_results::Owned;
-    pub const ORDINAL: u16 = 1;
-    pub fn write_context(b: &mut crate::generated::test_capnp::obj::value_params::Builder<'_>, cx: &mut ::ipc::BuildCx) { cx.write_context(b.reborrow().init_context()) }
-    pub fn read_context(p: ::ipc::capnp::any_pointer::Reader<'_>) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> { let p: crate::generated::test_capnp::obj::value_params::Reader<'_> = p.get_as()?; if p.has_context() { Ok(Some(p.get_context()?)) } else { Ok(None) } }
-    pub mod results {
-    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub fn set_result<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::test_capnp::obj::value_results::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_result(v.to_prim()); Ok(()) }
-    pub fn get_result<V: ::ipc::value::Prim<i64>>(r: &crate::generated::test_capnp::obj::value_results::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_result()) }
+    /// `Obj.destroy` (@0).
+    pub mod destroy {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::obj::destroy_params::Owned;
+        pub type Results = crate::generated::test_capnp::obj::destroy_results::Owned;
+        pub const ORDINAL: u16 = 0;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::obj::destroy_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::obj::destroy_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::obj::destroy_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::obj::destroy_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0x925fea36b21df6e5,
+            ordinal: ORDINAL,
+            params_name: "Obj.destroy$Params",
+            results_name: "Obj.destroy$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
     }
-    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::obj::value_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String { match p.get_as::<crate::generated::test_capnp::obj::value_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") } }
-    pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo { interface_id: 0x925fea36b21df6e5, ordinal: ORDINAL, params_name: "Obj.value$Params", results_name: "Obj.value$Results", context: Some(read_context), format_params, format_results };
-}
+    /// `Obj.value` (@1).
+    pub mod value {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::obj::value_params::Owned;
+        pub type Results = crate::generated::test_capnp::obj::value_results::Owned;
+        pub const ORDINAL: u16 = 1;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::obj::value_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::obj::value_params::Reader<'_> = p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Prim<i64>>(
+                b: &mut crate::generated::test_capnp::obj::value_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<i64>>(
+                r: &crate::generated::test_capnp::obj::value_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::obj::value_params::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::obj::value_results::Reader<'_>>() {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0x925fea36b21df6e5,
+            ordinal: ORDINAL,
+            params_name: "Obj.value$Params",
+            results_name: "Obj.value$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
 }
 
 /// Field accessors of struct `Item`.
 pub mod item_fields {
     #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
-    pub mod name { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Text>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_name(&*v.to_text()); Ok(()) } pub fn get<V: ::ipc::value::Text>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_text(r.get_name()?) } }
-    pub mod amount { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<i64>>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_amount(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<i64>>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_amount()) } }
-    pub mod flag { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Prim<bool>>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_flag(v.to_prim()); Ok(()) } pub fn get<V: ::ipc::value::Prim<bool>>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_prim(r.get_flag()) } }
-    pub mod payload { #![allow(unused_mut)] pub fn set<V: ::ipc::value::Data>(b: &mut crate::generated::test_capnp::item::Builder<'_>, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> { let _ = &cx; b.set_payload(&*v.to_data()); Ok(()) } pub fn get<V: ::ipc::value::Data>(r: &crate::generated::test_capnp::item::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<V> { let _ = &cx; V::from_data(r.get_payload()?) } }
+    pub mod name {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Text>(
+            b: &mut crate::generated::test_capnp::item::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_name(&*v.to_text());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Text>(
+            r: &crate::generated::test_capnp::item::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_text(r.get_name()?)
+        }
+    }
+    pub mod amount {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<i64>>(
+            b: &mut crate::generated::test_capnp::item::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_amount(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<i64>>(
+            r: &crate::generated::test_capnp::item::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_amount())
+        }
+    }
+    pub mod flag {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Prim<bool>>(
+            b: &mut crate::generated::test_capnp::item::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_flag(v.to_prim());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Prim<bool>>(
+            r: &crate::generated::test_capnp::item::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_flag())
+        }
+    }
+    pub mod payload {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Data>(
+            b: &mut crate::generated::test_capnp::item::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_payload(&*v.to_data());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Data>(
+            r: &crate::generated::test_capnp::item::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_payload()?)
+        }
+    }
 }
-
