@@ -40,7 +40,12 @@ fn measure(runs: usize, calls: usize, mut f: impl FnMut()) -> f64 {
 }
 
 /// Median µs per call (wall time) with `threads` client threads each making `calls` calls.
-fn measure_threads(runs: usize, calls: usize, threads: usize, make: impl Fn() -> Box<dyn FnMut() + Send>) -> f64 {
+fn measure_threads(
+    runs: usize,
+    calls: usize,
+    threads: usize,
+    make: impl Fn() -> Box<dyn FnMut() + Send>,
+) -> f64 {
     let mut v: Vec<f64> = (0..runs)
         .map(|_| {
             let mut fs: Vec<_> = (0..threads).map(|_| make()).collect();
@@ -72,7 +77,9 @@ fn raw_child() -> ExitCode {
     let mut buf = [0u8; 1];
     // SAFETY: fd 0 is the socket the parent gave us; we only write to it.
     let fd0 = unsafe { std::os::fd::BorrowedFd::borrow_raw(0) };
-    let Ok(owned) = fd0.try_clone_to_owned() else { return ExitCode::FAILURE };
+    let Ok(owned) = fd0.try_clone_to_owned() else {
+        return ExitCode::FAILURE;
+    };
     let mut w = UnixStream::from(owned);
     while s.read_exact(&mut buf).is_ok() {
         if w.write_all(&buf).is_err() {
@@ -85,7 +92,10 @@ fn raw_child() -> ExitCode {
 fn raw_roundtrip(runs: usize, calls: usize) -> std::io::Result<f64> {
     let (mut ours, theirs) = UnixStream::pair()?;
     let me = std::env::current_exe()?;
-    let mut child = Command::new(me).arg("--raw-child").stdin(Stdio::from(OwnedFd::from(theirs))).spawn()?;
+    let mut child = Command::new(me)
+        .arg("--raw-child")
+        .stdin(Stdio::from(OwnedFd::from(theirs)))
+        .spawn()?;
     let mut b = [7u8; 1];
     let us = measure(runs, calls, || {
         let _ = ours.write_all(&b);
@@ -123,15 +133,26 @@ fn run(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
     let echo: Arc<dyn Echo> = Arc::from(init.make_echo()?);
 
     let mut results = Vec::new();
-    for (label, size, calls) in [("empty", 0usize, 20_000), ("1 KiB", 1024, 10_000), ("1 MiB", 1 << 20, 200)] {
+    for (label, size, calls) in [
+        ("empty", 0usize, 20_000),
+        ("1 KiB", 1024, 10_000),
+        ("1 MiB", 1 << 20, 200),
+    ] {
         let s = "x".repeat(size);
         let us = measure(runs, calls, || {
             let _ = echo.echo(s.clone());
         });
-        println!("echo {label}, 1 client thread: {us:.1} us/call, {:.0} calls/s", 1e6 / us);
+        println!(
+            "echo {label}, 1 client thread: {us:.1} us/call, {:.0} calls/s",
+            1e6 / us
+        );
         results.push((label, us));
     }
-    for (label, size, calls) in [("empty", 0usize, 5_000), ("1 KiB", 1024, 5_000), ("1 MiB", 1 << 20, 50)] {
+    for (label, size, calls) in [
+        ("empty", 0usize, 5_000),
+        ("1 KiB", 1024, 5_000),
+        ("1 MiB", 1 << 20, 50),
+    ] {
         let s = "x".repeat(size);
         let us = measure_threads(runs, calls, 4, || {
             let e = echo.clone();
@@ -140,7 +161,10 @@ fn run(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
                 let _ = e.echo(s.clone());
             })
         });
-        println!("echo {label}, 4 client threads: {us:.1} us/call (wall), {:.0} calls/s", 1e6 / us);
+        println!(
+            "echo {label}, 4 client threads: {us:.1} us/call (wall), {:.0} calls/s",
+            1e6 / us
+        );
     }
 
     let child = ipc::spawn(&sibling("ipc-test-child"))?;
@@ -157,7 +181,10 @@ fn run(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
     println!("event-loop call without thread mapping (no Context): {plain_us:.1} us");
 
     let echo_empty = results[0].1;
-    println!("echo_empty_us={echo_empty:.1} raw_roundtrip_us={raw:.1} ratio={:.2}", echo_empty / raw);
+    println!(
+        "echo_empty_us={echo_empty:.1} raw_roundtrip_us={raw:.1} ratio={:.2}",
+        echo_empty / raw
+    );
     drop(foo);
     drop(tinit);
     drop(echo);
