@@ -169,13 +169,13 @@ fn run(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
 
     let child = ipc::spawn(&sibling("ipc-test-child"))?;
     let tinit: TestInitClient = ipc::process::bootstrap(child.connection())?;
-    let foo: Arc<dyn Foo> = Arc::from(tinit.make_foo()?);
+    let target: Arc<dyn Foo> = Arc::from(tinit.make_foo()?);
     let cb: Arc<dyn Callback> = Arc::new(|x: i32| Ok(x));
     let callback_us = measure(runs, 5_000, || {
-        let _ = foo.call_back(cb.clone(), 1);
+        let _ = target.call_back(cb.clone(), 1);
     });
     let plain_us = measure(runs, 20_000, || {
-        let _ = foo.add_no_context(1, 2);
+        let _ = target.add_no_context(1, 2);
     });
     println!("callback round trip (call that calls back once): {callback_us:.1} us");
     println!("event-loop call without thread mapping (no Context): {plain_us:.1} us");
@@ -185,7 +185,7 @@ fn run(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
         "echo_empty_us={echo_empty:.1} raw_roundtrip_us={raw:.1} ratio={:.2}",
         echo_empty / raw
     );
-    drop(foo);
+    drop(target);
     drop(tinit);
     drop(echo);
     drop(init);
