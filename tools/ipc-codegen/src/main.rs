@@ -138,6 +138,36 @@ fn emit_proxies(bytes: &[u8], out_dir: &Path) -> Result<(), Box<dyn std::error::
     Ok(())
 }
 
+/// Formats the output as `cargo fmt` would, so the committed files and a fresh run agree.
+fn rustfmt(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let mut files = Vec::new();
+    for job in JOBS {
+        let dir = root.join(job.crate_dir).join("src/generated");
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                for e in std::fs::read_dir(&path)? {
+                    files.push(e?.path());
+                }
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    let status = std::process::Command::new("rustfmt")
+        .arg("--edition=2021")
+        .arg(format!(
+            "--config-path={}",
+            root.join("rustfmt.toml").display()
+        ))
+        .args(&files)
+        .status()?;
+    if !status.success() {
+        return Err(format!("rustfmt failed: {status}").into());
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let root = workspace_root();
     for job in JOBS {
@@ -145,6 +175,10 @@ fn main() -> ExitCode {
             eprintln!("ipc-codegen: {}: {e}", job.crate_dir);
             return ExitCode::FAILURE;
         }
+    }
+    if let Err(e) = rustfmt(&root) {
+        eprintln!("ipc-codegen: {e}");
+        return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }
