@@ -84,6 +84,26 @@ fn ok_type(ret: &ReturnType) -> syn::Result<Type> {
     }
 }
 
+/// Whether `ty` is a `BTreeMap` or `HashMap`, which travels as a list of key/value entries.
+fn is_map(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
+    p.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "BTreeMap" || s.ident == "HashMap")
+}
+
+/// Accessor suffix for a value of type `ty`: `_opt` for options, `_map` for maps.
+fn suffix(ty: &Type) -> &'static str {
+    if option_inner(ty).is_some() {
+        "_opt"
+    } else if is_map(ty) {
+        "_map"
+    } else {
+        ""
+    }
+}
+
 fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
@@ -131,17 +151,14 @@ fn expand(module: Path, mut item: ItemTrait) -> syn::Result<TokenStream2> {
         let name = &m.name;
         let sig = &m.sig;
         let sets = m.params.iter().map(|(p, ty)| {
-            let setter = if option_inner(ty).is_some() {
-                format_ident!("set_{}_opt", p)
-            } else {
-                format_ident!("set_{}", p)
-            };
+            let setter = format_ident!("set_{}{}", p, suffix(ty));
             quote! { #module::#name::#setter(&mut p, #p, cx)?; }
         });
         let read = if is_unit(&m.ok) {
             quote! { |_r, _cx| Ok(()) }
-        } else if option_inner(&m.ok).is_some() {
-            quote! { |r, cx| #module::#name::results::get_result_opt(&r, cx) }
+        } else if !suffix(&m.ok).is_empty() {
+            let getter = format_ident!("get_result{}", suffix(&m.ok));
+            quote! { |r, cx| #module::#name::results::#getter(&r, cx) }
         } else {
             quote! { |r, cx| #module::#name::results::get_result(&r, cx) }
         };
@@ -171,22 +188,14 @@ fn expand(module: Path, mut item: ItemTrait) -> syn::Result<TokenStream2> {
     let dispatch_arms = methods.iter().map(|m| {
         let name = &m.name;
         let gets = m.params.iter().map(|(p, ty)| {
-            let getter = if option_inner(ty).is_some() {
-                format_ident!("get_{}_opt", p)
-            } else {
-                format_ident!("get_{}", p)
-            };
+            let getter = format_ident!("get_{}{}", p, suffix(ty));
             quote! { let #p = #module::#name::#getter(&params, read_cx)?; }
         });
         let args = m.params.iter().map(|(p, _)| p);
         let write = if is_unit(&m.ok) {
             quote! { let _ = ret; let _ = call.results::<#module::#name::Results>()?; }
         } else {
-            let setter = if option_inner(&m.ok).is_some() {
-                quote!(set_result_opt)
-            } else {
-                quote!(set_result)
-            };
+            let setter = format_ident!("set_result{}", suffix(&m.ok));
             quote! {
                 let (mut r, cx) = call.results::<#module::#name::Results>()?;
                 #module::#name::results::#setter(&mut r, ret, cx)?;

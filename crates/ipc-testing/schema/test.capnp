@@ -41,6 +41,10 @@ interface Foo {
         -> (result :Item);
     # An optional text in and out: null stays null.
     maybeText @14 (context :Proxy.Context, value :Text) -> (result :Text);
+    # Bitcoin types as consensus-serialized Data; returns tx with amount added to output 0.
+    txRoundTrip @15 (context :Proxy.Context, tx :Data, txs :List(Data), hash :Data, amount :Int64) -> (result :Data);
+    # A map as a list of entries; returns it with every value reversed.
+    mapRoundTrip @16 (context :Proxy.Context, values :List(Entry)) -> (result :List(Entry));
 }
 
 interface Callback {
@@ -58,4 +62,9 @@ struct Item {
     amount @1 :Int64;
     flag @2 :Bool;
     payload @3 :Data;
+}
+
+struct Entry {
+    key @0 :Text;
+    value @1 :Data;
 }

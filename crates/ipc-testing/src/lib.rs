@@ -2,6 +2,7 @@
 //! (`ipc-test-child`) that serves them. Integration tests live in `tests/`.
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -64,6 +65,19 @@ pub trait Foo: Send + Sync {
     ) -> Result<Item>;
     /// Returns `value`; `None` travels as a null pointer.
     fn maybe_text(&self, value: Option<String>) -> Result<Option<String>>;
+    /// Returns `tx` with `amount` added to its first output; checks `txs` and `hash`.
+    fn tx_round_trip(
+        &self,
+        tx: bitcoin::Transaction,
+        txs: Vec<bitcoin::Transaction>,
+        hash: bitcoin::BlockHash,
+        amount: bitcoin::Amount,
+    ) -> Result<bitcoin::Transaction>;
+    /// Returns the map with every value reversed.
+    fn map_round_trip(
+        &self,
+        values: BTreeMap<String, Vec<u8>>,
+    ) -> Result<BTreeMap<String, Vec<u8>>>;
 }
 
 /// A callback; any `Fn(i32) -> Result<i32>` closure is one.
@@ -217,6 +231,41 @@ impl Foo for FooImpl {
     }
     fn maybe_text(&self, value: Option<String>) -> Result<Option<String>> {
         Ok(value)
+    }
+    fn tx_round_trip(
+        &self,
+        mut tx: bitcoin::Transaction,
+        txs: Vec<bitcoin::Transaction>,
+        hash: bitcoin::BlockHash,
+        amount: bitcoin::Amount,
+    ) -> Result<bitcoin::Transaction> {
+        if txs.iter().any(|t| t.compute_txid() != tx.compute_txid()) {
+            return Err(Error::Remote("txs differ from tx".into()));
+        }
+        if hash.to_string() != "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206" {
+            return Err(Error::Remote(format!("unexpected hash {hash}")));
+        }
+        let out = tx
+            .output
+            .first_mut()
+            .ok_or_else(|| Error::Remote("no outputs".into()))?;
+        out.value = out
+            .value
+            .checked_add(amount)
+            .ok_or_else(|| Error::Remote("overflow".into()))?;
+        Ok(tx)
+    }
+    fn map_round_trip(
+        &self,
+        values: BTreeMap<String, Vec<u8>>,
+    ) -> Result<BTreeMap<String, Vec<u8>>> {
+        Ok(values
+            .into_iter()
+            .map(|(k, mut v)| {
+                v.reverse();
+                (k, v)
+            })
+            .collect())
     }
 }
 

@@ -78,6 +78,54 @@ fn values_round_trip() {
 }
 
 #[test]
+fn bitcoin_types_and_maps_round_trip() {
+    use bitcoin::hashes::Hash;
+    let f = common::spawn();
+    let tx = bitcoin::Transaction {
+        version: bitcoin::transaction::Version::TWO,
+        lock_time: bitcoin::absolute::LockTime::ZERO,
+        input: vec![bitcoin::TxIn {
+            previous_output: bitcoin::OutPoint {
+                txid: bitcoin::Txid::from_byte_array([3; 32]),
+                vout: 1,
+            },
+            witness: bitcoin::Witness::from_slice(&[vec![1u8; 72], vec![2u8; 33]]),
+            ..bitcoin::TxIn::default()
+        }],
+        output: vec![bitcoin::TxOut {
+            value: bitcoin::Amount::from_sat(1000),
+            script_pubkey: bitcoin::ScriptBuf::new(),
+        }],
+    };
+    let genesis = bitcoin::constants::genesis_block(bitcoin::Network::Regtest).block_hash();
+    let got = f
+        .foo
+        .tx_round_trip(
+            tx.clone(),
+            vec![tx.clone(), tx.clone()],
+            genesis,
+            bitcoin::Amount::from_sat(234),
+        )
+        .unwrap();
+    assert_eq!(got.output[0].value, bitcoin::Amount::from_sat(1234));
+    assert_eq!(got.input, tx.input);
+    let wrong = bitcoin::BlockHash::from_byte_array([0; 32]);
+    assert!(matches!(
+        f.foo
+            .tx_round_trip(tx, vec![], wrong, bitcoin::Amount::ZERO),
+        Err(Error::Remote(_))
+    ));
+
+    let mut map = std::collections::BTreeMap::new();
+    map.insert("a".to_string(), vec![1, 2, 3]);
+    map.insert("b".to_string(), vec![]);
+    let got = f.foo.map_round_trip(map).unwrap();
+    assert_eq!(got.get("a"), Some(&vec![3, 2, 1]));
+    assert_eq!(got.get("b"), Some(&vec![]));
+    assert!(f.foo.map_round_trip(Default::default()).unwrap().is_empty());
+}
+
+#[test]
 fn remote_errors_and_panics_arrive_as_err() {
     let f = common::spawn();
     assert_eq!(

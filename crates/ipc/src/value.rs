@@ -5,7 +5,6 @@
 //! travels as its consensus serialization in a `Data` field) and type inference does the rest.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use capnp::capability::FromClientHook;
 use capnp::traits::Owned;
@@ -94,6 +93,54 @@ impl<const N: usize> Data for [u8; N] {
     }
 }
 
+/// Bitcoin types travel as their consensus serialization in `Data` fields, as in Core.
+macro_rules! consensus_data {
+    ($($t:ty),* $(,)?) => {$(
+        impl Data for $t {
+            fn to_data(&self) -> Cow<'_, [u8]> {
+                Cow::Owned(bitcoin::consensus::serialize(self))
+            }
+            fn from_data(r: &[u8]) -> Result<Self> {
+                bitcoin::consensus::deserialize(r).map_err(|e| {
+                    Error::Protocol(format!("cannot decode {}: {e}", stringify!($t)))
+                })
+            }
+        }
+    )*};
+}
+consensus_data!(
+    bitcoin::Transaction,
+    bitcoin::Block,
+    bitcoin::block::Header,
+    bitcoin::BlockHash,
+    bitcoin::Txid,
+    bitcoin::Wtxid,
+    bitcoin::OutPoint,
+    bitcoin::TxOut,
+    bitcoin::ScriptBuf,
+);
+
+/// Core's `CAmount` is an `Int64`; a negative value is an error for the unsigned `Amount`.
+impl Prim<i64> for bitcoin::Amount {
+    fn to_prim(&self) -> i64 {
+        i64::try_from(self.to_sat()).unwrap_or(i64::MAX)
+    }
+    fn from_prim(p: i64) -> Result<Self> {
+        u64::try_from(p)
+            .map(bitcoin::Amount::from_sat)
+            .map_err(|_| Error::Protocol(format!("negative amount {p}")))
+    }
+}
+
+impl Prim<i64> for bitcoin::SignedAmount {
+    fn to_prim(&self) -> i64 {
+        self.to_sat()
+    }
+    fn from_prim(p: i64) -> Result<Self> {
+        Ok(bitcoin::SignedAmount::from_sat(p))
+    }
+}
+
 /// Values stored in a struct field of schema type `S`.
 pub trait Struct<S: Owned>: Sized {
     /// Writes the fields.
@@ -127,9 +174,6 @@ impl<C: FromClientHook, T: Cap<C>> Cap<C> for Option<T> {
     }
 }
 
-/// Keeps a value alive; used by generated servers for objects shared across calls.
-pub type Shared<T> = Arc<T>;
-
 /// Implements [`Struct`] for a Rust struct whose fields have the names of the schema struct's
 /// fields, using the accessors `ipc-codegen` emitted in the struct's `*_fields` module.
 ///
@@ -159,4 +203,49 @@ macro_rules! impl_struct {
             }
         };
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::hashes::Hash;
+
+    #[test]
+    fn bitcoin_types_round_trip_as_consensus_bytes() {
+        let tx = bitcoin::Transaction {
+            version: bitcoin::transaction::Version::TWO,
+            lock_time: bitcoin::absolute::LockTime::from_height(411).unwrap(),
+            input: vec![bitcoin::TxIn::default()],
+            output: vec![bitcoin::TxOut {
+                value: bitcoin::Amount::from_sat(5000),
+                script_pubkey: bitcoin::ScriptBuf::new(),
+            }],
+        };
+        let bytes = tx.to_data();
+        assert_eq!(&bytes[..], &bitcoin::consensus::serialize(&tx)[..]);
+        assert_eq!(bitcoin::Transaction::from_data(&bytes).unwrap(), tx);
+        let mut trailing = bytes.to_vec();
+        trailing.push(0);
+        assert!(bitcoin::Transaction::from_data(&trailing).is_err());
+        let hash = bitcoin::BlockHash::from_byte_array([7; 32]);
+        assert_eq!(hash.to_data().len(), 32);
+        assert_eq!(
+            bitcoin::BlockHash::from_data(&hash.to_data()).unwrap(),
+            hash
+        );
+        assert!(bitcoin::BlockHash::from_data(&[1, 2, 3]).is_err());
+        assert!(<bitcoin::Amount as Prim<i64>>::from_prim(-1).is_err());
+        assert_eq!(
+            <bitcoin::Amount as Prim<i64>>::from_prim(21)
+                .unwrap()
+                .to_prim(),
+            21
+        );
+    }
+
+    #[test]
+    fn invalid_text_is_an_error() {
+        let bad: &[u8] = &[0xff, 0xfe];
+        assert!(String::from_text(capnp::text::Reader::from(bad)).is_err());
+    }
 }

@@ -51,7 +51,7 @@ enum Kind {
     Prim(&'static str),
     Text,
     Data,
-    Struct(String),
+    Struct(String, u64),
     Cap(String),
     List(Box<Kind>),
     Context,
@@ -78,7 +78,7 @@ impl Schema<'_> {
             T::Data(()) => Kind::Data,
             T::Struct(s) if s.get_type_id() == CONTEXT_ID => Kind::Context,
             T::Struct(s) => match self.paths.get(&s.get_type_id()) {
-                Some(p) => Kind::Struct(p.clone()),
+                Some(p) => Kind::Struct(p.clone(), s.get_type_id()),
                 None => Kind::Unsupported,
             },
             T::Interface(i) => match self.paths.get(&i.get_type_id()) {
@@ -88,6 +88,33 @@ impl Schema<'_> {
             T::List(l) => Kind::List(Box::new(self.kind(l.get_element_type()?)?)),
             _ => Kind::Unsupported,
         })
+    }
+
+    /// If struct `id` is a map entry (exactly the fields `key` and `value`), their kinds.
+    fn entry_kinds(&self, id: u64) -> capnp::Result<Option<(Kind, Kind)>> {
+        let Some(node) = self.nodes.get(&id) else {
+            return Ok(None);
+        };
+        let node::Struct(st) = node.which()? else {
+            return Ok(None);
+        };
+        let fields: Vec<field::Reader<'_>> = st.get_fields()?.iter().collect();
+        if fields.len() != 2 {
+            return Ok(None);
+        }
+        let mut kinds = Vec::new();
+        for (f, want) in fields.iter().zip(["key", "value"]) {
+            let field::Slot(slot) = f.which()? else {
+                return Ok(None);
+            };
+            if f.get_name()?.to_str()? != want {
+                return Ok(None);
+            }
+            kinds.push(self.kind(slot.get_type()?)?);
+        }
+        let value = kinds.pop();
+        let key = kinds.pop();
+        Ok(key.zip(value))
     }
 
     /// Emits the accessors of every field of struct `id`, whose typed module is `path`.
@@ -143,7 +170,7 @@ impl Schema<'_> {
                     format!("V::from_data(r.get_{s}()?)"),
                     true,
                 ),
-                Kind::Struct(p) => (
+                Kind::Struct(p, _) => (
                     format!("::ipc::value::Struct<{p}::Owned>"),
                     format!("v.write(b.reborrow().init_{s}(), cx)"),
                     format!("V::read(r.get_{s}()?, cx)"),
@@ -172,7 +199,7 @@ impl Schema<'_> {
                             "l.set(i as u32, &*x.to_data());".into(),
                             "V::from_data(x?)".into(),
                         ),
-                        Kind::Struct(p) => (
+                        Kind::Struct(p, _) => (
                             format!("::ipc::value::Struct<{p}::Owned>"),
                             "x.write(l.reborrow().get(i as u32), cx)?;".into(),
                             "V::read(x, cx)".into(),
@@ -182,6 +209,16 @@ impl Schema<'_> {
                     if nested {
                         writeln!(out, "    pub mod {s} {{ #![allow(unused_mut)] pub fn set<V: {bound}>(b: &mut {b}, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ let _ = &cx; let mut l = b.reborrow().init_{s}(v.len() as u32); for (i, x) in v.into_iter().enumerate() {{ {item_set} }} Ok(()) }} pub fn get<V: {bound}>(r: &{r}, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> {{ let _ = &cx; r.get_{s}()?.iter().map(|x| {item_get}).collect() }} }}").ok();
                         continue;
+                    }
+                    if let Kind::Struct(ep, eid) = e.as_ref() {
+                        if let Some((k, v)) = self.entry_kinds(*eid)? {
+                            if let (Some((kb, kset, kget)), Some((vb, vset, vget))) =
+                                (scalar(&k, "key"), scalar(&v, "value"))
+                            {
+                                writeln!(out, "    pub fn set_{s}_map<K: {kb}, V: {vb}, M: IntoIterator<Item = (K, V)>>(b: &mut {b}, m: M, _cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ let items: Vec<(K, V)> = m.into_iter().collect(); let mut l = b.reborrow().init_{s}(items.len() as u32); for (i, (k, v)) in items.into_iter().enumerate() {{ let mut e: {ep}::Builder<'_> = l.reborrow().get(i as u32); {kset} {vset} }} Ok(()) }}").ok();
+                                writeln!(out, "    pub fn get_{s}_map<K: {kb}, V: {vb}, M: FromIterator<(K, V)>>(r: &{r}, _cx: &::ipc::ReadCx) -> ::ipc::Result<M> {{ r.get_{s}()?.iter().map(|e| Ok(({kget}, {vget}))).collect() }}").ok();
+                            }
+                        }
                     }
                     writeln!(out, "    pub fn set_{s}<V: {bound}>(b: &mut {b}, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ let _ = &cx; let mut l = b.reborrow().init_{s}(v.len() as u32); for (i, x) in v.into_iter().enumerate() {{ {item_set} }} Ok(()) }}").ok();
                     writeln!(out, "    pub fn get_{s}<V: {bound}>(r: &{r}, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> {{ let _ = &cx; r.get_{s}()?.iter().map(|x| {item_get}).collect() }}").ok();
@@ -288,6 +325,37 @@ impl Schema<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+/// Bound, setter and getter of a scalar map key or value stored in field `f` of entry `e`.
+fn scalar(k: &Kind, f: &str) -> Option<(String, String, String)> {
+    Some(match k {
+        Kind::Prim(p) => (
+            format!("::ipc::value::Prim<{p}>"),
+            format!("e.set_{f}({}.to_prim());", short(f)),
+            format!("::ipc::value::Prim::from_prim(e.get_{f}())?"),
+        ),
+        Kind::Text => (
+            "::ipc::value::Text".into(),
+            format!("e.set_{f}(&*{}.to_text());", short(f)),
+            format!("::ipc::value::Text::from_text(e.get_{f}()?)?"),
+        ),
+        Kind::Data => (
+            "::ipc::value::Data".into(),
+            format!("e.set_{f}(&*{}.to_data());", short(f)),
+            format!("::ipc::value::Data::from_data(e.get_{f}()?)?"),
+        ),
+        _ => return None,
+    })
+}
+
+/// Name of the loop variable holding a map key or value.
+fn short(f: &str) -> &'static str {
+    if f == "key" {
+        "k"
+    } else {
+        "v"
     }
 }
 

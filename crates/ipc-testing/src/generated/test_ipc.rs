@@ -250,6 +250,8 @@ pub mod foo {
             12 => Some(&unsubscribe_all::INFO),
             13 => Some(&round_trip::INFO),
             14 => Some(&maybe_text::INFO),
+            15 => Some(&tx_round_trip::INFO),
+            16 => Some(&map_round_trip::INFO),
             _ => None,
         }
     }
@@ -1740,6 +1742,434 @@ pub mod foo {
             format_results,
         };
     }
+    /// `Foo.txRoundTrip` (@15).
+    pub mod tx_round_trip {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::tx_round_trip_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::tx_round_trip_results::Owned;
+        pub const ORDINAL: u16 = 15;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::tx_round_trip_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::tx_round_trip_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_tx<V: ::ipc::value::Data>(
+            b: &mut crate::generated::test_capnp::foo::tx_round_trip_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_tx(&*v.to_data());
+            Ok(())
+        }
+        pub fn get_tx<V: ::ipc::value::Data>(
+            r: &crate::generated::test_capnp::foo::tx_round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_tx()?)
+        }
+        pub fn set_tx_opt<V: ::ipc::value::Data>(
+            b: &mut crate::generated::test_capnp::foo::tx_round_trip_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_tx(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_tx_opt<V: ::ipc::value::Data>(
+            r: &crate::generated::test_capnp::foo::tx_round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_tx() {
+                get_tx(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_txs<V: ::ipc::value::Data>(
+            b: &mut crate::generated::test_capnp::foo::tx_round_trip_params::Builder<'_>,
+            v: Vec<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            let mut l = b.reborrow().init_txs(v.len() as u32);
+            for (i, x) in v.into_iter().enumerate() {
+                l.set(i as u32, &*x.to_data());
+            }
+            Ok(())
+        }
+        pub fn get_txs<V: ::ipc::value::Data>(
+            r: &crate::generated::test_capnp::foo::tx_round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Vec<V>> {
+            let _ = &cx;
+            r.get_txs()?.iter().map(|x| V::from_data(x?)).collect()
+        }
+        pub fn set_txs_opt<V: ::ipc::value::Data>(
+            b: &mut crate::generated::test_capnp::foo::tx_round_trip_params::Builder<'_>,
+            v: Option<Vec<V>>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_txs(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_txs_opt<V: ::ipc::value::Data>(
+            r: &crate::generated::test_capnp::foo::tx_round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<Vec<V>>> {
+            if r.has_txs() {
+                get_txs(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_hash<V: ::ipc::value::Data>(
+            b: &mut crate::generated::test_capnp::foo::tx_round_trip_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_hash(&*v.to_data());
+            Ok(())
+        }
+        pub fn get_hash<V: ::ipc::value::Data>(
+            r: &crate::generated::test_capnp::foo::tx_round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_hash()?)
+        }
+        pub fn set_hash_opt<V: ::ipc::value::Data>(
+            b: &mut crate::generated::test_capnp::foo::tx_round_trip_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_hash(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_hash_opt<V: ::ipc::value::Data>(
+            r: &crate::generated::test_capnp::foo::tx_round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_hash() {
+                get_hash(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_amount<V: ::ipc::value::Prim<i64>>(
+            b: &mut crate::generated::test_capnp::foo::tx_round_trip_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_amount(v.to_prim());
+            Ok(())
+        }
+        pub fn get_amount<V: ::ipc::value::Prim<i64>>(
+            r: &crate::generated::test_capnp::foo::tx_round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_amount())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<V: ::ipc::value::Data>(
+                b: &mut crate::generated::test_capnp::foo::tx_round_trip_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(&*v.to_data());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Data>(
+                r: &crate::generated::test_capnp::foo::tx_round_trip_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_data(r.get_result()?)
+            }
+            pub fn set_result_opt<V: ::ipc::value::Data>(
+                b: &mut crate::generated::test_capnp::foo::tx_round_trip_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<V: ::ipc::value::Data>(
+                r: &crate::generated::test_capnp::foo::tx_round_trip_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::tx_round_trip_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::tx_round_trip_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.txRoundTrip$Params",
+            results_name: "Foo.txRoundTrip$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
+    /// `Foo.mapRoundTrip` (@16).
+    pub mod map_round_trip {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::map_round_trip_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::map_round_trip_results::Owned;
+        pub const ORDINAL: u16 = 16;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::map_round_trip_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::map_round_trip_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_values_map<
+            K: ::ipc::value::Text,
+            V: ::ipc::value::Data,
+            M: IntoIterator<Item = (K, V)>,
+        >(
+            b: &mut crate::generated::test_capnp::foo::map_round_trip_params::Builder<'_>,
+            m: M,
+            _cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let items: Vec<(K, V)> = m.into_iter().collect();
+            let mut l = b.reborrow().init_values(items.len() as u32);
+            for (i, (k, v)) in items.into_iter().enumerate() {
+                let mut e: crate::generated::test_capnp::entry::Builder<'_> =
+                    l.reborrow().get(i as u32);
+                e.set_key(&*k.to_text());
+                e.set_value(&*v.to_data());
+            }
+            Ok(())
+        }
+        pub fn get_values_map<
+            K: ::ipc::value::Text,
+            V: ::ipc::value::Data,
+            M: FromIterator<(K, V)>,
+        >(
+            r: &crate::generated::test_capnp::foo::map_round_trip_params::Reader<'_>,
+            _cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<M> {
+            r.get_values()?
+                .iter()
+                .map(|e| {
+                    Ok((
+                        ::ipc::value::Text::from_text(e.get_key()?)?,
+                        ::ipc::value::Data::from_data(e.get_value()?)?,
+                    ))
+                })
+                .collect()
+        }
+        pub fn set_values<V: ::ipc::value::Struct<crate::generated::test_capnp::entry::Owned>>(
+            b: &mut crate::generated::test_capnp::foo::map_round_trip_params::Builder<'_>,
+            v: Vec<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            let mut l = b.reborrow().init_values(v.len() as u32);
+            for (i, x) in v.into_iter().enumerate() {
+                x.write(l.reborrow().get(i as u32), cx)?;
+            }
+            Ok(())
+        }
+        pub fn get_values<V: ::ipc::value::Struct<crate::generated::test_capnp::entry::Owned>>(
+            r: &crate::generated::test_capnp::foo::map_round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Vec<V>> {
+            let _ = &cx;
+            r.get_values()?.iter().map(|x| V::read(x, cx)).collect()
+        }
+        pub fn set_values_opt<
+            V: ::ipc::value::Struct<crate::generated::test_capnp::entry::Owned>,
+        >(
+            b: &mut crate::generated::test_capnp::foo::map_round_trip_params::Builder<'_>,
+            v: Option<Vec<V>>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_values(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_values_opt<
+            V: ::ipc::value::Struct<crate::generated::test_capnp::entry::Owned>,
+        >(
+            r: &crate::generated::test_capnp::foo::map_round_trip_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<Vec<V>>> {
+            if r.has_values() {
+                get_values(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result_map<
+                K: ::ipc::value::Text,
+                V: ::ipc::value::Data,
+                M: IntoIterator<Item = (K, V)>,
+            >(
+                b: &mut crate::generated::test_capnp::foo::map_round_trip_results::Builder<'_>,
+                m: M,
+                _cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let items: Vec<(K, V)> = m.into_iter().collect();
+                let mut l = b.reborrow().init_result(items.len() as u32);
+                for (i, (k, v)) in items.into_iter().enumerate() {
+                    let mut e: crate::generated::test_capnp::entry::Builder<'_> =
+                        l.reborrow().get(i as u32);
+                    e.set_key(&*k.to_text());
+                    e.set_value(&*v.to_data());
+                }
+                Ok(())
+            }
+            pub fn get_result_map<
+                K: ::ipc::value::Text,
+                V: ::ipc::value::Data,
+                M: FromIterator<(K, V)>,
+            >(
+                r: &crate::generated::test_capnp::foo::map_round_trip_results::Reader<'_>,
+                _cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<M> {
+                r.get_result()?
+                    .iter()
+                    .map(|e| {
+                        Ok((
+                            ::ipc::value::Text::from_text(e.get_key()?)?,
+                            ::ipc::value::Data::from_data(e.get_value()?)?,
+                        ))
+                    })
+                    .collect()
+            }
+            pub fn set_result<
+                V: ::ipc::value::Struct<crate::generated::test_capnp::entry::Owned>,
+            >(
+                b: &mut crate::generated::test_capnp::foo::map_round_trip_results::Builder<'_>,
+                v: Vec<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                let mut l = b.reborrow().init_result(v.len() as u32);
+                for (i, x) in v.into_iter().enumerate() {
+                    x.write(l.reborrow().get(i as u32), cx)?;
+                }
+                Ok(())
+            }
+            pub fn get_result<
+                V: ::ipc::value::Struct<crate::generated::test_capnp::entry::Owned>,
+            >(
+                r: &crate::generated::test_capnp::foo::map_round_trip_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Vec<V>> {
+                let _ = &cx;
+                r.get_result()?.iter().map(|x| V::read(x, cx)).collect()
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Struct<crate::generated::test_capnp::entry::Owned>,
+            >(
+                b: &mut crate::generated::test_capnp::foo::map_round_trip_results::Builder<'_>,
+                v: Option<Vec<V>>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Struct<crate::generated::test_capnp::entry::Owned>,
+            >(
+                r: &crate::generated::test_capnp::foo::map_round_trip_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<Vec<V>>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::map_round_trip_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p
+                .get_as::<crate::generated::test_capnp::foo::map_round_trip_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.mapRoundTrip$Params",
+            results_name: "Foo.mapRoundTrip$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
 }
 
 /// Methods of interface `Callback`.
@@ -2113,6 +2543,49 @@ pub mod item_fields {
         ) -> ::ipc::Result<V> {
             let _ = &cx;
             V::from_data(r.get_payload()?)
+        }
+    }
+}
+
+/// Field accessors of struct `Entry`.
+pub mod entry_fields {
+    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+    pub mod key {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Text>(
+            b: &mut crate::generated::test_capnp::entry::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_key(&*v.to_text());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Text>(
+            r: &crate::generated::test_capnp::entry::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_text(r.get_key()?)
+        }
+    }
+    pub mod value {
+        #![allow(unused_mut)]
+        pub fn set<V: ::ipc::value::Data>(
+            b: &mut crate::generated::test_capnp::entry::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_value(&*v.to_data());
+            Ok(())
+        }
+        pub fn get<V: ::ipc::value::Data>(
+            r: &crate::generated::test_capnp::entry::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_data(r.get_value()?)
         }
     }
 }
