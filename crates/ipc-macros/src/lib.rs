@@ -23,12 +23,16 @@ use syn::{
 #[proc_macro_attribute]
 pub fn interface(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut module: Option<Path> = None;
+    let mut closure = false;
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("module") {
             module = Some(meta.value()?.parse()?);
             Ok(())
+        } else if meta.path.is_ident("closure") {
+            closure = true;
+            Ok(())
         } else {
-            Err(meta.error("expected `module = path::to::generated::interface`"))
+            Err(meta.error("expected `module = path::to::generated::interface` or `closure`"))
         }
     });
     if let Err(e) = parser.parse(attr) {
@@ -40,10 +44,49 @@ pub fn interface(attr: TokenStream, item: TokenStream) -> TokenStream {
             .into();
     };
     let item = parse_macro_input!(item as ItemTrait);
-    match expand(module, item) {
+    match expand(module, item, closure) {
         Ok(t) => t.into(),
         Err(e) => e.to_compile_error().into(),
     }
+}
+
+/// For `closure` traits (one method): any `Fn` with the method's signature implements the
+/// trait, and `Box<dyn Fn(..) -> Result<R> + Send + Sync>` travels as the interface.
+fn closure_impls(
+    module: &Path,
+    trait_name: &Ident,
+    methods: &[Method],
+) -> syn::Result<TokenStream2> {
+    let [m] = methods else {
+        return Err(syn::Error::new_spanned(
+            trait_name,
+            "`closure` interfaces have exactly one method",
+        ));
+    };
+    let name = &m.name;
+    let ok = &m.ok;
+    let tys: Vec<&Type> = m.params.iter().map(|(_, t)| t).collect();
+    let args: Vec<&Ident> = m.params.iter().map(|(p, _)| p).collect();
+    Ok(quote! {
+        impl<F: Fn(#(#tys),*) -> ::ipc::Result<#ok> + Send + Sync> #trait_name for F {
+            fn #name(&self, #(#args: #tys),*) -> ::ipc::Result<#ok> {
+                self(#(#args),*)
+            }
+        }
+
+        impl ::ipc::value::Cap<#module::Client>
+            for ::std::boxed::Box<dyn Fn(#(#tys),*) -> ::ipc::Result<#ok> + Send + Sync>
+        {
+            fn to_cap(self, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<#module::Client> {
+                let arc: ::std::sync::Arc<dyn #trait_name> = ::std::sync::Arc::new(self);
+                arc.to_cap(cx)
+            }
+            fn from_cap(c: #module::Client, cx: &::ipc::ReadCx) -> ::ipc::Result<Self> {
+                let arc = <::std::sync::Arc<dyn #trait_name> as ::ipc::value::Cap<#module::Client>>::from_cap(c, cx)?;
+                Ok(::std::boxed::Box::new(move |#(#args: #tys),*| arc.#name(#(#args),*)))
+            }
+        }
+    })
 }
 
 /// The `T` of `Option<T>`, if `ty` is an `Option`.
@@ -115,7 +158,7 @@ struct Method {
     ok: Type,
 }
 
-fn expand(module: Path, mut item: ItemTrait) -> syn::Result<TokenStream2> {
+fn expand(module: Path, mut item: ItemTrait, closure: bool) -> syn::Result<TokenStream2> {
     let trait_name = item.ident.clone();
     let vis = item.vis.clone();
     let client = format_ident!("{}Client", trait_name);
@@ -214,8 +257,14 @@ fn expand(module: Path, mut item: ItemTrait) -> syn::Result<TokenStream2> {
         }
     });
 
+    let closure_impls = if closure {
+        closure_impls(&module, &trait_name, &methods)?
+    } else {
+        quote!()
+    };
     Ok(quote! {
         #item
+        #closure_impls
 
         /// Proxy that implements the trait by calling an object in another process.
         #vis struct #client {

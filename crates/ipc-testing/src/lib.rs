@@ -49,8 +49,8 @@ pub trait Foo: Send + Sync {
     fn fail(&self, message: String, panic: bool) -> Result<()>;
     /// Runs on the event loop (the method has no Context).
     fn add_no_context(&self, a: i32, b: i32) -> Result<i32>;
-    /// Keeps `callback`.
-    fn subscribe(&self, callback: Arc<dyn Callback>) -> Result<()>;
+    /// Keeps `callback`, a plain closure on the caller's side.
+    fn subscribe(&self, callback: CallbackFn) -> Result<()>;
     /// Calls every kept callback from a new thread; returns the sum of their results.
     fn notify(&self, arg: i32) -> Result<i32>;
     /// Drops the kept callbacks.
@@ -81,17 +81,14 @@ pub trait Foo: Send + Sync {
 }
 
 /// A callback; any `Fn(i32) -> Result<i32>` closure is one.
-#[ipc::interface(module = crate::generated::test_ipc::callback)]
+#[ipc::interface(module = crate::generated::test_ipc::callback, closure)]
 pub trait Callback: Send + Sync {
     /// Invokes the callback.
     fn call(&self, arg: i32) -> Result<i32>;
 }
 
-impl<F: Fn(i32) -> Result<i32> + Send + Sync> Callback for F {
-    fn call(&self, arg: i32) -> Result<i32> {
-        self(arg)
-    }
-}
+/// A closure that can be passed to another process.
+pub type CallbackFn = Box<dyn Fn(i32) -> Result<i32> + Send + Sync>;
 
 /// An object whose lifetime the tests count.
 #[ipc::interface(module = crate::generated::test_ipc::obj)]
@@ -133,7 +130,7 @@ static LIVE: AtomicU64 = AtomicU64::new(0);
 /// The served implementation.
 #[derive(Default)]
 pub struct FooImpl {
-    subscribers: Mutex<Vec<Arc<dyn Callback>>>,
+    subscribers: Mutex<Vec<Arc<CallbackFn>>>,
 }
 
 struct ObjImpl(i64);
@@ -184,11 +181,11 @@ impl Foo for FooImpl {
         a.checked_add(b)
             .ok_or_else(|| Error::Remote("overflow".into()))
     }
-    fn subscribe(&self, callback: Arc<dyn Callback>) -> Result<()> {
+    fn subscribe(&self, callback: CallbackFn) -> Result<()> {
         self.subscribers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(callback);
+            .push(Arc::new(callback));
         Ok(())
     }
     fn notify(&self, arg: i32) -> Result<i32> {
@@ -200,7 +197,7 @@ impl Foo for FooImpl {
         let handle = std::thread::spawn(move || -> Result<i32> {
             let mut sum = 0;
             for s in subs {
-                sum += s.call(arg)?;
+                sum += s(arg)?;
             }
             Ok(sum)
         });

@@ -206,13 +206,14 @@ fn kept_callbacks_are_called_from_other_threads_and_released() {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
     let main = std::thread::current().id();
-    let cb: Arc<dyn Callback> = Arc::new(move |arg: i32| {
+    let cb = Arc::new(move |arg: i32| {
         assert_ne!(std::thread::current().id(), main);
         counter.fetch_add(1, Ordering::SeqCst);
         Ok(arg + 1)
     });
-    f.foo.subscribe(cb.clone()).unwrap();
-    f.foo.subscribe(cb.clone()).unwrap();
+    let (a, b) = (cb.clone(), cb.clone());
+    f.foo.subscribe(Box::new(move |x| a(x))).unwrap();
+    f.foo.subscribe(Box::new(move |x| b(x))).unwrap();
     assert_eq!(f.foo.notify(5).unwrap(), 12);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     f.foo.unsubscribe_all().unwrap();
