@@ -115,6 +115,8 @@ pub struct ConnInner {
     write_lock: Mutex<()>,
     state: Mutex<State>,
     pub(crate) disconnected: AtomicBool,
+    /// Set, with a notification, once shutdown has finished.
+    closed: (Mutex<bool>, std::sync::Condvar),
     disconnect_reason: OnceLock<String>,
     loop_tag: OnceLock<String>,
     bootstrap: Option<Arc<dyn ServerObject>>,
@@ -146,6 +148,7 @@ impl Connection {
                 ..State::default()
             }),
             disconnected: AtomicBool::new(false),
+            closed: (Mutex::new(false), std::sync::Condvar::new()),
             disconnect_reason: OnceLock::new(),
             loop_tag: OnceLock::new(),
             bootstrap,
@@ -183,11 +186,10 @@ impl Connection {
 
     /// Blocks until the connection is closed by either side.
     pub fn wait_disconnected(&self) {
-        let mut st = self.inner.lock();
-        while !self.inner.disconnected.load(Ordering::Acquire) {
-            drop(st);
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            st = self.inner.lock();
+        let (lock, cv) = &self.inner.closed;
+        let mut closed = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while !*closed {
+            closed = cv.wait(closed).unwrap_or_else(|e| e.into_inner());
         }
     }
 
@@ -259,11 +261,14 @@ impl ConnInner {
     }
 
     fn run(self: Arc<Self>, stream: UnixStream) {
+        waiter::with_context(|c| c.reader_of = Some(self.id));
         let mut reader = BufReader::with_capacity(64 * 1024, stream);
         let reason = loop {
             match capnp::serialize::try_read_message(&mut reader, reader_options()) {
                 Ok(Some(msg)) => {
-                    if let Err(e) = self.handle_message(msg) {
+                    let handled = catch_unwind(AssertUnwindSafe(|| self.handle_message(msg)))
+                        .unwrap_or_else(|p| Err(Error::Protocol(panic_message(&p))));
+                    if let Err(e) = handled {
                         self.log(Level::Error, &format!("IPC connection error: {e}"));
                         self.send_abort(&e.to_string());
                         break format!("protocol error: {e}");
@@ -320,6 +325,9 @@ impl ConnInner {
         } else {
             self.log(Level::Debug, &format!("IPC connection closed: {reason}"));
         }
+        let (lock, cv) = &self.closed;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cv.notify_all();
     }
 
     fn handle_message(self: &Arc<Self>, msg: InMessage) -> Result<()> {
@@ -772,15 +780,16 @@ impl ConnInner {
             if !a.returned {
                 return;
             }
-            let a = st.answers.remove(&qid);
-            match a {
-                Some(a) if release_result_caps => a.exported,
-                _ => Vec::new(),
-            }
+            // Returned out of the lock: dropping its caps may release imports, which locks.
+            st.answers.remove(&qid)
         };
-        for id in release {
-            self.release_export(id, 1);
+        let Some(mut answer) = release else { return };
+        if release_result_caps {
+            for id in std::mem::take(&mut answer.exported) {
+                self.release_export(id, 1);
+            }
         }
+        drop(answer);
     }
 
     fn handle_return(self: &Arc<Self>, qid: u32, msg: InMessage) -> Result<()> {
@@ -867,6 +876,12 @@ impl ConnInner {
     pub(crate) fn new_question(&self) -> Result<(u32, u64, Arc<Waiter>)> {
         if self.disconnected.load(Ordering::Acquire) {
             return Err(self.disconnected_error());
+        }
+        if waiter::with_context(|c| c.reader_of == Some(self.id)) {
+            // Only this thread reads the reply: waiting here would deadlock.
+            return Err(Error::Protocol(
+                "blocking IPC call from the connection's event loop thread; give the method a Context".into(),
+            ));
         }
         let waiter = waiter::with_context(|c| c.waiter.clone());
         let key = NEXT_QUESTION_KEY.fetch_add(1, Ordering::Relaxed);

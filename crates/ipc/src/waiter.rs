@@ -96,6 +96,8 @@ pub(crate) struct ThreadContext {
     /// Per connection, the remote thread that this thread's calls run on: made by
     /// `makeThread`, or, while serving a request, the caller's `callbackThread`.
     pub(crate) request_threads: HashMap<u64, CapEntry>,
+    /// The connection whose reader thread this is, if any.
+    pub(crate) reader_of: Option<u64>,
 }
 
 thread_local! {
@@ -103,17 +105,38 @@ thread_local! {
 }
 
 /// Runs `f` with the current thread's context, creating it on first use.
+///
+/// During thread-local destruction (a proxy dropped by another thread-local) a temporary
+/// context serves the call instead of panicking.
 pub(crate) fn with_context<R>(f: impl FnOnce(&mut ThreadContext) -> R) -> R {
-    CONTEXT.with(|c| {
-        let mut slot = c.borrow_mut();
-        let ctx = slot.get_or_insert_with(|| ThreadContext {
-            name: crate::log::long_thread_name(),
-            waiter: Arc::new(Waiter::default()),
-            callback_thread: None,
-            request_threads: HashMap::new(),
-        });
-        f(ctx)
-    })
+    let mut f = Some(f);
+    let mut out = None;
+    let _ = CONTEXT.try_with(|c| {
+        if let (Ok(mut slot), Some(f)) = (c.try_borrow_mut(), f.take()) {
+            let ctx = slot.get_or_insert_with(new_context);
+            out = Some(f(ctx));
+        }
+    });
+    match (out, f) {
+        (Some(r), _) => r,
+        (None, Some(f)) => f(&mut new_context()),
+        (None, None) => unreachable_state(),
+    }
+}
+
+fn new_context() -> ThreadContext {
+    ThreadContext {
+        name: crate::log::long_thread_name(),
+        waiter: Arc::new(Waiter::default()),
+        callback_thread: None,
+        request_threads: HashMap::new(),
+        reader_of: None,
+    }
+}
+
+/// `f` is taken only when it also produced a value.
+fn unreachable_state() -> ! {
+    unreachable!("with_context: closure consumed without a result")
 }
 
 /// Installs `waiter` as the current thread's waiter (for threads the runtime starts).
