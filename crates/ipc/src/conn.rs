@@ -138,6 +138,7 @@ impl Connection {
         bootstrap: Option<Arc<dyn ServerObject>>,
         incoming: bool,
     ) -> Result<Connection> {
+        enlarge_buffers(&stream);
         let reader = stream.try_clone()?;
         let inner = Arc::new(ConnInner {
             id: NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed),
@@ -227,35 +228,29 @@ impl ConnInner {
         )
     }
 
-    /// Serialises and writes a message with one system call where the kernel allows.
+    /// Writes a message: the segment table and every segment with one `sendmsg` (gather
+    /// I/O, no copy into a contiguous buffer), repeated only if the kernel takes less.
     pub(crate) fn send(&self, msg: &Builder<HeapAllocator>) -> Result<()> {
         if self.disconnected.load(Ordering::Acquire) {
             return Err(self.disconnected_error());
         }
-        let bytes = capnp::serialize::write_message_to_words(msg);
+        let segments = msg.get_segments_for_output();
+        let mut table = Vec::with_capacity(8 + 4 * segments.len());
+        table.extend_from_slice(&(segments.len() as u32).wrapping_sub(1).to_le_bytes());
+        for seg in segments.iter() {
+            table.extend_from_slice(&((seg.len() / 8) as u32).to_le_bytes());
+        }
+        if table.len() % 8 != 0 {
+            table.extend_from_slice(&[0; 4]);
+        }
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(1 + segments.len());
+        parts.push(&table);
+        parts.extend(segments.iter().copied());
         let _guard = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let fd = self.stream.as_raw_fd();
-        let mut off = 0;
-        while off < bytes.len() {
-            // SAFETY: the pointer and length describe the live `bytes` buffer.
-            let n = unsafe {
-                libc::send(
-                    fd,
-                    bytes[off..].as_ptr().cast(),
-                    bytes.len() - off,
-                    libc::MSG_NOSIGNAL,
-                )
-            };
-            if n < 0 {
-                let err = std::io::Error::last_os_error();
-                if err.kind() == std::io::ErrorKind::Interrupted {
-                    continue;
-                }
-                drop(_guard);
-                let _ = self.stream.shutdown(std::net::Shutdown::Both);
-                return Err(Error::Disconnected(format!("write failed: {err}")));
-            }
-            off += n as usize;
+        if let Err(err) = send_all(self.stream.as_raw_fd(), &parts) {
+            drop(_guard);
+            let _ = self.stream.shutdown(std::net::Shutdown::Both);
+            return Err(Error::Disconnected(format!("write failed: {err}")));
         }
         Ok(())
     }
@@ -1155,5 +1150,64 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         format!("panic: {s}")
     } else {
         "panic".into()
+    }
+}
+
+/// Writes all of `parts` to `fd`, gathering them into as few `sendmsg` calls as the kernel allows.
+fn send_all(fd: std::os::fd::RawFd, parts: &[&[u8]]) -> std::io::Result<()> {
+    let mut index = 0;
+    let mut offset = 0;
+    while index < parts.len() {
+        let iov: Vec<libc::iovec> = parts[index..]
+            .iter()
+            .enumerate()
+            .take(64)
+            .map(|(i, p)| {
+                let p = if i == 0 { &p[offset..] } else { p };
+                libc::iovec {
+                    iov_base: p.as_ptr() as *mut libc::c_void,
+                    iov_len: p.len(),
+                }
+            })
+            .collect();
+        // SAFETY: msghdr is plain data; we set only the iovec fields.
+        let mut hdr: libc::msghdr = unsafe { std::mem::zeroed() };
+        hdr.msg_iov = iov.as_ptr() as *mut libc::iovec;
+        hdr.msg_iovlen = iov.len() as _;
+        // SAFETY: every iovec points into a live slice of `parts`.
+        let n = unsafe { libc::sendmsg(fd, &hdr, libc::MSG_NOSIGNAL) };
+        if n < 0 {
+            let err = std::io::Error::last_os_error();
+            if err.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        let mut n = n as usize;
+        while index < parts.len() && n >= parts[index].len() - offset {
+            n -= parts[index].len() - offset;
+            index += 1;
+            offset = 0;
+        }
+        offset += n;
+    }
+    Ok(())
+}
+
+/// Asks for large socket buffers, so a big message crosses in few wake-ups. Best effort:
+/// the kernel caps the sizes at net.core.wmem_max and rmem_max.
+pub(crate) fn enlarge_buffers(stream: &UnixStream) {
+    let size: libc::c_int = 4 * 1024 * 1024;
+    for opt in [libc::SO_SNDBUF, libc::SO_RCVBUF] {
+        // SAFETY: setsockopt reads `size` for its length; failure is harmless.
+        unsafe {
+            libc::setsockopt(
+                stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                opt,
+                (&size as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
     }
 }
