@@ -189,6 +189,11 @@ fn expand(module: Path, mut item: ItemTrait, closure: bool) -> syn::Result<Token
         /// The remote object behind this value, if it is a proxy.
         fn __ipc_remote(&self) -> ::core::option::Option<&::std::sync::Arc<::ipc::ImportRef>> { ::core::option::Option::None }
     });
+    item.items.push(syn::parse_quote! {
+        /// The generated proxy behind this value, if it is one: its `*_send` methods let one
+        /// thread have many calls in flight.
+        fn ipc_client(&self) -> ::core::option::Option<&#client> { ::core::option::Option::None }
+    });
 
     let client_methods = methods.iter().map(|m| {
         let name = &m.name;
@@ -208,6 +213,39 @@ fn expand(module: Path, mut item: ItemTrait, closure: bool) -> syn::Result<Token
         quote! {
             #sig {
                 ::ipc::client::call::<#module::#name::Params, #module::#name::Results, _>(
+                    &self.remote,
+                    &#module::#name::INFO,
+                    |mut p, cx| {
+                        #module::#name::write_context(&mut p, cx);
+                        #(#sets)*
+                        Ok(())
+                    },
+                    #read,
+                )
+            }
+        }
+    });
+
+    let send_methods = methods.iter().map(|m| {
+        let name = &m.name;
+        let send_name = format_ident!("{}_send", name);
+        let ok = &m.ok;
+        let params = m.params.iter().map(|(p, ty)| quote! { #p: #ty });
+        let sets = m.params.iter().map(|(p, ty)| {
+            let setter = format_ident!("set_{}{}", p, suffix(ty));
+            quote! { #module::#name::#setter(&mut p, #p, cx)?; }
+        });
+        let read = if is_unit(&m.ok) {
+            quote! { |_r, _cx| Ok(()) }
+        } else {
+            let getter = format_ident!("get_result{}", suffix(&m.ok));
+            quote! { |r, cx| #module::#name::results::#getter(&r, cx) }
+        };
+        let doc = format!("Sends `{name}` without waiting; `wait()` on the result, on this thread, for its value.");
+        quote! {
+            #[doc = #doc]
+            pub fn #send_name(&self, #(#params),*) -> ::ipc::Result<::ipc::client::Pending<#ok>> {
+                ::ipc::client::call_send::<#module::#name::Params, #module::#name::Results, _>(
                     &self.remote,
                     &#module::#name::INFO,
                     |mut p, cx| {
@@ -271,6 +309,10 @@ fn expand(module: Path, mut item: ItemTrait, closure: bool) -> syn::Result<Token
             remote: ::std::sync::Arc<::ipc::ImportRef>,
         }
 
+        impl #client {
+            #(#send_methods)*
+        }
+
         impl ::ipc::process::RemoteInterface for #client {
             const INTERFACE_ID: u64 = #module::INTERFACE_ID;
             fn from_remote(remote: ::std::sync::Arc<::ipc::ImportRef>) -> Self {
@@ -282,6 +324,9 @@ fn expand(module: Path, mut item: ItemTrait, closure: bool) -> syn::Result<Token
             #(#client_methods)*
             fn __ipc_remote(&self) -> ::core::option::Option<&::std::sync::Arc<::ipc::ImportRef>> {
                 ::core::option::Option::Some(&self.remote)
+            }
+            fn ipc_client(&self) -> ::core::option::Option<&#client> {
+                ::core::option::Option::Some(self)
             }
         }
 
@@ -297,6 +342,9 @@ fn expand(module: Path, mut item: ItemTrait, closure: bool) -> syn::Result<Token
             #(#forward_methods)*
             fn __ipc_remote(&self) -> ::core::option::Option<&::std::sync::Arc<::ipc::ImportRef>> {
                 (**self).__ipc_remote()
+            }
+            fn ipc_client(&self) -> ::core::option::Option<&#client> {
+                (**self).ipc_client()
             }
         }
 

@@ -290,3 +290,26 @@ fn killed_child_fails_pending_and_later_calls_within_a_second() {
     assert!(started.elapsed() < Duration::from_secs(1));
     assert!(!f.child.wait().success());
 }
+
+#[test]
+fn many_calls_in_flight_from_one_thread() {
+    let f = common::spawn();
+    let client = f.foo.ipc_client().expect("a proxy");
+    let pending: Vec<_> = (0..200u8)
+        .map(|i| client.echo_data_send(vec![i; i as usize]).unwrap())
+        .collect();
+    // Waited for out of order; each gets its own reply.
+    let mut pending: Vec<_> = pending.into_iter().enumerate().collect();
+    pending.reverse();
+    for (i, p) in pending {
+        assert_eq!(p.wait().unwrap(), vec![i as u8; i]);
+    }
+    // Dropped without waiting: the reply is discarded and later calls are unaffected.
+    drop(client.echo_data_send(vec![1]).unwrap());
+    assert_eq!(client.swap_thread_local_send(5).unwrap().wait().unwrap(), 0);
+    assert_eq!(
+        f.foo.swap_thread_local(6).unwrap(),
+        5,
+        "pipelined calls ran on this thread's server thread"
+    );
+}

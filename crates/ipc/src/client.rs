@@ -7,12 +7,12 @@ use capnp::traits::{Imbue, ImbueMut, Owned};
 
 use crate::call::{BuildCx, MethodInfo, ReadCx};
 use crate::cap::CapEntry;
-use crate::conn::ImportRef;
+use crate::conn::{ConnInner, ImportRef};
 use crate::generated::proxy_capnp::context;
 use crate::generated::rpc_capnp::{message, return_};
 use crate::log::Level;
 use crate::threads::{callback_thread, request_thread};
-use crate::waiter;
+use crate::waiter::{self, Waiter};
 use crate::{Error, Result};
 
 /// Calls a method without thread mapping; the runtime's own calls and methods without a Context.
@@ -66,6 +66,28 @@ fn call_with<P: Owned, R: Owned, T>(
     build: impl FnOnce(P::Builder<'_>, &mut BuildCx) -> Result<()>,
     read: impl FnOnce(R::Reader<'_>, &ReadCx) -> Result<T>,
 ) -> Result<T> {
+    let sent = send_call::<P>(target, method, context, build)?;
+    receive(sent, |content, cx| {
+        read(content.get_as::<R::Reader<'_>>()?, cx)
+    })
+}
+
+/// A call that was sent and whose reply this thread has not read yet.
+struct Sent {
+    conn: Arc<ConnInner>,
+    key: u64,
+    waiter: Arc<Waiter>,
+    thread_name: String,
+    results_name: &'static str,
+    format_results: crate::call::Formatter,
+}
+
+fn send_call<P: Owned>(
+    target: &ImportRef,
+    method: &MethodInfo,
+    context: Option<(CapEntry, CapEntry)>,
+    build: impl FnOnce(P::Builder<'_>, &mut BuildCx) -> Result<()>,
+) -> Result<Sent> {
     let conn = target.conn.clone();
     let thread_name = if crate::log::enabled(Level::Debug) {
         waiter::with_context(|c| c.name.clone())
@@ -98,8 +120,7 @@ fn call_with<P: Owned, R: Owned, T>(
     );
     if crate::log::enabled(Level::Trace) {
         let hooks = ReadCx::hooks_for(&cx.entries);
-        if let Some(params) = call_content(&b) {
-            let mut params = params;
+        if let Some(mut params) = call_content(&b) {
             params.imbue(&hooks);
             crate::log::write(
                 Level::Trace,
@@ -115,15 +136,30 @@ fn call_with<P: Owned, R: Owned, T>(
         conn.drop_question(key);
         return Err(e);
     }
-    drop(b);
-    let (msg, caps) = waiter.wait_reply(key)?;
+    Ok(Sent {
+        conn,
+        key,
+        waiter,
+        thread_name,
+        results_name: method.results_name,
+        format_results: method.format_results,
+    })
+}
+
+/// Waits for the reply to `sent` (running callbacks meanwhile) and reads its results.
+fn receive<T>(
+    sent: Sent,
+    read: impl FnOnce(capnp::any_pointer::Reader<'_>, &ReadCx) -> Result<T>,
+) -> Result<T> {
+    let (msg, caps) = sent.waiter.wait_reply(sent.key)?;
     crate::ipc_log!(
         Level::Debug,
-        "{{{thread_name}}} IPC client recv {}",
-        method.results_name
+        "{{{}}} IPC client recv {}",
+        sent.thread_name,
+        sent.results_name
     );
     let read_cx = ReadCx {
-        conn: conn.clone(),
+        conn: sent.conn.clone(),
         entries: caps,
     };
     let hooks = read_cx.hooks();
@@ -139,11 +175,59 @@ fn call_with<P: Owned, R: Owned, T>(
     if crate::log::enabled(Level::Trace) {
         crate::log::write(
             Level::Trace,
-            &format!("recv data: {}", (method.format_results)(content)),
+            &format!("recv data: {}", (sent.format_results)(content)),
         );
     }
-    let results = content.get_as::<R::Reader<'_>>()?;
-    read(results, &read_cx)
+    read(content, &read_cx)
+}
+
+type ReadFn<T> = Box<dyn FnOnce(capnp::any_pointer::Reader<'_>, &ReadCx) -> Result<T>>;
+
+/// A call sent without waiting for its reply, so one thread can have many in flight.
+///
+/// Only the thread that sent it can [`wait`](Pending::wait) for it (its replies arrive on
+/// that thread's queue); dropping it discards the reply.
+pub struct Pending<T> {
+    sent: Option<Sent>,
+    read: Option<ReadFn<T>>,
+}
+
+impl<T> Pending<T> {
+    /// Waits for the reply and returns the call's result.
+    pub fn wait(mut self) -> Result<T> {
+        match (self.sent.take(), self.read.take()) {
+            (Some(sent), Some(read)) => receive(sent, read),
+            _ => Err(Error::Protocol("pending call already waited for".into())),
+        }
+    }
+}
+
+impl<T> Drop for Pending<T> {
+    fn drop(&mut self) {
+        if let Some(sent) = self.sent.take() {
+            sent.waiter.abandon(sent.key);
+        }
+    }
+}
+
+/// Sends a call like [`call`] but returns at once; the generated `*_send` methods use it.
+pub fn call_send<P: Owned, R: Owned, T>(
+    target: &ImportRef,
+    method: &'static MethodInfo,
+    build: impl FnOnce(P::Builder<'_>, &mut BuildCx) -> Result<()>,
+    read: impl FnOnce(R::Reader<'_>, &ReadCx) -> Result<T> + 'static,
+) -> Result<Pending<T>> {
+    let context = match method.context {
+        Some(_) => Some((request_thread(&target.conn)?, callback_thread())),
+        None => None,
+    };
+    let sent = send_call::<P>(target, method, context, build)?;
+    Ok(Pending {
+        sent: Some(sent),
+        read: Some(Box::new(move |content, cx| {
+            read(content.get_as::<R::Reader<'_>>()?, cx)
+        })),
+    })
 }
 
 fn call_content(

@@ -17,6 +17,8 @@ pub(crate) type Job = Box<dyn FnOnce() + Send>;
 struct WaiterState {
     jobs: VecDeque<Job>,
     replies: HashMap<u64, Reply>,
+    /// Questions whose replies nobody will read.
+    abandoned: std::collections::HashSet<u64>,
     exit: bool,
 }
 
@@ -41,8 +43,26 @@ impl Waiter {
 
     /// Delivers the reply to question `key`.
     pub(crate) fn deliver(&self, key: u64, reply: Reply) {
-        self.lock().replies.insert(key, reply);
+        let mut st = self.lock();
+        if st.abandoned.remove(&key) {
+            drop(st);
+            drop(reply);
+            return;
+        }
+        st.replies.insert(key, reply);
+        drop(st);
         self.cv.notify_one();
+    }
+
+    /// Discards the reply to question `key`, now or when it arrives.
+    pub(crate) fn abandon(&self, key: u64) {
+        let mut st = self.lock();
+        if let Some(reply) = st.replies.remove(&key) {
+            drop(st);
+            drop(reply);
+        } else {
+            st.abandoned.insert(key);
+        }
     }
 
     /// Asks the thread serving this waiter to exit once its queue is empty.

@@ -167,6 +167,30 @@ fn run(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
+    if let Some(client) = echo.ipc_client() {
+        for window in [16usize, 256] {
+            let calls = 20_000;
+            let us = measure(runs, 1, || {
+                let mut pending = std::collections::VecDeque::with_capacity(window);
+                for _ in 0..calls {
+                    if pending.len() == window {
+                        if let Some(p) = pending.pop_front() {
+                            let _: ipc::client::Pending<String> = p;
+                            let _ = p.wait();
+                        }
+                    }
+                    if let Ok(p) = client.echo_send(String::new()) {
+                        pending.push_back(p);
+                    }
+                }
+                for p in pending {
+                    let _ = p.wait();
+                }
+            }) / calls as f64;
+            println!("echo empty, pipelined from 1 thread, {window} in flight: {us:.1} us/call (wall), {:.0} calls/s", 1e6 / us);
+        }
+    }
+
     let child = ipc::spawn(&sibling("ipc-test-child"))?;
     let tinit: TestInitClient = ipc::process::bootstrap(child.connection())?;
     let target: Arc<dyn Foo> = Arc::from(tinit.make_foo()?);
