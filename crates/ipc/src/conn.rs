@@ -34,7 +34,8 @@ pub(crate) type InMessage = capnp::message::Reader<OwnedSegments>;
 /// The answer to a question: the Return message and the capabilities of its cap table.
 pub(crate) type Reply = Result<(InMessage, Vec<CapEntry>)>;
 
-/// Largest message accepted from a peer, in 8-byte words (256 MiB).
+/// Largest message accepted from a peer, in 8-byte words (256 MiB): far above a 4 MB block,
+/// and a bound on what one message can make us allocate.
 const MAX_MESSAGE_WORDS: usize = 32 * 1024 * 1024;
 
 static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
