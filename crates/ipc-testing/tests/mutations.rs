@@ -3,6 +3,9 @@
 //! may panic and every connection must end. cargo-fuzz runs the same input path open-ended
 //! (crates/ipc/fuzz).
 
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
