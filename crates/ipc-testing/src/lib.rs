@@ -275,3 +275,25 @@ impl TestInit for TestInitImpl {
         Ok(Box::new(FooImpl::default()))
     }
 }
+
+/// Serves `TestInit` on one end of a socketpair, writes `data` to the other end, closes it
+/// and waits until the server has consumed the stream and closed its side: the input path
+/// of the mutation tests and of the fuzz target.
+pub fn serve_bytes(data: &[u8]) -> std::result::Result<(), String> {
+    use std::io::{Read, Write};
+    let (mut ours, theirs) = std::os::unix::net::UnixStream::pair().map_err(|e| e.to_string())?;
+    let conn = ipc::serve(
+        theirs,
+        Arc::new(TestInitServer::new(Arc::new(TestInitImpl))),
+    )
+    .map_err(|e| e.to_string())?;
+    let _ = ours.write_all(data);
+    let _ = ours.shutdown(std::net::Shutdown::Write);
+    ours.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    let mut sink = Vec::new();
+    ours.read_to_end(&mut sink)
+        .map_err(|e| format!("connection did not end: {e}"))?;
+    conn.wait_disconnected();
+    Ok(())
+}

@@ -6,16 +6,11 @@
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
-use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
 
 use capnp::message::Builder;
 use ipc::generated::rpc_capnp::message;
 use ipc_testing::generated::test_ipc::test_init;
-use ipc_testing::{TestInitImpl, TestInitServer};
 
 static PANICS: AtomicUsize = AtomicUsize::new(0);
 
@@ -127,21 +122,9 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
 }
 
 fn feed(data: &[u8]) {
-    let (mut ours, theirs) = UnixStream::pair().unwrap();
-    let conn = ipc::serve(
-        theirs,
-        Arc::new(TestInitServer::new(Arc::new(TestInitImpl))),
-    )
-    .unwrap();
-    let _ = ours.write_all(data);
-    let _ = ours.shutdown(std::net::Shutdown::Write);
-    ours.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut sink = Vec::new();
-    // The server closes its side once it has read everything (or given up on the stream).
-    let r = ours.read_to_end(&mut sink);
-    assert!(r.is_ok(), "connection did not end: {r:?}");
-    conn.wait_disconnected();
+    if let Err(e) = ipc_testing::serve_bytes(data) {
+        panic!("{e}");
+    }
 }
 
 #[test]
