@@ -34,6 +34,11 @@ pub fn init(exe_name: &str, level: Level, sink: impl Fn(Level, &str) + Send + Sy
     let _ = SINK.set(Box::new(sink));
 }
 
+/// Sets the executable name used in thread tags and `makeThread` names, without a log sink.
+pub fn set_exe_name(exe_name: &str) {
+    let _ = EXE_NAME.set(exe_name.to_string());
+}
+
 /// Changes the lowest level written.
 pub fn set_level(level: Level) {
     LEVEL.store(level as u8, Ordering::Relaxed);

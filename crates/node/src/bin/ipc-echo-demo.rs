@@ -56,6 +56,7 @@ fn attach(args: &[String]) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    ipc::log::set_exe_name("ipc-echo-demo");
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.is_empty() {
         return match attach(&args) {
