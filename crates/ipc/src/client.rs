@@ -89,8 +89,16 @@ fn send_call<P: Owned>(
     build: impl FnOnce(P::Builder<'_>, &mut BuildCx) -> Result<()>,
 ) -> Result<Sent> {
     let conn = target.conn.clone();
+    let (first, name) =
+        waiter::with_context(|c| (!std::mem::replace(&mut c.made_call, true), c.name.clone()));
+    if first {
+        crate::ipc_log!(
+            Level::Info,
+            "{{{name}}} IPC client first request from current thread, constructing waiter"
+        );
+    }
     let thread_name = if crate::log::enabled(Level::Debug) {
-        waiter::with_context(|c| c.name.clone())
+        name
     } else {
         String::new()
     };

@@ -118,6 +118,8 @@ pub(crate) struct ThreadContext {
     pub(crate) request_threads: HashMap<u64, CapEntry>,
     /// The connection whose reader thread this is, if any.
     pub(crate) reader_of: Option<u64>,
+    /// Whether this thread has made an IPC call yet (libmultiprocess logs the first one).
+    pub(crate) made_call: bool,
 }
 
 thread_local! {
@@ -151,6 +153,7 @@ fn new_context() -> ThreadContext {
         callback_thread: None,
         request_threads: HashMap::new(),
         reader_of: None,
+        made_call: false,
     }
 }
 

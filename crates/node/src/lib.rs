@@ -111,7 +111,8 @@ pub fn run(argv: Vec<String>) -> Result<(), StartupError> {
     let net_dir = chain.net_dir(&datadir);
     std::fs::create_dir_all(&net_dir).map_err(io_err)?;
     let logger = Arc::new(
-        Logger::new(&net_dir, true, args.get_bool("printtoconsole", false)).map_err(io_err)?,
+        // As in Core: on by default, since there is no -daemon yet.
+        Logger::new(&net_dir, true, args.get_bool("printtoconsole", true)).map_err(io_err)?,
     );
     install_ipc_logging(logger.clone(), ipc_log_level(&args));
     logger.log("", &format!("Using data directory {}", net_dir.display()));

@@ -128,6 +128,8 @@ pub struct ConnInner {
     write_lock: Mutex<()>,
     state: Mutex<State>,
     pub(crate) disconnected: AtomicBool,
+    /// Whether this side asked to close, so the end of the stream is expected.
+    closed_locally: AtomicBool,
     /// Set, with a notification, once shutdown has finished.
     closed: (Mutex<bool>, std::sync::Condvar),
     disconnect_reason: OnceLock<String>,
@@ -162,6 +164,7 @@ impl Connection {
                 ..State::default()
             }),
             disconnected: AtomicBool::new(false),
+            closed_locally: AtomicBool::new(false),
             closed: (Mutex::new(false), std::sync::Condvar::new()),
             disconnect_reason: OnceLock::new(),
             loop_tag: OnceLock::new(),
@@ -190,6 +193,7 @@ impl Connection {
 
     /// Closes the socket; pending and later calls fail with a disconnected error.
     pub fn close(&self) {
+        self.inner.closed_locally.store(true, Ordering::Release);
         let _ = self.inner.stream.shutdown(std::net::Shutdown::Both);
     }
 
@@ -331,7 +335,11 @@ impl ConnInner {
         if self.incoming {
             self.log(Level::Info, "IPC server: socket disconnected.");
         } else {
-            self.log(Level::Debug, &format!("IPC connection closed: {reason}"));
+            if self.closed_locally.load(Ordering::Acquire) {
+                self.log(Level::Debug, &format!("IPC connection closed: {reason}"));
+            } else {
+                self.log(Level::Warning, "IPC client: unexpected network disconnect.");
+            }
         }
         let (lock, cv) = &self.closed;
         *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
