@@ -34,7 +34,11 @@ fn read_return(stream: &mut UnixStream) -> Option<exception::Type> {
         let root = msg.get_root::<message::Reader>().unwrap();
         if let Ok(message::Return(Ok(ret))) = root.which() {
             return match ret.which().unwrap() {
-                return_::Exception(e) => Some(e.unwrap().get_type().unwrap()),
+                return_::Exception(e) => {
+                    let e = e.unwrap();
+                    eprintln!("exception: {:?}", e.get_reason());
+                    Some(e.get_type().unwrap())
+                }
                 _ => None,
             };
         }
@@ -159,4 +163,57 @@ fn unknown_message_types_are_answered_unimplemented() {
     let root = msg.get_root::<message::Reader>().unwrap();
     assert!(matches!(root.which(), Ok(message::Unimplemented(_))));
     assert_eq!(bootstrap(&mut s, 0), None);
+}
+
+/// Calls `TestInit.makeFoo` with a Context that names no thread.
+fn make_foo_without_thread(stream: &mut UnixStream, qid: u32) -> Option<exception::Type> {
+    let mut b = Builder::new_default();
+    {
+        let mut c = b.init_root::<message::Builder>().init_call();
+        c.set_question_id(qid);
+        c.set_interface_id(TEST_INIT_ID);
+        c.set_method_id(1);
+        c.reborrow().init_target().set_imported_cap(0);
+        let content = c.init_params().init_content();
+        let mut params = content
+            .init_as::<ipc_testing::generated::test_capnp::test_init::make_foo_params::Builder<
+            '_,
+        >>();
+        params.reborrow().init_context();
+    }
+    send(stream, &b);
+    read_return(stream)
+}
+
+#[test]
+fn calls_without_a_thread_use_the_pool_once_made() {
+    let (_conn, mut s) = server();
+    assert_eq!(bootstrap(&mut s, 0), None);
+    assert_eq!(
+        make_foo_without_thread(&mut s, 1),
+        Some(exception::Type::Failed)
+    );
+    // construct (with no client ThreadMap) returns the server's ThreadMap as export 1.
+    assert_eq!(call(&mut s, 2, 0, TEST_INIT_ID, 0, false), None);
+    let mut b = Builder::new_default();
+    {
+        let mut c = b.init_root::<message::Builder>().init_call();
+        c.set_question_id(3);
+        c.set_interface_id(
+            <ipc::proxy_capnp::thread_map::Client as capnp::traits::HasTypeId>::TYPE_ID,
+        );
+        c.set_method_id(1);
+        c.reborrow().init_target().set_imported_cap(1);
+        let content = c.init_params().init_content();
+        content
+            .init_as::<ipc::proxy_capnp::thread_map::make_pool_params::Builder<'_>>()
+            .set_count(2);
+    }
+    send(&mut s, &b);
+    assert_eq!(read_return(&mut s), None);
+    assert_eq!(make_foo_without_thread(&mut s, 4), None);
+    assert_eq!(make_foo_without_thread(&mut s, 5), None);
+    // A second pool is refused.
+    send(&mut s, &b);
+    assert_eq!(read_return(&mut s), Some(exception::Type::Failed));
 }

@@ -2,6 +2,7 @@
 //! and `construct`, which every bootstrap interface has as method @0.
 
 use std::any::Any;
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 use crate::call::{IncomingCall, MethodInfo};
@@ -77,32 +78,30 @@ impl ServerObject for ThreadMapServer {
     }
     fn dispatch(&self, call: &mut IncomingCall<'_>) -> Result<()> {
         if call.method_ordinal() == 1 {
-            return Err(Error::Unimplemented(
-                "ThreadMap.makePool is not supported".into(),
-            ));
+            let count = call
+                .params::<thread_map::make_pool_params::Owned>()?
+                .get_count();
+            let conn = call.read_cx().conn.clone();
+            let mut pool = conn.pool.lock().unwrap_or_else(|e| e.into_inner());
+            if !pool.is_empty() {
+                return Err(Error::Remote(
+                    "makePool called on connection with existing pool".into(),
+                ));
+            }
+            for i in 0..count {
+                let thread = spawn_worker(format!("pool/{i}"))?;
+                pool.push(PoolSlot {
+                    thread,
+                    depth: Arc::new(AtomicUsize::new(0)),
+                });
+            }
+            drop(pool);
+            call.results::<thread_map::make_pool_results::Owned>()?;
+            return Ok(());
         }
         let params = call.params::<thread_map::make_thread_params::Owned>()?;
         let from = params.get_name()?.to_str()?.to_string();
-        let waiter = Arc::new(Waiter::default());
-        let thread_waiter = waiter.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("b-capnp-worker".into())
-            .spawn(move || {
-                waiter::set_waiter(thread_waiter.clone());
-                let long = format!("{} (from {from})", crate::log::long_thread_name());
-                waiter::with_context(|c| c.name = long.clone());
-                let _ = tx.send(long);
-                thread_waiter.run_until_exit();
-            })?;
-        let name = rx
-            .recv()
-            .map_err(|_| Error::Io("server thread did not start".into()))?;
-        let server = Arc::new(ThreadServer {
-            waiter,
-            name,
-            owns_thread: true,
-        });
+        let server = spawn_worker(format!("from {from}"))?;
         let (mut results, cx) = call.results::<thread_map::make_thread_results::Owned>()?;
         results.set_result(cx.export(server));
         Ok(())
@@ -110,6 +109,36 @@ impl ServerObject for ThreadMapServer {
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
+
+/// Starts a dedicated server thread; `label` ends its long name, as in libmultiprocess.
+fn spawn_worker(label: String) -> Result<Arc<ThreadServer>> {
+    let waiter = Arc::new(Waiter::default());
+    let thread_waiter = waiter.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("b-capnp-worker".into())
+        .spawn(move || {
+            waiter::set_waiter(thread_waiter.clone());
+            let long = format!("{} ({label})", crate::log::long_thread_name());
+            waiter::with_context(|c| c.name = long.clone());
+            let _ = tx.send(long);
+            thread_waiter.run_until_exit();
+        })?;
+    let name = rx
+        .recv()
+        .map_err(|_| Error::Io("server thread did not start".into()))?;
+    Ok(Arc::new(ThreadServer {
+        waiter,
+        name,
+        owns_thread: true,
+    }))
+}
+
+/// A thread of the pool made by `ThreadMap.makePool`, with the calls queued on it.
+pub(crate) struct PoolSlot {
+    pub(crate) thread: Arc<ThreadServer>,
+    pub(crate) depth: Arc<AtomicUsize>,
 }
 
 /// One thread of this process as a `Thread` capability.
@@ -172,12 +201,15 @@ impl ServerObject for BootstrapServer {
             return self.inner.dispatch(call);
         }
         let params = call.params::<construct_params::Owned>()?;
-        let peer = call.read_cx().entry(params.get_thread_map()?)?;
         let conn = call.read_cx().conn.clone();
-        *conn
-            .peer_thread_map
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(peer);
+        // A peer without a ThreadMap cannot take calls on its own threads; that is allowed.
+        if params.has_thread_map() {
+            let peer = call.read_cx().entry(params.get_thread_map()?)?;
+            *conn
+                .peer_thread_map
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(peer);
+        }
         let local = conn.thread_map.clone();
         let (mut results, cx) = call.results::<construct_results::Owned>()?;
         results.set_thread_map(cx.export(local));

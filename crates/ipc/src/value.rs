@@ -55,17 +55,6 @@ impl Text for String {
     }
 }
 
-impl Text for &str {
-    fn to_text(&self) -> Cow<'_, str> {
-        Cow::Borrowed(self)
-    }
-    fn from_text(_: capnp::text::Reader<'_>) -> Result<Self> {
-        Err(Error::Protocol(
-            "a borrowed str cannot be read from a message; use String".into(),
-        ))
-    }
-}
-
 /// Values stored in a `Data` field, such as consensus-serialized Bitcoin types.
 pub trait Data: Sized {
     /// The bytes.

@@ -137,6 +137,8 @@ pub struct ConnInner {
     bootstrap: Option<Arc<dyn ServerObject>>,
     pub(crate) thread_map: Arc<ThreadMapServer>,
     pub(crate) peer_thread_map: Mutex<Option<CapEntry>>,
+    /// Threads made by `ThreadMap.makePool` for calls that name no thread.
+    pub(crate) pool: Mutex<Vec<crate::threads::PoolSlot>>,
     incoming: bool,
 }
 
@@ -171,6 +173,7 @@ impl Connection {
             bootstrap,
             thread_map: Arc::new(ThreadMapServer),
             peer_thread_map: Mutex::new(None),
+            pool: Mutex::new(Vec::new()),
             incoming,
         });
         let conn = inner.clone();
@@ -328,6 +331,8 @@ impl ConnInner {
         for (_, e) in exports {
             e.obj.destroy();
         }
+        let pool = std::mem::take(&mut *self.pool.lock().unwrap_or_else(|e| e.into_inner()));
+        drop(pool);
         *self
             .peer_thread_map
             .lock()

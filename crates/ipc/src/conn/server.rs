@@ -296,8 +296,17 @@ impl ConnInner {
             let Some(ctx) = context_of(params)? else {
                 return Ok(None);
             };
-            let thread = read_cx.entry(ctx.get_thread()?)?;
-            let callback = read_cx.entry(ctx.get_callback_thread()?)?;
+            // A null thread asks for the pool; a null callback thread means no callbacks.
+            let thread = if ctx.has_thread() {
+                read_cx.entry(ctx.get_thread()?)?
+            } else {
+                CapEntry::Null
+            };
+            let callback = if ctx.has_callback_thread() {
+                read_cx.entry(ctx.get_callback_thread()?)?
+            } else {
+                CapEntry::Null
+            };
             Ok(Some((thread, callback)))
         })();
         let (thread, callback) = match thread {
@@ -305,39 +314,70 @@ impl ConnInner {
             Ok(None) => (CapEntry::Null, CapEntry::Null),
             Err(e) => return self.return_error(qid, exception::Type::Failed, &e.to_string()),
         };
-        let target = match &thread {
+        let slot = match &thread {
             CapEntry::Local(o) => o
                 .as_any()
                 .downcast_ref::<ThreadServer>()
-                .map(|t| t.waiter.clone()),
-            _ => None,
+                .map(|t| (t.waiter.clone(), debug_name(t), None)),
+            CapEntry::Null => {
+                // No thread named: the least busy thread of the pool, if the client made one.
+                let pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+                pool.iter()
+                    .min_by_key(|s| s.depth.load(Ordering::Relaxed))
+                    .map(|s| {
+                        s.depth.fetch_add(1, Ordering::Relaxed);
+                        (
+                            s.thread.waiter.clone(),
+                            s.thread.name.clone(),
+                            Some(s.depth.clone()),
+                        )
+                    })
+            }
+            CapEntry::Import(_) => None,
         };
-        let Some(target) = target else {
-            let reason = if matches!(thread, CapEntry::Null) {
-                format!(
-                    "IPC server error request #{req}, no thread specified and no pool configured"
+        let Some((target, name, depth)) = slot else {
+            let (log, reason) = if matches!(thread, CapEntry::Null) {
+                (
+                    "no thread specified and no pool configured",
+                    "no thread specified and no pool configured",
                 )
             } else {
-                format!("IPC server error request #{req}, invalid thread handle")
+                ("missing thread to execute request", "invalid thread handle")
             };
-            self.log(Level::Error, &reason);
-            return self.return_error(qid, exception::Type::Failed, &reason);
+            self.log(
+                Level::Error,
+                &format!("IPC server error request #{req}, {log}"),
+            );
+            return self.return_error(qid, exception::Type::Failed, reason);
         };
+        self.log(
+            Level::Debug,
+            &format!("IPC server post request  #{req} {{{name}}}"),
+        );
         let conn = self.clone();
         target.post(Box::new(move || {
             let conn_id = conn.id;
-            let inserted = waiter::with_context(|c| {
+            let (inserted, me) = waiter::with_context(|c| {
+                let me = if crate::log::enabled(Level::Debug) {
+                    c.name.clone()
+                } else {
+                    String::new()
+                };
                 if c.request_threads.contains_key(&conn_id) || matches!(callback, CapEntry::Null) {
-                    false
+                    (false, me)
                 } else {
                     c.request_threads.insert(conn_id, callback);
-                    true
+                    (true, me)
                 }
             });
+            crate::ipc_log!(Level::Debug, "{{{me}}} IPC server executing request #{req}");
             conn.run_call(obj, method, msg, read_cx, qid, req);
             if inserted {
                 let removed = waiter::with_context(|c| c.request_threads.remove(&conn_id));
                 drop(removed);
+            }
+            if let Some(depth) = depth {
+                depth.fetch_sub(1, Ordering::Relaxed);
             }
         }));
         Ok(())
@@ -423,5 +463,14 @@ impl ConnInner {
                 &format!("IPC server could not send response #{req}: {e}"),
             );
         }
+    }
+}
+
+/// The thread's name for a debug line, without allocating when debug logging is off.
+fn debug_name(t: &ThreadServer) -> String {
+    if crate::log::enabled(Level::Debug) {
+        t.name.clone()
+    } else {
+        String::new()
     }
 }
