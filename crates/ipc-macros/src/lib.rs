@@ -151,6 +151,32 @@ fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
 
+/// Arguments of `ipc::client::call` / `call_send` for method `m`: target, method, a closure
+/// that writes the Context and every parameter, and one that reads the `result` field.
+fn call_args(module: &Path, m: &Method) -> TokenStream2 {
+    let name = &m.name;
+    let sets = m.params.iter().map(|(p, ty)| {
+        let setter = format_ident!("set_{}{}", p, suffix(ty));
+        quote! { #module::#name::#setter(&mut p, #p, cx)?; }
+    });
+    let read = if is_unit(&m.ok) {
+        quote! { |_r, _cx| Ok(()) }
+    } else {
+        let getter = format_ident!("get_result{}", suffix(&m.ok));
+        quote! { |r, cx| #module::#name::results::#getter(&r, cx) }
+    };
+    quote! {
+        &self.remote,
+        &#module::#name::INFO,
+        |mut p, cx| {
+            #module::#name::write_context(&mut p, cx);
+            #(#sets)*
+            Ok(())
+        },
+        #read
+    }
+}
+
 struct Method {
     name: Ident,
     sig: syn::Signature,
@@ -198,30 +224,10 @@ fn expand(module: Path, mut item: ItemTrait, closure: bool) -> syn::Result<Token
     let client_methods = methods.iter().map(|m| {
         let name = &m.name;
         let sig = &m.sig;
-        let sets = m.params.iter().map(|(p, ty)| {
-            let setter = format_ident!("set_{}{}", p, suffix(ty));
-            quote! { #module::#name::#setter(&mut p, #p, cx)?; }
-        });
-        let read = if is_unit(&m.ok) {
-            quote! { |_r, _cx| Ok(()) }
-        } else if !suffix(&m.ok).is_empty() {
-            let getter = format_ident!("get_result{}", suffix(&m.ok));
-            quote! { |r, cx| #module::#name::results::#getter(&r, cx) }
-        } else {
-            quote! { |r, cx| #module::#name::results::get_result(&r, cx) }
-        };
+        let args = call_args(&module, m);
         quote! {
             #sig {
-                ::ipc::client::call::<#module::#name::Params, #module::#name::Results, _>(
-                    &self.remote,
-                    &#module::#name::INFO,
-                    |mut p, cx| {
-                        #module::#name::write_context(&mut p, cx);
-                        #(#sets)*
-                        Ok(())
-                    },
-                    #read,
-                )
+                ::ipc::client::call::<#module::#name::Params, #module::#name::Results, _>(#args)
             }
         }
     });
@@ -231,30 +237,12 @@ fn expand(module: Path, mut item: ItemTrait, closure: bool) -> syn::Result<Token
         let send_name = format_ident!("{}_send", name);
         let ok = &m.ok;
         let params = m.params.iter().map(|(p, ty)| quote! { #p: #ty });
-        let sets = m.params.iter().map(|(p, ty)| {
-            let setter = format_ident!("set_{}{}", p, suffix(ty));
-            quote! { #module::#name::#setter(&mut p, #p, cx)?; }
-        });
-        let read = if is_unit(&m.ok) {
-            quote! { |_r, _cx| Ok(()) }
-        } else {
-            let getter = format_ident!("get_result{}", suffix(&m.ok));
-            quote! { |r, cx| #module::#name::results::#getter(&r, cx) }
-        };
+        let args = call_args(&module, m);
         let doc = format!("Sends `{name}` without waiting; `wait()` on the result, on this thread, for its value.");
         quote! {
             #[doc = #doc]
             pub fn #send_name(&self, #(#params),*) -> ::ipc::Result<::ipc::client::Pending<#ok>> {
-                ::ipc::client::call_send::<#module::#name::Params, #module::#name::Results, _>(
-                    &self.remote,
-                    &#module::#name::INFO,
-                    |mut p, cx| {
-                        #module::#name::write_context(&mut p, cx);
-                        #(#sets)*
-                        Ok(())
-                    },
-                    #read,
-                )
+                ::ipc::client::call_send::<#module::#name::Params, #module::#name::Results, _>(#args)
             }
         }
     });
