@@ -360,7 +360,12 @@ impl ConnInner {
                 let target = call.get_target()?;
                 match target.which()? {
                     message_target::ImportedCap(id) => {
-                        let obj = self.lock().exports.get(&id).map(|e| e.obj.clone());
+                        let obj = {
+                            let mut st = self.lock();
+                            // The answer exists from now on, so an early Finish (a cancel) is kept.
+                            st.answers.entry(qid).or_default();
+                            st.exports.get(&id).map(|e| e.obj.clone())
+                        };
                         match obj {
                             Some(obj) => self.dispatch(obj, msg),
                             None => self.return_error(
@@ -374,7 +379,7 @@ impl ConnInner {
                         let pa = pa?;
                         let ops = transform_ops(pa)?;
                         let aid = pa.get_question_id();
-                        self.call_promised(aid, ops, msg)
+                        self.call_promised(qid, aid, ops, msg)
                     }
                 }
             }

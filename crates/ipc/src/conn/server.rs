@@ -119,30 +119,26 @@ impl ConnInner {
                 }
             }
         }
-        let pipelined = {
+        let sent = self.send(&b);
+        // Marked returned only now, with its results stored in the same critical section:
+        // until then, pipelined calls queue on the answer and a Finish only marks it.
+        let (pipelined, release) = {
             let mut st = self.lock();
             let answer = st.answers.entry(qid).or_default();
             answer.returned = true;
             answer.exported = exported;
-            std::mem::take(&mut answer.pipelined)
-        };
-        let sent = self.send(&b);
-        let release = {
-            let mut st = self.lock();
+            let pipelined = std::mem::take(&mut answer.pipelined);
             let mut release = Vec::new();
-            let finished = st.answers.get(&qid).map(|a| a.finished).unwrap_or(true);
-            if finished {
+            if answer.finished {
                 if let Some(a) = st.answers.remove(&qid) {
                     if a.release_result_caps {
                         release = a.exported;
                     }
                 }
-            } else if let Some(a) = st.answers.get_mut(&qid) {
-                if !entries.is_empty() {
-                    a.results = Some((b, entries));
-                }
+            } else if !entries.is_empty() {
+                answer.results = Some((b, entries));
             }
-            release
+            (pipelined, release)
         };
         for id in release {
             self.release_export(id, 1);
@@ -175,22 +171,22 @@ impl ConnInner {
 
     pub(super) fn call_promised(
         self: &Arc<Self>,
+        qid: u32,
         aid: u32,
         ops: Vec<PipelineOp>,
         msg: InMessage,
     ) -> Result<()> {
-        let returned = {
+        {
             let mut st = self.lock();
-            match st.answers.get_mut(&aid) {
-                Some(a) if !a.returned => {
+            st.answers.entry(qid).or_default();
+            if let Some(a) = st.answers.get_mut(&aid) {
+                if !a.returned {
+                    // Runs once the answer it targets is returned.
                     a.pipelined.push((msg, ops));
                     return Ok(());
                 }
-                Some(_) => true,
-                None => false,
             }
-        };
-        let _ = returned;
+        }
         self.pipelined_call(aid, ops, msg);
         Ok(())
     }

@@ -1,4 +1,5 @@
-//! Bad bytes from a peer: the connection gets an error or is dropped, the process survives.
+//! The engine against a hand-driven peer: bad bytes (an error or a dropped connection, the
+//! process survives), calls naming no thread (the pool), and calls pipelined on answers.
 
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -216,4 +217,80 @@ fn calls_without_a_thread_use_the_pool_once_made() {
     // A second pool is refused.
     send(&mut s, &b);
     assert_eq!(read_return(&mut s), Some(exception::Type::Failed));
+}
+
+#[test]
+fn calls_pipelined_on_a_pending_answer_run_after_it() {
+    let (_conn, mut s) = server();
+    assert_eq!(bootstrap(&mut s, 0), None);
+    assert_eq!(call(&mut s, 1, 0, TEST_INIT_ID, 0, false), None);
+    let mut b = Builder::new_default();
+    {
+        let mut c = b.init_root::<message::Builder>().init_call();
+        c.set_question_id(2);
+        c.set_interface_id(
+            <ipc::proxy_capnp::thread_map::Client as capnp::traits::HasTypeId>::TYPE_ID,
+        );
+        c.set_method_id(1);
+        c.reborrow().init_target().set_imported_cap(1);
+        c.init_params()
+            .init_content()
+            .init_as::<ipc::proxy_capnp::thread_map::make_pool_params::Builder<'_>>()
+            .set_count(1);
+    }
+    send(&mut s, &b);
+    assert_eq!(read_return(&mut s), None);
+    // makeFoo runs on a pool thread; the echo targets its result before it is returned.
+    let mut b = Builder::new_default();
+    {
+        let mut c = b.init_root::<message::Builder>().init_call();
+        c.set_question_id(3);
+        c.set_interface_id(TEST_INIT_ID);
+        c.set_method_id(1);
+        c.reborrow().init_target().set_imported_cap(0);
+        c.init_params()
+            .init_content()
+            .init_as::<ipc_testing::generated::test_capnp::test_init::make_foo_params::Builder<'_>>(
+            )
+            .init_context();
+    }
+    send(&mut s, &b);
+    let mut b = Builder::new_default();
+    {
+        let mut c = b.init_root::<message::Builder>().init_call();
+        c.set_question_id(4);
+        c.set_interface_id(ipc_testing::generated::test_ipc::foo::INTERFACE_ID);
+        c.set_method_id(1);
+        let mut pa = c.reborrow().init_target().init_promised_answer();
+        pa.set_question_id(3);
+        pa.init_transform(1).get(0).set_get_pointer_field(0);
+        let mut p = c
+            .init_params()
+            .init_content()
+            .init_as::<ipc_testing::generated::test_capnp::foo::echo_data_params::Builder<'_>>(
+        );
+        p.reborrow().init_context();
+        p.set_value(b"pipelined");
+    }
+    send(&mut s, &b);
+    let mut answered = Vec::new();
+    while answered.len() < 2 {
+        let msg = capnp::serialize::read_message(&mut s, ReaderOptions::new()).unwrap();
+        let root = msg.get_root::<message::Reader>().unwrap();
+        if let Ok(message::Return(Ok(ret))) = root.which() {
+            let ok = matches!(ret.which(), Ok(return_::Results(_)));
+            if ret.get_answer_id() == 4 {
+                let return_::Results(Ok(p)) = ret.which().unwrap() else {
+                    panic!("echo failed")
+                };
+                let r = p
+                    .get_content()
+                    .get_as::<ipc_testing::generated::test_capnp::foo::echo_data_results::Reader<'_>>()
+                    .unwrap();
+                assert_eq!(r.get_result().unwrap(), b"pipelined");
+            }
+            answered.push((ret.get_answer_id(), ok));
+        }
+    }
+    assert_eq!(answered, vec![(3, true), (4, true)]);
 }
