@@ -218,7 +218,8 @@ impl SignatureChecker for TransactionSignatureChecker<'_> {
             return false;
         };
         let tx_sequence = input.sequence.0 as i64;
-        if self.tx.version.0 < 2 {
+        // Core compares the version as unsigned (CTransaction::version is uint32_t).
+        if (self.tx.version.0 as u32) < 2 {
             return false;
         }
         if tx_sequence & SEQUENCE_LOCKTIME_DISABLE_FLAG != 0 {

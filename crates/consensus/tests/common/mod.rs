@@ -133,3 +133,101 @@ pub fn control_block_for_key1(script: &[u8]) -> (Vec<u8>, [u8; 32]) {
     control.extend_from_slice(&internal.serialize());
     (control, output.serialize())
 }
+
+use std::collections::HashMap;
+
+use consensus::script::{verify_script, ScriptError, TransactionSignatureChecker, VerifyFlags};
+use consensus::sighash::PrecomputedTransactionData;
+
+/// Prevout scripts and amounts of a tx_valid/tx_invalid entry.
+pub struct Prevouts {
+    pub scripts: HashMap<OutPoint, Vec<u8>>,
+    pub amounts: HashMap<OutPoint, i64>,
+}
+
+/// Parses `[[hash, n, script, amount?], ...]`; `None` if malformed.
+pub fn prevouts(v: &serde_json::Value) -> Option<Prevouts> {
+    let mut scripts = HashMap::new();
+    let mut amounts = HashMap::new();
+    for input in v.as_array()? {
+        let a = input.as_array()?;
+        if a.len() < 3 || a.len() > 4 {
+            return None;
+        }
+        // Index -1 in the vectors means 0xffffffff.
+        let vout = a[1].as_i64()? as u32;
+        let outpoint = OutPoint {
+            txid: txid(a[0].as_str()?),
+            vout,
+        };
+        scripts.insert(outpoint, parse_script(a[2].as_str()?));
+        if let Some(amount) = a.get(3) {
+            amounts.insert(outpoint, amount.as_i64()?);
+        }
+    }
+    Some(Prevouts { scripts, amounts })
+}
+
+/// `CheckTxScripts`: every input's script against its prevout; the first error, if any.
+pub fn check_tx_scripts(
+    tx: &Transaction,
+    prev: &Prevouts,
+    flags: VerifyFlags,
+    txdata: &PrecomputedTransactionData,
+) -> Result<(), ScriptError> {
+    for (i, input) in tx.input.iter().enumerate() {
+        let amount = prev
+            .amounts
+            .get(&input.previous_output)
+            .copied()
+            .unwrap_or(0);
+        let script_pubkey = prev
+            .scripts
+            .get(&input.previous_output)
+            .ok_or(ScriptError::UnknownError)?;
+        let witness: Vec<Vec<u8>> = input.witness.to_vec();
+        let checker = TransactionSignatureChecker::new(tx, i, amount, Some(txdata));
+        verify_script(
+            input.script_sig.as_bytes(),
+            script_pubkey,
+            &witness,
+            flags,
+            &checker,
+        )?;
+    }
+    Ok(())
+}
+
+/// WITNESS needs P2SH and CLEANSTACK needs WITNESS: drop what lacks its requirement (`TrimFlags`).
+pub fn trim_flags(mut f: VerifyFlags) -> VerifyFlags {
+    if !f.contains(VerifyFlags::P2SH) {
+        f = f & !VerifyFlags::WITNESS;
+    }
+    if !f.contains(VerifyFlags::WITNESS) {
+        f = f & !VerifyFlags::CLEANSTACK;
+    }
+    f
+}
+
+/// Adds what set flags require (`FillFlags`).
+pub fn fill_flags(mut f: VerifyFlags) -> VerifyFlags {
+    if f.contains(VerifyFlags::CLEANSTACK) {
+        f |= VerifyFlags::WITNESS;
+    }
+    if f.contains(VerifyFlags::WITNESS) {
+        f |= VerifyFlags::P2SH;
+    }
+    f
+}
+
+/// Each valid combination with one flag of `flags` removed (`ExcludeIndividualFlags`).
+pub fn exclude_individual_flags(flags: VerifyFlags) -> Vec<VerifyFlags> {
+    let mut out: Vec<VerifyFlags> = VerifyFlags::NAMES
+        .iter()
+        .map(|(_, f)| trim_flags(flags & !*f))
+        .filter(|f| *f != flags)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
