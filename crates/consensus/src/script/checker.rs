@@ -260,8 +260,11 @@ pub fn tapbranch_hash(a: &[u8], b: &[u8]) -> [u8; 32] {
     sha256::Hash::from_engine(e).to_byte_array()
 }
 
-/// Whether `program` (output key Q) commits to the internal key and merkle path of `control`.
-pub(crate) fn verify_taproot_commitment(control: &[u8], program: &[u8], leaf: &[u8; 32]) -> bool {
+/// `VerifyTaprootCommitment`: whether `program` (output key Q) commits to the internal key and merkle path of `control`.
+pub fn verify_taproot_commitment(control: &[u8], program: &[u8], leaf: &[u8; 32]) -> bool {
+    if control.len() < 33 || !(control.len() - 33).is_multiple_of(32) {
+        return false;
+    }
     let mut k = *leaf;
     for node in control[33..].chunks(32) {
         k = tapbranch_hash(&k, node);

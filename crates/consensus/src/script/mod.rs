@@ -8,7 +8,8 @@ mod num;
 pub mod op;
 
 pub use checker::{
-    tapbranch_hash, tapleaf_hash, MissingData, SignatureChecker, TransactionSignatureChecker,
+    tapbranch_hash, tapleaf_hash, verify_taproot_commitment, MissingData, SignatureChecker,
+    TransactionSignatureChecker,
 };
 pub use error::ScriptError;
 pub use flags::{FlagsError, VerifyFlags};
