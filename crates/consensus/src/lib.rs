@@ -8,6 +8,7 @@
 //! Names follow Core (`VerifyScript` is [`script::verify_script`], `SCRIPT_ERR_EVAL_FALSE`
 //! is [`script::ScriptError::EvalFalse`]) so that `grep` works across both code bases.
 
+pub mod block;
 pub mod script;
 pub mod sighash;
 pub mod tx;
