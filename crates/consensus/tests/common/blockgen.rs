@@ -126,7 +126,7 @@ pub fn generate(count: usize) -> Block {
                     0,
                     0,
                     data.bip341.as_ref().unwrap(),
-                    &[out.clone()],
+                    std::slice::from_ref(&out),
                     None,
                     None,
                 )
