@@ -66,10 +66,10 @@ fn main() {
                     value: o.value.to_sat() as i64,
                 })
                 .collect();
-            for i in 0..tx.input.len() {
+            for (i, out) in spent.iter().enumerate().take(tx.input.len()) {
                 bitcoinconsensus::verify_with_flags(
-                    spent[i].script_pubkey.as_bytes(),
-                    spent[i].value.to_sat(),
+                    out.script_pubkey.as_bytes(),
+                    out.value.to_sat(),
                     bytes,
                     Some(&utxos),
                     i,
