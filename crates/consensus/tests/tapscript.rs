@@ -105,7 +105,7 @@ impl Leaf {
             0,
             0,
             data.bip341.as_ref().unwrap(),
-            &[self.spent.clone()],
+            std::slice::from_ref(&self.spent),
             annex_hash.as_ref(),
             Some(&ts),
         )
@@ -229,10 +229,13 @@ fn validation_weight_budget() {
 
 #[test]
 fn op_success_and_minimal_if_and_multisig() {
+    // Decoding stops at the first OP_SUCCESSx: what follows may be undecodable...
     let success = Leaf::new(vec![op::OP_RETURN, 80, op::OP_PUSHDATA1], 0xc0);
-    // OP_SUCCESS80 is reached before the truncated push would be decoded... it is not: decoding stops there.
+    assert_eq!(success.verify(vec![], None, FLAGS), Ok(()));
+    // ...but not what precedes it.
+    let broken = Leaf::new(vec![op::OP_RETURN, op::OP_PUSHDATA1, 5, 80], 0xc0);
     assert_eq!(
-        success.verify(vec![], None, FLAGS),
+        broken.verify(vec![], None, FLAGS),
         Err(ScriptError::BadOpcode)
     );
     let success = Leaf::new(vec![op::OP_RETURN, 80], 0xc0);
