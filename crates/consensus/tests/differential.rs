@@ -667,7 +667,12 @@ fn differential_against_libbitcoinconsensus() {
             }
         }
     }
-    println!("differential: checked {cases} cases, {valid} valid per libbitcoinconsensus");
+    // Written to the process stderr, which the test harness does not capture.
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("differential: checked {cases} cases, {valid} valid per libbitcoinconsensus\n")
+            .as_bytes(),
+    );
     assert!(
         disagreements.is_empty(),
         "disagreements:\n{}",

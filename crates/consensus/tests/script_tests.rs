@@ -66,7 +66,11 @@ fn script_tests() {
         }
         checked += 1;
     }
-    println!("script_tests: checked {checked} entries");
+    // Written to the process stderr, which the test harness does not capture.
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("script_tests: checked {checked} entries\n").as_bytes(),
+    );
     assert!(
         failures.is_empty(),
         "{} of {checked} failed:\n{}",

@@ -31,7 +31,11 @@ fn sighash() {
         }
         checked += 1;
     }
-    println!("sighash: checked {checked} entries");
+    // Written to the process stderr, which the test harness does not capture.
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("sighash: checked {checked} entries\n").as_bytes(),
+    );
     assert!(
         failures.is_empty(),
         "{} of {checked} failed:\n{}",

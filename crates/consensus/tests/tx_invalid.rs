@@ -64,7 +64,11 @@ fn tx_invalid() {
             }
         }
     }
-    println!("tx_invalid: checked {checked} entries");
+    // Written to the process stderr, which the test harness does not capture.
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("tx_invalid: checked {checked} entries\n").as_bytes(),
+    );
     assert!(
         failures.is_empty(),
         "{} of {checked} failed:\n{}",

@@ -54,7 +54,11 @@ fn tx_valid() {
             }
         }
     }
-    println!("tx_valid: checked {checked} entries");
+    // Written to the process stderr, which the test harness does not capture.
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("tx_valid: checked {checked} entries\n").as_bytes(),
+    );
     assert!(
         failures.is_empty(),
         "{} of {checked} failed:\n{}",
