@@ -277,7 +277,10 @@ pub fn segwit_v0_signature_hash(
     } else {
         zero
     };
-    let input = &tx.input[n_in];
+    // An input index out of range has no sighash; callers check it (Core asserts).
+    let Some(input) = tx.input.get(n_in) else {
+        return [0u8; 32];
+    };
     let mut e = sha256d::Hash::engine();
     let _ = tx.version.consensus_encode(&mut e);
     e.input(&prevouts);

@@ -628,11 +628,12 @@ fn describe(c: &Case) -> String {
             })
             .collect();
     format!(
-        "[[{}], \"{}\", \"{}\"] (input {})",
+        "[[{}], \"{}\", \"{}\"] (input {}; flags as tx_invalid.json takes them; for tx_valid.json exclude \"{}\")",
         prevouts.join(", "),
         hex(&bitcoin::consensus::serialize(&c.tx)),
         c.flags,
-        c.n
+        c.n,
+        !c.flags
     )
 }
 

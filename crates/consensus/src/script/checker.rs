@@ -111,6 +111,9 @@ impl SignatureChecker for TransactionSignatureChecker<'_> {
         let Some((&hash_type, der)) = sig.split_last() else {
             return false;
         };
+        if self.n_in >= self.tx.input.len() {
+            return false;
+        }
         let hash_type = hash_type as i32;
         let hash = match sigversion {
             SigVersion::WitnessV0 => {

@@ -14,7 +14,8 @@ impl ScriptNum {
         require_minimal: bool,
         max_size: usize,
     ) -> Result<ScriptNum, ScriptError> {
-        if v.len() > max_size {
+        // Beyond 8 bytes a value would not fit in i64.
+        if v.len() > max_size || v.len() > 8 {
             return Err(ScriptError::ScriptNum);
         }
         if require_minimal {
@@ -121,5 +122,13 @@ mod tests {
             Err(ScriptError::ScriptNum)
         );
         assert_eq!(ScriptNum(1 << 40).getint(), i32::MAX);
+        assert_eq!(
+            ScriptNum::decode(&[0xff; 9], false, 100),
+            Err(ScriptError::ScriptNum)
+        );
+        assert_eq!(
+            ScriptNum::decode(&[0xff; 8], false, 8),
+            Ok(ScriptNum(-0x7fff_ffff_ffff_ffff))
+        );
     }
 }
