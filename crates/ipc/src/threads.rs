@@ -261,7 +261,15 @@ const CONSTRUCT_TEMPLATE: MethodInfo = MethodInfo {
 
 /// The remote thread that the current thread's calls over `conn` run on, made on first use.
 pub(crate) fn request_thread(conn: &Arc<ConnInner>) -> Result<CapEntry> {
-    if let Some(t) = waiter::with_context(|c| c.request_threads.get(&conn.id).cloned()) {
+    let found = waiter::with_context(|c| {
+        // Forget threads of closed connections, which would otherwise keep them in memory.
+        c.request_threads.retain(|_, t| match t {
+            CapEntry::Import(r) => r.is_connected(),
+            _ => true,
+        });
+        c.request_threads.get(&conn.id).cloned()
+    });
+    if let Some(t) = found {
         return Ok(t);
     }
     let peer = conn

@@ -59,13 +59,6 @@ pub trait SignatureChecker {
     }
 }
 
-/// What to do when a check needs data the caller did not give (spent outputs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MissingData {
-    /// The check fails.
-    Fail,
-}
-
 /// Checks signatures of input `n_in` of `tx`, which spends `amount` satoshis.
 pub struct TransactionSignatureChecker<'a> {
     tx: &'a Transaction,

@@ -8,7 +8,7 @@ mod num;
 pub mod op;
 
 pub use checker::{
-    tapbranch_hash, tapleaf_hash, verify_taproot_commitment, MissingData, SignatureChecker,
+    tapbranch_hash, tapleaf_hash, verify_taproot_commitment, SignatureChecker,
     TransactionSignatureChecker,
 };
 pub use error::ScriptError;
