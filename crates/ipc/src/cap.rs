@@ -70,8 +70,10 @@ impl ClientHook for CapHook {
         _method_id: u16,
         _size_hint: Option<capnp::MessageSize>,
     ) -> Request<capnp::any_pointer::Owned, capnp::any_pointer::Owned> {
-        // Calls go through generated proxies, never through capnp's typed clients.
-        panic!("ipc capabilities do not support capnp's request API")
+        // Calls go through generated proxies; capnp's typed request API only gets an error.
+        Request::new(Box::new(UnsupportedRequest {
+            message: capnp::message::Builder::new_default(),
+        }))
     }
     fn call(
         &self,
@@ -98,5 +100,94 @@ impl ClientHook for CapHook {
     }
     fn when_resolved(&self) -> Promise<(), capnp::Error> {
         Promise::ok(())
+    }
+}
+
+const UNSUPPORTED: &str =
+    "ipc capabilities are called through generated proxies, not capnp's request API";
+
+/// What `new_call` returns: a request whose sending fails.
+struct UnsupportedRequest {
+    message: capnp::message::Builder<capnp::message::HeapAllocator>,
+}
+
+impl capnp::private::capability::RequestHook for UnsupportedRequest {
+    fn get(&mut self) -> capnp::any_pointer::Builder<'_> {
+        // The request is never sent, so its params need not survive a second `get`.
+        self.message.init_root()
+    }
+    fn get_brand(&self) -> usize {
+        BRAND
+    }
+    fn send(self: Box<Self>) -> capnp::capability::RemotePromise<capnp::any_pointer::Owned> {
+        capnp::capability::RemotePromise {
+            promise: Promise::err(capnp::Error::unimplemented(UNSUPPORTED.into())),
+            pipeline: capnp::any_pointer::Pipeline::new(Box::new(NullPipeline)),
+        }
+    }
+    fn send_streaming(self: Box<Self>) -> Promise<(), capnp::Error> {
+        Promise::err(capnp::Error::unimplemented(UNSUPPORTED.into()))
+    }
+    fn tail_send(
+        self: Box<Self>,
+    ) -> Option<(
+        u32,
+        Promise<(), capnp::Error>,
+        Box<dyn capnp::private::capability::PipelineHook>,
+    )> {
+        None
+    }
+}
+
+/// Pipelined capabilities of a request that never runs: null.
+struct NullPipeline;
+
+impl capnp::private::capability::PipelineHook for NullPipeline {
+    fn add_ref(&self) -> Box<dyn capnp::private::capability::PipelineHook> {
+        Box::new(NullPipeline)
+    }
+    fn get_pipelined_cap(
+        &self,
+        _ops: &[capnp::private::capability::PipelineOp],
+    ) -> Box<dyn ClientHook> {
+        Box::new(CapHook {
+            entry: CapEntry::Null,
+            id: 0,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capnp_request_api_fails_instead_of_panicking() {
+        let hook = CapHook {
+            entry: CapEntry::Null,
+            id: 0,
+        };
+        let mut req = hook.new_call(1, 2, None);
+        let _ = req.get();
+        let result = futures_lite_block_on(req.send().promise);
+        assert!(result.is_err());
+    }
+
+    /// Polls a future that is ready at once (capnp's error promises are).
+    fn futures_lite_block_on<T>(mut fut: Promise<T, capnp::Error>) -> Result<T, capnp::Error> {
+        use std::future::Future;
+        use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+        fn noop(_: *const ()) {}
+        fn clone(p: *const ()) -> RawWaker {
+            RawWaker::new(p, &VTABLE)
+        }
+        static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+        // SAFETY: the vtable's functions ignore the data pointer.
+        let waker = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) };
+        let mut cx = Context::from_waker(&waker);
+        match std::pin::Pin::new(&mut fut).poll(&mut cx) {
+            Poll::Ready(r) => r,
+            Poll::Pending => Err(capnp::Error::failed("not ready".into())),
+        }
     }
 }
