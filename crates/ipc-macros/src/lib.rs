@@ -8,7 +8,8 @@
 //!
 //! Each trait method maps to the schema method of the same name (snake case), each
 //! parameter to the param field of the same name; `Option<T>` parameters use the field's
-//! `has…` flag or null pointer; the `Ok` value maps to the `result` field.
+//! `has…` flag or null pointer; the `Ok` value maps to the `result` field, or, for a tuple,
+//! to every result field in ordinal order.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Ident, Span, TokenStream as TokenStream2};
@@ -136,6 +137,11 @@ fn is_map(ty: &Type) -> bool {
         .is_some_and(|s| s.ident == "BTreeMap" || s.ident == "HashMap")
 }
 
+/// Whether `ty` is a tuple of several values, which travels as all result fields in order.
+fn is_tuple(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(t) if t.elems.len() >= 2)
+}
+
 /// Accessor suffix for a value of type `ty`: `_opt` for options, `_map` for maps.
 fn suffix(ty: &Type) -> &'static str {
     if option_inner(ty).is_some() {
@@ -161,6 +167,8 @@ fn call_args(module: &Path, m: &Method) -> TokenStream2 {
     });
     let read = if is_unit(&m.ok) {
         quote! { |_r, _cx| Ok(()) }
+    } else if is_tuple(&m.ok) {
+        quote! { |r, cx| #module::#name::results::get_tuple(&r, cx) }
     } else {
         let getter = format_ident!("get_result{}", suffix(&m.ok));
         quote! { |r, cx| #module::#name::results::#getter(&r, cx) }
@@ -264,7 +272,11 @@ fn expand(module: Path, mut item: ItemTrait, closure: bool) -> syn::Result<Token
         let write = if is_unit(&m.ok) {
             quote! { let _ = ret; let _ = call.results::<#module::#name::Results>()?; }
         } else {
-            let setter = format_ident!("set_result{}", suffix(&m.ok));
+            let setter = if is_tuple(&m.ok) {
+                format_ident!("set_tuple")
+            } else {
+                format_ident!("set_result{}", suffix(&m.ok))
+            };
             quote! {
                 let (mut r, cx) = call.results::<#module::#name::Results>()?;
                 #module::#name::results::#setter(&mut r, ret, cx)?;

@@ -45,6 +45,8 @@ interface Foo {
     txRoundTrip @15 (context :Proxy.Context, tx :Data, txs :List(Data), hash :Data, amount :Int64) -> (result :Data);
     # A map as a list of entries; returns it with every value reversed.
     mapRoundTrip @16 (context :Proxy.Context, values :List(Entry)) -> (result :List(Entry));
+    # Several results at once, as Mining.checkBlock has (reason, debug, result).
+    multiResults @17 (context :Proxy.Context, a :Int32) -> (reason :Text, names :List(Text), result :Bool);
 }
 
 interface Callback {

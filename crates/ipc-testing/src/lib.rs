@@ -73,6 +73,8 @@ pub trait Foo: Send + Sync {
         hash: bitcoin::BlockHash,
         amount: bitcoin::Amount,
     ) -> Result<bitcoin::Transaction>;
+    /// Three results: a reason, a list of names and a flag.
+    fn multi_results(&self, a: i32) -> Result<(String, Vec<String>, bool)>;
     /// Returns the map with every value reversed.
     fn map_round_trip(
         &self,
@@ -251,6 +253,13 @@ impl Foo for FooImpl {
             .checked_add(amount)
             .ok_or_else(|| Error::Remote("overflow".into()))?;
         Ok(tx)
+    }
+    fn multi_results(&self, a: i32) -> Result<(String, Vec<String>, bool)> {
+        Ok((
+            format!("reason {a}"),
+            (0..a).map(|i| i.to_string()).collect(),
+            a % 2 == 0,
+        ))
     }
     fn map_round_trip(
         &self,

@@ -123,6 +123,18 @@ fn bitcoin_types_and_maps_round_trip() {
     assert_eq!(got.get("a"), Some(&vec![3, 2, 1]));
     assert_eq!(got.get("b"), Some(&vec![]));
     assert!(f.foo.map_round_trip(Default::default()).unwrap().is_empty());
+    assert_eq!(
+        f.foo.multi_results(3).unwrap(),
+        (
+            "reason 3".to_string(),
+            vec!["0".to_string(), "1".into(), "2".into()],
+            false
+        )
+    );
+    assert_eq!(
+        f.foo.multi_results(0).unwrap(),
+        ("reason 0".to_string(), vec![], true)
+    );
 }
 
 #[test]

@@ -126,7 +126,11 @@ fn emit_proxies(bytes: &[u8], out_dir: &Path) -> Result<(), Box<dyn std::error::
             );
         }
     }
-    let schema = proxy::Schema { nodes, paths };
+    let schema = proxy::Schema {
+        nodes,
+        paths,
+        emitted: Default::default(),
+    };
     for (id, name) in requested {
         let stem = Path::new(&name)
             .file_stem()

@@ -12,6 +12,8 @@ const CONTEXT_ID: u64 = 0x9c44_e664_5d0b_22c6;
 
 pub struct Schema<'a> {
     pub nodes: HashMap<u64, node::Reader<'a>>,
+    /// Accessors emitted by the last `fields` call: (field, bound, is a list), for tuples.
+    pub emitted: std::cell::RefCell<Vec<(String, String, bool)>>,
     /// Rust module path of each file-level node or file.
     pub paths: HashMap<u64, String>,
 }
@@ -129,6 +131,7 @@ impl Schema<'_> {
             .map(|f| f.get_name().map(|n| n.to_string().unwrap_or_default()))
             .collect::<Result<_, _>>()?;
         let mut has_context = false;
+        self.emitted.borrow_mut().clear();
         let b = format!("{path}::Builder<'_>");
         let r = format!("{path}::Reader<'_>");
         for (f, name) in fields.iter().zip(&names) {
@@ -220,6 +223,11 @@ impl Schema<'_> {
                             }
                         }
                     }
+                    if !has_flag_of_other(&names, name) {
+                        self.emitted
+                            .borrow_mut()
+                            .push((s.clone(), bound.clone(), true));
+                    }
                     writeln!(out, "    pub fn set_{s}<V: {bound}>(b: &mut {b}, v: Vec<V>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ let _ = &cx; let mut l = b.reborrow().init_{s}(v.len() as u32); for (i, x) in v.into_iter().enumerate() {{ {item_set} }} Ok(()) }}").ok();
                     writeln!(out, "    pub fn get_{s}<V: {bound}>(r: &{r}, cx: &::ipc::ReadCx) -> ::ipc::Result<Vec<V>> {{ let _ = &cx; r.get_{s}()?.iter().map(|x| {item_get}).collect() }}").ok();
                     writeln!(out, "    pub fn set_{s}_opt<V: {bound}>(b: &mut {b}, v: Option<Vec<V>>, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ match v {{ Some(v) => set_{s}(b, v, cx), None => Ok(()) }} }}").ok();
@@ -233,6 +241,11 @@ impl Schema<'_> {
                 writeln!(out, "    pub mod {s} {{ #![allow(unused_mut)] pub fn set<V: {bound}>(b: &mut {b}, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ let _ = &cx; {set} }} pub fn get<V: {bound}>(r: &{r}, cx: &::ipc::ReadCx) -> ::ipc::Result<V> {{ let _ = &cx; {get} }} }}").ok();
                 continue;
             }
+            if !has_flag_of_other(&names, name) {
+                self.emitted
+                    .borrow_mut()
+                    .push((s.clone(), bound.clone(), false));
+            }
             writeln!(out, "    pub fn set_{s}<V: {bound}>(b: &mut {b}, v: V, cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ let _ = &cx; {set} }}").ok();
             writeln!(out, "    pub fn get_{s}<V: {bound}>(r: &{r}, cx: &::ipc::ReadCx) -> ::ipc::Result<V> {{ let _ = &cx; {get} }}").ok();
             if has_flag && !nested {
@@ -244,6 +257,42 @@ impl Schema<'_> {
             }
         }
         Ok(has_context)
+    }
+
+    /// `set_tuple`/`get_tuple` over every result field, for methods returning several values.
+    fn tuple(&self, out: &mut String, path: &str) {
+        let fields = self.emitted.borrow();
+        if fields.len() < 2 {
+            return;
+        }
+        let generics: Vec<String> = fields
+            .iter()
+            .enumerate()
+            .map(|(i, (_, bound, _))| format!("V{i}: {bound}"))
+            .collect();
+        let types: Vec<String> = fields
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, list))| {
+                if *list {
+                    format!("Vec<V{i}>")
+                } else {
+                    format!("V{i}")
+                }
+            })
+            .collect();
+        let sets: Vec<String> = fields
+            .iter()
+            .enumerate()
+            .map(|(i, (f, _, _))| format!("set_{f}(b, v.{i}, cx)?;"))
+            .collect();
+        let gets: Vec<String> = fields
+            .iter()
+            .map(|(f, _, _)| format!("get_{f}(r, cx)?"))
+            .collect();
+        let (g, t) = (generics.join(", "), types.join(", "));
+        writeln!(out, "    /// Every result field, in ordinal order.\n    pub fn set_tuple<{g}>(b: &mut {path}::Builder<'_>, v: ({t}), cx: &mut ::ipc::BuildCx) -> ::ipc::Result<()> {{ {} Ok(()) }}", sets.join(" ")).ok();
+        writeln!(out, "    /// Every result field, in ordinal order.\n    pub fn get_tuple<{g}>(r: &{path}::Reader<'_>, cx: &::ipc::ReadCx) -> ::ipc::Result<({t})> {{ Ok(({},)) }}", gets.join(", ")).ok();
     }
 
     /// Emits the module of one file.
@@ -308,6 +357,7 @@ impl Schema<'_> {
                         out.push_str(&body);
                         writeln!(out, "    pub mod results {{\n    #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]").ok();
                         self.fields(&mut out, m.get_result_struct_type(), &results, false)?;
+                        self.tuple(&mut out, &results);
                         writeln!(out, "    }}").ok();
                         writeln!(out, "    fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {{ match p.get_as::<{params}::Reader<'_>>() {{ Ok(r) => format!(\"{{r:?}}\"), Err(e) => format!(\"<{{e}}>\") }} }}").ok();
                         writeln!(out, "    fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {{ match p.get_as::<{results}::Reader<'_>>() {{ Ok(r) => format!(\"{{r:?}}\"), Err(e) => format!(\"<{{e}}>\") }} }}").ok();
@@ -357,6 +407,18 @@ fn short(f: &str) -> &'static str {
     } else {
         "v"
     }
+}
+
+/// Whether `name` is the `hasX` flag of another field `x`, which travels with `x`'s option.
+fn has_flag_of_other(names: &[String], name: &str) -> bool {
+    name.strip_prefix("has").is_some_and(|rest| {
+        let mut c = rest.chars();
+        c.next().is_some_and(|f| {
+            names
+                .iter()
+                .any(|n| *n == format!("{}{}", f.to_lowercase(), c.as_str()))
+        })
+    })
 }
 
 fn ordinal(iface: node::interface::Reader<'_>, name: &str) -> capnp::Result<u16> {

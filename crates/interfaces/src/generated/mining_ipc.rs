@@ -739,6 +739,32 @@ pub mod mining {
                 let _ = &cx;
                 V::from_prim(r.get_result())
             }
+            /// Every result field, in ordinal order.
+            pub fn set_tuple<
+                V0: ::ipc::value::Text,
+                V1: ::ipc::value::Text,
+                V2: ::ipc::value::Prim<bool>,
+            >(
+                b: &mut crate::generated::mining_capnp::mining::check_block_results::Builder<'_>,
+                v: (V0, V1, V2),
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                set_reason(b, v.0, cx)?;
+                set_debug(b, v.1, cx)?;
+                set_result(b, v.2, cx)?;
+                Ok(())
+            }
+            /// Every result field, in ordinal order.
+            pub fn get_tuple<
+                V0: ::ipc::value::Text,
+                V1: ::ipc::value::Text,
+                V2: ::ipc::value::Prim<bool>,
+            >(
+                r: &crate::generated::mining_capnp::mining::check_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<(V0, V1, V2)> {
+                Ok((get_reason(r, cx)?, get_debug(r, cx)?, get_result(r, cx)?))
+            }
         }
         fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
             match p
@@ -953,6 +979,32 @@ pub mod mining {
             ) -> ::ipc::Result<V> {
                 let _ = &cx;
                 V::from_prim(r.get_result())
+            }
+            /// Every result field, in ordinal order.
+            pub fn set_tuple<
+                V0: ::ipc::value::Text,
+                V1: ::ipc::value::Text,
+                V2: ::ipc::value::Prim<bool>,
+            >(
+                b: &mut crate::generated::mining_capnp::mining::submit_block_results::Builder<'_>,
+                v: (V0, V1, V2),
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                set_reason(b, v.0, cx)?;
+                set_debug(b, v.1, cx)?;
+                set_result(b, v.2, cx)?;
+                Ok(())
+            }
+            /// Every result field, in ordinal order.
+            pub fn get_tuple<
+                V0: ::ipc::value::Text,
+                V1: ::ipc::value::Text,
+                V2: ::ipc::value::Prim<bool>,
+            >(
+                r: &crate::generated::mining_capnp::mining::submit_block_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<(V0, V1, V2)> {
+                Ok((get_reason(r, cx)?, get_debug(r, cx)?, get_result(r, cx)?))
             }
         }
         fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
@@ -2358,6 +2410,34 @@ pub mod block_template {
             ) -> ::ipc::Result<V> {
                 let _ = &cx;
                 V::from_prim(r.get_result())
+            }
+            /// Every result field, in ordinal order.
+            pub fn set_tuple<
+                V0: ::ipc::value::Text,
+                V1: ::ipc::value::Text,
+                V2: ::ipc::value::Prim<bool>,
+            >(
+                b: &mut crate::generated::mining_capnp::block_template::submit_solution_results::Builder<'_>,
+                v: (V0, V1, V2),
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                set_reason(b, v.0, cx)?;
+                set_debug(b, v.1, cx)?;
+                set_result(b, v.2, cx)?;
+                Ok(())
+            }
+            /// Every result field, in ordinal order.
+            pub fn get_tuple<
+                V0: ::ipc::value::Text,
+                V1: ::ipc::value::Text,
+                V2: ::ipc::value::Prim<bool>,
+            >(
+                r: &crate::generated::mining_capnp::block_template::submit_solution_results::Reader<
+                    '_,
+                >,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<(V0, V1, V2)> {
+                Ok((get_reason(r, cx)?, get_debug(r, cx)?, get_result(r, cx)?))
             }
         }
         fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {

@@ -252,6 +252,7 @@ pub mod foo {
             14 => Some(&maybe_text::INFO),
             15 => Some(&tx_round_trip::INFO),
             16 => Some(&map_round_trip::INFO),
+            17 => Some(&multi_results::INFO),
             _ => None,
         }
     }
@@ -2165,6 +2166,189 @@ pub mod foo {
             ordinal: ORDINAL,
             params_name: "Foo.mapRoundTrip$Params",
             results_name: "Foo.mapRoundTrip$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
+    /// `Foo.multiResults` (@17).
+    pub mod multi_results {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::test_capnp::foo::multi_results_params::Owned;
+        pub type Results = crate::generated::test_capnp::foo::multi_results_results::Owned;
+        pub const ORDINAL: u16 = 17;
+        pub fn write_context(
+            b: &mut crate::generated::test_capnp::foo::multi_results_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::test_capnp::foo::multi_results_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_a<V: ::ipc::value::Prim<i32>>(
+            b: &mut crate::generated::test_capnp::foo::multi_results_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_a(v.to_prim());
+            Ok(())
+        }
+        pub fn get_a<V: ::ipc::value::Prim<i32>>(
+            r: &crate::generated::test_capnp::foo::multi_results_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_prim(r.get_a())
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_reason<V: ::ipc::value::Text>(
+                b: &mut crate::generated::test_capnp::foo::multi_results_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_reason(&*v.to_text());
+                Ok(())
+            }
+            pub fn get_reason<V: ::ipc::value::Text>(
+                r: &crate::generated::test_capnp::foo::multi_results_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_text(r.get_reason()?)
+            }
+            pub fn set_reason_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::test_capnp::foo::multi_results_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_reason(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_reason_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::test_capnp::foo::multi_results_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_reason() {
+                    get_reason(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            pub fn set_names<V: ::ipc::value::Text>(
+                b: &mut crate::generated::test_capnp::foo::multi_results_results::Builder<'_>,
+                v: Vec<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                let mut l = b.reborrow().init_names(v.len() as u32);
+                for (i, x) in v.into_iter().enumerate() {
+                    l.set(i as u32, &*x.to_text());
+                }
+                Ok(())
+            }
+            pub fn get_names<V: ::ipc::value::Text>(
+                r: &crate::generated::test_capnp::foo::multi_results_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Vec<V>> {
+                let _ = &cx;
+                r.get_names()?.iter().map(|x| V::from_text(x?)).collect()
+            }
+            pub fn set_names_opt<V: ::ipc::value::Text>(
+                b: &mut crate::generated::test_capnp::foo::multi_results_results::Builder<'_>,
+                v: Option<Vec<V>>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_names(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_names_opt<V: ::ipc::value::Text>(
+                r: &crate::generated::test_capnp::foo::multi_results_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<Vec<V>>> {
+                if r.has_names() {
+                    get_names(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            pub fn set_result<V: ::ipc::value::Prim<bool>>(
+                b: &mut crate::generated::test_capnp::foo::multi_results_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_prim());
+                Ok(())
+            }
+            pub fn get_result<V: ::ipc::value::Prim<bool>>(
+                r: &crate::generated::test_capnp::foo::multi_results_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_prim(r.get_result())
+            }
+            /// Every result field, in ordinal order.
+            pub fn set_tuple<
+                V0: ::ipc::value::Text,
+                V1: ::ipc::value::Text,
+                V2: ::ipc::value::Prim<bool>,
+            >(
+                b: &mut crate::generated::test_capnp::foo::multi_results_results::Builder<'_>,
+                v: (V0, Vec<V1>, V2),
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                set_reason(b, v.0, cx)?;
+                set_names(b, v.1, cx)?;
+                set_result(b, v.2, cx)?;
+                Ok(())
+            }
+            /// Every result field, in ordinal order.
+            pub fn get_tuple<
+                V0: ::ipc::value::Text,
+                V1: ::ipc::value::Text,
+                V2: ::ipc::value::Prim<bool>,
+            >(
+                r: &crate::generated::test_capnp::foo::multi_results_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<(V0, Vec<V1>, V2)> {
+                Ok((get_reason(r, cx)?, get_names(r, cx)?, get_result(r, cx)?))
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::multi_results_params::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::test_capnp::foo::multi_results_results::Reader<'_>>()
+            {
+                Ok(r) => format!("{r:?}"),
+                Err(e) => format!("<{e}>"),
+            }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0xeb7aadfc718610dc,
+            ordinal: ORDINAL,
+            params_name: "Foo.multiResults$Params",
+            results_name: "Foo.multiResults$Results",
             context: Some(read_context),
             format_params,
             format_results,
