@@ -1,11 +1,13 @@
 //! Script evaluation and verification.
 
 mod checker;
+mod encoding;
 mod error;
 mod flags;
 mod interpreter;
 mod num;
 pub mod op;
+mod verify;
 
 pub use checker::{
     tapbranch_hash, tapleaf_hash, verify_taproot_commitment, SignatureChecker,
@@ -13,8 +15,9 @@ pub use checker::{
 };
 pub use error::ScriptError;
 pub use flags::{FlagsError, VerifyFlags};
-pub use interpreter::{eval_script, verify_script, ExecutionData, SigVersion};
+pub use interpreter::{eval_script, ExecutionData, SigVersion};
 pub use num::ScriptNum;
+pub use verify::verify_script;
 
 /// Largest pushed element (`MAX_SCRIPT_ELEMENT_SIZE`).
 pub const MAX_SCRIPT_ELEMENT_SIZE: usize = 520;
