@@ -267,3 +267,42 @@ pub fn connect(addr: &SocketAddress) -> Result<Connection> {
         .map_err(|e| Error::Io(format!("cannot connect to {}: {e}", addr.path.display())))?;
     Connection::new(stream, None, false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_addresses_as_core_parses_them() {
+        let dir = Path::new("/data/regtest");
+        let a = SocketAddress::parse("unix", dir, "bitcoin-node").unwrap();
+        assert_eq!(a.path, Path::new("/data/regtest/node.sock"));
+        let a = SocketAddress::parse("unix:", dir, "bitcoin-wallet").unwrap();
+        assert_eq!(a.path, Path::new("/data/regtest/wallet.sock"));
+        let a = SocketAddress::parse("unix:sub/x.sock", dir, "bitcoin-node").unwrap();
+        assert_eq!(a.path, Path::new("/data/regtest/sub/x.sock"));
+        let a = SocketAddress::parse("unix:/abs/y.sock", dir, "bitcoin-node").unwrap();
+        assert_eq!(a.path, Path::new("/abs/y.sock"));
+        assert_eq!(
+            SocketAddress::parse("tcp:1", dir, "bitcoin-node")
+                .unwrap_err()
+                .message(),
+            "Unrecognized address 'tcp:1'"
+        );
+        let long = format!("unix:{}", "x".repeat(120));
+        assert!(SocketAddress::parse(&long, dir, "bitcoin-node")
+            .unwrap_err()
+            .message()
+            .ends_with("exceeded maximum socket path length"));
+    }
+
+    #[test]
+    fn serve_fd_rejects_what_is_not_a_socket() {
+        let file = std::fs::File::open("/dev/null").unwrap();
+        use std::os::fd::AsRawFd;
+        let err =
+            serve_fd(file.as_raw_fd(), Arc::new(crate::threads::ThreadMapServer)).unwrap_err();
+        assert!(err.message().contains("is not an open socket"), "{err}");
+        assert!(serve_fd(987_654, Arc::new(crate::threads::ThreadMapServer)).is_err());
+    }
+}
