@@ -1,0 +1,146 @@
+//! Writes the blocks of `../shared/bench-chains/regtest-mixed-1` and their undo data with
+//! [`chain::BlockFiles`] and checks that `blk00000.dat` and `rev00000.dat` come out byte for
+//! byte as Bitcoin Core wrote them (same framing, compression, checksums, zero-filled chunks).
+//!
+//! `cargo bench -p chain --bench storage_matches_core` (`-- --check` exits non-zero on a
+//! difference; .ci/run runs it). `BENCH_CHAIN_DIR` overrides where the files are.
+
+// Benchmark code may panic on broken input files.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use bitcoin::{Block, OutPoint};
+use chain::{BlockFiles, BlockUndo, Coin, TxUndo};
+
+const REGTEST_MAGIC: [u8; 4] = [0xfa, 0xbf, 0xb5, 0xda];
+
+fn chain_dir() -> PathBuf {
+    std::env::var_os("BENCH_CHAIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/bench-chains/regtest-mixed-1")
+        })
+}
+
+fn main() -> ExitCode {
+    let check = std::env::args().any(|a| a == "--check");
+    let dir = chain_dir();
+    let mut core_blk = Vec::new();
+    for part in ["blk00000.dat.part-00", "blk00000.dat.part-01"] {
+        match std::fs::File::open(dir.join(part)) {
+            Ok(mut f) => {
+                f.read_to_end(&mut core_blk).unwrap();
+            }
+            Err(_) => {
+                println!("storage_matches_core: {} not found; skipped", dir.display());
+                return if check {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+        }
+    }
+    let core_rev = std::fs::read(dir.join("rev00000.dat")).unwrap();
+    let out = std::env::temp_dir().join(format!("storage-matches-core-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    // Core made these files with -blocksxor=0, so ours are written with the all-zero key.
+
+    let t = Instant::now();
+    let mut files = BlockFiles::open(&out, REGTEST_MAGIC, false, Vec::new()).unwrap();
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut at = 0;
+    while at + 8 <= core_blk.len() && core_blk[at..at + 4] == REGTEST_MAGIC {
+        let len = u32::from_le_bytes(core_blk[at + 4..at + 8].try_into().unwrap()) as usize;
+        blocks.push(bitcoin::consensus::deserialize(&core_blk[at + 8..at + 8 + len]).unwrap());
+        at += 8 + len;
+    }
+    let mut utxos: HashMap<OutPoint, Coin> = HashMap::new();
+    let mut undo_positions = Vec::new();
+    for (height, block) in blocks.iter().enumerate() {
+        let pos = files.append_block(block).unwrap();
+        let mut undo = BlockUndo::default();
+        for (i, tx) in block.txdata.iter().enumerate() {
+            if i > 0 {
+                let prevouts = tx
+                    .input
+                    .iter()
+                    .map(|input| utxos.remove(&input.previous_output).unwrap())
+                    .collect();
+                undo.txs.push(TxUndo { prevouts });
+            }
+            if height == 0 {
+                continue;
+            }
+            let txid = tx.compute_txid();
+            for (vout, o) in tx.output.iter().enumerate() {
+                if o.script_pubkey.as_bytes().first() != Some(&0x6a) {
+                    utxos.insert(
+                        OutPoint {
+                            txid,
+                            vout: vout as u32,
+                        },
+                        Coin {
+                            output: o.clone(),
+                            height: height as u32,
+                            is_coinbase: i == 0,
+                        },
+                    );
+                }
+            }
+        }
+        if height > 0 {
+            let prev = block.header.prev_blockhash;
+            undo_positions.push((
+                files.append_undo(pos.file, &undo, &prev).unwrap(),
+                prev,
+                undo,
+            ));
+        }
+    }
+    let write_s = t.elapsed().as_secs_f64();
+    let ours_blk = std::fs::read(out.join("blk00000.dat")).unwrap();
+    let ours_rev = std::fs::read(out.join("rev00000.dat")).unwrap();
+    let mut ok = true;
+    for (name, ours, core) in [
+        ("blk00000.dat", &ours_blk, &core_blk),
+        ("rev00000.dat", &ours_rev, &core_rev),
+    ] {
+        if ours == core {
+            println!("{name}: {} bytes, identical to Bitcoin Core's", ours.len());
+        } else {
+            let first = ours.iter().zip(core.iter()).position(|(a, b)| a != b);
+            eprintln!(
+                "{name}: differs (ours {} bytes, Core's {}), first difference at {first:?}",
+                ours.len(),
+                core.len()
+            );
+            ok = false;
+        }
+    }
+    let t = Instant::now();
+    for (pos, prev, undo) in &undo_positions {
+        if &files.read_undo(*pos, prev).unwrap() != undo {
+            eprintln!("undo at {pos:?} does not read back");
+            ok = false;
+        }
+    }
+    println!(
+        "{} blocks written with undo data in {write_s:.2} s; {} undo records read back and checked in {:.2} s",
+        blocks.len(),
+        undo_positions.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&out);
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
