@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use bitcoin::{Block, OutPoint};
-use chain::{BlockFiles, BlockUndo, Coin, TxUndo};
+use chain::{BlockFiles, BlockIndex, BlockUndo, ChainParams, Coin, TxUndo};
 
 const REGTEST_MAGIC: [u8; 4] = [0xfa, 0xbf, 0xb5, 0xda];
 
@@ -105,9 +105,30 @@ fn main() -> ExitCode {
         }
     }
     let write_s = t.elapsed().as_secs_f64();
+    // Every header passes Core's header checks and the best header is Core's tip.
+    let mut index = BlockIndex::new(ChainParams::regtest());
+    let now = blocks.last().map(|b| b.header.time as i64).unwrap_or(0) + 3600;
+    let mut ok = true;
+    for b in &blocks[1..] {
+        if let Err(e) = index.accept_header(&b.header, now) {
+            eprintln!("header {} rejected: {e}", b.block_hash());
+            ok = false;
+        }
+    }
+    let best = index.best_header();
+    println!(
+        "block index: {} headers, best {} at height {}",
+        index.len(),
+        best.hash,
+        best.height
+    );
+    if best.hash != blocks[blocks.len() - 1].block_hash()
+        || best.height as usize != blocks.len() - 1
+    {
+        ok = false;
+    }
     let ours_blk = std::fs::read(out.join("blk00000.dat")).unwrap();
     let ours_rev = std::fs::read(out.join("rev00000.dat")).unwrap();
-    let mut ok = true;
     for (name, ours, core) in [
         ("blk00000.dat", &ours_blk, &core_blk),
         ("rev00000.dat", &ours_rev, &core_rev),

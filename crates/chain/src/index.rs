@@ -1,0 +1,498 @@
+//! The block index: every header with its height and cumulative work, the best header by
+//! most work (the first seen wins ties), status bits, and Core's header checks with their
+//! reject reasons (`CheckBlockHeader`, `ContextualCheckBlockHeader`, `AcceptBlockHeader`).
+
+use std::collections::HashMap;
+
+use bitcoin::block::Header;
+use bitcoin::pow::Work;
+use bitcoin::BlockHash;
+
+use crate::blockfiles::FilePos;
+use crate::params::{ChainParams, MAX_FUTURE_BLOCK_TIME, MAX_TIMEWARP};
+use crate::pow::{block_proof, check_proof_of_work, next_work_required, HeaderChain};
+
+/// Status bits of an index entry (`BlockStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BlockStatus(pub u32);
+
+impl BlockStatus {
+    /// The header passed every check.
+    pub const VALID_HEADER: u32 = 1;
+    /// Transactions and scripts checked (the block was connected once).
+    pub const VALID_SCRIPTS: u32 = 5;
+    /// Mask of the validity level.
+    pub const VALID_MASK: u32 = 7;
+    /// The block data is in a block file.
+    pub const HAVE_DATA: u32 = 8;
+    /// Undo data is in an undo file.
+    pub const HAVE_UNDO: u32 = 16;
+    /// The block itself is invalid.
+    pub const FAILED_VALID: u32 = 32;
+    /// An ancestor is invalid.
+    pub const FAILED_CHILD: u32 = 64;
+
+    /// Whether the block or an ancestor is invalid.
+    pub fn failed(self) -> bool {
+        self.0 & (Self::FAILED_VALID | Self::FAILED_CHILD) != 0
+    }
+}
+
+/// One header in the index (`CBlockIndex`).
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Block hash.
+    pub hash: BlockHash,
+    /// The header.
+    pub header: Header,
+    /// Height in its branch.
+    pub height: u32,
+    /// Work of the branch up to and including this block (`nChainWork`).
+    pub chain_work: Work,
+    /// Index of the parent, `None` for genesis.
+    pub prev: Option<usize>,
+    /// Status bits.
+    pub status: BlockStatus,
+    /// Order of arrival, which breaks ties between equal work (`nSequenceId`).
+    pub sequence: u64,
+    /// Where the block data is, once stored.
+    pub data: Option<FilePos>,
+    /// Where its undo data is, once connected.
+    pub undo: Option<FilePos>,
+}
+
+/// Why a header was rejected; [`HeaderError::reason`] is Core's reject reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// Known already and invalid.
+    Duplicate,
+    /// The hash does not meet the target its bits encode, or the bits are invalid.
+    HighHash,
+    /// The parent is unknown.
+    PrevBlockNotFound,
+    /// The parent is invalid.
+    BadPrevBlock,
+    /// The bits are not the ones the chain requires.
+    BadDiffBits,
+    /// The time is not after the median time past.
+    TimeTooOld,
+    /// BIP94: a difficulty-adjustment block too far before its parent.
+    TimewarpAttack,
+    /// The time is more than two hours ahead.
+    TimeTooNew,
+    /// A version that an active soft fork rules out.
+    BadVersion(i32),
+}
+
+impl HeaderError {
+    /// Core's reject reason.
+    pub fn reason(&self) -> String {
+        match self {
+            HeaderError::Duplicate => "duplicate".into(),
+            HeaderError::HighHash => "high-hash".into(),
+            HeaderError::PrevBlockNotFound => "prev-blk-not-found".into(),
+            HeaderError::BadPrevBlock => "bad-prevblk".into(),
+            HeaderError::BadDiffBits => "bad-diffbits".into(),
+            HeaderError::TimeTooOld => "time-too-old".into(),
+            HeaderError::TimewarpAttack => "time-timewarp-attack".into(),
+            HeaderError::TimeTooNew => "time-too-new".into(),
+            HeaderError::BadVersion(v) => format!("bad-version(0x{:08x})", *v as u32),
+        }
+    }
+
+    /// Core's debug message.
+    pub fn debug_message(&self) -> String {
+        match self {
+            HeaderError::Duplicate => "block header is known and invalid".into(),
+            HeaderError::HighHash => "proof of work failed".into(),
+            HeaderError::PrevBlockNotFound => "previous block not found".into(),
+            HeaderError::BadPrevBlock => "previous block invalid".into(),
+            HeaderError::BadDiffBits => "incorrect proof of work".into(),
+            HeaderError::TimeTooOld => "block's timestamp is too early".into(),
+            HeaderError::TimewarpAttack => {
+                "block's timestamp is too early on diff adjustment block".into()
+            }
+            HeaderError::TimeTooNew => "block timestamp too far in the future".into(),
+            HeaderError::BadVersion(v) => format!("rejected nVersion=0x{:08x} block", *v as u32),
+        }
+    }
+}
+
+impl std::fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, {}", self.reason(), self.debug_message())
+    }
+}
+
+impl std::error::Error for HeaderError {}
+
+/// All known headers.
+pub struct BlockIndex {
+    params: ChainParams,
+    entries: Vec<Entry>,
+    by_hash: HashMap<BlockHash, usize>,
+    children: Vec<u32>,
+    best_header: usize,
+    next_sequence: u64,
+}
+
+struct Branch<'a> {
+    index: &'a BlockIndex,
+    tip: usize,
+}
+
+impl HeaderChain for Branch<'_> {
+    fn ancestor(&self, height: u32) -> Option<Header> {
+        self.index
+            .ancestor(self.tip, height)
+            .map(|i| self.index.entries[i].header)
+    }
+}
+
+impl BlockIndex {
+    /// An index holding the genesis block of `params`.
+    pub fn new(params: ChainParams) -> BlockIndex {
+        let header = params.genesis.header;
+        let genesis = Entry {
+            hash: header.block_hash(),
+            header,
+            height: 0,
+            chain_work: block_proof(header.bits),
+            prev: None,
+            status: BlockStatus(BlockStatus::VALID_HEADER),
+            sequence: 0,
+            data: None,
+            undo: None,
+        };
+        let mut by_hash = HashMap::new();
+        by_hash.insert(genesis.hash, 0);
+        BlockIndex {
+            params,
+            entries: vec![genesis],
+            by_hash,
+            children: vec![0],
+            best_header: 0,
+            next_sequence: 1,
+        }
+    }
+
+    /// The chain parameters.
+    pub fn params(&self) -> &ChainParams {
+        &self.params
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Always false: the genesis block is there from the start.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entry at `i`.
+    pub fn entry(&self, i: usize) -> &Entry {
+        &self.entries[i]
+    }
+
+    /// The index of a known block.
+    pub fn find(&self, hash: &BlockHash) -> Option<usize> {
+        self.by_hash.get(hash).copied()
+    }
+
+    /// The valid header with the most work; the first seen among equals.
+    pub fn best_header(&self) -> &Entry {
+        &self.entries[self.best_header]
+    }
+
+    /// The ancestor of `i` at `height` (`GetAncestor`).
+    pub fn ancestor(&self, mut i: usize, height: u32) -> Option<usize> {
+        if height > self.entries[i].height {
+            return None;
+        }
+        while self.entries[i].height > height {
+            i = self.entries[i].prev?;
+        }
+        Some(i)
+    }
+
+    /// Median of the last 11 block times up to `i` (`GetMedianTimePast`).
+    pub fn median_time_past(&self, mut i: usize) -> i64 {
+        let mut times = Vec::with_capacity(11);
+        loop {
+            times.push(self.entries[i].header.time as i64);
+            match self.entries[i].prev {
+                Some(p) if times.len() < 11 => i = p,
+                _ => break,
+            }
+        }
+        times.sort_unstable();
+        times[times.len() / 2]
+    }
+
+    /// Entries without children (`getchaintips`' candidates).
+    pub fn tips(&self) -> Vec<usize> {
+        (0..self.entries.len())
+            .filter(|&i| self.children[i] == 0)
+            .collect()
+    }
+
+    /// Checks and adds a header (`AcceptBlockHeader`); `now` is the node's adjusted time.
+    /// A known valid header returns its index again.
+    pub fn accept_header(&mut self, header: &Header, now: i64) -> Result<usize, HeaderError> {
+        let hash = header.block_hash();
+        if let Some(&i) = self.by_hash.get(&hash) {
+            return if self.entries[i].status.failed() {
+                Err(HeaderError::Duplicate)
+            } else {
+                Ok(i)
+            };
+        }
+        if !check_proof_of_work(hash, header.bits, &self.params) {
+            return Err(HeaderError::HighHash);
+        }
+        let prev = self
+            .find(&header.prev_blockhash)
+            .ok_or(HeaderError::PrevBlockNotFound)?;
+        if self.entries[prev].status.failed() {
+            return Err(HeaderError::BadPrevBlock);
+        }
+        self.contextual_check(header, prev, now)?;
+        let height = self.entries[prev].height + 1;
+        let entry = Entry {
+            hash,
+            header: *header,
+            height,
+            chain_work: self.entries[prev].chain_work + block_proof(header.bits),
+            prev: Some(prev),
+            status: BlockStatus(BlockStatus::VALID_HEADER),
+            sequence: self.next_sequence,
+            data: None,
+            undo: None,
+        };
+        self.next_sequence += 1;
+        let i = self.entries.len();
+        self.by_hash.insert(hash, i);
+        self.children[prev] += 1;
+        self.children.push(0);
+        if entry.chain_work > self.entries[self.best_header].chain_work {
+            self.best_header = i;
+        }
+        self.entries.push(entry);
+        Ok(i)
+    }
+
+    /// `ContextualCheckBlockHeader` against the parent at `prev`.
+    fn contextual_check(&self, header: &Header, prev: usize, now: i64) -> Result<(), HeaderError> {
+        let p = &self.entries[prev];
+        let height = p.height + 1;
+        let branch = Branch {
+            index: self,
+            tip: prev,
+        };
+        if header.bits
+            != next_work_required(&p.header, p.height, header.time, &branch, &self.params)
+        {
+            return Err(HeaderError::BadDiffBits);
+        }
+        if header.time as i64 <= self.median_time_past(prev) {
+            return Err(HeaderError::TimeTooOld);
+        }
+        if self.params.enforce_bip94
+            && height.is_multiple_of(self.params.difficulty_adjustment_interval())
+            && (header.time as i64) < p.header.time as i64 - MAX_TIMEWARP
+        {
+            return Err(HeaderError::TimewarpAttack);
+        }
+        if header.time as i64 > now + MAX_FUTURE_BLOCK_TIME {
+            return Err(HeaderError::TimeTooNew);
+        }
+        let v = header.version.to_consensus();
+        if (v < 2 && height >= self.params.bip34_height)
+            || (v < 3 && height >= self.params.bip66_height)
+            || (v < 4 && height >= self.params.bip65_height)
+        {
+            return Err(HeaderError::BadVersion(v));
+        }
+        Ok(())
+    }
+
+    /// Marks `i` invalid and every descendant as having an invalid ancestor
+    /// (`InvalidateBlock`'s index part), then recomputes the best header.
+    pub fn invalidate(&mut self, i: usize) {
+        self.entries[i].status.0 |= BlockStatus::FAILED_VALID;
+        // Entries come after their parents, so one forward pass reaches every descendant.
+        for j in i + 1..self.entries.len() {
+            if let Some(p) = self.entries[j].prev {
+                if self.entries[p].status.failed() {
+                    self.entries[j].status.0 |= BlockStatus::FAILED_CHILD;
+                }
+            }
+        }
+        self.recompute_best_header();
+    }
+
+    /// Clears the failure marks of `i`, its ancestors and descendants (`ReconsiderBlock`'s index part).
+    pub fn reconsider(&mut self, i: usize) {
+        let mut a = Some(i);
+        while let Some(k) = a {
+            self.entries[k].status.0 &= !(BlockStatus::FAILED_VALID | BlockStatus::FAILED_CHILD);
+            a = self.entries[k].prev;
+        }
+        for j in i + 1..self.entries.len() {
+            if self.ancestor(j, self.entries[i].height) == Some(i) {
+                self.entries[j].status.0 &=
+                    !(BlockStatus::FAILED_VALID | BlockStatus::FAILED_CHILD);
+            }
+        }
+        self.recompute_best_header();
+    }
+
+    fn recompute_best_header(&mut self) {
+        let mut best = 0;
+        for (i, e) in self.entries.iter().enumerate() {
+            let b = &self.entries[best];
+            if !e.status.failed()
+                && (e.chain_work > b.chain_work
+                    || (e.chain_work == b.chain_work && e.sequence < b.sequence))
+            {
+                best = i;
+            }
+        }
+        self.best_header = best;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::block::Version;
+    use bitcoin::hashes::Hash;
+    use bitcoin::pow::CompactTarget;
+    use bitcoin::TxMerkleNode;
+
+    /// A regtest header on `prev` that meets its target (about half of all nonces do).
+    fn mine(prev: &Header, time: u32, version: i32, salt: u8) -> Header {
+        let mut h = Header {
+            version: Version::from_consensus(version),
+            prev_blockhash: prev.block_hash(),
+            merkle_root: TxMerkleNode::from_byte_array([salt; 32]),
+            time,
+            bits: CompactTarget::from_consensus(0x207fffff),
+            nonce: 0,
+        };
+        let p = ChainParams::regtest();
+        while !check_proof_of_work(h.block_hash(), h.bits, &p) {
+            h.nonce += 1;
+        }
+        h
+    }
+
+    #[test]
+    fn best_header_follows_most_work_first_seen_wins_ties() {
+        let mut index = BlockIndex::new(ChainParams::regtest());
+        let g = index.best_header().header;
+        let now = g.time as i64 + 1_000_000;
+        let a1 = mine(&g, g.time + 1, 4, 1);
+        let b1 = mine(&g, g.time + 1, 4, 2);
+        let ia = index.accept_header(&a1, now).unwrap();
+        let ib = index.accept_header(&b1, now).unwrap();
+        assert_eq!(
+            index.best_header().hash,
+            a1.block_hash(),
+            "first seen wins a tie"
+        );
+        let b2 = mine(&b1, g.time + 2, 4, 3);
+        index.accept_header(&b2, now).unwrap();
+        assert_eq!(index.best_header().hash, b2.block_hash());
+        assert_eq!(index.entry(index.find(&b2.block_hash()).unwrap()).height, 2);
+        assert_eq!(index.tips().len(), 2);
+        assert_eq!(index.accept_header(&a1, now), Ok(ia));
+        // Invalidating b1 moves the best header back to a1; reconsidering restores b2.
+        index.invalidate(ib);
+        assert_eq!(index.best_header().hash, a1.block_hash());
+        assert_eq!(index.accept_header(&b1, now), Err(HeaderError::Duplicate));
+        let b3 = mine(&b2, g.time + 3, 4, 4);
+        assert_eq!(
+            index.accept_header(&b3, now),
+            Err(HeaderError::BadPrevBlock)
+        );
+        index.reconsider(ib);
+        assert_eq!(index.best_header().hash, b2.block_hash());
+    }
+
+    #[test]
+    fn header_reject_reasons() {
+        let mut index = BlockIndex::new(ChainParams::regtest());
+        let g = index.best_header().header;
+        let now = g.time as i64 + 1_000_000;
+        // high-hash: a nonce whose hash misses the target.
+        let mut bad = mine(&g, g.time + 1, 4, 9);
+        while check_proof_of_work(bad.block_hash(), bad.bits, index.params()) {
+            bad.nonce += 1;
+        }
+        assert_eq!(
+            index.accept_header(&bad, now).unwrap_err().reason(),
+            "high-hash"
+        );
+        // prev-blk-not-found.
+        let orphan = mine(&bad, g.time + 2, 4, 9);
+        assert_eq!(
+            index.accept_header(&orphan, now).unwrap_err().reason(),
+            "prev-blk-not-found"
+        );
+        // time-too-old: not after the median time past (here the genesis time).
+        let old = mine(&g, g.time, 4, 9);
+        assert_eq!(
+            index.accept_header(&old, now).unwrap_err().reason(),
+            "time-too-old"
+        );
+        // time-too-new: more than two hours ahead.
+        let new = mine(&g, (now + MAX_FUTURE_BLOCK_TIME + 1) as u32, 4, 9);
+        let e = index.accept_header(&new, now).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "time-too-new, block timestamp too far in the future"
+        );
+        // bad-version: version 3 once BIP65 (height 1 on regtest) is active.
+        let v3 = mine(&g, g.time + 1, 3, 9);
+        let e = index.accept_header(&v3, now).unwrap_err();
+        assert_eq!(e.reason(), "bad-version(0x00000003)");
+        assert_eq!(e.debug_message(), "rejected nVersion=0x00000003 block");
+        // bad-diffbits: regtest requires its limit bits.
+        let mut diff = mine(&g, g.time + 1, 4, 9);
+        diff.bits = CompactTarget::from_consensus(0x207ffffe);
+        while !check_proof_of_work(diff.block_hash(), diff.bits, index.params()) {
+            diff.nonce += 1;
+        }
+        assert_eq!(
+            index.accept_header(&diff, now).unwrap_err().reason(),
+            "bad-diffbits"
+        );
+        // Nothing was added.
+        assert_eq!(index.len(), 1);
+    }
+
+    #[test]
+    fn median_time_past_of_eleven() {
+        let mut index = BlockIndex::new(ChainParams::regtest());
+        let mut prev = index.best_header().header;
+        let base = prev.time;
+        let now = base as i64 + 1_000_000;
+        let mut last = 0;
+        for k in 1..=15u32 {
+            // Times go up by 10 but out of order within each pair.
+            let t = base + 10 * k + if k % 2 == 0 { 7 } else { 0 };
+            let h = mine(&prev, t, 4, k as u8);
+            last = index.accept_header(&h, now).unwrap();
+            prev = h;
+        }
+        let mut times: Vec<i64> = (5..=15u32)
+            .map(|k| (base + 10 * k + if k % 2 == 0 { 7 } else { 0 }) as i64)
+            .collect();
+        times.sort_unstable();
+        assert_eq!(index.median_time_past(last), times[5]);
+    }
+}
