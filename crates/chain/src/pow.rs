@@ -176,3 +176,83 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod testnet_tests {
+    use super::*;
+    use bitcoin::block::Version;
+    use bitcoin::hashes::Hash;
+    use bitcoin::TxMerkleNode;
+
+    struct Chain(Vec<Header>);
+
+    impl HeaderChain for Chain {
+        fn ancestor(&self, height: u32) -> Option<Header> {
+            self.0.get(height as usize).copied()
+        }
+    }
+
+    fn header(time: u32, bits: u32) -> Header {
+        Header {
+            version: Version::from_consensus(4),
+            prev_blockhash: BlockHash::all_zeros(),
+            merkle_root: TxMerkleNode::all_zeros(),
+            time,
+            bits: CompactTarget::from_consensus(bits),
+            nonce: 0,
+        }
+    }
+
+    #[test]
+    fn testnet_min_difficulty_rules() {
+        let p = ChainParams::testnet();
+        let limit = p
+            .pow
+            .max_attainable_target
+            .to_compact_lossy()
+            .to_consensus();
+        // Heights 0..=4: a real difficulty at 0 and 1, then two minimum-difficulty blocks.
+        let chain = Chain(vec![
+            header(1000, 0x1c0fffff),
+            header(1600, 0x1c0fffff),
+            header(3000, limit),
+            header(4400, limit),
+        ]);
+        let last = chain.0[3];
+        // More than 20 minutes after the last block: the minimum difficulty is allowed.
+        assert_eq!(
+            next_work_required(&last, 3, last.time + 1201, &chain, &p).to_consensus(),
+            limit
+        );
+        // Within 20 minutes: the last bits that were not the exception.
+        assert_eq!(
+            next_work_required(&last, 3, last.time + 600, &chain, &p).to_consensus(),
+            0x1c0fffff
+        );
+        // Mainnet has no such rule.
+        let m = ChainParams::main();
+        assert_eq!(
+            next_work_required(&last, 3, last.time + 5000, &chain, &m).to_consensus(),
+            limit
+        );
+    }
+
+    #[test]
+    fn bip94_retargets_from_the_first_block_of_the_period() {
+        let p = ChainParams::testnet4();
+        let mut first = header(1_000_000, 0x1c0fffff);
+        let mut last = header(1_000_000 + 1_209_600, 0x1d00ffff);
+        // Exactly two weeks: the first block's bits come back unchanged, not the last's.
+        assert_eq!(
+            calculate_next_work_required(&last, &first, &p).to_consensus(),
+            0x1c0fffff
+        );
+        let m = ChainParams::testnet();
+        first.bits = CompactTarget::from_consensus(0x1c0fffff);
+        last.bits = CompactTarget::from_consensus(0x1c0fffff);
+        assert_eq!(
+            calculate_next_work_required(&last, &first, &m).to_consensus(),
+            0x1c0fffff
+        );
+    }
+}
