@@ -8,45 +8,27 @@
 // Benchmark code may panic on broken input files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::Read;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use bitcoin::{Block, OutPoint};
+use bitcoin::OutPoint;
 use chain::{BlockFiles, BlockIndex, BlockUndo, ChainParams, Coin, TxUndo};
-
-const REGTEST_MAGIC: [u8; 4] = [0xfa, 0xbf, 0xb5, 0xda];
-
-fn chain_dir() -> PathBuf {
-    std::env::var_os("BENCH_CHAIN_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/bench-chains/regtest-mixed-1")
-        })
-}
+use common::REGTEST_MAGIC;
 
 fn main() -> ExitCode {
     let check = std::env::args().any(|a| a == "--check");
-    let dir = chain_dir();
-    let mut core_blk = Vec::new();
-    for part in ["blk00000.dat.part-00", "blk00000.dat.part-01"] {
-        match std::fs::File::open(dir.join(part)) {
-            Ok(mut f) => {
-                f.read_to_end(&mut core_blk).unwrap();
-            }
-            Err(_) => {
-                println!("storage_matches_core: {} not found; skipped", dir.display());
-                return if check {
-                    ExitCode::FAILURE
-                } else {
-                    ExitCode::SUCCESS
-                };
-            }
-        }
-    }
+    let dir = common::chain_dir();
+    let Some(core_blk) = common::raw_block_file() else {
+        println!("storage_matches_core: {} not found; skipped", dir.display());
+        return if check {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        };
+    };
     let core_rev = std::fs::read(dir.join("rev00000.dat")).unwrap();
     let out = std::env::temp_dir().join(format!("storage-matches-core-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
@@ -54,13 +36,7 @@ fn main() -> ExitCode {
 
     let t = Instant::now();
     let mut files = BlockFiles::open(&out, REGTEST_MAGIC, false, Vec::new()).unwrap();
-    let mut blocks: Vec<Block> = Vec::new();
-    let mut at = 0;
-    while at + 8 <= core_blk.len() && core_blk[at..at + 4] == REGTEST_MAGIC {
-        let len = u32::from_le_bytes(core_blk[at + 4..at + 8].try_into().unwrap()) as usize;
-        blocks.push(bitcoin::consensus::deserialize(&core_blk[at + 8..at + 8 + len]).unwrap());
-        at += 8 + len;
-    }
+    let blocks = common::parse_blocks(&core_blk);
     let mut utxos: HashMap<OutPoint, Coin> = HashMap::new();
     let mut undo_positions = Vec::new();
     for (height, block) in blocks.iter().enumerate() {
