@@ -1,7 +1,8 @@
 //! Chain parameters of each network, as Core's `CChainParams` has them (the subset the
 //! block index and header checks use so far).
 
-use bitcoin::{Block, Network};
+use bitcoin::{Block, BlockHash, Network};
+use consensus::script::VerifyFlags;
 
 /// Parameters of one network.
 #[derive(Debug, Clone)]
@@ -22,6 +23,15 @@ pub struct ChainParams {
     pub bip66_height: u32,
     /// Height from which blocks must be version 4 or more (BIP65).
     pub bip65_height: u32,
+    /// Height from which BIP68/112/113 (relative lock times, median-time-past locks) apply.
+    pub csv_height: u32,
+    /// Height from which segregated witness rules (and BIP147 NULLDUMMY) apply.
+    pub segwit_height: u32,
+    /// The block at `bip34_height` on the chain where BIP34 activated; on that chain BIP30
+    /// needs no checking below the height where coinbases could repeat.
+    pub bip34_hash: Option<BlockHash>,
+    /// Historical blocks validated with other script flags than the rules give.
+    pub script_flag_exceptions: Vec<(BlockHash, VerifyFlags)>,
     /// Blocks between subsidy halvings.
     pub subsidy_halving_interval: u32,
 }
@@ -31,31 +41,69 @@ pub const MAX_FUTURE_BLOCK_TIME: i64 = 2 * 60 * 60;
 /// BIP94: how far a difficulty-adjustment block may go back in time (`MAX_TIMEWARP`), seconds.
 pub const MAX_TIMEWARP: i64 = 600;
 
+/// A block hash written as Core prints it; the strings are constants of this file, checked by
+/// a test, so a malformed one would show as the all-zero hash there.
+fn hash(hex: &str) -> BlockHash {
+    use std::str::FromStr;
+    BlockHash::from_str(hex).unwrap_or_else(|_| {
+        use bitcoin::hashes::Hash;
+        BlockHash::all_zeros()
+    })
+}
+
 impl ChainParams {
     /// Bitcoin mainnet.
     pub fn main() -> ChainParams {
-        ChainParams::with(
+        let mut p = ChainParams::with(
             Network::Bitcoin,
             [0xf9, 0xbe, 0xb4, 0xd9],
             false,
             227_931,
             363_725,
             388_381,
+            419_328,
+            481_824,
             210_000,
-        )
+        );
+        p.bip34_hash = Some(hash(
+            "000000000000024b89b42a942fe0d9fea3bb44ab7bd1b19115dd6a759c0808b8",
+        ));
+        p.script_flag_exceptions = vec![
+            // BIP16: the one block that broke P2SH rules before they were enforced.
+            (
+                hash("00000000000002dc756eebf4f49723ed8d30cc28a5f108eb94b1ba88ac4f9c22"),
+                VerifyFlags::NONE,
+            ),
+            // The one block that broke taproot rules before activation.
+            (
+                hash("0000000000000000000f14c35b2d841e986ab5441de8c585d5ffe55ea1e395ad"),
+                VerifyFlags::P2SH | VerifyFlags::WITNESS,
+            ),
+        ];
+        p
     }
 
     /// Testnet3.
     pub fn testnet() -> ChainParams {
-        ChainParams::with(
+        let mut p = ChainParams::with(
             Network::Testnet,
             [0x0b, 0x11, 0x09, 0x07],
             false,
             21_111,
             330_776,
             581_885,
+            770_112,
+            834_624,
             210_000,
-        )
+        );
+        p.bip34_hash = Some(hash(
+            "0000000023b3a96d3484e5abb3755c413e7d41500f8e2a5c3f0dd01299cd8ef8",
+        ));
+        p.script_flag_exceptions = vec![(
+            hash("00000000dd30457c001f4095d208cc1296b0eed002427aa599874af7a432b105"),
+            VerifyFlags::NONE,
+        )];
+        p
     }
 
     /// Testnet4.
@@ -64,6 +112,8 @@ impl ChainParams {
             Network::Testnet4,
             [0x1c, 0x16, 0x3f, 0x28],
             true,
+            1,
+            1,
             1,
             1,
             1,
@@ -80,6 +130,8 @@ impl ChainParams {
             1,
             1,
             1,
+            1,
+            1,
             210_000,
         )
     }
@@ -93,6 +145,8 @@ impl ChainParams {
             1,
             1,
             1,
+            1,
+            0,
             150,
         )
     }
@@ -105,6 +159,8 @@ impl ChainParams {
         bip34_height: u32,
         bip66_height: u32,
         bip65_height: u32,
+        csv_height: u32,
+        segwit_height: u32,
         subsidy_halving_interval: u32,
     ) -> ChainParams {
         ChainParams {
@@ -116,8 +172,36 @@ impl ChainParams {
             bip34_height,
             bip66_height,
             bip65_height,
+            csv_height,
+            segwit_height,
+            bip34_hash: None,
+            script_flag_exceptions: Vec::new(),
             subsidy_halving_interval,
         }
+    }
+
+    /// Script flags for the block `hash` at `height` (`GetBlockScriptFlags`): P2SH, witness
+    /// and taproot always (but for the listed exceptions), the others from their heights.
+    pub fn block_script_flags(&self, hash: &BlockHash, height: u32) -> VerifyFlags {
+        let mut flags = self
+            .script_flag_exceptions
+            .iter()
+            .find(|(h, _)| h == hash)
+            .map(|(_, f)| *f)
+            .unwrap_or(VerifyFlags::P2SH | VerifyFlags::WITNESS | VerifyFlags::TAPROOT);
+        if height >= self.bip66_height {
+            flags |= VerifyFlags::DERSIG;
+        }
+        if height >= self.bip65_height {
+            flags |= VerifyFlags::CHECKLOCKTIMEVERIFY;
+        }
+        if height >= self.csv_height {
+            flags |= VerifyFlags::CHECKSEQUENCEVERIFY;
+        }
+        if height >= self.segwit_height {
+            flags |= VerifyFlags::NULLDUMMY;
+        }
+        flags
     }
 
     /// Blocks per difficulty period (`DifficultyAdjustmentInterval`).
@@ -158,5 +242,45 @@ mod tests {
         assert_eq!(r.block_subsidy(150), 2_500_000_000);
         assert_eq!(r.block_subsidy(300), 1_250_000_000);
         assert_eq!(ChainParams::main().difficulty_adjustment_interval(), 2016);
+    }
+
+    #[test]
+    fn fixed_hashes_parse_and_script_flags_follow_heights() {
+        use bitcoin::hashes::Hash;
+        let main = ChainParams::main();
+        let testnet = ChainParams::testnet();
+        let fixed = main
+            .script_flag_exceptions
+            .iter()
+            .chain(&testnet.script_flag_exceptions)
+            .map(|(h, _)| *h)
+            .chain(main.bip34_hash)
+            .chain(testnet.bip34_hash);
+        for h in fixed {
+            assert_ne!(h, BlockHash::all_zeros());
+        }
+        let any = BlockHash::all_zeros();
+        let base = VerifyFlags::P2SH | VerifyFlags::WITNESS | VerifyFlags::TAPROOT;
+        assert_eq!(main.block_script_flags(&any, 363_724), base);
+        assert_eq!(
+            main.block_script_flags(&any, 481_824),
+            base | VerifyFlags::DERSIG
+                | VerifyFlags::CHECKLOCKTIMEVERIFY
+                | VerifyFlags::CHECKSEQUENCEVERIFY
+                | VerifyFlags::NULLDUMMY
+        );
+        let (bip16_block, _) = main.script_flag_exceptions[0];
+        assert_eq!(
+            main.block_script_flags(&bip16_block, 170_060),
+            VerifyFlags::NONE
+        );
+        let r = ChainParams::regtest();
+        assert!(r
+            .block_script_flags(&any, 0)
+            .contains(VerifyFlags::NULLDUMMY));
+        assert!(!r.block_script_flags(&any, 0).contains(VerifyFlags::DERSIG));
+        assert!(r
+            .block_script_flags(&any, 1)
+            .contains(VerifyFlags::CHECKSEQUENCEVERIFY));
     }
 }
