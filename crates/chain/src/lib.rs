@@ -6,6 +6,7 @@
 pub mod assemble;
 pub mod blockfiles;
 pub mod coin;
+pub mod coinstats;
 pub mod index;
 pub mod params;
 pub mod pow;
