@@ -5,7 +5,8 @@
 //! made from `connect_block`'s change sets is byte for byte Core's `rev00000.dat`.
 //!
 //! `cargo bench -p chain --bench connect_chain` (`-- --check` exits non-zero on any
-//! difference; .ci/run runs it). A second pass skips scripts, as below `-assumevalid`.
+//! difference; .ci/run runs it). Then every block is disconnected again with that undo
+//! data, which must leave no coins; a second pass skips scripts, as below `-assumevalid`.
 
 // Benchmark code may panic on broken input files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -19,7 +20,7 @@ use std::time::Instant;
 use bitcoin::{Block, OutPoint};
 use chain::coinstats::hash_serialized_3;
 use chain::validation::{
-    check_block, connect_block, contextual_check_block, ConnectContext, PrevBlock,
+    check_block, connect_block, contextual_check_block, disconnect_block, ConnectContext, PrevBlock,
 };
 use chain::{BlockError, BlockFiles, ChainParams, Coin};
 
@@ -42,6 +43,7 @@ struct Outcome {
     seconds: f64,
     coins: HashMap<OutPoint, Coin>,
     inputs: usize,
+    undo: Vec<chain::BlockUndo>,
 }
 
 fn run(
@@ -53,6 +55,7 @@ fn run(
     let mut files = files;
     let mut coins: HashMap<OutPoint, Coin> = HashMap::new();
     let mut inputs = 0;
+    let mut undo = vec![chain::BlockUndo::default()];
     let t = Instant::now();
     if let Some(f) = files.as_deref_mut() {
         f.append_block(&blocks[0]).unwrap();
@@ -87,11 +90,13 @@ fn run(
             f.append_undo(pos.file, &changes.undo, &block.header.prev_blockhash)
                 .unwrap();
         }
+        undo.push(changes.undo);
     }
     Ok(Outcome {
         seconds: t.elapsed().as_secs_f64(),
         coins,
         inputs,
+        undo,
     })
 }
 
@@ -118,7 +123,7 @@ fn main() -> ExitCode {
             eprintln!("block {h} rejected: {e}");
             ok = false;
         }
-        Ok(full) => {
+        Ok(mut full) => {
             let txs: usize = blocks[1..].iter().map(|b| b.txdata.len()).sum();
             let n = (blocks.len() - 1) as f64;
             println!(
@@ -141,6 +146,38 @@ fn main() -> ExitCode {
                 eprintln!("expected tip {EXPECTED_TIP}, txouts {EXPECTED_TXOUTS}, hash_serialized_3 {EXPECTED_HASH_SERIALIZED_3}");
                 ok = false;
             }
+            // Undo the whole chain again, tip first, as a reorganisation to genesis would.
+            let t = Instant::now();
+            let mut clean = true;
+            for height in (1..blocks.len()).rev() {
+                match disconnect_block(
+                    &blocks[height],
+                    height as u32,
+                    &full.undo[height],
+                    &full.coins,
+                ) {
+                    Ok(d) => {
+                        clean &= d.clean;
+                        d.apply_to(&mut full.coins);
+                    }
+                    Err(e) => {
+                        eprintln!("block {height} does not disconnect: {e}");
+                        clean = false;
+                        break;
+                    }
+                }
+            }
+            println!(
+                "disconnected all {} blocks in {:.2} s: {}",
+                blocks.len() - 1,
+                t.elapsed().as_secs_f64(),
+                if clean && full.coins.is_empty() {
+                    "clean, no coins left"
+                } else {
+                    "NOT clean"
+                }
+            );
+            ok &= clean && full.coins.is_empty();
             drop(files);
             let ours = std::fs::read(out.join("rev00000.dat")).unwrap_or_default();
             let core = std::fs::read(dir.join("rev00000.dat")).unwrap_or_default();

@@ -89,7 +89,7 @@ fn is_bip30_repeat(height: u32, hash: &BlockHash) -> bool {
 }
 
 /// Whether an output can never be spent and so never enters the coin set.
-fn is_unspendable(out: &TxOut) -> bool {
+pub(crate) fn is_unspendable(out: &TxOut) -> bool {
     let s = out.script_pubkey.as_bytes();
     s.first() == Some(&0x6a) || s.len() > MAX_SCRIPT_SIZE
 }

@@ -1,11 +1,12 @@
 //! Block validation with Core's reject reasons: checks that need no context
 //! ([`check_block`], `CheckBlock`), checks against the parent ([`contextual_check_block`],
-//! `ContextualCheckBlock`), and connecting a block to the coins it spends ([`connect_block`],
-//! `ConnectBlock`). No I/O: the caller supplies the coins and the chain's times, and applies
-//! the returned changes.
+//! `ContextualCheckBlock`), connecting a block to the coins it spends ([`connect_block`],
+//! `ConnectBlock`) and undoing that ([`disconnect_block`], `DisconnectBlock`). No I/O: the
+//! caller supplies the coins and the chain's times, and applies the returned change sets.
 
 pub(crate) mod checks;
 mod connect;
+mod disconnect;
 pub(crate) mod merkle;
 
 #[cfg(test)]
@@ -13,6 +14,7 @@ mod tests;
 
 pub use checks::{check_block, contextual_check_block, PrevBlock};
 pub use connect::{connect_block, CoinsView, ConnectContext, ConnectedBlock};
+pub use disconnect::{disconnect_block, DisconnectError, DisconnectedBlock};
 pub use merkle::{block_merkle_root, witness_commitment_index, WITNESS_COMMITMENT_HEADER};
 
 use bitcoin::{OutPoint, Txid, Wtxid};

@@ -25,6 +25,7 @@ fn op_true() -> ScriptBuf {
 struct TestChain {
     params: ChainParams,
     blocks: Vec<Block>,
+    undo: Vec<crate::BlockUndo>,
     coins: HashMap<OutPoint, Coin>,
 }
 
@@ -34,6 +35,7 @@ impl TestChain {
         TestChain {
             params,
             blocks: vec![genesis],
+            undo: vec![crate::BlockUndo::default()],
             coins: HashMap::new(),
         }
     }
@@ -130,7 +132,19 @@ impl TestChain {
         let changes = self.validate(&block)?;
         changes.apply_to(&mut self.coins);
         self.blocks.push(block);
+        self.undo.push(changes.undo.clone());
         Ok(changes)
+    }
+
+    /// Undoes the tip; the view must have held exactly what it made.
+    fn disconnect_tip(&mut self) -> Block {
+        let height = self.height();
+        let block = self.blocks.pop().expect("a tip");
+        let undo = self.undo.pop().expect("its undo");
+        let d = disconnect_block(&block, height, &undo, &self.coins).expect("disconnects");
+        assert!(d.clean, "unclean disconnect at {height}");
+        d.apply_to(&mut self.coins);
+        block
     }
 
     fn mine(&mut self, txs: Vec<Transaction>) -> Block {
@@ -451,4 +465,98 @@ fn bip30_rejects_a_repeated_coinbase_before_bip34() {
     refresh(&mut b);
     assert!(grind(&mut b, &c.params));
     assert_eq!(c.connect(b).expect_err("BIP30").reason(), "bad-txns-BIP30");
+}
+
+/// `depth` blocks of spends (with in-block chains) on the tip, from mature coinbase `first`.
+fn branch(c: &mut TestChain, depth: u32, first: u32, fee: u64) {
+    for k in 0..depth {
+        let coin = c.coinbase_outpoint(first + k);
+        let a = spend(
+            &[coin],
+            vec![
+                out(2_000_000_000, op_true()),
+                out(2_999_000_000 - fee, op_true()),
+            ],
+        );
+        let child = spend(
+            &[OutPoint {
+                txid: a.compute_txid(),
+                vout: 1,
+            }],
+            vec![out(2_999_000_000 - 2 * fee, op_true())],
+        );
+        c.mine(vec![a, child]);
+    }
+}
+
+fn reorg(depth: u32) {
+    let mut c = mature_chain();
+    let fork_height = c.height();
+    let fork_coins = c.coins.clone();
+    let fork_hash = crate::coinstats::hash_serialized_3(&c.coins);
+    branch(&mut c, depth, 1, 1_000);
+    // Disconnect the old branch: back to the fork's exact coin set.
+    let mut old = Vec::new();
+    while c.height() > fork_height {
+        old.push(c.disconnect_tip());
+    }
+    assert_eq!(c.coins, fork_coins);
+    assert_eq!(crate::coinstats::hash_serialized_3(&c.coins), fork_hash);
+    // The new branch is longer and spends some of the same coins differently.
+    branch(&mut c, depth + 1, 1, 2_000);
+    assert_ne!(
+        c.blocks[fork_height as usize + 1].block_hash(),
+        old[old.len() - 1].block_hash()
+    );
+    // The same coins as a node that only ever saw the new branch.
+    let mut fresh = TestChain::new(ChainParams::regtest());
+    for b in &c.blocks[1..] {
+        fresh.connect(b.clone()).expect("valid on a clean run");
+    }
+    assert_eq!(fresh.coins, c.coins);
+    // And back again: undoing everything empties the set.
+    while c.height() > 0 {
+        c.disconnect_tip();
+    }
+    assert!(c.coins.is_empty());
+}
+
+#[test]
+fn reorg_of_one_block() {
+    reorg(1);
+}
+
+#[test]
+fn reorg_of_twenty_blocks() {
+    reorg(20);
+}
+
+#[test]
+fn disconnect_rejects_undo_data_of_another_shape_and_notes_unclean_views() {
+    let mut c = mature_chain();
+    branch(&mut c, 1, 1, 1_000);
+    let tip = c.blocks[c.blocks.len() - 1].clone();
+    let undo = c.undo[c.undo.len() - 1].clone();
+    let h = c.height();
+    let mut short = undo.clone();
+    short.txs.pop();
+    assert_eq!(
+        disconnect_block(&tip, h, &short, &c.coins),
+        Err(DisconnectError::BlockUndoMismatch)
+    );
+    let mut fewer = undo.clone();
+    fewer.txs[0].prevouts.clear();
+    assert_eq!(
+        disconnect_block(&tip, h, &fewer, &c.coins),
+        Err(DisconnectError::TxUndoMismatch)
+    );
+    // A view missing one of the block's outputs (as after an interrupted flush) still
+    // disconnects, flagged unclean.
+    let mut partial = c.coins.clone();
+    partial.remove(&OutPoint {
+        txid: tip.txdata[0].compute_txid(),
+        vout: 0,
+    });
+    let d = disconnect_block(&tip, h, &undo, &partial).expect("disconnects");
+    assert!(!d.clean);
 }
