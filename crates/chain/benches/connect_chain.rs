@@ -1,7 +1,7 @@
 //! Validates `../shared/bench-chains/regtest-mixed-1` the way a `-reindex` does: every block
 //! through `check_block`, `contextual_check_block` and `connect_block` (scripts on two
 //! threads, as `-par` defaults on this machine), blocks and undo data written to block
-//! files. Checks that the UTXO set has Core's `hash_serialized_3` and that the undo file
+//! files. Checks that the UTXO set has Core's `hash_serialized_3` and `muhash` and that the undo file
 //! made from `connect_block`'s change sets is byte for byte Core's `rev00000.dat`.
 //!
 //! `cargo bench -p chain --bench connect_chain` (`-- --check` exits non-zero on any
@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use bitcoin::{Block, OutPoint};
-use chain::coinstats::hash_serialized_3;
+use chain::coinstats::{display_uint256, hash_serialized_3, muhash};
 use chain::validation::{
     check_block, connect_block, contextual_check_block, disconnect_block, ConnectContext, PrevBlock,
 };
@@ -28,6 +28,7 @@ const EXPECTED_TIP: &str = "45d46c5910b50b3666a54fc37816be053185a79558d6b9ca85e8
 const EXPECTED_HASH_SERIALIZED_3: &str =
     "dbe9740162ef7a4136d20e7f92d5b489a578074a6a4fd2718bc84e35e5b71899";
 const EXPECTED_TXOUTS: usize = 113_927;
+const EXPECTED_MUHASH: &str = "5dae0116a7d5c2a49950066e236b6dd912ab4207d26821294dd4f2cd3adaf4ff";
 
 fn median_time_past(blocks: &[Block], height: u32) -> i64 {
     let lo = (height as usize + 1).saturating_sub(11);
@@ -134,16 +135,18 @@ fn main() -> ExitCode {
                 full.inputs as f64 / full.seconds
             );
             let hash = hash_serialized_3(&full.coins).to_string();
+            let mu = display_uint256(&muhash(&full.coins));
             let tip = blocks[blocks.len() - 1].block_hash().to_string();
             println!(
-                "tip {tip}, txouts {}, hash_serialized_3 {hash}",
+                "tip {tip}, txouts {}, hash_serialized_3 {hash}, muhash {mu}",
                 full.coins.len()
             );
             if tip != EXPECTED_TIP
                 || hash != EXPECTED_HASH_SERIALIZED_3
+                || mu != EXPECTED_MUHASH
                 || full.coins.len() != EXPECTED_TXOUTS
             {
-                eprintln!("expected tip {EXPECTED_TIP}, txouts {EXPECTED_TXOUTS}, hash_serialized_3 {EXPECTED_HASH_SERIALIZED_3}");
+                eprintln!("expected tip {EXPECTED_TIP}, txouts {EXPECTED_TXOUTS}, hash_serialized_3 {EXPECTED_HASH_SERIALIZED_3}, muhash {EXPECTED_MUHASH}");
                 ok = false;
             }
             // Undo the whole chain again, tip first, as a reorganisation to genesis would.

@@ -1,9 +1,36 @@
-//! UTXO-set digests as `gettxoutsetinfo` reports them.
+//! UTXO-set digests as `gettxoutsetinfo` reports them: `hash_serialized_3` and `muhash`.
 
 use bitcoin::hashes::{sha256d, Hash, HashEngine};
 use bitcoin::OutPoint;
 
+use crate::muhash::MuHash3072;
 use crate::Coin;
+
+/// A coin as both UTXO-set digests serialize it (`TxOutSer`): outpoint,
+/// `height * 2 + coinbase` as 4 bytes, output.
+fn serialize_coin(outpoint: &OutPoint, coin: &Coin, out: &mut Vec<u8>) {
+    out.extend_from_slice(&bitcoin::consensus::serialize(outpoint));
+    out.extend_from_slice(&((coin.height << 1) | u32::from(coin.is_coinbase)).to_le_bytes());
+    out.extend_from_slice(&bitcoin::consensus::serialize(&coin.output));
+}
+
+/// The `muhash` of `gettxoutsetinfo`: MuHash3072 over every coin, in any order. Bytes in
+/// hash order; Core prints them reversed, as [`display_uint256`] does.
+pub fn muhash<'a>(coins: impl IntoIterator<Item = (&'a OutPoint, &'a Coin)>) -> [u8; 32] {
+    let mut acc = MuHash3072::new();
+    let mut buf = Vec::with_capacity(64);
+    for (outpoint, coin) in coins {
+        buf.clear();
+        serialize_coin(outpoint, coin, &mut buf);
+        acc.insert(&buf);
+    }
+    acc.finalize()
+}
+
+/// A 256-bit value as Core's `uint256::ToString` prints it: bytes reversed, in hex.
+pub fn display_uint256(bytes: &[u8; 32]) -> String {
+    bytes.iter().rev().map(|b| format!("{b:02x}")).collect()
+}
 
 /// Core's `hash_serialized_3`: every coin in outpoint order (txid bytes, then index),
 /// written as outpoint, `height * 2 + coinbase` (4 bytes) and output, double-SHA256ed.
@@ -19,10 +46,11 @@ pub fn hash_serialized_3<'a>(
             .then(a.vout.cmp(&b.vout))
     });
     let mut engine = sha256d::Hash::engine();
+    let mut buf = Vec::with_capacity(64);
     for (outpoint, coin) in sorted {
-        engine.input(&bitcoin::consensus::serialize(outpoint));
-        engine.input(&((coin.height << 1) | u32::from(coin.is_coinbase)).to_le_bytes());
-        engine.input(&bitcoin::consensus::serialize(&coin.output));
+        buf.clear();
+        serialize_coin(outpoint, coin, &mut buf);
+        engine.input(&buf);
     }
     sha256d::Hash::from_engine(engine)
 }

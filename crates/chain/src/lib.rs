@@ -8,6 +8,7 @@ pub mod blockfiles;
 pub mod coin;
 pub mod coinstats;
 pub mod index;
+pub mod muhash;
 pub mod params;
 pub mod pow;
 pub mod undo;
