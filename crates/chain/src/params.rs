@@ -34,7 +34,67 @@ pub struct ChainParams {
     pub script_flag_exceptions: Vec<(BlockHash, VerifyFlags)>,
     /// Blocks between subsidy halvings.
     pub subsidy_halving_interval: u32,
+    /// Signet only: the script every block must carry a solution to (BIP325).
+    pub signet_challenge: Option<Vec<u8>>,
 }
+
+/// The default signet's challenge: a 1-of-2 multisig of its operators' keys.
+const DEFAULT_SIGNET_CHALLENGE: [u8; 71] = [
+    0x51, 0x21, 0x03, 0xad, 0x5e, 0x0e, 0xda, 0xd1, 0x8c, 0xb1, 0xf0, 0xfc, 0x0d, 0x28, 0xa3, 0xd4,
+    0xf1, 0xf3, 0xe4, 0x45, 0x64, 0x03, 0x37, 0x48, 0x9a, 0xbb, 0x10, 0x40, 0x4f, 0x2d, 0x1e, 0x08,
+    0x6b, 0xe4, 0x30, 0x21, 0x03, 0x59, 0xef, 0x50, 0x21, 0x96, 0x4f, 0xe2, 0x2d, 0x6f, 0x8e, 0x05,
+    0xb2, 0x46, 0x3c, 0x95, 0x40, 0xce, 0x96, 0x88, 0x3f, 0xe3, 0xb2, 0x78, 0x76, 0x0f, 0x04, 0x8f,
+    0x51, 0x89, 0xf2, 0xe6, 0xc4, 0x52, 0xae,
+];
+
+/// A chain option that cannot be applied; the text is Core's startup error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamsError {
+    /// `-testactivationheight` without `@`.
+    ActivationFormat(String),
+    /// `-testactivationheight` with a height that is not a non-negative integer.
+    ActivationHeight(String),
+    /// `-testactivationheight` naming no buried deployment.
+    ActivationName(String),
+    /// More than one `-signetchallenge`.
+    SignetChallengeMultiple,
+    /// A `-signetchallenge` that is not hex.
+    SignetChallengeHex(String),
+}
+
+impl std::fmt::Display for ParamsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamsError::ActivationFormat(a) => {
+                write!(
+                    f,
+                    "Invalid format ({a}) for -testactivationheight=name@height."
+                )
+            }
+            ParamsError::ActivationHeight(a) => {
+                write!(
+                    f,
+                    "Invalid height value ({a}) for -testactivationheight=name@height."
+                )
+            }
+            ParamsError::ActivationName(a) => {
+                write!(
+                    f,
+                    "Invalid name ({a}) for -testactivationheight=name@height."
+                )
+            }
+            ParamsError::SignetChallengeMultiple => {
+                f.write_str("-signetchallenge cannot be multiple values.")
+            }
+            ParamsError::SignetChallengeHex(v) => {
+                write!(f, "-signetchallenge must be hex, not '{v}'.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ParamsError {}
 
 /// Largest distance a block time may be ahead of ours (`MAX_FUTURE_BLOCK_TIME`), seconds.
 pub const MAX_FUTURE_BLOCK_TIME: i64 = 2 * 60 * 60;
@@ -49,6 +109,22 @@ fn hash(hex: &str) -> BlockHash {
         use bitcoin::hashes::Hash;
         BlockHash::all_zeros()
     })
+}
+
+/// Hex to bytes as Core's `TryParseHex`: either case, whitespace allowed between byte pairs.
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len() / 2);
+    let mut it = s.bytes();
+    while let Some(c) = it.next() {
+        if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            continue;
+        }
+        let hi = digit(c);
+        let lo = digit(it.next()?);
+        out.push((hi? << 4) | lo?);
+    }
+    Some(out)
 }
 
 impl ChainParams {
@@ -123,7 +199,7 @@ impl ChainParams {
 
     /// The default signet.
     pub fn signet() -> ChainParams {
-        ChainParams::with(
+        let mut p = ChainParams::with(
             Network::Signet,
             [0x0a, 0x03, 0xcf, 0x40],
             false,
@@ -133,7 +209,60 @@ impl ChainParams {
             1,
             1,
             210_000,
-        )
+        );
+        p.signet_challenge = Some(DEFAULT_SIGNET_CHALLENGE.to_vec());
+        p
+    }
+
+    /// A signet with its own challenge (`-signetchallenge`): the default signet's genesis,
+    /// and message start bytes from the challenge's hash.
+    pub fn signet_with_challenge(challenge: Vec<u8>) -> ChainParams {
+        let mut p = ChainParams::signet();
+        let mut ser = Vec::with_capacity(challenge.len() + 9);
+        bitcoin::consensus::Encodable::consensus_encode(&challenge, &mut ser).ok();
+        let hash = <bitcoin::hashes::sha256d::Hash as bitcoin::hashes::Hash>::hash(&ser);
+        p.magic
+            .copy_from_slice(&bitcoin::hashes::Hash::as_byte_array(&hash)[..4]);
+        p.signet_challenge = Some(challenge);
+        p
+    }
+
+    /// Applies `-signetchallenge` values (signet only; at most one, in hex).
+    pub fn signet_from_args(values: &[String]) -> Result<ChainParams, ParamsError> {
+        match values {
+            [] => Ok(ChainParams::signet()),
+            [one] => {
+                let bytes =
+                    decode_hex(one).ok_or_else(|| ParamsError::SignetChallengeHex(one.clone()))?;
+                Ok(ChainParams::signet_with_challenge(bytes))
+            }
+            _ => Err(ParamsError::SignetChallengeMultiple),
+        }
+    }
+
+    /// Applies `-testactivationheight=name@height` values: `segwit`, `bip34`, `dersig`,
+    /// `cltv` or `csv` then activate at that height.
+    pub fn apply_test_activation_heights(&mut self, values: &[String]) -> Result<(), ParamsError> {
+        for arg in values {
+            let Some((name, value)) = arg.split_once('@') else {
+                return Err(ParamsError::ActivationFormat(arg.clone()));
+            };
+            let height = value
+                .parse::<i32>()
+                .ok()
+                .filter(|h| *h >= 0 && *h < i32::MAX && !value.starts_with('+'))
+                .ok_or_else(|| ParamsError::ActivationHeight(arg.clone()))?
+                as u32;
+            match name {
+                "segwit" => self.segwit_height = height,
+                "bip34" => self.bip34_height = height,
+                "dersig" => self.bip66_height = height,
+                "cltv" => self.bip65_height = height,
+                "csv" => self.csv_height = height,
+                _ => return Err(ParamsError::ActivationName(arg.clone())),
+            }
+        }
+        Ok(())
     }
 
     /// Regtest: every rule from height 1, no retargeting, halving every 150 blocks.
@@ -177,6 +306,7 @@ impl ChainParams {
             bip34_hash: None,
             script_flag_exceptions: Vec::new(),
             subsidy_halving_interval,
+            signet_challenge: None,
         }
     }
 
@@ -282,5 +412,64 @@ mod tests {
         assert!(r
             .block_script_flags(&any, 1)
             .contains(VerifyFlags::CHECKSEQUENCEVERIFY));
+    }
+
+    #[test]
+    fn signet_challenges_and_their_magic() {
+        // The default challenge gives the default signet's message start.
+        let custom = ChainParams::signet_with_challenge(DEFAULT_SIGNET_CHALLENGE.to_vec());
+        assert_eq!(custom.magic, ChainParams::signet().magic);
+        let op_true = ChainParams::signet_from_args(&["51".into()]).unwrap();
+        assert_eq!(op_true.signet_challenge, Some(vec![0x51]));
+        assert_ne!(op_true.magic, ChainParams::signet().magic);
+        assert_eq!(
+            op_true.genesis.block_hash(),
+            ChainParams::signet().genesis.block_hash()
+        );
+        assert_eq!(
+            ChainParams::signet_from_args(&["5".into()])
+                .unwrap_err()
+                .to_string(),
+            "-signetchallenge must be hex, not '5'."
+        );
+        assert!(ChainParams::signet_from_args(&["+f".into()]).is_err());
+        assert_eq!(
+            ChainParams::signet_from_args(&["51".into(), "52".into()]).unwrap_err(),
+            ParamsError::SignetChallengeMultiple
+        );
+        assert_eq!(decode_hex(" 51 ae"), Some(vec![0x51, 0xae]));
+    }
+
+    #[test]
+    fn test_activation_heights_as_core_parses_them() {
+        let mut p = ChainParams::regtest();
+        p.apply_test_activation_heights(&["segwit@432".into(), "bip34@2".into(), "csv@0".into()])
+            .unwrap();
+        assert_eq!((p.segwit_height, p.bip34_height, p.csv_height), (432, 2, 0));
+        for (arg, msg) in [
+            (
+                "segwit",
+                "Invalid format (segwit) for -testactivationheight=name@height.",
+            ),
+            (
+                "segwit@-1",
+                "Invalid height value (segwit@-1) for -testactivationheight=name@height.",
+            ),
+            (
+                "segwit@+1",
+                "Invalid height value (segwit@+1) for -testactivationheight=name@height.",
+            ),
+            (
+                "segwit@2147483647",
+                "Invalid height value (segwit@2147483647) for -testactivationheight=name@height.",
+            ),
+            (
+                "taproot@1",
+                "Invalid name (taproot@1) for -testactivationheight=name@height.",
+            ),
+        ] {
+            let err = p.apply_test_activation_heights(&[arg.into()]).unwrap_err();
+            assert_eq!(err.to_string(), msg);
+        }
     }
 }

@@ -41,6 +41,12 @@ pub fn check_block(
     if check_pow && !check_proof_of_work(block.block_hash(), block.header.bits, params) {
         return Err(BlockError::HighHash);
     }
+    if let Some(challenge) = &params.signet_challenge {
+        let genesis = block.block_hash() == params.genesis.block_hash();
+        if check_pow && !genesis && !super::check_signet_solution(block, challenge) {
+            return Err(BlockError::SignetSolution);
+        }
+    }
     if check_merkle {
         let (root, mutated) = block_merkle_root(block);
         if root != block.header.merkle_root {

@@ -8,6 +8,7 @@ pub(crate) mod checks;
 mod connect;
 mod disconnect;
 pub(crate) mod merkle;
+mod signet;
 
 #[cfg(test)]
 mod tests;
@@ -16,6 +17,7 @@ pub use checks::{check_block, contextual_check_block, PrevBlock};
 pub use connect::{connect_block, CoinsView, ConnectContext, ConnectedBlock};
 pub use disconnect::{disconnect_block, DisconnectError, DisconnectedBlock};
 pub use merkle::{block_merkle_root, witness_commitment_index, WITNESS_COMMITMENT_HEADER};
+pub use signet::check_signet_solution;
 
 use bitcoin::{OutPoint, Txid, Wtxid};
 use consensus::script::ScriptError;
@@ -31,6 +33,8 @@ pub const MAX_BLOCK_SIGOPS_COST: i64 = 80_000;
 pub enum BlockError {
     /// The hash does not meet the target of its bits.
     HighHash,
+    /// A signet block without a valid solution to the network's challenge.
+    SignetSolution,
     /// The header's merkle root is not the transactions'.
     BadMerkleRoot,
     /// The transaction list repeats a subtree (CVE-2012-2459).
@@ -107,6 +111,7 @@ impl BlockError {
     pub fn reason(&self) -> String {
         match self {
             BlockError::HighHash => "high-hash".into(),
+            BlockError::SignetSolution => "bad-signet-blksig".into(),
             BlockError::BadMerkleRoot => "bad-txnmrklroot".into(),
             BlockError::DuplicateTx => "bad-txns-duplicate".into(),
             BlockError::BadLength => "bad-blk-length".into(),
@@ -134,6 +139,7 @@ impl BlockError {
     pub fn debug_message(&self) -> String {
         match self {
             BlockError::HighHash => "proof of work failed".into(),
+            BlockError::SignetSolution => "signet block signature validation failure".into(),
             BlockError::BadMerkleRoot => "hashMerkleRoot mismatch".into(),
             BlockError::DuplicateTx => "duplicate transaction".into(),
             BlockError::BadLength => "size limits failed".into(),
