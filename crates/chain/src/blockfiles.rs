@@ -314,6 +314,50 @@ impl BlockFiles {
         Ok(out)
     }
 
+    /// After a crash: finds the block records written after the usage this store was opened
+    /// with (blocks stored but not yet recorded in the index), extends the usage over them
+    /// and returns them. A torn record at the end is left to be overwritten.
+    pub fn recover_tail(&mut self) -> Result<Vec<(FilePos, Block)>> {
+        let mut found = Vec::new();
+        let mut file = self.usage.len().saturating_sub(1);
+        loop {
+            let path = self.path("blk", file as u32);
+            let Ok(mut bytes) = std::fs::read(&path) else {
+                break;
+            };
+            self.xor(&mut bytes, 0);
+            if self.usage.len() <= file {
+                self.usage.push(FileUsage::default());
+            }
+            let mut at = self.usage[file].blocks as usize;
+            while at + 8 <= bytes.len() && bytes[at..at + 4] == self.magic {
+                let len = u32::from_le_bytes([
+                    bytes[at + 4],
+                    bytes[at + 5],
+                    bytes[at + 6],
+                    bytes[at + 7],
+                ]) as usize;
+                let Some(data) = bytes.get(at + 8..at + 8 + len) else {
+                    break;
+                };
+                let Ok(block) = bitcoin::consensus::deserialize::<Block>(data) else {
+                    break;
+                };
+                found.push((
+                    FilePos {
+                        file: file as u32,
+                        pos: (at + 8) as u32,
+                    },
+                    block,
+                ));
+                at += 8 + len;
+            }
+            self.usage[file].blocks = at as u64;
+            file += 1;
+        }
+        Ok(found)
+    }
+
     /// Flushes written data of file `file` to disk.
     pub fn sync(&self, file: u32) -> Result<()> {
         for kind in ["blk", "rev"] {

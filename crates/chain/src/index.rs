@@ -284,6 +284,65 @@ impl BlockIndex {
         Ok(i)
     }
 
+    /// Adds an entry read back from the database, without header checks (they passed when
+    /// it was first accepted). The parent must be loaded first; `None` if it is not.
+    pub fn load(
+        &mut self,
+        header: &Header,
+        status: BlockStatus,
+        data: Option<FilePos>,
+        undo: Option<FilePos>,
+    ) -> Option<usize> {
+        let hash = header.block_hash();
+        if let Some(&i) = self.by_hash.get(&hash) {
+            let e = &mut self.entries[i];
+            e.status = status;
+            e.data = data;
+            e.undo = undo;
+            return Some(i);
+        }
+        let prev = self.find(&header.prev_blockhash)?;
+        let entry = Entry {
+            hash,
+            header: *header,
+            height: self.entries[prev].height + 1,
+            chain_work: self.entries[prev].chain_work + block_proof(header.bits),
+            prev: Some(prev),
+            status,
+            sequence: self.next_sequence,
+            data,
+            undo,
+        };
+        self.next_sequence += 1;
+        let i = self.entries.len();
+        self.by_hash.insert(hash, i);
+        self.children[prev] += 1;
+        self.children.push(0);
+        if !status.failed() && entry.chain_work > self.entries[self.best_header].chain_work {
+            self.best_header = i;
+        }
+        self.entries.push(entry);
+        Some(i)
+    }
+
+    /// Records where entry `i`'s block data is.
+    pub fn set_data(&mut self, i: usize, pos: FilePos) {
+        self.entries[i].data = Some(pos);
+        self.entries[i].status.0 |= BlockStatus::HAVE_DATA;
+    }
+
+    /// Records where entry `i`'s undo data is, and that it was connected (scripts valid).
+    pub fn set_connected(&mut self, i: usize, undo: Option<FilePos>) {
+        let e = &mut self.entries[i];
+        if let Some(pos) = undo {
+            e.undo = Some(pos);
+            e.status.0 |= BlockStatus::HAVE_UNDO;
+        }
+        if e.status.0 & BlockStatus::VALID_MASK < BlockStatus::VALID_SCRIPTS {
+            e.status.0 = (e.status.0 & !BlockStatus::VALID_MASK) | BlockStatus::VALID_SCRIPTS;
+        }
+    }
+
     /// `ContextualCheckBlockHeader` against the parent at `prev`.
     fn contextual_check(&self, header: &Header, prev: usize, now: i64) -> Result<(), HeaderError> {
         let p = &self.entries[prev];

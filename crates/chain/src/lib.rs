@@ -1,10 +1,13 @@
-//! The chainstate. So far: chain parameters, proof of work, the block index of headers with
-//! their work and Core's header checks, coins and their compressed serialization, undo
-//! data, and block and undo files laid out byte for byte as Bitcoin Core writes them
-//! (`<datadir>/<chain>/blocks/blk?????.dat`, `rev?????.dat`, `xor.dat`).
+//! The chainstate: chain parameters and proof of work, the block index with Core's header
+//! checks, block validation with Core's reject reasons (`validation`), block assembly,
+//! block and undo files laid out byte for byte as Bitcoin Core writes them
+//! (`<datadir>/<chain>/blocks/blk?????.dat`, `rev?????.dat`, `xor.dat`), UTXO-set digests,
+//! and [`ChainState`]: the active chain and its coins over a key-value store, with
+//! reorganisations and recovery after a crash.
 
 pub mod assemble;
 pub mod blockfiles;
+pub mod chainstate;
 pub mod coin;
 pub mod coinstats;
 pub mod index;
@@ -16,6 +19,7 @@ pub mod validation;
 pub mod varint;
 
 pub use blockfiles::{BlockFiles, BlockFilesError, FilePos};
+pub use chainstate::{ChainState, ChainStateError, ChainStateOptions, ProcessError};
 pub use coin::Coin;
 pub use index::{BlockIndex, BlockStatus, HeaderError};
 pub use params::ChainParams;

@@ -1,0 +1,604 @@
+//! The chainstate (Core's `ChainstateManager` and `Chainstate`): stores blocks, follows the
+//! most-work valid chain through reorganisations, keeps the UTXO set in a write-back cache
+//! over the key-value store, and recovers after a crash.
+//!
+//! Durability: a block is appended to its block file and synced before
+//! [`ChainState::process_block`] returns, so an acknowledged block survives a kill. The
+//! coins, the block index and the file usage are flushed together in one atomic, synced
+//! batch (when the cache outgrows `-dbcache`, and by [`ChainState::flush`]). After a crash
+//! the store holds the last flush; [`ChainState::open`] then finds the blocks stored since
+//! in the block files and connects them again.
+
+mod store;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use bitcoin::{Block, BlockHash, OutPoint};
+use kvstore::{KvError, KvStore, WriteBatch};
+
+use crate::blockfiles::{BlockFiles, BlockFilesError, FileUsage};
+use crate::index::{BlockIndex, BlockStatus, HeaderError};
+use crate::validation::{
+    check_block, connect_block, contextual_check_block, disconnect_block, BlockError, CoinsView,
+    ConnectContext, DisconnectError, PrevBlock,
+};
+use crate::{ChainParams, Coin};
+
+/// A failure of the node's own storage, as opposed to an invalid block.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ChainStateError {
+    /// The key-value store failed.
+    Store(KvError),
+    /// The block files failed.
+    Files(BlockFilesError),
+    /// Undo data that cannot undo its block.
+    Disconnect(DisconnectError),
+    /// Stored data that does not parse or does not fit together.
+    Corrupt(String),
+}
+
+impl std::fmt::Display for ChainStateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainStateError::Store(e) => write!(f, "{e}"),
+            ChainStateError::Files(e) => write!(f, "{e}"),
+            ChainStateError::Disconnect(e) => write!(f, "cannot disconnect block: {e}"),
+            ChainStateError::Corrupt(m) => write!(f, "corrupted chainstate: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for ChainStateError {}
+
+impl From<KvError> for ChainStateError {
+    fn from(e: KvError) -> Self {
+        ChainStateError::Store(e)
+    }
+}
+
+impl From<BlockFilesError> for ChainStateError {
+    fn from(e: BlockFilesError) -> Self {
+        ChainStateError::Files(e)
+    }
+}
+
+/// Why [`ChainState::process_block`] did not accept a block.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ProcessError {
+    /// The header is invalid.
+    Header(HeaderError),
+    /// The block is invalid.
+    Block(BlockError),
+    /// Our storage failed.
+    Internal(ChainStateError),
+}
+
+impl std::fmt::Display for ProcessError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProcessError::Header(e) => write!(f, "{e}"),
+            ProcessError::Block(e) => write!(f, "{e}"),
+            ProcessError::Internal(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ProcessError {}
+
+impl From<ChainStateError> for ProcessError {
+    fn from(e: ChainStateError) -> Self {
+        ProcessError::Internal(e)
+    }
+}
+
+/// Settings of a chainstate.
+#[derive(Debug, Clone)]
+pub struct ChainStateOptions {
+    /// Cache size in bytes before the coins are flushed (`-dbcache`, MiB in Core).
+    pub cache_bytes: usize,
+    /// Threads for script checks (`-par`).
+    pub script_threads: usize,
+    /// Obfuscate new block files with a random key (`-blocksxor`).
+    pub blocks_xor: bool,
+}
+
+impl Default for ChainStateOptions {
+    fn default() -> Self {
+        ChainStateOptions {
+            cache_bytes: 450 << 20,
+            script_threads: 2,
+            blocks_xor: true,
+        }
+    }
+}
+
+/// A coin in the cache: `None` is spent or known absent; `dirty` differs from the store.
+#[derive(Debug, Clone)]
+struct CacheEntry {
+    coin: Option<Coin>,
+    dirty: bool,
+}
+
+struct CacheView<'a>(&'a HashMap<OutPoint, CacheEntry>);
+
+impl CoinsView for CacheView<'_> {
+    fn coin(&self, outpoint: &OutPoint) -> Option<Coin> {
+        self.0.get(outpoint).and_then(|e| e.coin.clone())
+    }
+}
+
+/// Rough heap cost of a cached coin, for the `-dbcache` limit.
+fn entry_bytes(e: &CacheEntry) -> usize {
+    96 + e.coin.as_ref().map_or(0, |c| c.output.script_pubkey.len())
+}
+
+/// The chainstate of one network.
+pub struct ChainState {
+    params: ChainParams,
+    options: ChainStateOptions,
+    index: BlockIndex,
+    files: BlockFiles,
+    db: Box<dyn KvStore>,
+    /// `active[h]` is the index entry of the active chain at height `h`.
+    active: Vec<usize>,
+    cache: HashMap<OutPoint, CacheEntry>,
+    cache_bytes: usize,
+    dirty_entries: BTreeSet<usize>,
+    touched_files: BTreeSet<u32>,
+}
+
+impl ChainState {
+    /// Opens the chainstate in `blocks_dir` (block files) and `db` (coins and index),
+    /// storing the genesis block on first use and reconnecting blocks stored after the
+    /// last flush. `now` is the node's time, for the checks of recovered headers.
+    pub fn open(
+        params: ChainParams,
+        options: ChainStateOptions,
+        blocks_dir: &Path,
+        db: Box<dyn KvStore>,
+        now: i64,
+    ) -> Result<ChainState, ChainStateError> {
+        let mut usage: Vec<(u32, FileUsage)> = Vec::new();
+        let mut bad = None;
+        db.scan_prefix(&[store::FILE], &mut |k, v| {
+            let file = k
+                .get(1..5)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_be_bytes);
+            match (file, store::parse_usage(v)) {
+                (Some(f), Some(u)) => usage.push((f, u)),
+                _ => bad = Some("block file usage"),
+            }
+            bad.is_none()
+        })?;
+        let mut entries = Vec::new();
+        db.scan_prefix(&[store::INDEX], &mut |_, v| {
+            match store::parse_entry(v) {
+                Some(e) => entries.push(e),
+                None => bad = Some("block index entry"),
+            }
+            bad.is_none()
+        })?;
+        if let Some(what) = bad {
+            return Err(ChainStateError::Corrupt(format!("unreadable {what}")));
+        }
+        let mut usage_vec = Vec::new();
+        for (f, u) in usage {
+            while usage_vec.len() <= f as usize {
+                usage_vec.push(FileUsage::default());
+            }
+            usage_vec[f as usize] = u;
+        }
+        let files = BlockFiles::open(blocks_dir, params.magic, options.blocks_xor, usage_vec)?;
+        let mut index = BlockIndex::new(params.clone());
+        entries.sort_by_key(|e| e.height);
+        for e in &entries {
+            if index.load(&e.header, e.status, e.data, e.undo).is_none() {
+                return Err(ChainStateError::Corrupt(format!(
+                    "block index entry {} without its parent",
+                    e.header.block_hash()
+                )));
+            }
+        }
+        let mut cs = ChainState {
+            params,
+            options,
+            index,
+            files,
+            db,
+            active: vec![0],
+            cache: HashMap::new(),
+            cache_bytes: 0,
+            dirty_entries: BTreeSet::new(),
+            touched_files: BTreeSet::new(),
+        };
+        match cs.db.get(store::BEST_BLOCK)? {
+            Some(bytes) => {
+                let hash = <BlockHash as bitcoin::hashes::Hash>::from_slice(&bytes)
+                    .map_err(|_| ChainStateError::Corrupt("best block hash".into()))?;
+                let tip = cs.index.find(&hash).ok_or_else(|| {
+                    ChainStateError::Corrupt(format!("best block {hash} not in the index"))
+                })?;
+                cs.active = cs.branch_to(tip);
+            }
+            None => {
+                // First start: the genesis block goes first into the block files.
+                let genesis = cs.params.genesis.clone();
+                let pos = cs.files.append_block(&genesis)?;
+                cs.touched_files.insert(pos.file);
+                cs.index.set_data(0, pos);
+                cs.index.set_connected(0, None);
+                cs.dirty_entries.insert(0);
+                cs.flush()?;
+            }
+        }
+        // Blocks stored after the last flush: back into the index, then connected.
+        for (pos, block) in cs.files.recover_tail()? {
+            if let Ok(i) = cs.index.accept_header(&block.header, now) {
+                if cs.index.entry(i).data.is_none() {
+                    cs.index.set_data(i, pos);
+                    cs.dirty_entries.insert(i);
+                }
+            }
+        }
+        cs.activate_best_chain()?;
+        Ok(cs)
+    }
+
+    /// The chain parameters.
+    pub fn params(&self) -> &ChainParams {
+        &self.params
+    }
+
+    /// The block index.
+    pub fn index(&self) -> &BlockIndex {
+        &self.index
+    }
+
+    /// Height of the active chain's tip.
+    pub fn height(&self) -> u32 {
+        self.active.len() as u32 - 1
+    }
+
+    /// Hash of the active chain's tip.
+    pub fn tip(&self) -> BlockHash {
+        self.index.entry(self.tip_index()).hash
+    }
+
+    fn tip_index(&self) -> usize {
+        self.active[self.active.len() - 1]
+    }
+
+    /// The active chain's block hash at `height`.
+    pub fn hash_at(&self, height: u32) -> Option<BlockHash> {
+        self.active
+            .get(height as usize)
+            .map(|&i| self.index.entry(i).hash)
+    }
+
+    /// Reads a stored block.
+    pub fn read_block(&self, hash: &BlockHash) -> Result<Option<Block>, ChainStateError> {
+        let Some(pos) = self.index.find(hash).and_then(|i| self.index.entry(i).data) else {
+            return Ok(None);
+        };
+        Ok(Some(self.files.read_block(pos)?))
+    }
+
+    /// The unspent coin at `outpoint` in the active chain's UTXO set.
+    pub fn coin(&self, outpoint: &OutPoint) -> Result<Option<Coin>, ChainStateError> {
+        if let Some(e) = self.cache.get(outpoint) {
+            return Ok(e.coin.clone());
+        }
+        self.read_coin(outpoint)
+    }
+
+    fn read_coin(&self, outpoint: &OutPoint) -> Result<Option<Coin>, ChainStateError> {
+        match self.db.get(&store::coin_key(outpoint))? {
+            None => Ok(None),
+            Some(v) => store::parse_coin(&v)
+                .map(Some)
+                .ok_or_else(|| ChainStateError::Corrupt(format!("coin {outpoint}"))),
+        }
+    }
+
+    /// Every coin of the UTXO set, after a flush (for `gettxoutsetinfo`).
+    pub fn all_coins(&mut self) -> Result<Vec<(OutPoint, Coin)>, ChainStateError> {
+        self.flush()?;
+        let mut out = Vec::new();
+        let mut bad = false;
+        self.db.scan_prefix(&[store::COIN], &mut |k, v| {
+            match (store::parse_coin_key(k), store::parse_coin(v)) {
+                (Some(o), Some(c)) => out.push((o, c)),
+                _ => bad = true,
+            }
+            !bad
+        })?;
+        if bad {
+            return Err(ChainStateError::Corrupt("unreadable coin".into()));
+        }
+        Ok(out)
+    }
+
+    /// Entries from genesis to `tip`.
+    fn branch_to(&self, tip: usize) -> Vec<usize> {
+        let mut v = Vec::with_capacity(self.index.entry(tip).height as usize + 1);
+        let mut i = Some(tip);
+        while let Some(j) = i {
+            v.push(j);
+            i = self.index.entry(j).prev;
+        }
+        v.reverse();
+        v
+    }
+
+    /// Checks and stores a block, then moves the active chain to the most-work valid
+    /// chain (`ProcessNewBlock`). Once it returns, the block is on disk.
+    pub fn process_block(&mut self, block: &Block, now: i64) -> Result<(), ProcessError> {
+        let i = self
+            .index
+            .accept_header(&block.header, now)
+            .map_err(ProcessError::Header)?;
+        if self.index.entry(i).data.is_none() {
+            let prev = self.index.entry(i).prev.map(|p| PrevBlock {
+                height: self.index.entry(p).height,
+                median_time_past: self.index.median_time_past(p),
+            });
+            let checked = check_block(block, &self.params, true, true)
+                .and_then(|()| contextual_check_block(block, &self.params, prev));
+            if let Err(e) = checked {
+                if !e.is_mutation() {
+                    self.index.invalidate(i);
+                    self.dirty_entries.insert(i);
+                }
+                return Err(ProcessError::Block(e));
+            }
+            let pos = self
+                .files
+                .append_block(block)
+                .map_err(ChainStateError::from)?;
+            self.files.sync(pos.file).map_err(ChainStateError::from)?;
+            self.touched_files.insert(pos.file);
+            self.index.set_data(i, pos);
+            self.dirty_entries.insert(i);
+        }
+        let failure = self.activate_best_chain()?;
+        match failure {
+            Some((j, e)) if j == i => Err(ProcessError::Block(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The most-work entry whose branch from the active chain has all its block data.
+    fn best_candidate(&self) -> usize {
+        let best = self.index.best_header();
+        let Some(mut cand) = self.index.find(&best.hash) else {
+            return self.tip_index();
+        };
+        let mut i = cand;
+        loop {
+            let e = self.index.entry(i);
+            if self.active.get(e.height as usize) == Some(&i) {
+                break;
+            }
+            if e.data.is_none() {
+                match e.prev {
+                    Some(p) => cand = p,
+                    None => break,
+                }
+            }
+            match e.prev {
+                Some(p) => i = p,
+                None => break,
+            }
+        }
+        cand
+    }
+
+    /// Connects and disconnects until the tip is the best candidate
+    /// (`ActivateBestChain`). Returns the block that failed to connect, if one did.
+    fn activate_best_chain(&mut self) -> Result<Option<(usize, BlockError)>, ChainStateError> {
+        let mut failure = None;
+        loop {
+            let cand = self.best_candidate();
+            let tip = self.tip_index();
+            if cand == tip
+                || self.index.entry(cand).chain_work <= self.index.entry(tip).chain_work
+                || self.index.entry(cand).status.failed()
+            {
+                return Ok(failure);
+            }
+            let path = self.branch_to(cand);
+            let fork = path
+                .iter()
+                .rposition(|&i| self.active.get(self.index.entry(i).height as usize) == Some(&i))
+                .unwrap_or(0);
+            while self.active.len() > fork + 1 {
+                self.disconnect_tip()?;
+            }
+            for &i in &path[fork + 1..] {
+                if let Err(e) = self.connect(i)? {
+                    self.index.invalidate(i);
+                    self.dirty_entries.insert(i);
+                    failure = Some((i, e));
+                    break;
+                }
+                self.maybe_flush()?;
+            }
+        }
+    }
+
+    /// Loads the coins a block touches into the cache.
+    fn fetch(
+        &mut self,
+        outpoints: impl IntoIterator<Item = OutPoint>,
+    ) -> Result<(), ChainStateError> {
+        for o in outpoints {
+            if self.cache.contains_key(&o) {
+                continue;
+            }
+            let e = CacheEntry {
+                coin: self.read_coin(&o)?,
+                dirty: false,
+            };
+            self.cache_bytes += entry_bytes(&e);
+            self.cache.insert(o, e);
+        }
+        Ok(())
+    }
+
+    fn set_coin(&mut self, o: OutPoint, coin: Option<Coin>) {
+        let e = CacheEntry { coin, dirty: true };
+        self.cache_bytes += entry_bytes(&e);
+        if let Some(old) = self.cache.insert(o, e) {
+            self.cache_bytes = self.cache_bytes.saturating_sub(entry_bytes(&old));
+        }
+    }
+
+    fn touched_outpoints(block: &Block) -> Vec<OutPoint> {
+        let mut v = Vec::new();
+        for tx in &block.txdata {
+            let txid = tx.compute_txid();
+            v.extend((0..tx.output.len() as u32).map(|vout| OutPoint { txid, vout }));
+            if !tx.is_coinbase() {
+                v.extend(tx.input.iter().map(|i| i.previous_output));
+            }
+        }
+        v
+    }
+
+    /// Connects entry `i` on the tip; `Ok(Err(_))` if the block is invalid.
+    fn connect(&mut self, i: usize) -> Result<Result<(), BlockError>, ChainStateError> {
+        let entry = self.index.entry(i).clone();
+        let Some(pos) = entry.data else {
+            return Err(ChainStateError::Corrupt(format!(
+                "no data for {}",
+                entry.hash
+            )));
+        };
+        let Some(prev) = entry.prev else {
+            return Err(ChainStateError::Corrupt("connecting genesis twice".into()));
+        };
+        let block = self.files.read_block(pos)?;
+        self.fetch(Self::touched_outpoints(&block))?;
+        let index = &self.index;
+        let mtp_at = |h: u32| {
+            index
+                .ancestor(prev, h)
+                .map_or(0, |a| index.median_time_past(a))
+        };
+        let ctx = ConnectContext {
+            height: entry.height,
+            hash: entry.hash,
+            prev_median_time_past: index.median_time_past(prev),
+            median_time_past_at: &mtp_at,
+            bip34_ancestor: index
+                .ancestor(prev, self.params.bip34_height)
+                .map(|a| index.entry(a).hash),
+            check_scripts: true,
+            script_threads: self.options.script_threads,
+            script_cache: None,
+        };
+        let changes = match connect_block(&block, &self.params, &ctx, &CacheView(&self.cache)) {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        let undo_pos =
+            self.files
+                .append_undo(pos.file, &changes.undo, &block.header.prev_blockhash)?;
+        self.touched_files.insert(pos.file);
+        for o in &changes.spent {
+            self.set_coin(*o, None);
+        }
+        for (o, c) in &changes.created {
+            self.set_coin(*o, Some(c.clone()));
+        }
+        self.index.set_connected(i, Some(undo_pos));
+        self.dirty_entries.insert(i);
+        self.active.push(i);
+        Ok(Ok(()))
+    }
+
+    /// Undoes the tip block (`DisconnectTip`).
+    fn disconnect_tip(&mut self) -> Result<(), ChainStateError> {
+        let i = self.tip_index();
+        let entry = self.index.entry(i).clone();
+        let (Some(pos), Some(undo_pos)) = (entry.data, entry.undo) else {
+            return Err(ChainStateError::Corrupt(format!(
+                "no block or undo data to disconnect {}",
+                entry.hash
+            )));
+        };
+        let block = self.files.read_block(pos)?;
+        let undo = self
+            .files
+            .read_undo(undo_pos, &block.header.prev_blockhash)?;
+        self.fetch(Self::touched_outpoints(&block))?;
+        let d = disconnect_block(&block, entry.height, &undo, &CacheView(&self.cache))
+            .map_err(ChainStateError::Disconnect)?;
+        for o in &d.removed {
+            self.set_coin(*o, None);
+        }
+        for (o, c) in &d.restored {
+            self.set_coin(*o, Some(c.clone()));
+        }
+        self.active.pop();
+        Ok(())
+    }
+
+    fn maybe_flush(&mut self) -> Result<(), ChainStateError> {
+        if self.cache_bytes > self.options.cache_bytes {
+            self.flush()?;
+            self.cache.clear();
+            self.cache_bytes = 0;
+        }
+        Ok(())
+    }
+
+    /// Writes the coins, the index and the file usage in one atomic synced batch, after
+    /// syncing the block and undo files it refers to (`FlushStateToDisk`).
+    pub fn flush(&mut self) -> Result<(), ChainStateError> {
+        for f in std::mem::take(&mut self.touched_files) {
+            self.files.sync(f)?;
+        }
+        let mut batch = WriteBatch::new();
+        for (o, e) in self.cache.iter_mut().filter(|(_, e)| e.dirty) {
+            match &e.coin {
+                Some(c) => batch.put(&store::coin_key(o), &store::coin_value(c)),
+                None => batch.delete(&store::coin_key(o)),
+            }
+            e.dirty = false;
+        }
+        for &i in &self.dirty_entries {
+            let e = self.index.entry(i);
+            let stored = store::StoredEntry {
+                height: e.height,
+                status: e.status,
+                data: e.data,
+                undo: e.undo,
+                header: e.header,
+            };
+            batch.put(&store::index_key(&e.hash), &store::entry_value(&stored));
+        }
+        for (f, u) in self.files.usage().iter().enumerate() {
+            batch.put(&store::file_key(f as u32), &store::usage_value(u));
+        }
+        batch.put(
+            store::BEST_BLOCK,
+            bitcoin::hashes::Hash::as_byte_array(&self.tip()),
+        );
+        self.db.write(batch, true)?;
+        self.dirty_entries.clear();
+        Ok(())
+    }
+
+    /// Status bits of a block, if known.
+    pub fn status(&self, hash: &BlockHash) -> Option<BlockStatus> {
+        self.index.find(hash).map(|i| self.index.entry(i).status)
+    }
+}

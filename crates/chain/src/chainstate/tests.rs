@@ -1,0 +1,310 @@
+//! The chainstate on disk: long chains with transactions, restarts, crashes without a
+//! flush, torn block files, reorganisations and invalid blocks.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use bitcoin::absolute::LockTime;
+use bitcoin::transaction::Version;
+use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+use kvstore::RedbStore;
+
+use super::*;
+use crate::assemble::{assemble_block, grind, BlockRequest};
+use crate::coinstats::hash_serialized_3;
+
+const NOW: i64 = 2_000_000_000;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!("chainstate-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        TempDir(d)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn open(dir: &TempDir, cache_bytes: usize) -> ChainState {
+    let db = RedbStore::open(&dir.0.join("chainstate")).unwrap();
+    ChainState::open(
+        ChainParams::regtest(),
+        ChainStateOptions {
+            cache_bytes,
+            script_threads: 1,
+            blocks_xor: true,
+        },
+        &dir.0.join("blocks"),
+        Box::new(db),
+        NOW,
+    )
+    .unwrap()
+}
+
+/// Builds a chain block by block, tracking the coins a clean node would have.
+#[derive(Clone)]
+struct Miner {
+    blocks: Vec<Block>,
+    coins: HashMap<OutPoint, Coin>,
+}
+
+impl Miner {
+    fn new() -> Miner {
+        Miner {
+            blocks: vec![ChainParams::regtest().genesis],
+            coins: HashMap::new(),
+        }
+    }
+
+    /// The next block: from height 101 on it spends the coinbase of 100 blocks back into
+    /// two outputs and spends one of those again in the same block.
+    fn next(&mut self, tag: u8) -> Block {
+        let params = ChainParams::regtest();
+        let height = self.blocks.len() as u32;
+        let mut txs = Vec::new();
+        if height > 100 {
+            let cb = OutPoint {
+                txid: self.blocks[(height - 100) as usize].txdata[0].compute_txid(),
+                vout: 0,
+            };
+            let value = self.coins[&cb].output.value.to_sat();
+            let a = tx(cb, vec![value / 2, value / 2 - 1000 - tag as u64]);
+            let child = tx(
+                OutPoint {
+                    txid: a.compute_txid(),
+                    vout: 1,
+                },
+                vec![value / 2 - 3000],
+            );
+            txs = vec![a, child];
+        }
+        let prev = &self.blocks[self.blocks.len() - 1];
+        let mut b = assemble_block(
+            &params,
+            BlockRequest {
+                prev_hash: prev.block_hash(),
+                height,
+                version: 0x2000_0000,
+                time: prev.header.time + 1 + tag as u32,
+                bits: params.genesis.header.bits,
+                coinbase_script: ScriptBuf::from_bytes(vec![0x51]),
+                transactions: txs,
+                fees: 0,
+            },
+        );
+        assert!(grind(&mut b, &params));
+        self.apply(&b);
+        b
+    }
+
+    fn apply(&mut self, b: &Block) {
+        let height = self.blocks.len() as u32;
+        for (i, t) in b.txdata.iter().enumerate() {
+            if i > 0 {
+                for input in &t.input {
+                    self.coins.remove(&input.previous_output);
+                }
+            }
+            let txid = t.compute_txid();
+            for (vout, o) in t.output.iter().enumerate() {
+                if o.script_pubkey.as_bytes().first() != Some(&0x6a) {
+                    self.coins.insert(
+                        OutPoint {
+                            txid,
+                            vout: vout as u32,
+                        },
+                        Coin {
+                            output: o.clone(),
+                            height,
+                            is_coinbase: i == 0,
+                        },
+                    );
+                }
+            }
+        }
+        self.blocks.push(b.clone());
+    }
+
+    fn hash(&self) -> String {
+        hash_serialized_3(&self.coins).to_string()
+    }
+}
+
+fn tx(prevout: OutPoint, values: Vec<u64>) -> Transaction {
+    Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: vec![TxIn {
+            previous_output: prevout,
+            script_sig: ScriptBuf::new(),
+            sequence: Sequence::MAX,
+            witness: Witness::new(),
+        }],
+        output: values
+            .into_iter()
+            .map(|v| TxOut {
+                value: Amount::from_sat(v),
+                script_pubkey: ScriptBuf::from_bytes(vec![0x51]),
+            })
+            .collect(),
+    }
+}
+
+fn utxo_hash(cs: &mut ChainState) -> String {
+    let coins = cs.all_coins().unwrap();
+    hash_serialized_3(coins.iter().map(|(o, c)| (o, c))).to_string()
+}
+
+#[test]
+fn thousand_block_chain_with_transactions_survives_a_restart() {
+    let dir = TempDir::new("thousand");
+    let mut miner = Miner::new();
+    {
+        // A small cache: the coins are flushed many times on the way.
+        let mut cs = open(&dir, 64 << 10);
+        for _ in 0..1000 {
+            let b = miner.next(0);
+            cs.process_block(&b, NOW).unwrap();
+        }
+        assert_eq!(cs.height(), 1000);
+        assert_eq!(utxo_hash(&mut cs), miner.hash());
+        cs.flush().unwrap();
+    }
+    let mut cs = open(&dir, 64 << 10);
+    assert_eq!(cs.height(), 1000);
+    assert_eq!(cs.tip(), miner.blocks[1000].block_hash());
+    assert_eq!(utxo_hash(&mut cs), miner.hash());
+}
+
+#[test]
+fn blocks_acknowledged_before_a_crash_are_kept() {
+    let dir = TempDir::new("crash");
+    let mut miner = Miner::new();
+    {
+        // A large cache and no flush: the store still holds only the genesis block.
+        let mut cs = open(&dir, 1 << 30);
+        for _ in 0..150 {
+            cs.process_block(&miner.next(0), NOW).unwrap();
+        }
+        // Dropped without a flush, as a kill -9 would leave it.
+    }
+    let mut cs = open(&dir, 1 << 30);
+    assert_eq!(cs.height(), 150);
+    assert_eq!(utxo_hash(&mut cs), miner.hash());
+    // And again, after this recovery was itself flushed.
+    drop(cs);
+    let mut cs = open(&dir, 1 << 30);
+    assert_eq!(cs.height(), 150);
+    assert_eq!(utxo_hash(&mut cs), miner.hash());
+}
+
+#[test]
+fn a_torn_block_record_is_dropped_and_overwritten() {
+    let dir = TempDir::new("torn");
+    let mut miner = Miner::new();
+    {
+        let mut cs = open(&dir, 1 << 30);
+        for _ in 0..120 {
+            cs.process_block(&miner.next(0), NOW).unwrap();
+        }
+        cs.flush().unwrap();
+        for _ in 0..5 {
+            cs.process_block(&miner.next(0), NOW).unwrap();
+        }
+    }
+    // Cut the last block record in half, as a crash inside its write would.
+    let blk = dir.0.join("blocks").join("blk00000.dat");
+    let bytes = std::fs::read(&blk).unwrap();
+    let last = bitcoin::consensus::serialize(&miner.blocks[125]);
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&std::fs::read(dir.0.join("blocks").join("xor.dat")).unwrap());
+    let end = (0..bytes.len() - last.len())
+        .rev()
+        .find(|&at| (0..16).all(|k| bytes[at + k] ^ key[(at + k) % 8] == last[k]))
+        .unwrap();
+    let mut torn = bytes.clone();
+    for b in &mut torn[end + last.len() / 2..] {
+        *b = 0;
+    }
+    std::fs::write(&blk, &torn).unwrap();
+    let mut cs = open(&dir, 1 << 30);
+    assert_eq!(cs.height(), 124);
+    let mut expected = Miner::new();
+    for b in &miner.blocks[1..125] {
+        expected.apply(b);
+    }
+    assert_eq!(utxo_hash(&mut cs), expected.hash());
+    // The lost block can be sent again and lands where the torn one was.
+    cs.process_block(&miner.blocks[125], NOW).unwrap();
+    assert_eq!(cs.height(), 125);
+    assert_eq!(utxo_hash(&mut cs), miner.hash());
+}
+
+#[test]
+fn reorganises_to_the_longer_branch_and_back() {
+    let dir = TempDir::new("reorg");
+    let mut base = Miner::new();
+    let mut cs = open(&dir, 1 << 30);
+    for _ in 0..110 {
+        cs.process_block(&base.next(0), NOW).unwrap();
+    }
+    let mut a = base.clone();
+    let mut b = base.clone();
+    for _ in 0..20 {
+        cs.process_block(&a.next(1), NOW).unwrap();
+    }
+    assert_eq!(cs.tip(), a.blocks[130].block_hash());
+    // The other branch overtakes only with its 21st block.
+    for k in 0..21 {
+        cs.process_block(&b.next(2), NOW).unwrap();
+        let expect = if k < 20 { &a } else { &b };
+        assert_eq!(
+            cs.tip(),
+            expect.blocks[expect.blocks.len() - 1].block_hash()
+        );
+    }
+    assert_eq!(cs.height(), 131);
+    assert_eq!(utxo_hash(&mut cs), b.hash());
+    // One block back: the first branch grows by two and wins again.
+    for _ in 0..2 {
+        cs.process_block(&a.next(1), NOW).unwrap();
+    }
+    assert_eq!(cs.tip(), a.blocks[132].block_hash());
+    assert_eq!(utxo_hash(&mut cs), a.hash());
+    drop(cs);
+    let mut cs = open(&dir, 1 << 30);
+    assert_eq!(cs.tip(), a.blocks[132].block_hash());
+    assert_eq!(utxo_hash(&mut cs), a.hash());
+}
+
+#[test]
+fn an_invalid_block_is_rejected_and_the_tip_stays() {
+    let dir = TempDir::new("invalid");
+    let mut miner = Miner::new();
+    let mut cs = open(&dir, 1 << 30);
+    for _ in 0..5 {
+        cs.process_block(&miner.next(0), NOW).unwrap();
+    }
+    let tip = cs.tip();
+    let before = utxo_hash(&mut cs);
+    let mut bad = miner.clone().next(0);
+    bad.txdata[0].output[0].value += Amount::from_sat(1);
+    bad.header.merkle_root = crate::validation::block_merkle_root(&bad).0;
+    assert!(grind(&mut bad, cs.params()));
+    match cs.process_block(&bad, NOW) {
+        Err(ProcessError::Block(e)) => assert_eq!(e.reason(), "bad-cb-amount"),
+        other => panic!("expected bad-cb-amount, got {other:?}"),
+    }
+    assert_eq!(cs.tip(), tip);
+    assert_eq!(utxo_hash(&mut cs), before);
+    assert!(cs.status(&bad.block_hash()).unwrap().failed());
+    // A valid block at the same height still connects.
+    cs.process_block(&miner.next(0), NOW).unwrap();
+    assert_eq!(cs.height(), 6);
+}
