@@ -144,29 +144,38 @@ pub struct ChainState {
     options: ChainStateOptions,
     index: BlockIndex,
     files: BlockFiles,
-    db: Box<dyn KvStore>,
+    /// The block index and block file usage (Core's `blocks/index`).
+    index_db: Box<dyn KvStore>,
+    /// The coins and their best block (Core's `chainstate`).
+    coins_db: Box<dyn KvStore>,
     /// `active[h]` is the index entry of the active chain at height `h`.
     active: Vec<usize>,
     cache: HashMap<OutPoint, CacheEntry>,
     cache_bytes: usize,
     dirty_entries: BTreeSet<usize>,
     touched_files: BTreeSet<u32>,
+    /// Time spent syncing each new block before acknowledging it.
+    ack_sync: std::time::Duration,
 }
 
 impl ChainState {
-    /// Opens the chainstate in `blocks_dir` (block files) and `db` (coins and index),
-    /// storing the genesis block on first use and reconnecting blocks stored after the
-    /// last flush. `now` is the node's time, for the checks of recovered headers.
+    /// Opens the chainstate: block files in `blocks_dir`, the block index in `index_db`,
+    /// the coins in `coins_db`. Blocks in the files that the index does not know (stored
+    /// after the last flush, or all of them when `index_db` is empty, as for `-reindex`)
+    /// are indexed again; then the coins are brought to the most-work valid chain (from
+    /// genesis when `coins_db` is empty, as for `-reindex-chainstate`). `now` is the node's
+    /// time, for the checks of re-read headers.
     pub fn open(
         params: ChainParams,
         options: ChainStateOptions,
         blocks_dir: &Path,
-        db: Box<dyn KvStore>,
+        index_db: Box<dyn KvStore>,
+        coins_db: Box<dyn KvStore>,
         now: i64,
     ) -> Result<ChainState, ChainStateError> {
         let mut usage: Vec<(u32, FileUsage)> = Vec::new();
         let mut bad = None;
-        db.scan_prefix(&[store::FILE], &mut |k, v| {
+        index_db.scan_prefix(&[store::FILE], &mut |k, v| {
             let file = k
                 .get(1..5)
                 .and_then(|b| b.try_into().ok())
@@ -178,7 +187,7 @@ impl ChainState {
             bad.is_none()
         })?;
         let mut entries = Vec::new();
-        db.scan_prefix(&[store::INDEX], &mut |_, v| {
+        index_db.scan_prefix(&[store::INDEX], &mut |_, v| {
             match store::parse_entry(v) {
                 Some(e) => entries.push(e),
                 None => bad = Some("block index entry"),
@@ -211,44 +220,74 @@ impl ChainState {
             options,
             index,
             files,
-            db,
+            index_db,
+            coins_db,
             active: vec![0],
             cache: HashMap::new(),
             cache_bytes: 0,
             dirty_entries: BTreeSet::new(),
             touched_files: BTreeSet::new(),
+            ack_sync: std::time::Duration::ZERO,
         };
-        match cs.db.get(store::BEST_BLOCK)? {
-            Some(bytes) => {
-                let hash = <BlockHash as bitcoin::hashes::Hash>::from_slice(&bytes)
-                    .map_err(|_| ChainStateError::Corrupt("best block hash".into()))?;
-                let tip = cs.index.find(&hash).ok_or_else(|| {
-                    ChainStateError::Corrupt(format!("best block {hash} not in the index"))
-                })?;
-                cs.active = cs.branch_to(tip);
-            }
-            None => {
-                // First start: the genesis block goes first into the block files.
-                let genesis = cs.params.genesis.clone();
-                let pos = cs.files.append_block(&genesis)?;
-                cs.touched_files.insert(pos.file);
-                cs.index.set_data(0, pos);
-                cs.index.set_connected(0, None);
-                cs.dirty_entries.insert(0);
-                cs.flush()?;
-            }
+        cs.index_stored_blocks(now)?;
+        if cs.index.entry(0).data.is_none() {
+            // A new data directory: the genesis block goes first into the block files.
+            let genesis = cs.params.genesis.clone();
+            let pos = cs.files.append_block(&genesis)?;
+            cs.touched_files.insert(pos.file);
+            cs.index.set_data(0, pos);
+            cs.dirty_entries.insert(0);
         }
-        // Blocks stored after the last flush: back into the index, then connected.
-        for (pos, block) in cs.files.recover_tail()? {
-            if let Ok(i) = cs.index.accept_header(&block.header, now) {
-                if cs.index.entry(i).data.is_none() {
-                    cs.index.set_data(i, pos);
-                    cs.dirty_entries.insert(i);
+        cs.index.set_connected(0, None);
+        if let Some(bytes) = cs.coins_db.get(store::BEST_BLOCK)? {
+            let hash = <BlockHash as bitcoin::hashes::Hash>::from_slice(&bytes)
+                .map_err(|_| ChainStateError::Corrupt("best block hash".into()))?;
+            let tip = cs.index.find(&hash).ok_or_else(|| {
+                ChainStateError::Corrupt(format!("best block {hash} not in the index"))
+            })?;
+            cs.active = cs.branch_to(tip);
+        }
+        cs.activate_best_chain()?;
+        cs.flush()?;
+        Ok(cs)
+    }
+
+    /// Indexes the blocks of the block files past the recorded usage, parents first
+    /// (files may hold a child before its parent).
+    fn index_stored_blocks(&mut self, now: i64) -> Result<(), ChainStateError> {
+        let genesis = self.params.genesis.block_hash();
+        let mut waiting: HashMap<BlockHash, Vec<(crate::FilePos, Block)>> = HashMap::new();
+        for (pos, block) in self.files.recover_tail()? {
+            let mut ready = vec![(pos, block)];
+            while let Some((pos, block)) = ready.pop() {
+                let hash = block.block_hash();
+                let i = if hash == genesis {
+                    0
+                } else {
+                    match self.index.accept_header(&block.header, now) {
+                        Ok(i) => i,
+                        Err(HeaderError::PrevBlockNotFound) => {
+                            waiting
+                                .entry(block.header.prev_blockhash)
+                                .or_default()
+                                .push((pos, block));
+                            continue;
+                        }
+                        // An invalid header in our own files is skipped, as Core's
+                        // reindex skips it.
+                        Err(_) => continue,
+                    }
+                };
+                if self.index.entry(i).data.is_none() {
+                    self.index.set_data(i, pos);
+                    self.dirty_entries.insert(i);
+                }
+                if let Some(children) = waiting.remove(&hash) {
+                    ready.extend(children);
                 }
             }
         }
-        cs.activate_best_chain()?;
-        Ok(cs)
+        Ok(())
     }
 
     /// The chain parameters.
@@ -299,7 +338,7 @@ impl ChainState {
     }
 
     fn read_coin(&self, outpoint: &OutPoint) -> Result<Option<Coin>, ChainStateError> {
-        match self.db.get(&store::coin_key(outpoint))? {
+        match self.coins_db.get(&store::coin_key(outpoint))? {
             None => Ok(None),
             Some(v) => store::parse_coin(&v)
                 .map(Some)
@@ -312,7 +351,7 @@ impl ChainState {
         self.flush()?;
         let mut out = Vec::new();
         let mut bad = false;
-        self.db.scan_prefix(&[store::COIN], &mut |k, v| {
+        self.coins_db.scan_prefix(&[store::COIN], &mut |k, v| {
             match (store::parse_coin_key(k), store::parse_coin(v)) {
                 (Some(o), Some(c)) => out.push((o, c)),
                 _ => bad = true,
@@ -362,7 +401,9 @@ impl ChainState {
                 .files
                 .append_block(block)
                 .map_err(ChainStateError::from)?;
+            let t = std::time::Instant::now();
             self.files.sync(pos.file).map_err(ChainStateError::from)?;
+            self.ack_sync += t.elapsed();
             self.touched_files.insert(pos.file);
             self.index.set_data(i, pos);
             self.dirty_entries.insert(i);
@@ -560,20 +601,15 @@ impl ChainState {
         Ok(())
     }
 
-    /// Writes the coins, the index and the file usage in one atomic synced batch, after
-    /// syncing the block and undo files it refers to (`FlushStateToDisk`).
+    /// Makes the state durable (`FlushStateToDisk`): block and undo files synced, then the
+    /// index and file usage in one atomic synced batch, then the coins and their best
+    /// block in another. The index is never behind the coins, so a crash between the two
+    /// leaves coins at a block the index knows.
     pub fn flush(&mut self) -> Result<(), ChainStateError> {
         for f in std::mem::take(&mut self.touched_files) {
             self.files.sync(f)?;
         }
-        let mut batch = WriteBatch::new();
-        for (o, e) in self.cache.iter_mut().filter(|(_, e)| e.dirty) {
-            match &e.coin {
-                Some(c) => batch.put(&store::coin_key(o), &store::coin_value(c)),
-                None => batch.delete(&store::coin_key(o)),
-            }
-            e.dirty = false;
-        }
+        let mut index_batch = WriteBatch::new();
         for &i in &self.dirty_entries {
             let e = self.index.entry(i);
             let stored = store::StoredEntry {
@@ -583,18 +619,33 @@ impl ChainState {
                 undo: e.undo,
                 header: e.header,
             };
-            batch.put(&store::index_key(&e.hash), &store::entry_value(&stored));
+            index_batch.put(&store::index_key(&e.hash), &store::entry_value(&stored));
         }
         for (f, u) in self.files.usage().iter().enumerate() {
-            batch.put(&store::file_key(f as u32), &store::usage_value(u));
+            index_batch.put(&store::file_key(f as u32), &store::usage_value(u));
         }
-        batch.put(
+        self.index_db.write(index_batch, true)?;
+        self.dirty_entries.clear();
+        let mut coins_batch = WriteBatch::new();
+        for (o, e) in self.cache.iter_mut().filter(|(_, e)| e.dirty) {
+            match &e.coin {
+                Some(c) => coins_batch.put(&store::coin_key(o), &store::coin_value(c)),
+                None => coins_batch.delete(&store::coin_key(o)),
+            }
+            e.dirty = false;
+        }
+        coins_batch.put(
             store::BEST_BLOCK,
             bitcoin::hashes::Hash::as_byte_array(&self.tip()),
         );
-        self.db.write(batch, true)?;
-        self.dirty_entries.clear();
+        self.coins_db.write(coins_batch, true)?;
         Ok(())
+    }
+
+    /// Time spent so far syncing new blocks to disk before acknowledging them: the cost of
+    /// keeping every acknowledged block across a crash.
+    pub fn acknowledgement_sync_time(&self) -> std::time::Duration {
+        self.ack_sync
     }
 
     /// Status bits of a block, if known.

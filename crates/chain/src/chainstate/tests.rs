@@ -32,7 +32,8 @@ impl Drop for TempDir {
 }
 
 fn open(dir: &TempDir, cache_bytes: usize) -> ChainState {
-    let db = RedbStore::open(&dir.0.join("chainstate")).unwrap();
+    let index = RedbStore::open(&dir.0.join("blocks").join("index")).unwrap();
+    let coins = RedbStore::open(&dir.0.join("chainstate")).unwrap();
     ChainState::open(
         ChainParams::regtest(),
         ChainStateOptions {
@@ -41,7 +42,8 @@ fn open(dir: &TempDir, cache_bytes: usize) -> ChainState {
             blocks_xor: true,
         },
         &dir.0.join("blocks"),
-        Box::new(db),
+        Box::new(index),
+        Box::new(coins),
         NOW,
     )
     .unwrap()
@@ -307,4 +309,28 @@ fn an_invalid_block_is_rejected_and_the_tip_stays() {
     // A valid block at the same height still connects.
     cs.process_block(&miner.next(0), NOW).unwrap();
     assert_eq!(cs.height(), 6);
+}
+
+#[test]
+fn reindex_and_reindex_chainstate_rebuild_the_same_coins() {
+    let dir = TempDir::new("reindex");
+    let mut miner = Miner::new();
+    let mut cs = open(&dir, 1 << 20);
+    for _ in 0..130 {
+        cs.process_block(&miner.next(0), NOW).unwrap();
+    }
+    cs.flush().unwrap();
+    drop(cs);
+    // -reindex-chainstate: the coins are gone, the index stays.
+    std::fs::remove_dir_all(dir.0.join("chainstate")).unwrap();
+    let mut cs = open(&dir, 1 << 20);
+    assert_eq!(cs.height(), 130);
+    assert_eq!(utxo_hash(&mut cs), miner.hash());
+    drop(cs);
+    // -reindex: the index is rebuilt from the block files too.
+    std::fs::remove_dir_all(dir.0.join("chainstate")).unwrap();
+    std::fs::remove_dir_all(dir.0.join("blocks").join("index")).unwrap();
+    let mut cs = open(&dir, 1 << 20);
+    assert_eq!(cs.height(), 130);
+    assert_eq!(utxo_hash(&mut cs), miner.hash());
 }
