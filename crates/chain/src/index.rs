@@ -38,6 +38,21 @@ impl BlockStatus {
     }
 }
 
+/// What the database keeps of an entry besides its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stored {
+    /// Status bits.
+    pub status: BlockStatus,
+    /// Block data position.
+    pub data: Option<FilePos>,
+    /// Undo data position.
+    pub undo: Option<FilePos>,
+    /// Transactions in the block.
+    pub tx_count: u32,
+    /// Transactions in the chain up to it.
+    pub chain_tx_count: u64,
+}
+
 /// One header in the index (`CBlockIndex`).
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -59,6 +74,11 @@ pub struct Entry {
     pub data: Option<FilePos>,
     /// Where its undo data is, once connected.
     pub undo: Option<FilePos>,
+    /// Transactions in the block, once its data is known (`nTx`).
+    pub tx_count: u32,
+    /// Transactions in the chain up to and including this block, once connected
+    /// (`m_chain_tx_count`); 0 when not known.
+    pub chain_tx_count: u64,
 }
 
 /// Why a header was rejected; [`HeaderError::reason`] is Core's reject reason.
@@ -164,6 +184,8 @@ impl BlockIndex {
             sequence: 0,
             data: None,
             undo: None,
+            tx_count: 0,
+            chain_tx_count: 0,
         };
         let mut by_hash = HashMap::new();
         by_hash.insert(genesis.hash, 0);
@@ -271,6 +293,8 @@ impl BlockIndex {
             sequence: self.next_sequence,
             data: None,
             undo: None,
+            tx_count: 0,
+            chain_tx_count: 0,
         };
         self.next_sequence += 1;
         let i = self.entries.len();
@@ -286,21 +310,24 @@ impl BlockIndex {
 
     /// Adds an entry read back from the database, without header checks (they passed when
     /// it was first accepted). The parent must be loaded first; `None` if it is not.
-    pub fn load(
-        &mut self,
-        header: &Header,
-        status: BlockStatus,
-        data: Option<FilePos>,
-        undo: Option<FilePos>,
-    ) -> Option<usize> {
+    pub fn load(&mut self, header: &Header, stored: Stored) -> Option<usize> {
         let hash = header.block_hash();
         if let Some(&i) = self.by_hash.get(&hash) {
             let e = &mut self.entries[i];
-            e.status = status;
-            e.data = data;
-            e.undo = undo;
+            e.status = stored.status;
+            e.data = stored.data;
+            e.undo = stored.undo;
+            e.tx_count = stored.tx_count;
+            e.chain_tx_count = stored.chain_tx_count;
             return Some(i);
         }
+        let Stored {
+            status,
+            data,
+            undo,
+            tx_count,
+            chain_tx_count,
+        } = stored;
         let prev = self.find(&header.prev_blockhash)?;
         let entry = Entry {
             hash,
@@ -312,6 +339,8 @@ impl BlockIndex {
             sequence: self.next_sequence,
             data,
             undo,
+            tx_count,
+            chain_tx_count,
         };
         self.next_sequence += 1;
         let i = self.entries.len();
@@ -325,15 +354,20 @@ impl BlockIndex {
         Some(i)
     }
 
-    /// Records where entry `i`'s block data is.
-    pub fn set_data(&mut self, i: usize, pos: FilePos) {
+    /// Records where entry `i`'s block data is and how many transactions it has.
+    pub fn set_data(&mut self, i: usize, pos: FilePos, tx_count: u32) {
         self.entries[i].data = Some(pos);
+        self.entries[i].tx_count = tx_count;
         self.entries[i].status.0 |= BlockStatus::HAVE_DATA;
     }
 
     /// Records where entry `i`'s undo data is, and that it was connected (scripts valid).
     pub fn set_connected(&mut self, i: usize, undo: Option<FilePos>) {
+        let before = self.entries[i]
+            .prev
+            .map_or(0, |p| self.entries[p].chain_tx_count);
         let e = &mut self.entries[i];
+        e.chain_tx_count = before + u64::from(e.tx_count);
         if let Some(pos) = undo {
             e.undo = Some(pos);
             e.status.0 |= BlockStatus::HAVE_UNDO;

@@ -36,6 +36,34 @@ pub struct ChainParams {
     pub subsidy_halving_interval: u32,
     /// Signet only: the script every block must carry a solution to (BIP325).
     pub signet_challenge: Option<Vec<u8>>,
+    /// Work a chain needs before the node leaves initial block download
+    /// (`nMinimumChainWork`, `-minimumchainwork`), big-endian.
+    pub minimum_chain_work: [u8; 32],
+    /// Transaction statistics for estimating verification progress (`ChainTxData`).
+    pub tx_data: ChainTxData,
+}
+
+/// Known transaction counts of a network at a time, and the rate since (`ChainTxData`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChainTxData {
+    /// UNIX time of the data.
+    pub time: i64,
+    /// Transactions in the chain then.
+    pub tx_count: u64,
+    /// Transactions per second after it.
+    pub tx_rate: f64,
+}
+
+/// A 256-bit number written as Core prints it (big-endian hex) to bytes; constants only.
+fn work(hex: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = hex
+            .get(2 * i..2 * i + 2)
+            .and_then(|d| u8::from_str_radix(d, 16).ok())
+            .unwrap_or(0);
+    }
+    out
 }
 
 /// The default signet's challenge: a 1-of-2 multisig of its operators' keys.
@@ -144,6 +172,13 @@ impl ChainParams {
         p.bip34_hash = Some(hash(
             "000000000000024b89b42a942fe0d9fea3bb44ab7bd1b19115dd6a759c0808b8",
         ));
+        p.minimum_chain_work =
+            work("0000000000000000000000000000000000000001128750f82f4c366153a3a030");
+        p.tx_data = ChainTxData {
+            time: 1_772_055_173,
+            tx_count: 1_315_805_869,
+            tx_rate: 5.40111006496122,
+        };
         p.script_flag_exceptions = vec![
             // BIP16: the one block that broke P2SH rules before they were enforced.
             (
@@ -175,6 +210,13 @@ impl ChainParams {
         p.bip34_hash = Some(hash(
             "0000000023b3a96d3484e5abb3755c413e7d41500f8e2a5c3f0dd01299cd8ef8",
         ));
+        p.minimum_chain_work =
+            work("0000000000000000000000000000000000000000000017dde1c649f3708d14b6");
+        p.tx_data = ChainTxData {
+            time: 1_772_051_651,
+            tx_count: 536_108_416,
+            tx_rate: 0.02691479016257117,
+        };
         p.script_flag_exceptions = vec![(
             hash("00000000dd30457c001f4095d208cc1296b0eed002427aa599874af7a432b105"),
             VerifyFlags::NONE,
@@ -184,7 +226,7 @@ impl ChainParams {
 
     /// Testnet4.
     pub fn testnet4() -> ChainParams {
-        ChainParams::with(
+        let mut p = ChainParams::with(
             Network::Testnet4,
             [0x1c, 0x16, 0x3f, 0x28],
             true,
@@ -194,7 +236,15 @@ impl ChainParams {
             1,
             1,
             210_000,
-        )
+        );
+        p.minimum_chain_work =
+            work("0000000000000000000000000000000000000000000009a0fe15d0177d086304");
+        p.tx_data = ChainTxData {
+            time: 1_772_013_387,
+            tx_count: 14_191_421,
+            tx_rate: 0.01848579579528412,
+        };
+        p
     }
 
     /// The default signet.
@@ -211,6 +261,13 @@ impl ChainParams {
             210_000,
         );
         p.signet_challenge = Some(DEFAULT_SIGNET_CHALLENGE.to_vec());
+        p.minimum_chain_work =
+            work("00000000000000000000000000000000000000000000000000000b463ea0a4b8");
+        p.tx_data = ChainTxData {
+            time: 1_772_055_248,
+            tx_count: 28_676_833,
+            tx_rate: 0.06736623436338929,
+        };
         p
     }
 
@@ -307,6 +364,13 @@ impl ChainParams {
             script_flag_exceptions: Vec::new(),
             subsidy_halving_interval,
             signet_challenge: None,
+            minimum_chain_work: [0; 32],
+            // Regtest's: a non-zero rate so that progress can be tested.
+            tx_data: ChainTxData {
+                time: 0,
+                tx_count: 0,
+                tx_rate: 0.001,
+            },
         }
     }
 

@@ -9,7 +9,10 @@
 //! the store holds the last flush; [`ChainState::open`] then finds the blocks stored since
 //! in the block files and connects them again.
 
+mod events;
 mod store;
+
+pub use events::{iso8601, update_tip_line, verification_progress, ChainEvents};
 
 #[cfg(test)]
 mod tests;
@@ -156,7 +159,19 @@ pub struct ChainState {
     touched_files: BTreeSet<u32>,
     /// Time spent syncing each new block before acknowledging it.
     ack_sync: std::time::Duration,
+    subscribers: Vec<Box<dyn ChainEvents>>,
+    log: Option<LogSink>,
+    /// Latched to false once the tip is recent and has the minimum work.
+    initial_download: bool,
+    /// The node's time at the last call in, for log lines and progress.
+    now: i64,
 }
+
+/// Where the chainstate's log lines go.
+pub type LogSink = Box<dyn FnMut(&str) + Send>;
+
+/// Default `-maxtipage`: a tip older than this keeps the node in initial block download.
+pub const DEFAULT_MAX_TIP_AGE: i64 = 24 * 60 * 60;
 
 impl ChainState {
     /// Opens the chainstate: block files in `blocks_dir`, the block index in `index_db`,
@@ -208,7 +223,7 @@ impl ChainState {
         let mut index = BlockIndex::new(params.clone());
         entries.sort_by_key(|e| e.height);
         for e in &entries {
-            if index.load(&e.header, e.status, e.data, e.undo).is_none() {
+            if index.load(&e.header, e.stored()).is_none() {
                 return Err(ChainStateError::Corrupt(format!(
                     "block index entry {} without its parent",
                     e.header.block_hash()
@@ -228,6 +243,10 @@ impl ChainState {
             dirty_entries: BTreeSet::new(),
             touched_files: BTreeSet::new(),
             ack_sync: std::time::Duration::ZERO,
+            subscribers: Vec::new(),
+            log: None,
+            initial_download: true,
+            now,
         };
         cs.index_stored_blocks(now)?;
         if cs.index.entry(0).data.is_none() {
@@ -235,7 +254,7 @@ impl ChainState {
             let genesis = cs.params.genesis.clone();
             let pos = cs.files.append_block(&genesis)?;
             cs.touched_files.insert(pos.file);
-            cs.index.set_data(0, pos);
+            cs.index.set_data(0, pos, genesis.txdata.len() as u32);
             cs.dirty_entries.insert(0);
         }
         cs.index.set_connected(0, None);
@@ -279,7 +298,7 @@ impl ChainState {
                     }
                 };
                 if self.index.entry(i).data.is_none() {
-                    self.index.set_data(i, pos);
+                    self.index.set_data(i, pos, block.txdata.len() as u32);
                     self.dirty_entries.insert(i);
                 }
                 if let Some(children) = waiting.remove(&hash) {
@@ -288,6 +307,62 @@ impl ChainState {
             }
         }
         Ok(())
+    }
+
+    /// Adds a subscriber to connections, disconnections and tip updates.
+    pub fn subscribe(&mut self, subscriber: Box<dyn ChainEvents>) {
+        self.subscribers.push(subscriber);
+    }
+
+    /// Where log lines (`UpdateTip: ...`) go.
+    pub fn set_log(&mut self, log: LogSink) {
+        self.log = Some(log);
+    }
+
+    fn log_line(&mut self, line: &str) {
+        if let Some(log) = self.log.as_mut() {
+            log(line);
+        }
+    }
+
+    /// Whether the node is still catching up (`IsInitialBlockDownload`).
+    pub fn is_initial_block_download(&self) -> bool {
+        self.initial_download
+    }
+
+    /// `GuessVerificationProgress` of the tip at the node's last known time.
+    pub fn verification_progress(&self) -> f64 {
+        verification_progress(
+            &self.index,
+            &self.params,
+            self.index.entry(self.tip_index()),
+            self.now,
+        )
+    }
+
+    fn update_ibd_status(&mut self) {
+        if !self.initial_download {
+            return;
+        }
+        let tip = self.index.entry(self.tip_index());
+        // Both big-endian, so byte order is numeric order.
+        let enough_work = tip.chain_work.to_be_bytes() >= self.params.minimum_chain_work;
+        if enough_work && tip.header.time as i64 >= self.now - DEFAULT_MAX_TIP_AGE {
+            self.initial_download = false;
+            self.log_line("Leaving InitialBlockDownload (latching to false)");
+        }
+    }
+
+    fn log_update_tip(&mut self) {
+        let line = update_tip_line(
+            &self.index,
+            &self.params,
+            self.index.entry(self.tip_index()),
+            self.now,
+            self.cache_bytes,
+            self.cache.len(),
+        );
+        self.log_line(&line);
     }
 
     /// The chain parameters.
@@ -379,6 +454,7 @@ impl ChainState {
     /// Checks and stores a block, then moves the active chain to the most-work valid
     /// chain (`ProcessNewBlock`). Once it returns, the block is on disk.
     pub fn process_block(&mut self, block: &Block, now: i64) -> Result<(), ProcessError> {
+        self.now = now;
         let i = self
             .index
             .accept_header(&block.header, now)
@@ -405,7 +481,7 @@ impl ChainState {
             self.files.sync(pos.file).map_err(ChainStateError::from)?;
             self.ack_sync += t.elapsed();
             self.touched_files.insert(pos.file);
-            self.index.set_data(i, pos);
+            self.index.set_data(i, pos, block.txdata.len() as u32);
             self.dirty_entries.insert(i);
         }
         let failure = self.activate_best_chain()?;
@@ -445,6 +521,8 @@ impl ChainState {
     /// (`ActivateBestChain`). Returns the block that failed to connect, if one did.
     fn activate_best_chain(&mut self) -> Result<Option<(usize, BlockError)>, ChainStateError> {
         let mut failure = None;
+        let start_tip = self.tip_index();
+        let mut fork_height = self.height();
         loop {
             let cand = self.best_candidate();
             let tip = self.tip_index();
@@ -452,6 +530,15 @@ impl ChainState {
                 || self.index.entry(cand).chain_work <= self.index.entry(tip).chain_work
                 || self.index.entry(cand).status.failed()
             {
+                let new_tip = self.tip_index();
+                if new_tip != start_tip {
+                    self.update_ibd_status();
+                    let (hash, height) = (self.tip(), self.height());
+                    let ibd = self.initial_download;
+                    for s in &mut self.subscribers {
+                        s.updated_block_tip(&hash, height, fork_height, ibd);
+                    }
+                }
                 return Ok(failure);
             }
             let path = self.branch_to(cand);
@@ -462,6 +549,7 @@ impl ChainState {
             while self.active.len() > fork + 1 {
                 self.disconnect_tip()?;
             }
+            fork_height = fork_height.min(fork as u32);
             for &i in &path[fork + 1..] {
                 if let Err(e) = self.connect(i)? {
                     self.index.invalidate(i);
@@ -562,6 +650,10 @@ impl ChainState {
         self.index.set_connected(i, Some(undo_pos));
         self.dirty_entries.insert(i);
         self.active.push(i);
+        self.log_update_tip();
+        for s in &mut self.subscribers {
+            s.block_connected(&block, entry.height);
+        }
         Ok(Ok(()))
     }
 
@@ -589,6 +681,10 @@ impl ChainState {
             self.set_coin(*o, Some(c.clone()));
         }
         self.active.pop();
+        self.log_update_tip();
+        for s in &mut self.subscribers {
+            s.block_disconnected(&block, entry.height);
+        }
         Ok(())
     }
 
@@ -617,6 +713,8 @@ impl ChainState {
                 status: e.status,
                 data: e.data,
                 undo: e.undo,
+                tx_count: e.tx_count,
+                chain_tx_count: e.chain_tx_count,
                 header: e.header,
             };
             index_batch.put(&store::index_key(&e.hash), &store::entry_value(&stored));

@@ -9,7 +9,7 @@ use bitcoin::{BlockHash, OutPoint, Txid};
 
 use crate::blockfiles::{FilePos, FileUsage};
 use crate::coin::{read_txout, write_txout};
-use crate::index::BlockStatus;
+use crate::index::{BlockStatus, Stored};
 use crate::{varint, Coin};
 
 /// Key of the coins' best block.
@@ -79,8 +79,25 @@ pub struct StoredEntry {
     pub data: Option<FilePos>,
     /// Undo data position.
     pub undo: Option<FilePos>,
+    /// Transactions in the block.
+    pub tx_count: u32,
+    /// Transactions in the chain up to it.
+    pub chain_tx_count: u64,
     /// The header.
     pub header: Header,
+}
+
+impl StoredEntry {
+    /// The non-header part, as the index takes it.
+    pub fn stored(&self) -> Stored {
+        Stored {
+            status: self.status,
+            data: self.data,
+            undo: self.undo,
+            tx_count: self.tx_count,
+            chain_tx_count: self.chain_tx_count,
+        }
+    }
 }
 
 fn put_pos(v: &mut Vec<u8>, p: Option<FilePos>) {
@@ -112,13 +129,15 @@ pub fn entry_value(e: &StoredEntry) -> Vec<u8> {
     v.extend_from_slice(&e.status.0.to_le_bytes());
     put_pos(&mut v, e.data);
     put_pos(&mut v, e.undo);
+    v.extend_from_slice(&e.tx_count.to_le_bytes());
+    v.extend_from_slice(&e.chain_tx_count.to_le_bytes());
     v.extend_from_slice(&bitcoin::consensus::serialize(&e.header));
     v
 }
 
 /// Reads an index entry; `None` if malformed.
 pub fn parse_entry(v: &[u8]) -> Option<StoredEntry> {
-    if v.len() != 4 + 4 + 9 + 9 + 80 {
+    if v.len() != 4 + 4 + 9 + 9 + 4 + 8 + 80 {
         return None;
     }
     Some(StoredEntry {
@@ -126,7 +145,9 @@ pub fn parse_entry(v: &[u8]) -> Option<StoredEntry> {
         status: BlockStatus(u32::from_le_bytes(v[4..8].try_into().ok()?)),
         data: get_pos(&v[8..17])?,
         undo: get_pos(&v[17..26])?,
-        header: bitcoin::consensus::deserialize(&v[26..]).ok()?,
+        tx_count: u32::from_le_bytes(v[26..30].try_into().ok()?),
+        chain_tx_count: u64::from_le_bytes(v[30..38].try_into().ok()?),
+        header: bitcoin::consensus::deserialize(&v[38..]).ok()?,
     })
 }
 
@@ -171,6 +192,8 @@ mod tests {
             status: BlockStatus(13),
             data: Some(FilePos { file: 1, pos: 8 }),
             undo: None,
+            tx_count: 3,
+            chain_tx_count: 12,
             header: g.header,
         };
         assert_eq!(parse_entry(&entry_value(&e)), Some(e));

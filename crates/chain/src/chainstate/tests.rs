@@ -334,3 +334,80 @@ fn reindex_and_reindex_chainstate_rebuild_the_same_coins() {
     assert_eq!(cs.height(), 130);
     assert_eq!(utxo_hash(&mut cs), miner.hash());
 }
+
+/// Records events as text, shared with the test through a mutex.
+struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl ChainEvents for Recorder {
+    fn block_connected(&mut self, _b: &Block, height: u32) {
+        self.0.lock().unwrap().push(format!("connect {height}"));
+    }
+    fn block_disconnected(&mut self, _b: &Block, height: u32) {
+        self.0.lock().unwrap().push(format!("disconnect {height}"));
+    }
+    fn updated_block_tip(&mut self, _t: &BlockHash, height: u32, fork: u32, ibd: bool) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("tip {height} fork {fork} ibd {ibd}"));
+    }
+}
+
+#[test]
+fn events_arrive_in_order_through_a_reorg_and_tip_lines_are_logged() {
+    let dir = TempDir::new("events");
+    let mut base = Miner::new();
+    let mut cs = open(&dir, 1 << 30);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    cs.subscribe(Box::new(Recorder(seen.clone())));
+    let sink = lines.clone();
+    cs.set_log(Box::new(move |l| sink.lock().unwrap().push(l.to_string())));
+    cs.process_block(&base.next(0), NOW).unwrap();
+    let mut a = base.clone();
+    let mut b = base.clone();
+    cs.process_block(&a.next(1), NOW).unwrap();
+    cs.process_block(&b.next(2), NOW).unwrap();
+    cs.process_block(&b.next(2), NOW).unwrap();
+    // The blocks' times are in 2011, far behind NOW: still initial download.
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            "connect 1",
+            "tip 1 fork 0 ibd true",
+            "connect 2",
+            "tip 2 fork 1 ibd true",
+            "disconnect 2",
+            "connect 2",
+            "connect 3",
+            "tip 3 fork 1 ibd true",
+        ]
+    );
+    {
+        let lines = lines.lock().unwrap();
+        // One line per connection and disconnection.
+        assert_eq!(lines.len(), 5);
+        let last = &lines[4];
+        assert!(
+            last.starts_with(&format!(
+                "UpdateTip: new best={} height=3 version=0x20000000 log2_work=3.000000 tx=4 date='",
+                b.blocks[3].block_hash()
+            )),
+            "{last}"
+        );
+    }
+    assert!(cs.is_initial_block_download());
+    // A recent tip ends initial download, once and for good.
+    let mut recent = b.next(0);
+    recent.header.time = (NOW - 60) as u32;
+    recent.header.nonce = 0;
+    assert!(grind(&mut recent, cs.params()));
+    cs.process_block(&recent, NOW).unwrap();
+    assert!(!cs.is_initial_block_download());
+    assert!(seen.lock().unwrap().last().unwrap().ends_with("ibd false"));
+    assert!(lines
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l == "Leaving InitialBlockDownload (latching to false)"));
+}
