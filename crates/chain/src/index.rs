@@ -69,7 +69,7 @@ pub struct Entry {
     /// Status bits.
     pub status: BlockStatus,
     /// Order of arrival, which breaks ties between equal work (`nSequenceId`).
-    pub sequence: u64,
+    pub sequence: i64,
     /// Where the block data is, once stored.
     pub data: Option<FilePos>,
     /// Where its undo data is, once connected.
@@ -154,7 +154,7 @@ pub struct BlockIndex {
     by_hash: HashMap<BlockHash, usize>,
     children: Vec<u32>,
     best_header: usize,
-    next_sequence: u64,
+    next_sequence: i64,
 }
 
 struct Branch<'a> {
@@ -336,13 +336,15 @@ impl BlockIndex {
             chain_work: self.entries[prev].chain_work + block_proof(header.bits),
             prev: Some(prev),
             status,
-            sequence: self.next_sequence,
+            // As Core does for entries read from disk: all alike, after the tip's 0, so
+            // only arrival order in this run breaks ties among new blocks.
+            sequence: 1,
             data,
             undo,
             tx_count,
             chain_tx_count,
         };
-        self.next_sequence += 1;
+        self.next_sequence = self.next_sequence.max(2);
         let i = self.entries.len();
         self.by_hash.insert(hash, i);
         self.children[prev] += 1;
@@ -440,6 +442,14 @@ impl BlockIndex {
                     !(BlockStatus::FAILED_VALID | BlockStatus::FAILED_CHILD);
             }
         }
+        self.recompute_best_header();
+    }
+
+    /// Makes entry `i` win ties of equal work against every other entry
+    /// (`PreciousBlock`'s index part): it gets sequence number `sequence`, which the
+    /// caller counts down from -1.
+    pub fn make_precious(&mut self, i: usize, sequence: i64) {
+        self.entries[i].sequence = sequence;
         self.recompute_best_header();
     }
 

@@ -43,6 +43,8 @@ pub enum ChainStateError {
     Disconnect(DisconnectError),
     /// Stored data that does not parse or does not fit together.
     Corrupt(String),
+    /// No block with this hash is known.
+    BlockNotFound(BlockHash),
 }
 
 impl std::fmt::Display for ChainStateError {
@@ -52,6 +54,7 @@ impl std::fmt::Display for ChainStateError {
             ChainStateError::Files(e) => write!(f, "{e}"),
             ChainStateError::Disconnect(e) => write!(f, "cannot disconnect block: {e}"),
             ChainStateError::Corrupt(m) => write!(f, "corrupted chainstate: {m}"),
+            ChainStateError::BlockNotFound(_) => f.write_str("Block not found"),
         }
     }
 }
@@ -165,6 +168,10 @@ pub struct ChainState {
     initial_download: bool,
     /// The node's time at the last call in, for log lines and progress.
     now: i64,
+    /// `preciousblock` bookkeeping: the next sequence number to hand out and the tip's
+    /// work when it was last used.
+    next_precious: i64,
+    last_precious_work: Option<bitcoin::pow::Work>,
 }
 
 /// Where the chainstate's log lines go.
@@ -247,6 +254,8 @@ impl ChainState {
             log: None,
             initial_download: true,
             now,
+            next_precious: -1,
+            last_precious_work: None,
         };
         cs.index_stored_blocks(now)?;
         if cs.index.entry(0).data.is_none() {
@@ -265,6 +274,8 @@ impl ChainState {
                 ChainStateError::Corrupt(format!("best block {hash} not in the index"))
             })?;
             cs.active = cs.branch_to(tip);
+            // The tip read from disk wins ties against the other entries read from disk.
+            cs.index.make_precious(tip, 0);
         }
         cs.activate_best_chain()?;
         cs.flush()?;
@@ -526,10 +537,11 @@ impl ChainState {
         loop {
             let cand = self.best_candidate();
             let tip = self.tip_index();
-            if cand == tip
-                || self.index.entry(cand).chain_work <= self.index.entry(tip).chain_work
-                || self.index.entry(cand).status.failed()
-            {
+            let (c, t) = (self.index.entry(cand), self.index.entry(tip));
+            // Ties go to the entry seen first (or made precious), as Core orders candidates.
+            let better = c.chain_work > t.chain_work
+                || (c.chain_work == t.chain_work && c.sequence < t.sequence);
+            if cand == tip || !better || c.status.failed() {
                 let new_tip = self.tip_index();
                 if new_tip != start_tip {
                     self.update_ibd_status();
@@ -744,6 +756,80 @@ impl ChainState {
     /// keeping every acknowledged block across a crash.
     pub fn acknowledgement_sync_time(&self) -> std::time::Duration {
         self.ack_sync
+    }
+
+    fn find_block(&self, hash: &BlockHash) -> Result<usize, ChainStateError> {
+        self.index
+            .find(hash)
+            .ok_or(ChainStateError::BlockNotFound(*hash))
+    }
+
+    fn notify_tip_change(&mut self, before: usize, fork_height: u32) {
+        if self.tip_index() == before {
+            return;
+        }
+        self.update_ibd_status();
+        let (hash, height, ibd) = (self.tip(), self.height(), self.initial_download);
+        for s in &mut self.subscribers {
+            s.updated_block_tip(&hash, height, fork_height, ibd);
+        }
+    }
+
+    /// Marks a block invalid, with its descendants, and moves the tip off it to the best
+    /// remaining chain (`InvalidateBlock`, the `invalidateblock` RPC).
+    pub fn invalidate_block(&mut self, hash: &BlockHash) -> Result<(), ChainStateError> {
+        let i = self.find_block(hash)?;
+        if i == 0 {
+            // Core ignores the request: the genesis block stays.
+            return Ok(());
+        }
+        let before = self.tip_index();
+        let height = self.index.entry(i).height;
+        let mut fork_height = self.height();
+        while self.active.get(height as usize) == Some(&i) {
+            self.disconnect_tip()?;
+            fork_height = self.height();
+        }
+        self.index.invalidate(i);
+        for j in i..self.index.len() {
+            if self.index.entry(j).status.failed() {
+                self.dirty_entries.insert(j);
+            }
+        }
+        self.activate_best_chain()?;
+        self.notify_tip_change(before, fork_height);
+        Ok(())
+    }
+
+    /// Clears the failure marks of a block, its ancestors and descendants, and moves to the
+    /// best chain again (`ReconsiderBlock`, the `reconsiderblock` RPC).
+    pub fn reconsider_block(&mut self, hash: &BlockHash) -> Result<(), ChainStateError> {
+        let i = self.find_block(hash)?;
+        self.index.reconsider(i);
+        for j in 0..self.index.len() {
+            self.dirty_entries.insert(j);
+        }
+        self.activate_best_chain()?;
+        Ok(())
+    }
+
+    /// Treats a block as if it had arrived before any other of the same work, so that its
+    /// chain wins a tie (`PreciousBlock`, the `preciousblock` RPC).
+    pub fn precious_block(&mut self, hash: &BlockHash) -> Result<(), ChainStateError> {
+        let i = self.find_block(hash)?;
+        let tip_work = self.index.entry(self.tip_index()).chain_work;
+        if self.index.entry(i).chain_work < tip_work {
+            return Ok(());
+        }
+        // A longer chain since the last call starts the count again.
+        if self.last_precious_work.is_none_or(|w| tip_work > w) {
+            self.next_precious = -1;
+        }
+        self.last_precious_work = Some(tip_work);
+        self.index.make_precious(i, self.next_precious);
+        self.next_precious = (self.next_precious - 1).max(i64::from(i32::MIN));
+        self.activate_best_chain()?;
+        Ok(())
     }
 
     /// Status bits of a block, if known.

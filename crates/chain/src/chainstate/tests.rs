@@ -411,3 +411,62 @@ fn events_arrive_in_order_through_a_reorg_and_tip_lines_are_logged() {
         .iter()
         .any(|l| l == "Leaving InitialBlockDownload (latching to false)"));
 }
+
+#[test]
+fn invalidate_reconsider_and_precious_move_the_tip_as_core_does() {
+    let dir = TempDir::new("invalidate");
+    let mut base = Miner::new();
+    let mut cs = open(&dir, 1 << 30);
+    for _ in 0..110 {
+        cs.process_block(&base.next(0), NOW).unwrap();
+    }
+    let (mut a, mut b) = (base.clone(), base.clone());
+    for _ in 0..3 {
+        cs.process_block(&a.next(1), NOW).unwrap();
+    }
+    for _ in 0..3 {
+        cs.process_block(&b.next(2), NOW).unwrap();
+    }
+    // Equal work: the first seen branch stays.
+    assert_eq!(cs.tip(), a.blocks[113].block_hash());
+    // preciousblock switches to the other branch of equal work, and back.
+    cs.precious_block(&b.blocks[113].block_hash()).unwrap();
+    assert_eq!(cs.tip(), b.blocks[113].block_hash());
+    assert_eq!(utxo_hash(&mut cs), b.hash());
+    cs.precious_block(&a.blocks[113].block_hash()).unwrap();
+    assert_eq!(cs.tip(), a.blocks[113].block_hash());
+    // invalidateblock on a's second block: b is the best valid chain left.
+    cs.invalidate_block(&a.blocks[112].block_hash()).unwrap();
+    assert_eq!(cs.tip(), b.blocks[113].block_hash());
+    assert!(cs.status(&a.blocks[113].block_hash()).unwrap().failed());
+    // Invalidating b's first block leaves a's first block (not invalid) as the tip.
+    cs.invalidate_block(&b.blocks[111].block_hash()).unwrap();
+    assert_eq!(cs.tip(), a.blocks[111].block_hash());
+    let mut expect = base.clone();
+    expect.apply(&a.blocks[111]);
+    assert_eq!(utxo_hash(&mut cs), expect.hash());
+    // reconsiderblock brings a's branch back; the genesis block cannot be invalidated.
+    cs.reconsider_block(&a.blocks[113].block_hash()).unwrap();
+    assert_eq!(cs.tip(), a.blocks[113].block_hash());
+    assert_eq!(utxo_hash(&mut cs), a.hash());
+    cs.invalidate_block(&ChainParams::regtest().genesis.block_hash())
+        .unwrap();
+    assert_eq!(cs.height(), 113);
+    // The marks survive a restart, and the tip stays among equal-work branches.
+    cs.precious_block(&b.blocks[113].block_hash()).unwrap();
+    assert_eq!(cs.tip(), a.blocks[113].block_hash(), "b is invalid");
+    cs.reconsider_block(&b.blocks[111].block_hash()).unwrap();
+    cs.precious_block(&b.blocks[113].block_hash()).unwrap();
+    assert_eq!(cs.tip(), b.blocks[113].block_hash());
+    cs.invalidate_block(&b.blocks[113].block_hash()).unwrap();
+    cs.flush().unwrap();
+    drop(cs);
+    let cs = open(&dir, 1 << 30);
+    assert!(cs.status(&b.blocks[113].block_hash()).unwrap().failed());
+    assert!(!cs.status(&b.blocks[112].block_hash()).unwrap().failed());
+    assert_eq!(cs.tip(), a.blocks[113].block_hash());
+    assert!(matches!(
+        cs.index().find(&bitcoin::hashes::Hash::all_zeros()),
+        None
+    ));
+}
