@@ -465,8 +465,23 @@ fn invalidate_reconsider_and_precious_move_the_tip_as_core_does() {
     assert!(cs.status(&b.blocks[113].block_hash()).unwrap().failed());
     assert!(!cs.status(&b.blocks[112].block_hash()).unwrap().failed());
     assert_eq!(cs.tip(), a.blocks[113].block_hash());
-    assert!(matches!(
-        cs.index().find(&bitcoin::hashes::Hash::all_zeros()),
-        None
-    ));
+}
+
+#[test]
+fn the_tip_stays_on_its_branch_across_a_restart_when_work_is_equal() {
+    let dir = TempDir::new("ties");
+    let mut base = Miner::new();
+    let mut cs = open(&dir, 1 << 30);
+    for _ in 0..3 {
+        cs.process_block(&base.next(0), NOW).unwrap();
+    }
+    let (mut a, mut b) = (base.clone(), base.clone());
+    cs.process_block(&a.next(1), NOW).unwrap();
+    cs.process_block(&b.next(2), NOW).unwrap();
+    cs.precious_block(&b.blocks[4].block_hash()).unwrap();
+    assert_eq!(cs.tip(), b.blocks[4].block_hash());
+    cs.flush().unwrap();
+    drop(cs);
+    let cs = open(&dir, 1 << 30);
+    assert_eq!(cs.tip(), b.blocks[4].block_hash());
 }
