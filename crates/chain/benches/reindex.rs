@@ -43,6 +43,7 @@ fn open(dir: &Path, dbcache_mib: usize) -> ChainState {
             cache_bytes: dbcache_mib << 20,
             script_threads: 2,
             blocks_xor: false,
+            assume_valid: None,
         },
         &dir.join("blocks"),
         Box::new(index),

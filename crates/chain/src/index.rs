@@ -160,13 +160,22 @@ pub struct BlockIndex {
 struct Branch<'a> {
     index: &'a BlockIndex,
     tip: usize,
+    /// The last ancestor returned: walks to lower heights continue from it, so the
+    /// testnet rule's block-by-block walk back is linear, not quadratic.
+    cursor: std::cell::Cell<usize>,
 }
 
 impl HeaderChain for Branch<'_> {
     fn ancestor(&self, height: u32) -> Option<Header> {
-        self.index
-            .ancestor(self.tip, height)
-            .map(|i| self.index.entries[i].header)
+        let cursor = self.cursor.get();
+        let from = if self.index.entries[cursor].height >= height {
+            cursor
+        } else {
+            self.tip
+        };
+        let i = self.index.ancestor(from, height)?;
+        self.cursor.set(i);
+        Some(self.index.entries[i].header)
     }
 }
 
@@ -386,6 +395,7 @@ impl BlockIndex {
         let branch = Branch {
             index: self,
             tip: prev,
+            cursor: std::cell::Cell::new(prev),
         };
         if header.bits
             != next_work_required(&p.header, p.height, header.time, &branch, &self.params)

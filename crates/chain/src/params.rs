@@ -41,6 +41,9 @@ pub struct ChainParams {
     pub minimum_chain_work: [u8; 32],
     /// Transaction statistics for estimating verification progress (`ChainTxData`).
     pub tx_data: ChainTxData,
+    /// The default `-assumevalid` block (`defaultAssumeValid`): scripts below it, on the
+    /// best header chain, are not checked.
+    pub default_assume_valid: Option<BlockHash>,
 }
 
 /// Known transaction counts of a network at a time, and the rate since (`ChainTxData`).
@@ -179,6 +182,9 @@ impl ChainParams {
             tx_count: 1_315_805_869,
             tx_rate: 5.40111006496122,
         };
+        p.default_assume_valid = Some(hash(
+            "00000000000000000000ccebd6d74d9194d8dcdc1d177c478e094bfad51ba5ac",
+        ));
         p.script_flag_exceptions = vec![
             // BIP16: the one block that broke P2SH rules before they were enforced.
             (
@@ -217,6 +223,9 @@ impl ChainParams {
             tx_count: 536_108_416,
             tx_rate: 0.02691479016257117,
         };
+        p.default_assume_valid = Some(hash(
+            "000000007a61e4230b28ac5cb6b5e5a0130de37ac1faf2f8987d2fa6505b67f4",
+        ));
         p.script_flag_exceptions = vec![(
             hash("00000000dd30457c001f4095d208cc1296b0eed002427aa599874af7a432b105"),
             VerifyFlags::NONE,
@@ -244,6 +253,9 @@ impl ChainParams {
             tx_count: 14_191_421,
             tx_rate: 0.01848579579528412,
         };
+        p.default_assume_valid = Some(hash(
+            "0000000002368b1e4ee27e2e85676ae6f9f9e69579b29093e9a82c170bf7cf8a",
+        ));
         p
     }
 
@@ -268,6 +280,9 @@ impl ChainParams {
             tx_count: 28_676_833,
             tx_rate: 0.06736623436338929,
         };
+        p.default_assume_valid = Some(hash(
+            "00000008414aab61092ef93f1aacc54cf9e9f16af29ddad493b908a01ff5c329",
+        ));
         p
     }
 
@@ -371,6 +386,7 @@ impl ChainParams {
                 tx_count: 0,
                 tx_rate: 0.001,
             },
+            default_assume_valid: None,
         }
     }
 
@@ -449,7 +465,11 @@ mod tests {
             .chain(&testnet.script_flag_exceptions)
             .map(|(h, _)| *h)
             .chain(main.bip34_hash)
-            .chain(testnet.bip34_hash);
+            .chain(testnet.bip34_hash)
+            .chain(main.default_assume_valid)
+            .chain(testnet.default_assume_valid)
+            .chain(ChainParams::testnet4().default_assume_valid)
+            .chain(ChainParams::signet().default_assume_valid);
         for h in fixed {
             assert_ne!(h, BlockHash::all_zeros());
         }

@@ -26,6 +26,7 @@ fn open(dir: &std::path::Path) -> ChainState {
             cache_bytes: 64 << 10,
             script_threads: 1,
             blocks_xor: true,
+            assume_valid: None,
         },
         &dir.join("blocks"),
         Box::new(index),

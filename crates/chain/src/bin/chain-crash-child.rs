@@ -85,6 +85,7 @@ fn run(dir: &Path, target: u32) -> Result<(), Box<dyn std::error::Error>> {
         cache_bytes: 64 << 10,
         script_threads: 1,
         blocks_xor: true,
+        assume_valid: None,
     };
     let mut cs = ChainState::open(
         params.clone(),

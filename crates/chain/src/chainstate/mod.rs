@@ -112,6 +112,10 @@ pub struct ChainStateOptions {
     pub script_threads: usize,
     /// Obfuscate new block files with a random key (`-blocksxor`).
     pub blocks_xor: bool,
+    /// `-assumevalid`: scripts of this block's ancestors on the best header chain are not
+    /// checked, under Core's conditions. `None` checks every script (`-assumevalid=0`);
+    /// the node passes the network's default unless told otherwise.
+    pub assume_valid: Option<BlockHash>,
 }
 
 impl Default for ChainStateOptions {
@@ -120,6 +124,7 @@ impl Default for ChainStateOptions {
             cache_bytes: 450 << 20,
             script_threads: 2,
             blocks_xor: true,
+            assume_valid: None,
         }
     }
 }
@@ -168,6 +173,8 @@ pub struct ChainState {
     initial_download: bool,
     /// The node's time at the last call in, for log lines and progress.
     now: i64,
+    /// The last script-check decision logged (Core logs each change).
+    last_script_check: Option<Option<&'static str>>,
     /// `preciousblock` bookkeeping: the next sequence number to hand out and the tip's
     /// work when it was last used.
     next_precious: i64,
@@ -256,6 +263,7 @@ impl ChainState {
             now,
             next_precious: -1,
             last_precious_work: None,
+            last_script_check: None,
         };
         cs.index_stored_blocks(now)?;
         if cs.index.entry(0).data.is_none() {
@@ -502,6 +510,21 @@ impl ChainState {
         }
     }
 
+    /// Checks and adds headers ahead of their blocks (`ProcessNewBlockHeaders`), as
+    /// headers-first sync does; stops at the first invalid one.
+    pub fn process_headers(
+        &mut self,
+        headers: &[bitcoin::block::Header],
+        now: i64,
+    ) -> Result<(), HeaderError> {
+        self.now = now;
+        for h in headers {
+            let i = self.index.accept_header(h, now)?;
+            self.dirty_entries.insert(i);
+        }
+        Ok(())
+    }
+
     /// The most-work entry whose branch from the active chain has all its block data.
     fn best_candidate(&self) -> usize {
         let best = self.index.best_header();
@@ -613,6 +636,50 @@ impl ChainState {
         v
     }
 
+    /// Why the scripts of entry `i` must be checked, or `None` when `-assumevalid` lets
+    /// them be skipped: an ancestor of the assumed-valid block on the best header chain,
+    /// with enough work behind the best header and at least two weeks of work on top.
+    fn script_check_reason(&self, i: usize) -> Option<&'static str> {
+        const TWO_WEEKS: f64 = 60.0 * 60.0 * 24.0 * 7.0 * 2.0;
+        let Some(av_hash) = self.options.assume_valid else {
+            return Some("assumevalid=0 (always verify)");
+        };
+        let Some(av) = self.index.find(&av_hash) else {
+            return Some("assumevalid hash not in headers");
+        };
+        let e = self.index.entry(i);
+        if self.index.ancestor(av, e.height) != Some(i) {
+            return Some(if e.height > self.index.entry(av).height {
+                "block height above assumevalid height"
+            } else {
+                "block not in assumevalid chain"
+            });
+        }
+        let best = self.index.best_header();
+        let Some(best_i) = self.index.find(&best.hash) else {
+            return Some("block not in best header chain");
+        };
+        if self.index.ancestor(best_i, e.height) != Some(i) {
+            return Some("block not in best header chain");
+        }
+        if best.chain_work.to_be_bytes() < self.params.minimum_chain_work {
+            return Some("best header chainwork below minimumchainwork");
+        }
+        // GetBlockProofEquivalentTime(best, block, best): seconds of work on top of it.
+        let to_f64 = |w: bitcoin::pow::Work| {
+            w.to_be_bytes()
+                .iter()
+                .fold(0f64, |acc, b| acc * 256.0 + f64::from(*b))
+        };
+        let on_top = (to_f64(best.chain_work) - to_f64(e.chain_work))
+            * self.params.pow.pow_target_spacing as f64
+            / to_f64(crate::pow::block_proof(best.header.bits));
+        if on_top <= TWO_WEEKS {
+            return Some("block too recent relative to best header");
+        }
+        None
+    }
+
     /// Connects entry `i` on the tip; `Ok(Err(_))` if the block is invalid.
     fn connect(&mut self, i: usize) -> Result<Result<(), BlockError>, ChainStateError> {
         let entry = self.index.entry(i).clone();
@@ -627,6 +694,22 @@ impl ChainState {
         };
         let block = self.files.read_block(pos)?;
         self.fetch(Self::touched_outpoints(&block))?;
+        let reason = self.script_check_reason(i);
+        if self.last_script_check != Some(reason) {
+            let line = match reason {
+                Some(r) => format!(
+                    "Enabling script verification at block #{} ({}): {r}.",
+                    entry.height, entry.hash
+                ),
+                None => format!(
+                    "Disabling script verification at block #{} ({}).",
+                    entry.height, entry.hash
+                ),
+            };
+            self.log_line(&line);
+            self.last_script_check = Some(reason);
+        }
+        let check_scripts = reason.is_some();
         let index = &self.index;
         let mtp_at = |h: u32| {
             index
@@ -641,7 +724,7 @@ impl ChainState {
             bip34_ancestor: index
                 .ancestor(prev, self.params.bip34_height)
                 .map(|a| index.entry(a).hash),
-            check_scripts: true,
+            check_scripts,
             script_threads: self.options.script_threads,
             script_cache: None,
         };

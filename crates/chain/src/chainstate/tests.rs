@@ -40,6 +40,7 @@ fn open(dir: &TempDir, cache_bytes: usize) -> ChainState {
             cache_bytes,
             script_threads: 1,
             blocks_xor: true,
+            assume_valid: None,
         },
         &dir.0.join("blocks"),
         Box::new(index),
@@ -62,6 +63,29 @@ impl Miner {
             blocks: vec![ChainParams::regtest().genesis],
             coins: HashMap::new(),
         }
+    }
+
+    /// The next block with exactly `txs` after its coinbase.
+    fn custom(&mut self, txs: Vec<Transaction>) -> Block {
+        let params = ChainParams::regtest();
+        let height = self.blocks.len() as u32;
+        let prev = &self.blocks[self.blocks.len() - 1];
+        let mut b = assemble_block(
+            &params,
+            BlockRequest {
+                prev_hash: prev.block_hash(),
+                height,
+                version: 0x2000_0000,
+                time: prev.header.time + 1,
+                bits: params.genesis.header.bits,
+                coinbase_script: ScriptBuf::from_bytes(vec![0x51]),
+                transactions: txs,
+                fees: 0,
+            },
+        );
+        assert!(grind(&mut b, &params));
+        self.apply(&b);
+        b
     }
 
     /// The next block: from height 101 on it spends the coinbase of 100 blocks back into
@@ -384,8 +408,16 @@ fn events_arrive_in_order_through_a_reorg_and_tip_lines_are_logged() {
         ]
     );
     {
-        let lines = lines.lock().unwrap();
-        // One line per connection and disconnection.
+        let all = lines.lock().unwrap();
+        assert_eq!(
+            all[0],
+            format!(
+                "Enabling script verification at block #1 ({}): assumevalid=0 (always verify).",
+                base.blocks[1].block_hash()
+            )
+        );
+        // One UpdateTip line per connection and disconnection.
+        let lines: Vec<&String> = all.iter().filter(|l| l.starts_with("UpdateTip")).collect();
         assert_eq!(lines.len(), 5);
         let last = &lines[4];
         assert!(
@@ -484,4 +516,112 @@ fn the_tip_stays_on_its_branch_across_a_restart_when_work_is_equal() {
     drop(cs);
     let cs = open(&dir, 1 << 30);
     assert_eq!(cs.tip(), b.blocks[4].block_hash());
+}
+
+/// A chain whose block 102 spends an output no script can satisfy, with 2,100 blocks on
+/// top: more than two weeks of regtest work.
+fn chain_with_a_bad_script() -> Miner {
+    let mut m = Miner::new();
+    for _ in 0..100 {
+        m.next(0);
+    }
+    let cb = OutPoint {
+        txid: m.blocks[1].txdata[0].compute_txid(),
+        vout: 0,
+    };
+    let mut lock = tx(cb, vec![1_000_000]);
+    lock.output[0].script_pubkey = ScriptBuf::from_bytes(vec![0x00]);
+    let locked = OutPoint {
+        txid: lock.compute_txid(),
+        vout: 0,
+    };
+    m.custom(vec![lock]);
+    m.custom(vec![tx(locked, vec![900_000])]);
+    for _ in 0..2100 {
+        m.next(0);
+    }
+    m
+}
+
+#[test]
+fn assumevalid_skips_scripts_only_below_it_with_two_weeks_of_work_on_top() {
+    let m = chain_with_a_bad_script();
+    let headers: Vec<_> = m.blocks[1..].iter().map(|b| b.header).collect();
+    let tip = m.blocks[m.blocks.len() - 1].block_hash();
+    let run = |assume_valid: Option<BlockHash>, name: &str, blocks: usize| {
+        let dir = TempDir::new(name);
+        let index = RedbStore::open(&dir.0.join("blocks").join("index")).unwrap();
+        let coins = RedbStore::open(&dir.0.join("chainstate")).unwrap();
+        let mut cs = ChainState::open(
+            ChainParams::regtest(),
+            ChainStateOptions {
+                cache_bytes: 1 << 30,
+                script_threads: 1,
+                blocks_xor: true,
+                assume_valid,
+            },
+            &dir.0.join("blocks"),
+            Box::new(index),
+            Box::new(coins),
+            NOW,
+        )
+        .unwrap();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let sink = lines.clone();
+        cs.set_log(Box::new(move |l| {
+            if l.contains("script verification") {
+                sink.lock().unwrap().push(l.to_string());
+            }
+        }));
+        cs.process_headers(&headers, NOW).unwrap();
+
+        let mut first_error = None;
+        for b in &m.blocks[1..=blocks] {
+            if let Err(e) = cs.process_block(b, NOW) {
+                first_error = Some(e.to_string());
+                break;
+            }
+        }
+        let lines = lines.lock().unwrap().clone();
+        (cs.height(), first_error, lines)
+    };
+    // Without -assumevalid the bad spend is found.
+    let (height, err, lines) = run(None, "av-off", 200);
+    assert_eq!(height, 101);
+    assert!(err.unwrap().starts_with("block-script-verify-flag-failed (Script evaluated without error but finished with a false/empty top stack element)"));
+    assert_eq!(
+        lines[0],
+        format!(
+            "Enabling script verification at block #1 ({}): assumevalid=0 (always verify).",
+            m.blocks[1].block_hash()
+        )
+    );
+    // With the tip assumed valid, scripts are skipped up to two weeks of work below the
+    // best header, then checked again.
+    let (height, err, lines) = run(Some(tip), "av-on", 2202);
+    assert_eq!(height, 2202);
+    assert_eq!(err, None);
+    assert_eq!(
+        lines[0],
+        format!(
+            "Disabling script verification at block #1 ({}).",
+            m.blocks[1].block_hash()
+        )
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "Enabling script verification at block #186 ({}): block too recent relative to best header.",
+            m.blocks[186].block_hash()
+        )
+    );
+    // A block above the assumed-valid one is always checked.
+    let (_, _, lines) = run(Some(m.blocks[50].block_hash()), "av-low", 60);
+    assert_eq!(
+        lines[1],
+        format!(
+            "Enabling script verification at block #51 ({}): block height above assumevalid height.",
+            m.blocks[51].block_hash()
+        )
+    );
 }
