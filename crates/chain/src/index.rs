@@ -455,6 +455,18 @@ impl BlockIndex {
         self.recompute_best_header();
     }
 
+    /// The bits a block after entry `prev` with time `time` must have
+    /// (`GetNextWorkRequired`).
+    pub fn next_bits(&self, prev: usize, time: u32) -> bitcoin::CompactTarget {
+        let p = &self.entries[prev];
+        let branch = Branch {
+            index: self,
+            tip: prev,
+            cursor: std::cell::Cell::new(prev),
+        };
+        next_work_required(&p.header, p.height, time, &branch, &self.params)
+    }
+
     /// Makes entry `i` win ties of equal work against every other entry
     /// (`PreciousBlock`'s index part): it gets sequence number `sequence`, which the
     /// caller counts down from -1.

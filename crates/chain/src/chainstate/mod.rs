@@ -181,6 +181,9 @@ pub struct ChainState {
     last_precious_work: Option<bitcoin::pow::Work>,
 }
 
+/// The version of new blocks: BIP9's top bits, with no deployment signalling.
+pub const VERSIONBITS_TOP_BITS: i32 = 0x2000_0000;
+
 /// Where the chainstate's log lines go.
 pub type LogSink = Box<dyn FnMut(&str) + Send>;
 
@@ -508,6 +511,43 @@ impl ChainState {
             Some((j, e)) if j == i => Err(ProcessError::Block(e)),
             _ => Ok(()),
         }
+    }
+
+    /// A new block on the tip paying `coinbase_script`, with `transactions` (parents first)
+    /// and their `fees` (`BlockAssembler::CreateNewBlock`): version 0x20000000, time the
+    /// later of `now` and the median time past plus one (and, under BIP94, not more than
+    /// `MAX_TIMEWARP` before the parent at a retarget), the required bits, nonce 0. Grind
+    /// it with [`crate::assemble::grind`] on regtest.
+    pub fn create_new_block(
+        &self,
+        coinbase_script: bitcoin::ScriptBuf,
+        transactions: Vec<bitcoin::Transaction>,
+        fees: i64,
+        now: i64,
+    ) -> Block {
+        let prev = self.tip_index();
+        let p = self.index.entry(prev);
+        let height = p.height + 1;
+        let mut time = now.max(self.index.median_time_past(prev) + 1);
+        if self.params.enforce_bip94
+            && height.is_multiple_of(self.params.difficulty_adjustment_interval())
+        {
+            time = time.max(p.header.time as i64 - crate::params::MAX_TIMEWARP);
+        }
+        let time = u32::try_from(time).unwrap_or(u32::MAX);
+        crate::assemble::assemble_block(
+            &self.params,
+            crate::assemble::BlockRequest {
+                prev_hash: p.hash,
+                height,
+                version: VERSIONBITS_TOP_BITS,
+                time,
+                bits: self.index.next_bits(prev, time),
+                coinbase_script,
+                transactions,
+                fees,
+            },
+        )
     }
 
     /// Checks and adds headers ahead of their blocks (`ProcessNewBlockHeaders`), as

@@ -625,3 +625,33 @@ fn assumevalid_skips_scripts_only_below_it_with_two_weeks_of_work_on_top() {
         )
     );
 }
+
+#[test]
+fn blocks_created_on_the_tip_are_accepted_and_pay_subsidy_plus_fees() {
+    let dir = TempDir::new("create");
+    let mut cs = open(&dir, 1 << 30);
+    let script = ScriptBuf::from_bytes(vec![0x51]);
+    for _ in 0..101 {
+        let mut b = cs.create_new_block(script.clone(), Vec::new(), 0, NOW);
+        assert!(grind(&mut b, cs.params()));
+        cs.process_block(&b, NOW).unwrap();
+    }
+    let first = cs.read_block(&cs.hash_at(1).unwrap()).unwrap().unwrap();
+    assert_eq!(first.header.version.to_consensus(), 0x2000_0000);
+    assert_eq!(first.header.time as i64, NOW);
+    // Times already past `now` move on by one second a block, past the median.
+    let tip_time = cs.read_block(&cs.tip()).unwrap().unwrap().header.time as i64;
+    assert!(tip_time > NOW);
+    let spend = tx(
+        OutPoint {
+            txid: first.txdata[0].compute_txid(),
+            vout: 0,
+        },
+        vec![4_999_990_000],
+    );
+    let mut b = cs.create_new_block(script, vec![spend], 10_000, NOW);
+    assert!(grind(&mut b, cs.params()));
+    assert_eq!(b.txdata[0].output[0].value.to_sat(), 5_000_000_000 + 10_000);
+    cs.process_block(&b, NOW).unwrap();
+    assert_eq!(cs.height(), 102);
+}
