@@ -32,16 +32,21 @@ impl Drop for TempDir {
 }
 
 fn open(dir: &TempDir, cache_bytes: usize) -> ChainState {
+    let options = ChainStateOptions {
+        cache_bytes,
+        script_threads: 1,
+        blocks_xor: true,
+        assume_valid: None,
+    };
+    open_with(dir, options)
+}
+
+fn open_with(dir: &TempDir, options: ChainStateOptions) -> ChainState {
     let index = RedbStore::open(&dir.0.join("blocks").join("index")).unwrap();
     let coins = RedbStore::open(&dir.0.join("chainstate")).unwrap();
     ChainState::open(
         ChainParams::regtest(),
-        ChainStateOptions {
-            cache_bytes,
-            script_threads: 1,
-            blocks_xor: true,
-            assume_valid: None,
-        },
+        options,
         &dir.0.join("blocks"),
         Box::new(index),
         Box::new(coins),
@@ -67,6 +72,11 @@ impl Miner {
 
     /// The next block with exactly `txs` after its coinbase.
     fn custom(&mut self, txs: Vec<Transaction>) -> Block {
+        self.build(txs, 1)
+    }
+
+    /// The next block, `spacing` seconds after its parent, applied to the coins.
+    fn build(&mut self, txs: Vec<Transaction>, spacing: u32) -> Block {
         let params = ChainParams::regtest();
         let height = self.blocks.len() as u32;
         let prev = &self.blocks[self.blocks.len() - 1];
@@ -76,7 +86,7 @@ impl Miner {
                 prev_hash: prev.block_hash(),
                 height,
                 version: 0x2000_0000,
-                time: prev.header.time + 1,
+                time: prev.header.time + spacing,
                 bits: params.genesis.header.bits,
                 coinbase_script: ScriptBuf::from_bytes(vec![0x51]),
                 transactions: txs,
@@ -91,7 +101,6 @@ impl Miner {
     /// The next block: from height 101 on it spends the coinbase of 100 blocks back into
     /// two outputs and spends one of those again in the same block.
     fn next(&mut self, tag: u8) -> Block {
-        let params = ChainParams::regtest();
         let height = self.blocks.len() as u32;
         let mut txs = Vec::new();
         if height > 100 {
@@ -110,50 +119,12 @@ impl Miner {
             );
             txs = vec![a, child];
         }
-        let prev = &self.blocks[self.blocks.len() - 1];
-        let mut b = assemble_block(
-            &params,
-            BlockRequest {
-                prev_hash: prev.block_hash(),
-                height,
-                version: 0x2000_0000,
-                time: prev.header.time + 1 + tag as u32,
-                bits: params.genesis.header.bits,
-                coinbase_script: ScriptBuf::from_bytes(vec![0x51]),
-                transactions: txs,
-                fees: 0,
-            },
-        );
-        assert!(grind(&mut b, &params));
-        self.apply(&b);
-        b
+        self.build(txs, 1 + tag as u32)
     }
 
     fn apply(&mut self, b: &Block) {
         let height = self.blocks.len() as u32;
-        for (i, t) in b.txdata.iter().enumerate() {
-            if i > 0 {
-                for input in &t.input {
-                    self.coins.remove(&input.previous_output);
-                }
-            }
-            let txid = t.compute_txid();
-            for (vout, o) in t.output.iter().enumerate() {
-                if o.script_pubkey.as_bytes().first() != Some(&0x6a) {
-                    self.coins.insert(
-                        OutPoint {
-                            txid,
-                            vout: vout as u32,
-                        },
-                        Coin {
-                            output: o.clone(),
-                            height,
-                            is_coinbase: i == 0,
-                        },
-                    );
-                }
-            }
-        }
+        crate::validation::apply_block_unchecked(&mut self.coins, b, height);
         self.blocks.push(b.clone());
     }
 
@@ -550,22 +521,15 @@ fn assumevalid_skips_scripts_only_below_it_with_two_weeks_of_work_on_top() {
     let tip = m.blocks[m.blocks.len() - 1].block_hash();
     let run = |assume_valid: Option<BlockHash>, name: &str, blocks: usize| {
         let dir = TempDir::new(name);
-        let index = RedbStore::open(&dir.0.join("blocks").join("index")).unwrap();
-        let coins = RedbStore::open(&dir.0.join("chainstate")).unwrap();
-        let mut cs = ChainState::open(
-            ChainParams::regtest(),
+        let mut cs = open_with(
+            &dir,
             ChainStateOptions {
                 cache_bytes: 1 << 30,
                 script_threads: 1,
                 blocks_xor: true,
                 assume_valid,
             },
-            &dir.0.join("blocks"),
-            Box::new(index),
-            Box::new(coins),
-            NOW,
-        )
-        .unwrap();
+        );
         let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
         let sink = lines.clone();
         cs.set_log(Box::new(move |l| {

@@ -94,6 +94,29 @@ pub(crate) fn is_unspendable(out: &TxOut) -> bool {
     s.first() == Some(&0x6a) || s.len() > MAX_SCRIPT_SIZE
 }
 
+/// Applies a block to an in-memory coin set without any check (Core's `UpdateCoins` for
+/// every transaction): for tools and tests that build or replay blocks they trust.
+pub fn apply_block_unchecked(coins: &mut HashMap<OutPoint, Coin>, block: &Block, height: u32) {
+    for (i, tx) in block.txdata.iter().enumerate() {
+        if i > 0 {
+            for input in &tx.input {
+                coins.remove(&input.previous_output);
+            }
+        }
+        let txid = tx.compute_txid();
+        for (vout, o) in tx.output.iter().enumerate() {
+            if !is_unspendable(o) {
+                let coin = Coin {
+                    output: o.clone(),
+                    height,
+                    is_coinbase: i == 0,
+                };
+                coins.insert(OutPoint::new(txid, vout as u32), coin);
+            }
+        }
+    }
+}
+
 /// Connects `block` (already through [`super::check_block`] and
 /// [`super::contextual_check_block`]) to `view` (`ConnectBlock`). Fails with Core's first
 /// reason; scripts are checked last, after the coinbase amount, as Core does with

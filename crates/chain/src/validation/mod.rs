@@ -14,7 +14,9 @@ mod signet;
 mod tests;
 
 pub use checks::{check_block, contextual_check_block, PrevBlock};
-pub use connect::{connect_block, CoinsView, ConnectContext, ConnectedBlock};
+pub use connect::{
+    apply_block_unchecked, connect_block, CoinsView, ConnectContext, ConnectedBlock,
+};
 pub use disconnect::{disconnect_block, DisconnectError, DisconnectedBlock};
 pub use merkle::{block_merkle_root, witness_commitment_index, WITNESS_COMMITMENT_HEADER};
 pub use signet::check_signet_solution;
