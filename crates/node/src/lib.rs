@@ -1,5 +1,8 @@
 //! The `bitcoin-node` process. For now it serves `Init` over IPC, on an inherited
-//! socket (`-ipcfd`) or on unix sockets (`-ipcbind`); it grows into the full node.
+//! socket (`-ipcfd`) or on unix sockets (`-ipcbind`), and runs the chainstate (blocks in
+//! the data directory, `-reindex`); it grows into the full node.
+
+pub mod chainstate;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,6 +26,15 @@ pub const OPTIONS: &[&str] = &[
     "debug",
     "loglevel",
     "printtoconsole",
+    "assumevalid",
+    "blocksxor",
+    "dbcache",
+    "par",
+    "reindex",
+    "reindex-chainstate",
+    "signetchallenge",
+    "stopafterblockimport",
+    "testactivationheight",
 ];
 
 /// The node's `Init`: the first object another process gets from it.
@@ -117,6 +129,21 @@ pub fn run(argv: Vec<String>) -> Result<(), StartupError> {
     install_ipc_logging(logger.clone(), ipc_log_level(&args));
     logger.log("", &format!("Using data directory {}", net_dir.display()));
 
+    let params = chainstate::chain_params(chain, &args)?;
+    let options = chainstate::options(&params, &args)?;
+    let log = logger.clone();
+    let mut chainstate = chainstate::open(
+        &net_dir,
+        params,
+        options,
+        &args,
+        Box::new(move |line| log.log("", line)),
+    )?;
+    if args.get_bool("stopafterblockimport", false) {
+        logger.log("", "Stopping after block import");
+        return shut_down(&logger, &mut chainstate, Vec::new());
+    }
+
     let mut listeners = Vec::new();
     for address in args.get_all("ipcbind") {
         let addr = ipc::SocketAddress::parse(&address, &net_dir, EXE_NAME)
@@ -134,8 +161,20 @@ pub fn run(argv: Vec<String>) -> Result<(), StartupError> {
     }
 
     wait_for_signal(&signals);
+    shut_down(&logger, &mut chainstate, listeners)
+}
+
+/// Stops serving and writes the chainstate out, with Core's log lines.
+fn shut_down(
+    logger: &Logger,
+    chainstate: &mut chain::ChainState,
+    listeners: Vec<ipc::process::Listener>,
+) -> Result<(), StartupError> {
     logger.log("", "Shutdown: In progress...");
     drop(listeners);
+    chainstate
+        .flush()
+        .map_err(|e| StartupError(format!("Error: {e}")))?;
     logger.log("", "Shutdown: done");
     Ok(())
 }

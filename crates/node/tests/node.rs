@@ -267,3 +267,59 @@ fn bad_command_line_is_rejected() {
         "Error: Specified data directory \"/nonexistent/dir/xyz\" does not exist."
     );
 }
+
+#[test]
+fn first_start_stores_and_connects_genesis_then_stops_after_import() {
+    let dir = TempDir::new();
+    let out = Command::new(NODE)
+        .arg("-regtest")
+        .arg(format!("-datadir={}", dir.0.display()))
+        .args(["-stopafterblockimport", "-printtoconsole=0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let net = dir.0.join("regtest");
+    let log = std::fs::read_to_string(net.join("debug.log")).unwrap();
+    // Progress depends on the clock (regtest assumes 0.001 tx/s since 1970).
+    let tip = log.lines().find(|l| l.contains("UpdateTip:")).unwrap();
+    assert!(
+        tip.contains("UpdateTip: new best=0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206 height=0 version=0x00000001 log2_work=1.000000 tx=1 date='2011-02-02T23:16:42Z' progress="),
+        "{log}"
+    );
+    assert!(tip.ends_with(" cache=0.0MiB(0txo)"), "{tip}");
+    assert!(log.contains("Stopping after block import"));
+    assert!(log.trim_end().ends_with("Shutdown: done"));
+    assert!(net.join("blocks").join("blk00000.dat").is_file());
+    assert!(net.join("blocks").join("xor.dat").is_file());
+    assert!(net.join("blocks").join("index").is_dir());
+    assert!(net.join("chainstate").is_dir());
+    // A second start finds the chain and logs no new tip.
+    let again = Command::new(NODE)
+        .arg("-regtest")
+        .arg(format!("-datadir={}", dir.0.display()))
+        .args(["-stopafterblockimport", "-printtoconsole=0"])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let log = std::fs::read_to_string(net.join("debug.log")).unwrap();
+    assert_eq!(log.matches("UpdateTip:").count(), 1);
+}
+
+#[test]
+fn a_bad_assumevalid_is_a_startup_error() {
+    let dir = TempDir::new();
+    let out = Command::new(NODE)
+        .arg("-regtest")
+        .arg(format!("-datadir={}", dir.0.display()))
+        .args(["-assumevalid=nothex", "-printtoconsole=0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(
+        "Error: Invalid assumevalid block hash specified (nothex), must be up to 64 hex digits (or 0 to disable)"
+    ));
+}

@@ -205,6 +205,40 @@ impl ChainState {
         coins_db: Box<dyn KvStore>,
         now: i64,
     ) -> Result<ChainState, ChainStateError> {
+        Self::open_inner(params, options, blocks_dir, index_db, coins_db, now, None)
+    }
+
+    /// [`ChainState::open`], with log lines (those of the start-up's connections too)
+    /// going to `log`.
+    pub fn open_with_log(
+        params: ChainParams,
+        options: ChainStateOptions,
+        blocks_dir: &Path,
+        index_db: Box<dyn KvStore>,
+        coins_db: Box<dyn KvStore>,
+        now: i64,
+        log: LogSink,
+    ) -> Result<ChainState, ChainStateError> {
+        Self::open_inner(
+            params,
+            options,
+            blocks_dir,
+            index_db,
+            coins_db,
+            now,
+            Some(log),
+        )
+    }
+
+    fn open_inner(
+        params: ChainParams,
+        options: ChainStateOptions,
+        blocks_dir: &Path,
+        index_db: Box<dyn KvStore>,
+        coins_db: Box<dyn KvStore>,
+        now: i64,
+        log: Option<LogSink>,
+    ) -> Result<ChainState, ChainStateError> {
         let mut usage: Vec<(u32, FileUsage)> = Vec::new();
         let mut bad = None;
         index_db.scan_prefix(&[store::FILE], &mut |k, v| {
@@ -261,7 +295,7 @@ impl ChainState {
             touched_files: BTreeSet::new(),
             ack_sync: std::time::Duration::ZERO,
             subscribers: Vec::new(),
-            log: None,
+            log,
             initial_download: true,
             now,
             next_precious: -1,
@@ -278,7 +312,12 @@ impl ChainState {
             cs.dirty_entries.insert(0);
         }
         cs.index.set_connected(0, None);
-        if let Some(bytes) = cs.coins_db.get(store::BEST_BLOCK)? {
+        let best = cs.coins_db.get(store::BEST_BLOCK)?;
+        if best.is_none() {
+            // The genesis block is connected first, as Core logs it.
+            cs.log_update_tip();
+        }
+        if let Some(bytes) = best {
             let hash = <BlockHash as bitcoin::hashes::Hash>::from_slice(&bytes)
                 .map_err(|_| ChainStateError::Corrupt("best block hash".into()))?;
             let tip = cs.index.find(&hash).ok_or_else(|| {
