@@ -32,6 +32,17 @@ pub struct FilePos {
     pub pos: u32,
 }
 
+/// A block record found by [`BlockFiles::recover_tail`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecoveredBlock {
+    /// Where its data starts.
+    pub pos: FilePos,
+    /// Its header.
+    pub header: bitcoin::block::Header,
+    /// How many transactions it has.
+    pub tx_count: u32,
+}
+
 /// Bytes used in each file pair, as the block index records them (`CBlockFileInfo`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FileUsage {
@@ -316,43 +327,49 @@ impl BlockFiles {
 
     /// After a crash: finds the block records written after the usage this store was opened
     /// with (blocks stored but not yet recorded in the index), extends the usage over them
-    /// and returns them. A torn record at the end is left to be overwritten.
-    pub fn recover_tail(&mut self) -> Result<Vec<(FilePos, Block)>> {
+    /// and returns where they are, with their headers. Records are read one at a time;
+    /// a torn record at the end is left to be overwritten.
+    pub fn recover_tail(&mut self) -> Result<Vec<RecoveredBlock>> {
         let mut found = Vec::new();
         let mut file = self.usage.len().saturating_sub(1);
         loop {
-            let path = self.path("blk", file as u32);
-            let Ok(mut bytes) = std::fs::read(&path) else {
+            let Ok(f) = File::open(self.path("blk", file as u32)) else {
                 break;
             };
-            self.xor(&mut bytes, 0);
+            let len = f.metadata()?.len();
             if self.usage.len() <= file {
                 self.usage.push(FileUsage::default());
             }
-            let mut at = self.usage[file].blocks as usize;
-            while at + 8 <= bytes.len() && bytes[at..at + 4] == self.magic {
-                let len = u32::from_le_bytes([
-                    bytes[at + 4],
-                    bytes[at + 5],
-                    bytes[at + 6],
-                    bytes[at + 7],
-                ]) as usize;
-                let Some(data) = bytes.get(at + 8..at + 8 + len) else {
+            let mut at = self.usage[file].blocks;
+            while at + STORAGE_HEADER_BYTES <= len {
+                let mut head = [0u8; 8];
+                f.read_exact_at(&mut head, at)?;
+                self.xor(&mut head, at);
+                if head[..4] != self.magic {
+                    break;
+                }
+                let size = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+                let start = at + STORAGE_HEADER_BYTES;
+                if start + size > len {
+                    break;
+                }
+                let mut data = vec![0u8; size as usize];
+                f.read_exact_at(&mut data, start)?;
+                self.xor(&mut data, start);
+                let Ok(block) = bitcoin::consensus::deserialize::<Block>(&data) else {
                     break;
                 };
-                let Ok(block) = bitcoin::consensus::deserialize::<Block>(data) else {
-                    break;
-                };
-                found.push((
-                    FilePos {
+                found.push(RecoveredBlock {
+                    pos: FilePos {
                         file: file as u32,
-                        pos: (at + 8) as u32,
+                        pos: start as u32,
                     },
-                    block,
-                ));
-                at += 8 + len;
+                    header: block.header,
+                    tx_count: block.txdata.len() as u32,
+                });
+                at = start + size;
             }
-            self.usage[file].blocks = at as u64;
+            self.usage[file].blocks = at;
             file += 1;
         }
         Ok(found)

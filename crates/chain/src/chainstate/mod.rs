@@ -336,21 +336,19 @@ impl ChainState {
     /// (files may hold a child before its parent).
     fn index_stored_blocks(&mut self, now: i64) -> Result<(), ChainStateError> {
         let genesis = self.params.genesis.block_hash();
-        let mut waiting: HashMap<BlockHash, Vec<(crate::FilePos, Block)>> = HashMap::new();
-        for (pos, block) in self.files.recover_tail()? {
-            let mut ready = vec![(pos, block)];
-            while let Some((pos, block)) = ready.pop() {
-                let hash = block.block_hash();
+        let mut waiting: HashMap<BlockHash, Vec<crate::blockfiles::RecoveredBlock>> =
+            HashMap::new();
+        for found in self.files.recover_tail()? {
+            let mut ready = vec![found];
+            while let Some(r) = ready.pop() {
+                let hash = r.header.block_hash();
                 let i = if hash == genesis {
                     0
                 } else {
-                    match self.index.accept_header(&block.header, now) {
+                    match self.index.accept_header(&r.header, now) {
                         Ok(i) => i,
                         Err(HeaderError::PrevBlockNotFound) => {
-                            waiting
-                                .entry(block.header.prev_blockhash)
-                                .or_default()
-                                .push((pos, block));
+                            waiting.entry(r.header.prev_blockhash).or_default().push(r);
                             continue;
                         }
                         // An invalid header in our own files is skipped, as Core's
@@ -359,7 +357,7 @@ impl ChainState {
                     }
                 };
                 if self.index.entry(i).data.is_none() {
-                    self.index.set_data(i, pos, block.txdata.len() as u32);
+                    self.index.set_data(i, r.pos, r.tx_count);
                     self.dirty_entries.insert(i);
                 }
                 if let Some(children) = waiting.remove(&hash) {
