@@ -155,6 +155,27 @@ pub struct BlockIndex {
     children: Vec<u32>,
     best_header: usize,
     next_sequence: i64,
+    /// Per entry, an ancestor further back (`pskip`), so that [`BlockIndex::ancestor`]
+    /// takes logarithmic steps, as Core's skip list does.
+    skip: Vec<usize>,
+}
+
+/// Turns the lowest set bit off (`InvertLowestOne`).
+fn invert_lowest_one(n: u32) -> u32 {
+    n & n.wrapping_sub(1)
+}
+
+/// The height an entry at `height` skips to (`GetSkipHeight`).
+fn skip_height(height: u32) -> u32 {
+    if height < 2 {
+        return 0;
+    }
+    // Odd heights skip further back so that walks need few steps.
+    if height & 1 == 1 {
+        invert_lowest_one(invert_lowest_one(height - 1)) + 1
+    } else {
+        invert_lowest_one(height)
+    }
 }
 
 struct Branch<'a> {
@@ -201,6 +222,7 @@ impl BlockIndex {
         BlockIndex {
             params,
             entries: vec![genesis],
+            skip: vec![0],
             by_hash,
             children: vec![0],
             best_header: 0,
@@ -243,8 +265,20 @@ impl BlockIndex {
         if height > self.entries[i].height {
             return None;
         }
+        // Core's GetAncestor: take the skip pointer unless it overshoots (or, for the
+        // predecessor's, lands no nearer than following prev would).
         while self.entries[i].height > height {
-            i = self.entries[i].prev?;
+            let h = self.entries[i].height;
+            let skip_h = skip_height(h);
+            let prev_skip_h = skip_height(h - 1);
+            if self.skip[i] != i
+                && (skip_h == height
+                    || (skip_h > height && !(prev_skip_h + 2 < skip_h && prev_skip_h >= height)))
+            {
+                i = self.skip[i];
+            } else {
+                i = self.entries[i].prev?;
+            }
         }
         Some(i)
     }
@@ -310,6 +344,8 @@ impl BlockIndex {
         self.by_hash.insert(hash, i);
         self.children[prev] += 1;
         self.children.push(0);
+        let skip = self.ancestor(prev, skip_height(entry.height)).unwrap_or(0);
+        self.skip.push(skip);
         if entry.chain_work > self.entries[self.best_header].chain_work {
             self.best_header = i;
         }
@@ -358,6 +394,8 @@ impl BlockIndex {
         self.by_hash.insert(hash, i);
         self.children[prev] += 1;
         self.children.push(0);
+        let skip = self.ancestor(prev, skip_height(entry.height)).unwrap_or(0);
+        self.skip.push(skip);
         if !status.failed() && entry.chain_work > self.entries[self.best_header].chain_work {
             self.best_header = i;
         }
@@ -426,33 +464,50 @@ impl BlockIndex {
 
     /// Marks `i` invalid and every descendant as having an invalid ancestor
     /// (`InvalidateBlock`'s index part), then recomputes the best header.
-    pub fn invalidate(&mut self, i: usize) {
-        self.entries[i].status.0 |= BlockStatus::FAILED_VALID;
+    /// Returns the entries whose status changed.
+    pub fn invalidate(&mut self, i: usize) -> Vec<usize> {
+        let mut changed = Vec::new();
+        if self.entries[i].status.0 & BlockStatus::FAILED_VALID == 0 {
+            self.entries[i].status.0 |= BlockStatus::FAILED_VALID;
+            changed.push(i);
+        }
         // Entries come after their parents, so one forward pass reaches every descendant.
         for j in i + 1..self.entries.len() {
             if let Some(p) = self.entries[j].prev {
-                if self.entries[p].status.failed() {
+                if self.entries[p].status.failed() && !self.entries[j].status.failed() {
                     self.entries[j].status.0 |= BlockStatus::FAILED_CHILD;
+                    changed.push(j);
                 }
             }
         }
         self.recompute_best_header();
+        changed
     }
 
     /// Clears the failure marks of `i`, its ancestors and descendants (`ReconsiderBlock`'s index part).
-    pub fn reconsider(&mut self, i: usize) {
+    /// Returns the entries whose status changed.
+    pub fn reconsider(&mut self, i: usize) -> Vec<usize> {
+        const FAILED: u32 = BlockStatus::FAILED_VALID | BlockStatus::FAILED_CHILD;
+        let mut changed = Vec::new();
+        let mut clear = |e: &mut Entry, k: usize| {
+            if e.status.0 & FAILED != 0 {
+                e.status.0 &= !FAILED;
+                changed.push(k);
+            }
+        };
         let mut a = Some(i);
         while let Some(k) = a {
-            self.entries[k].status.0 &= !(BlockStatus::FAILED_VALID | BlockStatus::FAILED_CHILD);
+            clear(&mut self.entries[k], k);
             a = self.entries[k].prev;
         }
+        let height = self.entries[i].height;
         for j in i + 1..self.entries.len() {
-            if self.ancestor(j, self.entries[i].height) == Some(i) {
-                self.entries[j].status.0 &=
-                    !(BlockStatus::FAILED_VALID | BlockStatus::FAILED_CHILD);
+            if self.ancestor(j, height) == Some(i) {
+                clear(&mut self.entries[j], j);
             }
         }
         self.recompute_best_header();
+        changed
     }
 
     /// The bits a block after entry `prev` with time `time` must have
@@ -619,5 +674,42 @@ mod tests {
             .collect();
         times.sort_unstable();
         assert_eq!(index.median_time_past(last), times[5]);
+    }
+
+    #[test]
+    fn skip_list_ancestors_match_walking_back() {
+        let params = ChainParams::regtest();
+        let mut index = BlockIndex::new(params.clone());
+        let mut tips = vec![0usize];
+        let mut nonce = 0;
+        // A main branch of 1,500 entries and side branches forking off it.
+        for n in 0..2000usize {
+            let parent = if n % 7 == 6 {
+                tips[n / 2]
+            } else {
+                tips[tips.len() - 1]
+            };
+            let mut header = params.genesis.header;
+            header.prev_blockhash = index.entry(parent).hash;
+            nonce += 1;
+            header.nonce = nonce;
+            let i = index.load(&header, Stored::default()).unwrap();
+            if n % 7 != 6 {
+                tips.push(i);
+            }
+        }
+        let naive = |mut i: usize, height: u32| {
+            while index.entry(i).height > height {
+                i = index.entry(i).prev.unwrap();
+            }
+            i
+        };
+        for i in (0..index.len()).step_by(13) {
+            let h = index.entry(i).height;
+            for target in [0, h / 3, h / 2, h.saturating_sub(1), h] {
+                assert_eq!(index.ancestor(i, target), Some(naive(i, target)));
+            }
+            assert_eq!(index.ancestor(i, h + 1), None);
+        }
     }
 }

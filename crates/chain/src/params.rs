@@ -57,16 +57,12 @@ pub struct ChainTxData {
     pub tx_rate: f64,
 }
 
-/// A 256-bit number written as Core prints it (big-endian hex) to bytes; constants only.
+/// A 256-bit number written as Core prints it (big-endian hex) to bytes; constants only,
+/// checked by a test.
 fn work(hex: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = hex
-            .get(2 * i..2 * i + 2)
-            .and_then(|d| u8::from_str_radix(d, 16).ok())
-            .unwrap_or(0);
-    }
-    out
+    decode_hex(hex)
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .unwrap_or([0; 32])
 }
 
 /// The default signet's challenge: a 1-of-2 multisig of its operators' keys.
@@ -472,6 +468,14 @@ mod tests {
             .chain(ChainParams::signet().default_assume_valid);
         for h in fixed {
             assert_ne!(h, BlockHash::all_zeros());
+        }
+        for p in [
+            main.clone(),
+            testnet.clone(),
+            ChainParams::testnet4(),
+            ChainParams::signet(),
+        ] {
+            assert_ne!(p.minimum_chain_work, [0; 32]);
         }
         let any = BlockHash::all_zeros();
         let base = VerifyFlags::P2SH | VerifyFlags::WITNESS | VerifyFlags::TAPROOT;

@@ -327,7 +327,7 @@ impl ChainState {
             // The tip read from disk wins ties against the other entries read from disk.
             cs.index.make_precious(tip, 0);
         }
-        cs.activate_best_chain()?;
+        cs.activate_best_chain(None)?;
         cs.flush()?;
         Ok(cs)
     }
@@ -527,8 +527,8 @@ impl ChainState {
                 .and_then(|()| contextual_check_block(block, &self.params, prev));
             if let Err(e) = checked {
                 if !e.is_mutation() {
-                    self.index.invalidate(i);
-                    self.dirty_entries.insert(i);
+                    let changed = self.index.invalidate(i);
+                    self.dirty_entries.extend(changed);
                 }
                 return Err(ProcessError::Block(e));
             }
@@ -543,7 +543,7 @@ impl ChainState {
             self.index.set_data(i, pos, block.txdata.len() as u32);
             self.dirty_entries.insert(i);
         }
-        let failure = self.activate_best_chain()?;
+        let failure = self.activate_best_chain(Some(block))?;
         match failure {
             Some((j, e)) if j == i => Err(ProcessError::Block(e)),
             _ => Ok(()),
@@ -630,10 +630,24 @@ impl ChainState {
 
     /// Connects and disconnects until the tip is the best candidate
     /// (`ActivateBestChain`). Returns the block that failed to connect, if one did.
-    fn activate_best_chain(&mut self) -> Result<Option<(usize, BlockError)>, ChainStateError> {
+    fn activate_best_chain(
+        &mut self,
+        received: Option<&Block>,
+    ) -> Result<Option<(usize, BlockError)>, ChainStateError> {
+        let (start, fork_height) = (self.tip_index(), self.height());
+        self.activate_from(start, fork_height, received)
+    }
+
+    /// [`Self::activate_best_chain`] for a tip change that began at `start_tip` with
+    /// `fork_height` (invalidation disconnects first); notifies the change once. A block
+    /// just `received` is connected from memory instead of read back from its file.
+    fn activate_from(
+        &mut self,
+        start_tip: usize,
+        mut fork_height: u32,
+        received: Option<&Block>,
+    ) -> Result<Option<(usize, BlockError)>, ChainStateError> {
         let mut failure = None;
-        let start_tip = self.tip_index();
-        let mut fork_height = self.height();
         loop {
             let cand = self.best_candidate();
             let tip = self.tip_index();
@@ -642,30 +656,30 @@ impl ChainState {
             let better = c.chain_work > t.chain_work
                 || (c.chain_work == t.chain_work && c.sequence < t.sequence);
             if cand == tip || !better || c.status.failed() {
-                let new_tip = self.tip_index();
-                if new_tip != start_tip {
-                    self.update_ibd_status();
-                    let (hash, height) = (self.tip(), self.height());
-                    let ibd = self.initial_download;
-                    for s in &mut self.subscribers {
-                        s.updated_block_tip(&hash, height, fork_height, ibd);
-                    }
-                }
+                self.notify_tip_change(start_tip, fork_height);
                 return Ok(failure);
             }
-            let path = self.branch_to(cand);
-            let fork = path
-                .iter()
-                .rposition(|&i| self.active.get(self.index.entry(i).height as usize) == Some(&i))
-                .unwrap_or(0);
-            while self.active.len() > fork + 1 {
+            // The candidate's entries back to the active chain, oldest first.
+            let mut path = Vec::new();
+            let mut j = cand;
+            while self.active.get(self.index.entry(j).height as usize) != Some(&j) {
+                path.push(j);
+                match self.index.entry(j).prev {
+                    Some(p) => j = p,
+                    None => break,
+                }
+            }
+            path.reverse();
+            let fork = self.index.entry(j).height;
+            while self.height() > fork {
                 self.disconnect_tip()?;
             }
-            fork_height = fork_height.min(fork as u32);
-            for &i in &path[fork + 1..] {
-                if let Err(e) = self.connect(i)? {
-                    self.index.invalidate(i);
-                    self.dirty_entries.insert(i);
+            fork_height = fork_height.min(fork);
+            for i in path {
+                let known = received.filter(|b| b.block_hash() == self.index.entry(i).hash);
+                if let Err(e) = self.connect(i, known)? {
+                    let changed = self.index.invalidate(i);
+                    self.dirty_entries.extend(changed);
                     failure = Some((i, e));
                     break;
                 }
@@ -701,11 +715,15 @@ impl ChainState {
         }
     }
 
-    fn touched_outpoints(block: &Block) -> Vec<OutPoint> {
+    /// The coins a block spends and, with `outputs`, those it creates (looked up for the
+    /// BIP30 check and when disconnecting).
+    fn touched_outpoints(block: &Block, outputs: bool) -> Vec<OutPoint> {
         let mut v = Vec::new();
         for tx in &block.txdata {
-            let txid = tx.compute_txid();
-            v.extend((0..tx.output.len() as u32).map(|vout| OutPoint { txid, vout }));
+            if outputs {
+                let txid = tx.compute_txid();
+                v.extend((0..tx.output.len() as u32).map(|vout| OutPoint { txid, vout }));
+            }
             if !tx.is_coinbase() {
                 v.extend(tx.input.iter().map(|i| i.previous_output));
             }
@@ -758,7 +776,11 @@ impl ChainState {
     }
 
     /// Connects entry `i` on the tip; `Ok(Err(_))` if the block is invalid.
-    fn connect(&mut self, i: usize) -> Result<Result<(), BlockError>, ChainStateError> {
+    fn connect(
+        &mut self,
+        i: usize,
+        known: Option<&Block>,
+    ) -> Result<Result<(), BlockError>, ChainStateError> {
         let entry = self.index.entry(i).clone();
         let Some(pos) = entry.data else {
             return Err(ChainStateError::Corrupt(format!(
@@ -769,8 +791,25 @@ impl ChainState {
         let Some(prev) = entry.prev else {
             return Err(ChainStateError::Corrupt("connecting genesis twice".into()));
         };
-        let block = self.files.read_block(pos)?;
-        self.fetch(Self::touched_outpoints(&block))?;
+        let read;
+        let block = match known {
+            Some(b) => b,
+            None => {
+                read = self.files.read_block(pos)?;
+                &read
+            }
+        };
+        let bip34_ancestor = self
+            .index
+            .ancestor(prev, self.params.bip34_height)
+            .map(|a| self.index.entry(a).hash);
+        let bip30 = crate::validation::bip30_checked(
+            &self.params,
+            entry.height,
+            &entry.hash,
+            bip34_ancestor,
+        );
+        self.fetch(Self::touched_outpoints(block, bip30))?;
         let reason = self.script_check_reason(i);
         if self.last_script_check != Some(reason) {
             let line = match reason {
@@ -798,14 +837,12 @@ impl ChainState {
             hash: entry.hash,
             prev_median_time_past: index.median_time_past(prev),
             median_time_past_at: &mtp_at,
-            bip34_ancestor: index
-                .ancestor(prev, self.params.bip34_height)
-                .map(|a| index.entry(a).hash),
+            bip34_ancestor,
             check_scripts,
             script_threads: self.options.script_threads,
             script_cache: None,
         };
-        let changes = match connect_block(&block, &self.params, &ctx, &CacheView(&self.cache)) {
+        let changes = match connect_block(block, &self.params, &ctx, &CacheView(&self.cache)) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
@@ -824,7 +861,7 @@ impl ChainState {
         self.active.push(i);
         self.log_update_tip();
         for s in &mut self.subscribers {
-            s.block_connected(&block, entry.height);
+            s.block_connected(block, entry.height);
         }
         Ok(Ok(()))
     }
@@ -843,7 +880,7 @@ impl ChainState {
         let undo = self
             .files
             .read_undo(undo_pos, &block.header.prev_blockhash)?;
-        self.fetch(Self::touched_outpoints(&block))?;
+        self.fetch(Self::touched_outpoints(&block, true))?;
         let d = disconnect_block(&block, entry.height, &undo, &CacheView(&self.cache))
             .map_err(ChainStateError::Disconnect)?;
         for o in &d.removed {
@@ -950,14 +987,9 @@ impl ChainState {
             self.disconnect_tip()?;
             fork_height = self.height();
         }
-        self.index.invalidate(i);
-        for j in i..self.index.len() {
-            if self.index.entry(j).status.failed() {
-                self.dirty_entries.insert(j);
-            }
-        }
-        self.activate_best_chain()?;
-        self.notify_tip_change(before, fork_height);
+        let changed = self.index.invalidate(i);
+        self.dirty_entries.extend(changed);
+        self.activate_from(before, fork_height, None)?;
         Ok(())
     }
 
@@ -965,11 +997,9 @@ impl ChainState {
     /// best chain again (`ReconsiderBlock`, the `reconsiderblock` RPC).
     pub fn reconsider_block(&mut self, hash: &BlockHash) -> Result<(), ChainStateError> {
         let i = self.find_block(hash)?;
-        self.index.reconsider(i);
-        for j in 0..self.index.len() {
-            self.dirty_entries.insert(j);
-        }
-        self.activate_best_chain()?;
+        let changed = self.index.reconsider(i);
+        self.dirty_entries.extend(changed);
+        self.activate_best_chain(None)?;
         Ok(())
     }
 
@@ -988,7 +1018,7 @@ impl ChainState {
         self.last_precious_work = Some(tip_work);
         self.index.make_precious(i, self.next_precious);
         self.next_precious = (self.next_precious - 1).max(i64::from(i32::MIN));
-        self.activate_best_chain()?;
+        self.activate_best_chain(None)?;
         Ok(())
     }
 

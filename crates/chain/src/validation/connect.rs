@@ -88,6 +88,22 @@ fn is_bip30_repeat(height: u32, hash: &BlockHash) -> bool {
     hash.to_string() == known
 }
 
+/// Whether the block at `height` must be checked for outputs that overwrite unspent coins
+/// (BIP30): everywhere but the two repeats and, on the chain where BIP34 activated, below
+/// the height where early coinbases could repeat. `bip34_ancestor` is this chain's block
+/// at `params.bip34_height`.
+pub fn bip30_checked(
+    params: &ChainParams,
+    height: u32,
+    hash: &BlockHash,
+    bip34_ancestor: Option<BlockHash>,
+) -> bool {
+    // On the chain where BIP34 activated, coinbases carry their height and cannot repeat.
+    let on_bip34_chain = bip34_ancestor.is_some() && bip34_ancestor == params.bip34_hash;
+    let enforce = !is_bip30_repeat(height, hash) && !on_bip34_chain;
+    enforce || height >= BIP34_IMPLIES_BIP30_LIMIT
+}
+
 /// Whether an output can never be spent and so never enters the coin set.
 pub(crate) fn is_unspendable(out: &TxOut) -> bool {
     let s = out.script_pubkey.as_bytes();
@@ -128,10 +144,7 @@ pub fn connect_block(
     view: &dyn CoinsView,
 ) -> Result<ConnectedBlock, BlockError> {
     let height = ctx.height;
-    // On the chain where BIP34 activated, coinbases carry their height and cannot repeat.
-    let on_bip34_chain = ctx.bip34_ancestor.is_some() && ctx.bip34_ancestor == params.bip34_hash;
-    let enforce_bip30 = !is_bip30_repeat(height, &ctx.hash) && !on_bip34_chain;
-    if enforce_bip30 || height >= BIP34_IMPLIES_BIP30_LIMIT {
+    if bip30_checked(params, height, &ctx.hash, ctx.bip34_ancestor) {
         for tx in &block.txdata {
             let txid = tx.compute_txid();
             for vout in 0..tx.output.len() as u32 {

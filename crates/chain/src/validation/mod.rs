@@ -15,7 +15,7 @@ mod tests;
 
 pub use checks::{check_block, contextual_check_block, PrevBlock};
 pub use connect::{
-    apply_block_unchecked, connect_block, CoinsView, ConnectContext, ConnectedBlock,
+    apply_block_unchecked, bip30_checked, connect_block, CoinsView, ConnectContext, ConnectedBlock,
 };
 pub use disconnect::{disconnect_block, DisconnectError, DisconnectedBlock};
 pub use merkle::{block_merkle_root, witness_commitment_index, WITNESS_COMMITMENT_HEADER};
