@@ -1,0 +1,1 @@
+//! bitcoin-cli.
