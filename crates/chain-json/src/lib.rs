@@ -1,0 +1,1 @@
+//! JSON views of blocks, transactions and scripts, as Core prints them.
