@@ -86,7 +86,7 @@ pub struct Entry {
 #[non_exhaustive]
 pub enum HeaderError {
     /// Known already and invalid.
-    Duplicate,
+    Duplicate(BlockHash),
     /// The hash does not meet the target its bits encode, or the bits are invalid.
     HighHash,
     /// The parent is unknown.
@@ -109,7 +109,7 @@ impl HeaderError {
     /// Core's reject reason.
     pub fn reason(&self) -> String {
         match self {
-            HeaderError::Duplicate => "duplicate".into(),
+            HeaderError::Duplicate(_) => "duplicate-invalid".into(),
             HeaderError::HighHash => "high-hash".into(),
             HeaderError::PrevBlockNotFound => "prev-blk-not-found".into(),
             HeaderError::BadPrevBlock => "bad-prevblk".into(),
@@ -124,7 +124,7 @@ impl HeaderError {
     /// Core's debug message.
     pub fn debug_message(&self) -> String {
         match self {
-            HeaderError::Duplicate => "block header is known and invalid".into(),
+            HeaderError::Duplicate(h) => format!("block {h} was previously marked invalid"),
             HeaderError::HighHash => "proof of work failed".into(),
             HeaderError::PrevBlockNotFound => "previous block not found".into(),
             HeaderError::BadPrevBlock => "previous block invalid".into(),
@@ -310,7 +310,7 @@ impl BlockIndex {
         let hash = header.block_hash();
         if let Some(&i) = self.by_hash.get(&hash) {
             return if self.entries[i].status.failed() {
-                Err(HeaderError::Duplicate)
+                Err(HeaderError::Duplicate(hash))
             } else {
                 Ok(i)
             };
@@ -424,6 +424,16 @@ impl BlockIndex {
         if e.status.0 & BlockStatus::VALID_MASK < BlockStatus::VALID_SCRIPTS {
             e.status.0 = (e.status.0 & !BlockStatus::VALID_MASK) | BlockStatus::VALID_SCRIPTS;
         }
+    }
+
+    /// `ContextualCheckBlockHeader` of a header on top of entry `prev`, without adding it.
+    pub fn check_header_on(
+        &self,
+        header: &Header,
+        prev: usize,
+        now: i64,
+    ) -> Result<(), HeaderError> {
+        self.contextual_check(header, prev, now)
     }
 
     /// `ContextualCheckBlockHeader` against the parent at `prev`.
@@ -593,7 +603,10 @@ mod tests {
         // Invalidating b1 moves the best header back to a1; reconsidering restores b2.
         index.invalidate(ib);
         assert_eq!(index.best_header().hash, a1.block_hash());
-        assert_eq!(index.accept_header(&b1, now), Err(HeaderError::Duplicate));
+        assert_eq!(
+            index.accept_header(&b1, now),
+            Err(HeaderError::Duplicate(b1.block_hash()))
+        );
         let b3 = mine(&b2, g.time + 3, 4, 4);
         assert_eq!(
             index.accept_header(&b3, now),

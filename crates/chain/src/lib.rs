@@ -19,7 +19,7 @@ pub mod validation;
 pub mod varint;
 
 pub use blockfiles::{BlockFiles, BlockFilesError, FilePos};
-pub use chainstate::{ChainState, ChainStateError, ChainStateOptions, ProcessError};
+pub use chainstate::{BlockOutcome, ChainState, ChainStateError, ChainStateOptions, ProcessError};
 pub use coin::Coin;
 pub use index::{BlockIndex, BlockStatus, HeaderError};
 pub use params::ChainParams;

@@ -83,6 +83,8 @@ pub enum ProcessError {
     Block(BlockError),
     /// Our storage failed.
     Internal(ChainStateError),
+    /// [`ChainState::test_block_validity`] was given a block that does not build on the tip.
+    NotOnTip,
 }
 
 impl std::fmt::Display for ProcessError {
@@ -91,6 +93,7 @@ impl std::fmt::Display for ProcessError {
             ProcessError::Header(e) => write!(f, "{e}"),
             ProcessError::Block(e) => write!(f, "{e}"),
             ProcessError::Internal(e) => write!(f, "{e}"),
+            ProcessError::NotOnTip => f.write_str("inconclusive-not-best-prevblk"),
         }
     }
 }
@@ -101,6 +104,15 @@ impl From<ChainStateError> for ProcessError {
     fn from(e: ChainStateError) -> Self {
         ProcessError::Internal(e)
     }
+}
+
+/// What [`ChainState::process_block`] did with a valid block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockOutcome {
+    /// The block was not stored before.
+    pub new_block: bool,
+    /// The block is on the active chain now (so it was fully validated).
+    pub active: bool,
 }
 
 /// Settings of a chainstate.
@@ -463,6 +475,20 @@ impl ChainState {
         Ok(Some(self.files.read_block(pos)?))
     }
 
+    /// Reads a stored block's undo data (the coins it spent), if it was connected once.
+    pub fn read_undo(&self, hash: &BlockHash) -> Result<Option<crate::BlockUndo>, ChainStateError> {
+        let Some(i) = self.index.find(hash) else {
+            return Ok(None);
+        };
+        let e = self.index.entry(i);
+        let (Some(pos), Some(prev)) = (e.undo, e.prev) else {
+            return Ok(None);
+        };
+        Ok(Some(
+            self.files.read_undo(pos, &self.index.entry(prev).hash)?,
+        ))
+    }
+
     /// The unspent coin at `outpoint` in the active chain's UTXO set.
     pub fn coin(&self, outpoint: &OutPoint) -> Result<Option<Coin>, ChainStateError> {
         if let Some(e) = self.cache.get(outpoint) {
@@ -512,13 +538,14 @@ impl ChainState {
 
     /// Checks and stores a block, then moves the active chain to the most-work valid
     /// chain (`ProcessNewBlock`). Once it returns, the block is on disk.
-    pub fn process_block(&mut self, block: &Block, now: i64) -> Result<(), ProcessError> {
+    pub fn process_block(&mut self, block: &Block, now: i64) -> Result<BlockOutcome, ProcessError> {
         self.now = now;
         let i = self
             .index
             .accept_header(&block.header, now)
             .map_err(ProcessError::Header)?;
-        if self.index.entry(i).data.is_none() {
+        let new_block = self.index.entry(i).data.is_none();
+        if new_block {
             let prev = self.index.entry(i).prev.map(|p| PrevBlock {
                 height: self.index.entry(p).height,
                 median_time_past: self.index.median_time_past(p),
@@ -546,7 +573,13 @@ impl ChainState {
         let failure = self.activate_best_chain(Some(block))?;
         match failure {
             Some((j, e)) if j == i => Err(ProcessError::Block(e)),
-            _ => Ok(()),
+            _ => {
+                let e = self.index.entry(i);
+                Ok(BlockOutcome {
+                    new_block,
+                    active: self.hash_at(e.height) == Some(e.hash),
+                })
+            }
         }
     }
 
@@ -585,6 +618,61 @@ impl ChainState {
                 fees,
             },
         )
+    }
+
+    /// Checks a block on the tip without storing or connecting it (`TestBlockValidity`):
+    /// the block checks, the contextual header and block checks, then a connection whose
+    /// changes are dropped.
+    pub fn test_block_validity(
+        &mut self,
+        block: &Block,
+        check_pow: bool,
+        check_merkle_root: bool,
+        now: i64,
+    ) -> Result<(), ProcessError> {
+        let prev = self.tip_index();
+        let p = self.index.entry(prev).clone();
+        if block.header.prev_blockhash != p.hash {
+            return Err(ProcessError::NotOnTip);
+        }
+        check_block(block, &self.params, check_pow, check_merkle_root)
+            .map_err(ProcessError::Block)?;
+        self.index
+            .check_header_on(&block.header, prev, now)
+            .map_err(ProcessError::Header)?;
+        let prev_block = PrevBlock {
+            height: p.height,
+            median_time_past: self.index.median_time_past(prev),
+        };
+        contextual_check_block(block, &self.params, Some(prev_block))
+            .map_err(ProcessError::Block)?;
+        let height = p.height + 1;
+        let hash = block.block_hash();
+        let bip34_ancestor = self
+            .index
+            .ancestor(prev, self.params.bip34_height)
+            .map(|a| self.index.entry(a).hash);
+        let bip30 = crate::validation::bip30_checked(&self.params, height, &hash, bip34_ancestor);
+        self.fetch(Self::touched_outpoints(block, bip30))?;
+        let index = &self.index;
+        let mtp_at = |h: u32| {
+            index
+                .ancestor(prev, h)
+                .map_or(0, |a| index.median_time_past(a))
+        };
+        let ctx = ConnectContext {
+            height,
+            hash,
+            prev_median_time_past: index.median_time_past(prev),
+            median_time_past_at: &mtp_at,
+            bip34_ancestor,
+            check_scripts: true,
+            script_threads: self.options.script_threads,
+            script_cache: None,
+        };
+        connect_block(block, &self.params, &ctx, &CacheView(&self.cache))
+            .map(|_| ())
+            .map_err(ProcessError::Block)
     }
 
     /// Checks and adds headers ahead of their blocks (`ProcessNewBlockHeaders`), as
@@ -1020,6 +1108,16 @@ impl ChainState {
         self.next_precious = (self.next_precious - 1).max(i64::from(i32::MIN));
         self.activate_best_chain(None)?;
         Ok(())
+    }
+
+    /// Bytes of block and undo files on disk (`CalculateCurrentUsage`).
+    pub fn blocks_disk_usage(&self) -> u64 {
+        self.files.usage().iter().map(|u| u.blocks + u.undo).sum()
+    }
+
+    /// Bytes the coins database takes on disk, as its store estimates.
+    pub fn coins_disk_size(&self) -> u64 {
+        self.coins_db.disk_size().unwrap_or(0)
     }
 
     /// Status bits of a block, if known.
