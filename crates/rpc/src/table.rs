@@ -1,0 +1,548 @@
+//! The command table (Core's `CRPCTable`) and the checks Core runs around every
+//! handler (`RPCHelpMan::HandleRequest`): warmup, lookup, named arguments,
+//! argument count and types.
+
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::args::{Arg, ArgType, Sections};
+use crate::codes::{
+    RPC_INVALID_PARAMETER, RPC_IN_WARMUP, RPC_METHOD_NOT_FOUND, RPC_MISC_ERROR, RPC_TYPE_ERROR,
+};
+use crate::error::{RpcError, RpcResult};
+use crate::json::{self, Raw};
+use crate::request::Request;
+
+/// A command implementation.
+pub type Handler = Arc<dyn Fn(&Request) -> RpcResult + Send + Sync>;
+
+/// A registered command with its documentation.
+#[derive(Clone)]
+pub struct Command {
+    /// Category for the help listing (`"blockchain"`, `"hidden"` to leave it out).
+    pub category: &'static str,
+    /// Method name.
+    pub name: &'static str,
+    /// Description paragraph of the help.
+    pub description: &'static str,
+    /// Positional arguments.
+    pub args: Vec<Arg>,
+    /// The help's result section. Text not starting with `"Result"` is put
+    /// under a `Result:` header; text starting with `"Result"` is used as is
+    /// (for several conditional `Result (...):` sections). Empty: no section.
+    pub result: &'static str,
+    /// Example lines (see [`help_example_cli`], [`help_example_rpc`]); shown under `Examples:`.
+    pub examples: &'static str,
+    /// The implementation.
+    pub handler: Handler,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Command")
+            .field("category", &self.category)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `> bitcoin-cli <method> <args>` example line, as Core's `HelpExampleCli`.
+pub fn help_example_cli(method: &str, args: &str) -> String {
+    format!("> bitcoin-cli {method} {args}\n")
+}
+
+/// `> curl ...` example line, as Core's `HelpExampleRpc`.
+pub fn help_example_rpc(method: &str, args: &str) -> String {
+    format!(
+        "> curl --user myusername --data-binary '{{\"jsonrpc\": \"2.0\", \"id\": \"curltest\", \"method\": \"{method}\", \"params\": [{args}]}}' -H 'content-type: application/json' http://127.0.0.1:8332/\n"
+    )
+}
+
+/// Parameters as received: positional, or named (keys may repeat).
+#[derive(Debug, Clone)]
+pub enum Params {
+    /// `[...]`
+    Positional(Vec<Value>),
+    /// `{...}` with keys in request order.
+    Named(Vec<(String, Value)>),
+}
+
+impl Params {
+    /// Converts parsed request params (array or object) into [`Params`].
+    pub(crate) fn from_raw(raw: &Raw) -> Params {
+        match raw {
+            Raw::Obj(entries) => Params::Named(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_value()))
+                    .collect(),
+            ),
+            Raw::Arr(items) => Params::Positional(items.iter().map(Raw::to_value).collect()),
+            _ => Params::Positional(Vec::new()),
+        }
+    }
+}
+
+struct Active {
+    next_id: u64,
+    running: Vec<(u64, String, Instant)>,
+}
+
+/// The command table.
+pub struct Table {
+    commands: BTreeMap<&'static str, Command>,
+    warmup: Mutex<Option<String>>,
+    active: Mutex<Active>,
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Table::new()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes its entry from the active-command list when dropped.
+struct ActiveGuard<'a> {
+    table: &'a Table,
+    id: u64,
+}
+
+impl Drop for ActiveGuard<'_> {
+    fn drop(&mut self) {
+        let mut active = lock(&self.table.active);
+        active.running.retain(|(id, _, _)| *id != self.id);
+    }
+}
+
+/// Core's `Capitalize`: first character upper-cased.
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+impl Table {
+    /// A table holding only `help`. It starts in warmup with the status
+    /// "RPC server started", as Core does: every call fails with `-28` until
+    /// [`Table::set_warmup`]`(None)` is called.
+    pub fn new() -> Table {
+        let mut table = Table {
+            commands: BTreeMap::new(),
+            warmup: Mutex::new(Some("RPC server started".to_string())),
+            active: Mutex::new(Active {
+                next_id: 0,
+                running: Vec::new(),
+            }),
+        };
+        table.register(help_command());
+        table
+    }
+
+    /// Adds (or replaces) a command.
+    pub fn register(&mut self, cmd: Command) {
+        self.commands.insert(cmd.name, cmd);
+    }
+
+    /// Sets the warmup status: `Some(text)` makes every call fail with `-28`
+    /// and that text; `None` ends warmup.
+    pub fn set_warmup(&self, status: Option<String>) {
+        *lock(&self.warmup) = status;
+    }
+
+    /// The warmup status, `None` once warmup is over.
+    pub fn warmup_status(&self) -> Option<String> {
+        lock(&self.warmup).clone()
+    }
+
+    /// Commands running now, oldest first, with their running time (for `getrpcinfo`).
+    pub fn active_commands(&self) -> Vec<(String, Duration)> {
+        let now = Instant::now();
+        lock(&self.active)
+            .running
+            .iter()
+            .map(|(_, m, start)| (m.clone(), now.saturating_duration_since(*start)))
+            .collect()
+    }
+
+    /// All command names, sorted.
+    pub fn command_names(&self) -> Vec<&'static str> {
+        self.commands.keys().copied().collect()
+    }
+
+    /// The registered command `name`.
+    pub fn command(&self, name: &str) -> Option<&Command> {
+        self.commands.get(name)
+    }
+
+    /// Runs a request whose params are already positional.
+    pub fn execute(&self, req: Request) -> RpcResult {
+        let params = Params::Positional(req.params.clone());
+        self.execute_params(req, params)
+    }
+
+    /// Runs a request with positional or named params: warmup check, method
+    /// lookup, named-to-positional conversion, argument count and type checks,
+    /// then the handler (a panic in the handler becomes a `-1` error).
+    pub fn execute_params(&self, mut req: Request, params: Params) -> RpcResult {
+        if let Some(status) = self.warmup_status() {
+            return Err(RpcError::new(RPC_IN_WARMUP, status));
+        }
+        let cmd = self
+            .commands
+            .get(req.method.as_str())
+            .ok_or_else(|| RpcError::new(RPC_METHOD_NOT_FOUND, "Method not found"))?;
+        let _guard = self.track(&req.method);
+        req.params = match params {
+            Params::Positional(p) => p,
+            Params::Named(named) => transform_named(&cmd.args, named)?,
+        };
+        if !valid_num_args(&cmd.args, req.params.len()) {
+            return Err(RpcError::new(RPC_MISC_ERROR, self.full_help(cmd)));
+        }
+        let mut mismatch = serde_json::Map::new();
+        for (i, arg) in cmd.args.iter().enumerate() {
+            let v = req.params.get(i).unwrap_or(&Value::Null);
+            if let Some(msg) = arg.type_mismatch(v) {
+                mismatch.insert(
+                    format!("Position {} ({})", i + 1, arg.names),
+                    Value::String(msg),
+                );
+            }
+        }
+        if !mismatch.is_empty() {
+            return Err(RpcError::new(
+                RPC_TYPE_ERROR,
+                format!(
+                    "Wrong type passed:\n{}",
+                    json::write_pretty(&Value::Object(mismatch), 4)
+                ),
+            ));
+        }
+        req.defaults = Arc::new(
+            cmd.args
+                .iter()
+                .map(|a| a.default_value().cloned())
+                .collect(),
+        );
+        if cmd.name == "help" {
+            return self.run_help(&req);
+        }
+        let handler = cmd.handler.clone();
+        match catch_unwind(AssertUnwindSafe(|| handler(&req))) {
+            Ok(result) => result,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                Err(RpcError::new(
+                    RPC_MISC_ERROR,
+                    format!("Internal bug detected: {what}"),
+                ))
+            }
+        }
+    }
+
+    fn track(&self, method: &str) -> ActiveGuard<'_> {
+        let mut active = lock(&self.active);
+        let id = active.next_id;
+        active.next_id += 1;
+        active
+            .running
+            .push((id, method.to_string(), Instant::now()));
+        ActiveGuard { table: self, id }
+    }
+
+    fn run_help(&self, req: &Request) -> RpcResult {
+        let command = req.maybe_str(0)?.unwrap_or("");
+        if command == "dump_all_command_conversions" {
+            return Ok(self.dump_arg_map());
+        }
+        Ok(Value::String(self.help(command)))
+    }
+
+    /// Core's `help` output: the listing for `""`, else that command's full help
+    /// or "help: unknown command: <name>".
+    pub fn help(&self, command: &str) -> String {
+        let mut sorted: Vec<&Command> = self.commands.values().collect();
+        sorted.sort_by_key(|c| format!("{}{}", c.category, c.name));
+        let mut out = String::new();
+        let mut category = "";
+        for cmd in sorted {
+            if (!command.is_empty() || cmd.category == "hidden") && cmd.name != command {
+                continue;
+            }
+            let mut text = self.full_help(cmd);
+            if command.is_empty() {
+                if let Some(pos) = text.find('\n') {
+                    text.truncate(pos);
+                }
+                if category != cmd.category {
+                    if !category.is_empty() {
+                        out.push('\n');
+                    }
+                    category = cmd.category;
+                    out += &format!("== {} ==\n", capitalize(category));
+                }
+            }
+            out += &text;
+            out.push('\n');
+        }
+        if out.is_empty() {
+            out = format!("help: unknown command: {command}\n");
+        }
+        out.pop();
+        out
+    }
+
+    /// The full help of `command`, `None` if there is no such command.
+    pub fn help_text(&self, command: &str) -> Option<String> {
+        self.commands.get(command).map(|c| self.full_help(c))
+    }
+
+    /// Core's `RPCHelpMan::ToString`.
+    fn full_help(&self, cmd: &Command) -> String {
+        let mut out = String::from(cmd.name);
+        let mut in_optional = false;
+        for arg in &cmd.args {
+            if arg.hidden {
+                break;
+            }
+            out.push(' ');
+            if arg.is_optional() {
+                if !in_optional {
+                    out += "( ";
+                }
+                in_optional = true;
+            } else {
+                if in_optional {
+                    out += ") ";
+                }
+                in_optional = false;
+            }
+            out += &arg.to_signature(true);
+        }
+        if in_optional {
+            out += " )";
+        }
+        out += "\n\n";
+        out += cmd
+            .description
+            .trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'));
+        out.push('\n');
+
+        let mut sections = Sections::default();
+        let mut named_only = Sections::default();
+        for (i, arg) in cmd.args.iter().enumerate() {
+            if arg.hidden {
+                break;
+            }
+            sections.push_row(
+                format!("{}. {}", i + 1, arg.first_name()),
+                arg.description_line(true),
+            );
+            sections.push_arg(arg);
+            if arg.ty == ArgType::ObjNamedParams {
+                for inner in &arg.inner {
+                    named_only
+                        .push_row(inner.first_name().to_string(), inner.description_line(true));
+                    named_only.push_arg(inner);
+                }
+            }
+        }
+        if !sections.is_empty() {
+            out += "\nArguments:\n";
+        }
+        out += &sections.render();
+        if !named_only.is_empty() {
+            out += "\nNamed Arguments:\n";
+        }
+        out += &named_only.render();
+
+        if !cmd.result.is_empty() {
+            if cmd.result.starts_with("Result") {
+                out.push('\n');
+            } else {
+                out += "\nResult:\n";
+            }
+            out += cmd.result;
+            if !cmd.result.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        if !cmd.examples.is_empty() {
+            out += "\nExamples:\n";
+            out += cmd.examples;
+        }
+        out
+    }
+
+    /// Core's `help dump_all_command_conversions`: `[method, position, name, is_string]` for every argument name.
+    fn dump_arg_map(&self) -> Value {
+        let mut out = Vec::new();
+        let mut push = |method: &str, pos: usize, name: &str, ty: ArgType| {
+            out.push(Value::Array(vec![
+                Value::String(method.to_string()),
+                Value::from(pos),
+                Value::String(name.to_string()),
+                Value::Bool(matches!(ty, ArgType::Str | ArgType::StrHex)),
+            ]));
+        };
+        for cmd in self.commands.values() {
+            for (i, arg) in cmd.args.iter().enumerate() {
+                for name in arg.names.split('|') {
+                    push(cmd.name, i, name, arg.ty);
+                    if arg.ty == ArgType::ObjNamedParams {
+                        for inner in &arg.inner {
+                            for inner_name in inner.names.split('|') {
+                                push(cmd.name, i, inner_name, inner.ty);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Value::Array(out)
+    }
+}
+
+/// Core's `IsValidNumArgs`.
+fn valid_num_args(args: &[Arg], n: usize) -> bool {
+    let required = args
+        .iter()
+        .rposition(|a| !a.is_optional())
+        .map_or(0, |p| p + 1);
+    required <= n && n <= args.len()
+}
+
+/// Core's `transformNamedArguments`: maps named params onto positions.
+pub(crate) fn transform_named(
+    args: &[Arg],
+    named: Vec<(String, Value)>,
+) -> Result<Vec<Value>, RpcError> {
+    let dup = |k: &str| {
+        RpcError::new(
+            RPC_INVALID_PARAMETER,
+            format!("Parameter {k} specified multiple times"),
+        )
+    };
+    // Remaining named params in a map; iteration order for the final error
+    // follows key order, as Core's unordered_map gives no useful order anyway.
+    let mut pending: BTreeMap<String, Value> = BTreeMap::new();
+    for (k, v) in named {
+        if pending.contains_key(&k) {
+            return Err(dup(&k));
+        }
+        pending.insert(k, v);
+    }
+    // (names, named_only) in Core's GetArgNames order.
+    let mut names: Vec<(&'static str, bool)> = Vec::new();
+    for arg in args {
+        if arg.ty == ArgType::ObjNamedParams {
+            for inner in &arg.inner {
+                names.push((inner.names, true));
+            }
+        }
+        names.push((arg.names, false));
+    }
+    let mut out: Vec<Value> = Vec::new();
+    let mut hole = 0usize;
+    let mut initial_hole = 0usize;
+    let mut initial_param: Option<&'static str> = None;
+    let mut options = serde_json::Map::new();
+    for (pattern, named_only) in names {
+        let found = pattern
+            .split('|')
+            .find(|n| pending.contains_key(*n))
+            .map(str::to_string);
+        if named_only {
+            if let Some(key) = found {
+                if options.contains_key(&key) {
+                    return Err(dup(&key));
+                }
+                if let Some(v) = pending.remove(&key) {
+                    options.insert(key, v);
+                }
+            }
+            continue;
+        }
+        if !options.is_empty() || found.is_some() {
+            out.extend(std::iter::repeat_n(Value::Null, hole));
+            hole = 0;
+            if initial_param.is_none() {
+                initial_param = Some(pattern);
+            }
+        } else {
+            hole += 1;
+            if out.is_empty() {
+                initial_hole = hole;
+            }
+        }
+        if let Some(key) = found {
+            if let Some(first) = options.keys().next() {
+                return Err(RpcError::new(
+                    RPC_INVALID_PARAMETER,
+                    format!("Parameter {key} conflicts with parameter {first}"),
+                ));
+            }
+            if let Some(v) = pending.remove(&key) {
+                out.push(v);
+            }
+        }
+        if !options.is_empty() {
+            out.push(Value::Object(std::mem::take(&mut options)));
+        }
+    }
+    if let Some(Value::Array(positional)) = pending.remove("args") {
+        if let Some(param) = initial_param {
+            if initial_hole < positional.len() {
+                return Err(RpcError::new(
+                    RPC_INVALID_PARAMETER,
+                    format!(
+                        "Parameter {param} specified twice both as positional and named argument"
+                    ),
+                ));
+            }
+        }
+        let named_part = std::mem::replace(&mut out, positional);
+        for v in named_part.into_iter().skip(out.len()) {
+            out.push(v);
+        }
+    }
+    if let Some(k) = pending.keys().next() {
+        return Err(RpcError::new(
+            RPC_INVALID_PARAMETER,
+            format!("Unknown named parameter {k}"),
+        ));
+    }
+    Ok(out)
+}
+
+fn help_command() -> Command {
+    Command {
+        category: "control",
+        name: "help",
+        description: "List all commands, or get help for a specified command.\n",
+        args: vec![Arg::hint(
+            "command",
+            ArgType::Str,
+            "all commands",
+            "The command to get help on",
+        )],
+        result: "\"str\"    (string) The help text\n",
+        examples: "",
+        // Never called: Table::execute_params answers help itself.
+        handler: Arc::new(|_req: &Request| Ok(Value::Null)),
+    }
+}
