@@ -1,1 +1,23 @@
-//! bitcoin-cli.
+//! bitcoin-cli: Core's command-line JSON-RPC client.
+//!
+//! [`run`] does all the work and returns what the process would print and
+//! its exit status, so it can be tested without a process; the
+//! `bitcoin-cli` binary only wires it to the real standard streams and
+//! network. Requests travel through a [`transport::Transport`]: HTTP over
+//! TCP now, IPC (`-ipcconnect`) once the IPC transport is plugged into a
+//! [`transport::Connector`].
+
+pub mod args;
+pub mod config;
+pub mod convert;
+pub mod getinfo;
+pub mod handlers;
+pub mod http;
+pub mod json;
+pub mod netinfo;
+pub mod run;
+pub mod transport;
+pub mod version;
+
+pub use run::{run, Env, Outcome};
+pub use transport::{Connector, DefaultConnector, Transport, TransportError};
