@@ -8,7 +8,7 @@ use crate::amount::value_from_amount;
 use crate::asm::script_to_asm;
 use crate::hex::to_hex;
 use crate::script_json::script_to_json;
-use crate::wire::{serialize_tx, sizes, txid, wtxid};
+use crate::wire::{encode_hex_tx, sizes, txid, wtxid};
 
 /// How much detail [`tx_to_json`] shows (Core's `TxVerbosity`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -144,7 +144,7 @@ pub fn tx_to_json(
         entry.insert("blockhash".into(), hash.to_string().into());
     }
     if include_hex {
-        entry.insert("hex".into(), to_hex(&serialize_tx(tx, true)).into());
+        entry.insert("hex".into(), encode_hex_tx(tx).into());
     }
     Value::Object(entry)
 }

@@ -223,6 +223,11 @@ pub fn serialize_tx(tx: &Transaction, with_witness: bool) -> Vec<u8> {
     out
 }
 
+/// Hex of Core's full serialization (Core's `EncodeHexTx`).
+pub fn encode_hex_tx(tx: &Transaction) -> String {
+    crate::hex::to_hex(&serialize_tx(tx, true))
+}
+
 /// The transaction id (hash of the legacy serialization).
 pub fn txid(tx: &Transaction) -> Txid {
     Txid::from_raw_hash(sha256d::Hash::hash(&serialize_tx(tx, false)))

@@ -236,3 +236,64 @@ fn decoderawtransaction_sighash_asm() {
         "OP_RETURN 3011020701010101010101020601010101010101"
     );
 }
+
+/// `decoderawtransaction` cases of Core's `rpc_rawtransaction.py`; its
+/// `iswitness` argument maps to (try_no_witness, try_witness) as
+/// true => (false, true), false => (true, false), absent => (true, true).
+#[test]
+fn decoderawtransaction_witness_heuristics() {
+    let witness_tx = "010000000001010000000000000072c1a6a246ae63f74f931e8365e15a089c68d61900000000000000000000ffffffff0100e1f50500000000000102616100000000";
+    let tx = parse_hex_tx(witness_tx, false, true).unwrap();
+    let v = tx_to_json(
+        &tx,
+        None,
+        true,
+        None,
+        TxVerbosity::ShowDetails,
+        Network::Regtest,
+    );
+    assert_eq!(
+        serde_json::to_string(&v["vout"][0]["value"]).unwrap(),
+        "1.00000000"
+    );
+    assert!(parse_hex_tx(witness_tx, true, false).is_none());
+
+    let legacy_tx = "01000000010000000000000072c1a6a246ae63f74f931e8365e15a089c68d61900000000000000000000ffffffff0100e1f505000000000000000000";
+    let tx = parse_hex_tx(legacy_tx, true, false).unwrap();
+    assert_eq!(tx.output[0].value.to_sat(), 100_000_000);
+
+    let coinbase = "03c68708046ff8415c622f4254432e434f4d2ffabe6d6de1965d02c68f928e5b244ab1965115a36f56eb997633c7f690124bbf43644e23080000000ca3d3af6d005a65ff0200fd00000000";
+    let ambiguous = format!("020000000001010000000000000000000000000000000000000000000000000000000000000000ffffffff4b{coinbase}ffffffff03f4c1fb4b0000000016001497cfc76442fe717f2a3f0cc9c175f7561b6619970000000000000000266a24aa21a9ed957d1036a80343e0d1b659497e1b48a38ebe876a056d45965fac4a85cda84e1900000000000000002952534b424c4f434b3a8e092581ab01986cbadc84f4b43f4fa4bb9e7a2e2a0caf9b7cf64d939028e22c0120000000000000000000000000000000000000000000000000000000000000000000000000");
+    let both = parse_hex_tx(&ambiguous, true, true).unwrap();
+    let witness_only = parse_hex_tx(&ambiguous, false, true).unwrap();
+    assert!(parse_hex_tx(&ambiguous, true, false).is_none());
+    assert_eq!(both, witness_only);
+    let v = tx_to_json(
+        &both,
+        None,
+        true,
+        None,
+        TxVerbosity::ShowDetails,
+        Network::Bitcoin,
+    );
+    assert_eq!(v["vin"][0]["coinbase"], coinbase);
+
+    // Version numbers are printed unsigned.
+    for (hex_version, printed) in [
+        ("00000080", 0x8000_0000_u64),
+        ("ffffff7f", 0x7fff_ffff),
+        ("00000000", 0),
+        ("ffffffff", 0xffff_ffff),
+    ] {
+        let tx = parse_hex_tx(&format!("{hex_version}000000000000"), true, true).unwrap();
+        let v = tx_to_json(
+            &tx,
+            None,
+            true,
+            None,
+            TxVerbosity::ShowDetails,
+            Network::Bitcoin,
+        );
+        assert_eq!(v["version"], printed);
+    }
+}
