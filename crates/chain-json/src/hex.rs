@@ -21,7 +21,9 @@ fn digit(c: u8) -> Option<u8> {
 }
 
 /// Parses hex as Core's `IsHex` + `ParseHex` accept it: a non-empty, even
-/// number of hex digits (either case), nothing else.
+/// number of hex digits (either case), nothing else. Empty text is
+/// rejected, as in Core; RPCs that accept an empty string (`decodescript`)
+/// special-case it.
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
     if bytes.is_empty() || bytes.len() & 1 == 1 {

@@ -9,6 +9,8 @@
 //! `serde_json::to_string` of a value here is byte-for-byte Core's compact
 //! output.
 
+#![warn(missing_docs)]
+
 mod address;
 mod amount;
 mod asm;
