@@ -12,6 +12,17 @@ use crate::solver::{classify, ScriptKind};
 const INPUT_CHARSET: &[u8; 95] =
     b"0123456789()[],'/*abcdefgh@:$%{}IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~ijklmnopqrstuvwxyzABCDEFGH`#\"\\ ";
 
+/// Position in `INPUT_CHARSET` plus one for every byte, 0 for bytes not in it.
+const CHARSET_INDEX: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < INPUT_CHARSET.len() {
+        table[INPUT_CHARSET[i] as usize] = i as u8 + 1;
+        i += 1;
+    }
+    table
+};
+
 /// Characters of the checksum itself (bech32's alphabet).
 const CHECKSUM_CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
@@ -40,7 +51,7 @@ pub fn descriptor_checksum(descriptor: &str) -> Option<String> {
     let mut group: u64 = 0;
     let mut in_group = 0;
     for ch in descriptor.bytes() {
-        let pos = INPUT_CHARSET.iter().position(|&x| x == ch)? as u64;
+        let pos = u64::from(CHARSET_INDEX[usize::from(ch)].checked_sub(1)?);
         c = poly_mod(c, pos & 31);
         group = group * 3 + (pos >> 5);
         in_group += 1;

@@ -8,7 +8,7 @@ use crate::amount::value_from_amount;
 use crate::asm::script_to_asm;
 use crate::hex::to_hex;
 use crate::script_json::script_to_json;
-use crate::wire::{encode_hex_tx, sizes, txid, wtxid};
+use crate::wire::Encoded;
 
 /// How much detail [`tx_to_json`] shows (Core's `TxVerbosity`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,13 +71,14 @@ pub fn tx_to_json(
     network: Network,
 ) -> Value {
     let undo = undo.filter(|coins| coins.len() >= tx.input.len());
-    let (size, vsize, weight) = sizes(tx);
+    let encoded = Encoded::new(tx);
+    let weight = encoded.weight();
     let mut entry = Map::new();
-    entry.insert("txid".into(), txid(tx).to_string().into());
-    entry.insert("hash".into(), wtxid(tx).to_string().into());
+    entry.insert("txid".into(), encoded.txid().to_string().into());
+    entry.insert("hash".into(), encoded.wtxid().to_string().into());
     entry.insert("version".into(), (tx.version.0 as u32).into());
-    entry.insert("size".into(), size.into());
-    entry.insert("vsize".into(), vsize.into());
+    entry.insert("size".into(), encoded.full.len().into());
+    entry.insert("vsize".into(), weight.div_ceil(4).into());
     entry.insert("weight".into(), weight.into());
     entry.insert("locktime".into(), tx.lock_time.to_consensus_u32().into());
 
@@ -144,7 +145,7 @@ pub fn tx_to_json(
         entry.insert("blockhash".into(), hash.to_string().into());
     }
     if include_hex {
-        entry.insert("hex".into(), encode_hex_tx(tx).into());
+        entry.insert("hex".into(), to_hex(&encoded.full).into());
     }
     Value::Object(entry)
 }

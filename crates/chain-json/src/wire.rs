@@ -239,10 +239,35 @@ pub fn wtxid(tx: &Transaction) -> Wtxid {
     Wtxid::from_raw_hash(sha256d::Hash::hash(&serialize_tx(tx, true)))
 }
 
-/// Size, virtual size and weight as Core computes them.
-pub(crate) fn sizes(tx: &Transaction) -> (usize, usize, usize) {
-    let total = serialize_tx(tx, true).len();
-    let base = serialize_tx(tx, false).len();
-    let weight = base * 3 + total;
-    (total, weight.div_ceil(4), weight)
+/// Both serializations of a transaction, computed once.
+pub(crate) struct Encoded {
+    /// Legacy serialization (hashed for the txid).
+    pub base: Vec<u8>,
+    /// Full serialization (hashed for the wtxid; the `hex` field).
+    pub full: Vec<u8>,
+}
+
+impl Encoded {
+    pub(crate) fn new(tx: &Transaction) -> Self {
+        let base = serialize_tx(tx, false);
+        let full = if has_witness(tx) {
+            serialize_tx(tx, true)
+        } else {
+            base.clone()
+        };
+        Encoded { base, full }
+    }
+
+    pub(crate) fn txid(&self) -> Txid {
+        Txid::from_raw_hash(sha256d::Hash::hash(&self.base))
+    }
+
+    pub(crate) fn wtxid(&self) -> Wtxid {
+        Wtxid::from_raw_hash(sha256d::Hash::hash(&self.full))
+    }
+
+    /// Weight: legacy size times three plus full size.
+    pub(crate) fn weight(&self) -> usize {
+        self.base.len() * 3 + self.full.len()
+    }
 }
