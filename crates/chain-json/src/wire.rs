@@ -79,11 +79,14 @@ impl<'a> Reader<'a> {
         self.bytes(n)
     }
 
-    /// `count` items read by `item`, never reserving more than the bytes
-    /// left could hold.
+    /// `count` items read by `item`. The announced count only bounds the
+    /// initial reservation loosely, so that a short input claiming millions
+    /// of items cannot make us allocate for them.
     fn vec<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        const MAX_RESERVE: usize = 1024;
         let n = self.compact_size()?;
-        let mut out = Vec::with_capacity(n.min(self.data.len().saturating_sub(self.pos)));
+        let left = self.data.len().saturating_sub(self.pos);
+        let mut out = Vec::with_capacity(n.min(left).min(MAX_RESERVE));
         for _ in 0..n {
             out.push(item(self)?);
         }
