@@ -45,6 +45,9 @@ pub struct Env<'a> {
     pub retry_pause: Duration,
     /// Current time in seconds since the epoch (for `-netinfo` ages).
     pub now: i64,
+    /// Where prompts and warnings go as they happen; when `None` they are
+    /// collected in [`Outcome::stderr`].
+    pub live_stderr: Option<&'a mut dyn std::io::Write>,
 }
 
 /// An error while talking to the server.
@@ -221,6 +224,18 @@ fn read_line(input: &mut dyn BufRead) -> Option<String> {
 }
 
 impl Session<'_, '_> {
+    /// Writes to standard error now if possible, else to the collected text.
+    fn note(&mut self, text: &str) {
+        match self.env.live_stderr.as_mut() {
+            Some(w) => {
+                // A closed stderr leaves nothing better to do.
+                let _ = w.write_all(text.as_bytes());
+                let _ = w.flush();
+            }
+            None => self.stderr += text,
+        }
+    }
+
     fn default_handler(&self) -> DefaultHandler {
         DefaultHandler {
             named: self.args.get_bool("named", false),
@@ -249,7 +264,7 @@ impl Session<'_, '_> {
         let mut args: Vec<String> = self.args.command.clone();
         if self.args.get_bool("stdinrpcpass", false) {
             if self.env.stdin_is_terminal {
-                self.stderr += "RPC password> ";
+                self.note("RPC password> ");
             }
             let pass = read_line(self.env.stdin).ok_or_else(|| {
                 "-stdinrpcpass specified but failed to read from standard input".to_string()
@@ -271,7 +286,7 @@ impl Session<'_, '_> {
                 );
             }
             if self.env.stdin_is_terminal {
-                self.stderr += "Wallet passphrase> ";
+                self.note("Wallet passphrase> ");
             }
             let pass = read_line(self.env.stdin).ok_or_else(|| {
                 "-stdinwalletpassphrase specified but failed to read from standard input"
@@ -496,9 +511,9 @@ impl Session<'_, '_> {
                 .filter(|p| *p != 0)
                 .ok_or_else(|| format!("Invalid port provided in -rpcport: {rpcport}"))?;
             if connect_port != 0 {
-                self.stderr += &format!(
+                self.note(&format!(
                     "Warning: Port specified in both -rpcconnect and -rpcport. Using -rpcport {port}\n"
-                );
+                ));
             }
         }
         let timeout = client_timeout(
@@ -525,7 +540,7 @@ impl Session<'_, '_> {
         if status == 503 {
             return Err(format!("Server response: {reply_body}").into());
         }
-        if status >= 400 && status != 400 && status != 404 && status != 500 {
+        if status > 400 && status != 404 && status != 500 {
             return Err(format!("server returned HTTP error {status}").into());
         }
         if reply_body.is_empty() {

@@ -15,6 +15,7 @@ fn main() {
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0);
+    let mut live = std::io::stderr();
     let mut env = cli::Env {
         stdin: &mut lock,
         stdin_is_terminal,
@@ -22,6 +23,7 @@ fn main() {
         connector: &cli::DefaultConnector,
         retry_pause: Duration::from_secs(1),
         now,
+        live_stderr: Some(&mut live),
     };
     let outcome = cli::run(&argv, &mut env);
     // Nothing useful can be done if the standard streams are closed.
