@@ -55,30 +55,11 @@ impl ChainType {
         }
     }
 
-    /// Selects the network from `-regtest`, `-testnet`, `-testnet4`, `-signet` and `-chain`.
+    /// Selects the network from `-regtest`, `-testnet`, `-testnet4`, `-signet` and
+    /// `-chain`, from the command line and the config file's top section, as Core's
+    /// `GetChainType`.
     pub fn from_args(args: &ArgsManager) -> Result<ChainType, ArgsError> {
-        let mut chosen = Vec::new();
-        for (flag, chain) in [
-            ("regtest", ChainType::Regtest),
-            ("signet", ChainType::Signet),
-            ("testnet", ChainType::Testnet),
-            ("testnet4", ChainType::Testnet4),
-        ] {
-            if args.get_bool(flag, false) {
-                chosen.push(chain);
-            }
-        }
-        if let Some(name) = args.get(ArgsManager::CHAIN) {
-            match ChainType::from_name(&name) {
-                Some(c) => chosen.push(c),
-                None => return Err(ArgsError::UnknownChain(name)),
-            }
-        }
-        match chosen.as_slice() {
-            [] => Ok(ChainType::Main),
-            [c] => Ok(*c),
-            _ => Err(ArgsError::ConflictingChains),
-        }
+        args.get_chain_type()
     }
 
     /// `<datadir>/<subdir>`, the network datadir.

@@ -1,0 +1,205 @@
+//! String helpers with Core's exact semantics: `atoi`-style integer parsing, boolean
+//! interpretation of option values, trimming and paragraph wrapping for `-help`.
+
+/// Characters Core's `TrimString` removes by default.
+const WHITESPACE: &[char] = &[' ', '\x0c', '\n', '\r', '\t', '\x0b'];
+
+/// Trims Core's default whitespace set (space, `\f`, `\n`, `\r`, `\t`, `\v`) from both ends.
+pub fn trim_whitespace(s: &str) -> &str {
+    s.trim_matches(WHITESPACE)
+}
+
+/// Integer types [`locale_independent_atoi`] can produce.
+pub trait AtoiInt: Copy {
+    /// Smallest value of the type.
+    const MIN: Self;
+    /// Largest value of the type.
+    const MAX: Self;
+    /// Zero.
+    const ZERO: Self;
+    /// Whether negative values can be represented.
+    const SIGNED: bool;
+    /// Converts from a wide integer, or `None` when out of range.
+    fn from_i128(v: i128) -> Option<Self>;
+}
+
+macro_rules! atoi_int {
+    ($($t:ty => $signed:expr),*) => {$(
+        impl AtoiInt for $t {
+            const MIN: Self = <$t>::MIN;
+            const MAX: Self = <$t>::MAX;
+            const ZERO: Self = 0;
+            const SIGNED: bool = $signed;
+            fn from_i128(v: i128) -> Option<Self> {
+                <$t>::try_from(v).ok()
+            }
+        }
+    )*};
+}
+atoi_int!(i8 => true, i16 => true, i32 => true, i64 => true, u8 => false, u16 => false,
+          u32 => false, u64 => false);
+
+/// Parses an integer the way C's `atoi` does in the "C" locale, as Core's
+/// `LocaleIndependentAtoi`: surrounding whitespace is ignored, one leading `+` is
+/// allowed (but not `+-`), a `-` only for signed types, then as many decimal digits as
+/// follow. Anything unparsable gives 0; values out of range saturate.
+pub fn locale_independent_atoi<T: AtoiInt>(s: &str) -> T {
+    let mut s = trim_whitespace(s);
+    if let Some(rest) = s.strip_prefix('+') {
+        if rest.starts_with('-') {
+            return T::ZERO;
+        }
+        s = rest;
+    }
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) if T::SIGNED => (true, rest),
+        _ => (false, s),
+    };
+    let len = digits.bytes().take_while(u8::is_ascii_digit).count();
+    if len == 0 {
+        return T::ZERO;
+    }
+    let mut value: i128 = 0;
+    for b in digits.as_bytes()[..len].iter() {
+        value = value * 10 + i128::from(b - b'0');
+        if value > i128::from(u64::MAX) + 1 {
+            // Already out of range for every supported type.
+            return if negative { T::MIN } else { T::MAX };
+        }
+    }
+    if negative {
+        value = -value;
+    }
+    match T::from_i128(value) {
+        Some(v) => v,
+        None if negative => T::MIN,
+        None => T::MAX,
+    }
+}
+
+/// Core's `InterpretBool`: the empty string is true, anything else is true when it
+/// parses (as `atoi` would) to a non-zero number. So `-foo=true` is *false*.
+pub fn interpret_bool(s: &str) -> bool {
+    s.is_empty() || locale_independent_atoi::<i32>(s) != 0
+}
+
+/// Wraps `text` at `width` columns, indenting continuation lines by `indent` spaces,
+/// as Core's `FormatParagraph` (used for `-help` output).
+pub fn format_paragraph(text: &str, width: usize, indent: usize) -> String {
+    let bytes = text.as_bytes();
+    let width = width.max(indent);
+    let mut out = String::new();
+    let mut ptr = 0usize;
+    let mut indented = 0usize;
+    while ptr < bytes.len() {
+        let lineend = find_from(bytes, ptr, |c| c == b'\n').unwrap_or(bytes.len());
+        let linelen = lineend - ptr;
+        let rem_width = width - indented;
+        if linelen <= rem_width {
+            // The line and its newline (if any) fit.
+            let end = (lineend + 1).min(bytes.len());
+            out.push_str(&text[ptr..end]);
+            ptr = lineend + 1;
+            indented = 0;
+        } else {
+            let limit = (ptr + rem_width).min(bytes.len() - 1);
+            let mut finalspace = rfind_upto(bytes, limit, |c| c == b' ' || c == b'\n');
+            if finalspace.is_none_or(|p| p < ptr) {
+                finalspace = find_from(bytes, ptr, |c| c == b'\n' || c == b' ');
+                if finalspace.is_none() {
+                    out.push_str(&text[ptr..]);
+                    break;
+                }
+            }
+            let Some(fs) = finalspace else { break };
+            out.push_str(&text[ptr..fs]);
+            out.push('\n');
+            if bytes[fs] == b'\n' {
+                indented = 0;
+            } else if indent > 0 {
+                out.push_str(&" ".repeat(indent));
+                indented = indent;
+            }
+            ptr = fs + 1;
+        }
+    }
+    out
+}
+
+fn find_from(bytes: &[u8], start: usize, pred: impl Fn(u8) -> bool) -> Option<usize> {
+    bytes
+        .get(start..)?
+        .iter()
+        .position(|&c| pred(c))
+        .map(|p| p + start)
+}
+
+fn rfind_upto(bytes: &[u8], last: usize, pred: impl Fn(u8) -> bool) -> Option<usize> {
+    bytes.get(..=last)?.iter().rposition(|&c| pred(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atoi_like_c() {
+        assert_eq!(locale_independent_atoi::<i64>("  42"), 42);
+        assert_eq!(locale_independent_atoi::<i64>("+42"), 42);
+        assert_eq!(locale_independent_atoi::<i64>("-42abc"), -42);
+        assert_eq!(locale_independent_atoi::<i64>("+-1"), 0);
+        assert_eq!(locale_independent_atoi::<i64>("++1"), 0);
+        assert_eq!(locale_independent_atoi::<i64>("abc"), 0);
+        assert_eq!(locale_independent_atoi::<i64>(""), 0);
+        assert_eq!(locale_independent_atoi::<i64>(" 12 "), 12);
+        assert_eq!(locale_independent_atoi::<i64>("0x10"), 0);
+        assert_eq!(locale_independent_atoi::<i64>("1e3"), 1);
+        assert_eq!(
+            locale_independent_atoi::<i64>("99999999999999999999999"),
+            i64::MAX
+        );
+        assert_eq!(
+            locale_independent_atoi::<i64>("-99999999999999999999999"),
+            i64::MIN
+        );
+        assert_eq!(locale_independent_atoi::<i32>("2147483648"), i32::MAX);
+        assert_eq!(locale_independent_atoi::<u8>("300"), u8::MAX);
+        assert_eq!(locale_independent_atoi::<u32>("-1"), 0);
+        assert_eq!(locale_independent_atoi::<i64>("\t\n-7"), -7);
+    }
+
+    #[test]
+    fn bools_as_core() {
+        assert!(interpret_bool(""));
+        assert!(interpret_bool("1"));
+        assert!(interpret_bool("2"));
+        assert!(interpret_bool("-1"));
+        assert!(!interpret_bool("0"));
+        assert!(!interpret_bool("true"));
+        assert!(!interpret_bool("false"));
+        assert!(!interpret_bool(" 0 "));
+        assert!(interpret_bool("99999999999"));
+    }
+
+    #[test]
+    fn paragraphs() {
+        assert_eq!(format_paragraph("", 79, 0), "");
+        assert_eq!(format_paragraph("test", 79, 0), "test");
+        assert_eq!(format_paragraph(" test", 79, 0), " test");
+        assert_eq!(format_paragraph("test test", 79, 0), "test test");
+        assert_eq!(format_paragraph("test test", 4, 0), "test\ntest");
+        assert_eq!(format_paragraph("testerde test", 4, 0), "testerde\ntest");
+        assert_eq!(format_paragraph("test test", 4, 4), "test\n    test");
+        assert_eq!(
+            format_paragraph(
+                "This_is_a_very_long_test_string_without_any_spaces_so_it_should_just_get_returned_as_is_despite_the_length until it gets here",
+                79,
+                0
+            ),
+            "This_is_a_very_long_test_string_without_any_spaces_so_it_should_just_get_returned_as_is_despite_the_length\nuntil it gets here"
+        );
+        assert_eq!(format_paragraph("a b c d", 3, 0), "a b\nc d");
+        assert_eq!(format_paragraph("test\ntest", 79, 0), "test\ntest");
+        assert_eq!(format_paragraph("a\n\nb", 79, 2), "a\n\nb");
+    }
+}
