@@ -676,3 +676,7 @@ mod tests {
         assert_eq!(url_encode("my wallet/é~"), "my%20wallet%2F%C3%A9~");
     }
 }
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod session_tests;
