@@ -200,6 +200,23 @@ mod tests {
         );
         assert_eq!(format_paragraph("a b c d", 3, 0), "a b\nc d");
         assert_eq!(format_paragraph("test\ntest", 79, 0), "test\ntest");
+        assert_eq!(
+            format_paragraph("test test\nabc", 4, 4),
+            "test\n    test\nabc"
+        );
+        let abc = "a b c d e f g h i j k l m n o p q r s t u v w x y z 1 2 3 4 5 6 7 8 9 a b c de";
+        assert_eq!(
+            format_paragraph(&format!("{abc} f g h i j k l m n o p"), 79, 0),
+            format!("{abc}\nf g h i j k l m n o p")
+        );
+        assert_eq!(
+            format_paragraph(&format!("x\n{abc} f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 a b c d e fg h i j k"), 79, 4),
+            format!("x\n{abc}\n    f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 a b c d e fg\n    h i j k")
+        );
+        assert_eq!(
+            format_paragraph("This is a very long test string.\n\nThis is a second sentence in the very long test string. This is a third sentence in the very long test string.", 79, 0),
+            "This is a very long test string.\n\nThis is a second sentence in the very long test string. This is a third\nsentence in the very long test string."
+        );
         assert_eq!(format_paragraph("a\n\nb", 79, 2), "a\n\nb");
     }
 }

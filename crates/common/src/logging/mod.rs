@@ -370,6 +370,11 @@ impl LogManager {
         self.mocktime.store(secs, Ordering::Relaxed);
     }
 
+    /// Limits the memory used by lines buffered before logging starts (Core: 1 MB).
+    pub fn set_max_buffer_memusage(&self, bytes: usize) {
+        self.lock().max_buffer = bytes;
+    }
+
     /// Registers a function called with every formatted line; returns its id.
     pub fn push_callback(&self, f: impl Fn(&str) + Send + Sync + 'static) -> u64 {
         let mut st = self.lock();
