@@ -8,7 +8,6 @@
 //! [`transport::Connector`].
 
 pub mod args;
-pub mod config;
 pub mod convert;
 pub mod getinfo;
 pub mod handlers;

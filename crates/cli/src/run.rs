@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use common::ChainType;
 
-use crate::args::{self, CliArgs};
+use crate::args::{self, cli_args_manager};
 use crate::getinfo::{self, GetinfoHandler};
 use crate::handlers::{self, AddrinfoHandler, DefaultHandler, GenerateHandler, RequestHandler};
 use crate::http::{client_timeout, parse_u16, split_host_port};
@@ -14,6 +14,8 @@ use crate::json::Value;
 use crate::netinfo::{self, NetinfoHandler};
 use crate::transport::{Connector, Credentials, HttpConfig, IpcConnect, TransportError};
 use crate::version::{license_info, CLIENT_BUILD};
+use common::args::ConfigMessage;
+use common::ArgsManager;
 
 /// `RPC_IN_WARMUP`.
 const RPC_IN_WARMUP: i64 = -28;
@@ -74,7 +76,7 @@ impl CallError {
 }
 
 /// The usage text printed by `-help`.
-fn usage() -> String {
+fn usage(help: &str) -> String {
     let mut s = format!("Bitcoin Core RPC client version {CLIENT_BUILD}\n");
     s += "\n\
 The bitcoin-cli utility provides a command line interface to interact with a Bitcoin Core RPC server.\n\
@@ -88,27 +90,26 @@ or:    bitcoin-cli [options] help\n\
 or:    bitcoin-cli [options] help <command>\n\
 \n";
     s += "\n";
-    s += &args::help_message();
+    s += help;
     s
 }
 
 /// Runs bitcoin-cli with `argv` (without the program name).
 pub fn run(argv: &[String], env: &mut Env<'_>) -> Outcome {
     let mut out = Outcome::default();
-    let args = match CliArgs::parse(argv) {
-        Ok(a) => a,
-        Err(e) => {
-            out.stderr = format!("Error parsing command line arguments: {e}\n");
-            out.code = 1;
-            return out;
-        }
-    };
-    if argv.is_empty() || args.help_requested() || args.get_bool("version", false) {
-        if args.get_bool("version", false) {
+    let mut args = cli_args_manager();
+    if let Err(e) = args.parse_parameters(argv.iter().cloned()) {
+        out.stderr = format!("Error parsing command line arguments: {e}\n");
+        out.code = 1;
+        return out;
+    }
+    let version = args.get_bool_arg("-version", false);
+    if argv.is_empty() || args.help_requested() || version {
+        if version {
             out.stdout = format!("Bitcoin Core RPC client version {CLIENT_BUILD}\n");
-            out.stdout += &args::format_paragraph(&license_info(), 79, 0);
+            out.stdout += &common::strutil::format_paragraph(&license_info(), 79, 0);
         } else {
-            out.stdout = usage();
+            out.stdout = usage(&args.get_help_message());
         }
         if argv.is_empty() {
             out.stderr = "Error: too few parameters\n".to_string();
@@ -116,21 +117,33 @@ pub fn run(argv: &[String], env: &mut Env<'_>) -> Outcome {
         }
         return out;
     }
-    let datadir_arg = args.get_or("datadir", "");
-    if !datadir_arg.is_empty() && !absolute(Path::new(&datadir_arg)).is_dir() {
-        out.stderr = format!("Error: Specified data directory \"{datadir_arg}\" does not exist.\n");
+    if !args.check_data_dir_option() {
+        out.stderr = format!(
+            "Error: Specified data directory \"{}\" does not exist.\n",
+            args.get_arg_or("-datadir", "")
+        );
         out.code = 1;
         return out;
     }
-    let mut args = args;
-    if let Err(e) = crate::config::read_config_files(&mut args) {
-        out.stderr = format!("Error reading configuration file: {e}\n");
-        out.code = 1;
-        return out;
+    match args.read_config_files() {
+        Ok(messages) => {
+            // Core's client has no log; only direct warnings reach the terminal.
+            for m in messages {
+                if let ConfigMessage::Stderr(text) = m {
+                    out.stderr += &text;
+                    out.stderr.push('\n');
+                }
+            }
+        }
+        Err(e) => {
+            out.stderr = format!("Error reading configuration file: {e}\n");
+            out.code = 1;
+            return out;
+        }
     }
-    let chain = match args.chain() {
+    let chain = match args.get_chain_type() {
         Ok(c) => {
-            args.select_network(c.name());
+            args.select_config_network(c);
             c
         }
         Err(e) => {
@@ -148,7 +161,7 @@ pub fn run(argv: &[String], env: &mut Env<'_>) -> Outcome {
     };
     let (code, text) = session.command_line_rpc();
     out.stdout = session.stdout;
-    out.stderr = session.stderr;
+    out.stderr += &session.stderr;
     out.code = code;
     if !text.is_empty() {
         if code == 0 {
@@ -162,47 +175,8 @@ pub fn run(argv: &[String], env: &mut Env<'_>) -> Outcome {
     out
 }
 
-/// An absolute form of `p`, relative to the current directory.
-fn absolute(p: &Path) -> PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-/// Normalises a path option as Core's `GetPathArg`: drops a trailing slash.
-fn path_arg(value: &str) -> PathBuf {
-    let trimmed = value.trim_end_matches('/');
-    if trimmed.is_empty() {
-        PathBuf::from(value)
-    } else {
-        PathBuf::from(trimmed)
-    }
-}
-
-/// The base data directory: `-datadir`, else the default.
-pub fn datadir(args: &CliArgs) -> PathBuf {
-    match args.get("datadir").filter(|d| !d.is_empty()) {
-        Some(d) => absolute(&path_arg(&d)),
-        None => common::chain::default_datadir(),
-    }
-}
-
-/// The config file path: `-conf`, relative to the datadir, default `bitcoin.conf`.
-pub fn config_path(args: &CliArgs) -> PathBuf {
-    if args.is_negated("conf") {
-        return PathBuf::new();
-    }
-    let conf = match args.get("conf") {
-        Some(c) if !c.is_empty() && !args.is_negated("conf") => path_arg(&c),
-        _ => PathBuf::from("bitcoin.conf"),
-    };
-    if conf.is_absolute() {
-        conf
-    } else {
-        datadir(args).join(conf)
-    }
-}
-
 struct Session<'e, 'a> {
-    args: CliArgs,
+    args: ArgsManager,
     chain: ChainType,
     env: &'e mut Env<'a>,
     stdout: String,
@@ -238,17 +212,17 @@ impl Session<'_, '_> {
 
     fn default_handler(&self) -> DefaultHandler {
         DefaultHandler {
-            named: self.args.get_bool("named", false),
-            id: self.args.get_or("rpcid", args::DEFAULT_RPC_REQ_ID),
+            named: self.args.get_bool_arg("-named", false),
+            id: self.args.get_arg_or("-rpcid", args::DEFAULT_RPC_REQ_ID),
         }
     }
 
     /// `-rpcwallet`, unless negated.
     fn wallet_name(&self) -> Option<String> {
-        if self.args.is_negated("rpcwallet") {
+        if self.args.is_arg_negated("-rpcwallet") {
             None
         } else {
-            self.args.get("rpcwallet")
+            self.args.get_arg("-rpcwallet")
         }
     }
 
@@ -261,8 +235,8 @@ impl Session<'_, '_> {
     }
 
     fn command_line_rpc_inner(&mut self) -> Result<(i32, String), CallError> {
-        let mut args: Vec<String> = self.args.command.clone();
-        if self.args.get_bool("stdinrpcpass", false) {
+        let mut args: Vec<String> = self.args.get_command().map(|c| c.args).unwrap_or_default();
+        if self.args.get_bool_arg("-stdinrpcpass", false) {
             if self.env.stdin_is_terminal {
                 self.note("RPC password> ");
             }
@@ -272,9 +246,9 @@ impl Session<'_, '_> {
             if self.env.stdin_is_terminal {
                 self.stdout.push('\n');
             }
-            self.args.force_set("rpcpassword", pass);
+            self.args.force_set_arg("-rpcpassword", &pass);
         }
-        if self.args.get_bool("stdinwalletpassphrase", false) {
+        if self.args.get_bool_arg("-stdinwalletpassphrase", false) {
             if !args
                 .first()
                 .is_some_and(|a| a.starts_with("walletpassphrase"))
@@ -297,7 +271,7 @@ impl Session<'_, '_> {
             }
             args.insert(1, pass);
         }
-        if self.args.get_bool("stdin", false) {
+        if self.args.get_bool_arg("-stdin", false) {
             while let Some(line) = read_line(self.env.stdin) {
                 args.push(line);
             }
@@ -305,22 +279,21 @@ impl Session<'_, '_> {
                 self.stdout.push('\n');
             }
         }
-        let given = self.args.cli_commands_given();
-        if given.len() > 1 {
-            return Err(format!("Only one of {} may be specified.", given.join(", ")).into());
-        }
+        self.args
+            .check_multiple_cli_args()
+            .map_err(|e| CallError::Fatal(e.to_string()))?;
 
         let mut method = String::new();
-        let mut handler: Box<dyn RequestHandler> = if self.args.get_bool("getinfo", false) {
+        let mut handler: Box<dyn RequestHandler> = if self.args.get_bool_arg("-getinfo", false) {
             Box::new(GetinfoHandler)
-        } else if self.args.get_bool("netinfo", false) {
+        } else if self.args.get_bool_arg("-netinfo", false) {
             if args.first().is_some_and(|a| a == "h" || a == "help") {
                 self.stdout += &netinfo::help_text();
                 self.stdout.push('\n');
                 return Ok((0, String::new()));
             }
             Box::new(NetinfoHandler::new(CLIENT_BUILD, self.chain, self.env.now))
-        } else if self.args.get_bool("generate", false) {
+        } else if self.args.get_bool_arg("-generate", false) {
             let mut rh = self.default_handler();
             let wallet = self.wallet_name();
             let reply = self.connect_and_call(&mut rh, "getnewaddress", &[], wallet.as_deref())?;
@@ -331,7 +304,7 @@ impl Session<'_, '_> {
             let address = reply.get("result").get_str()?.to_string();
             args = handlers::generate_args(&address, args)?;
             Box::new(GenerateHandler::default())
-        } else if self.args.get_bool("addrinfo", false) {
+        } else if self.args.get_bool_arg("-addrinfo", false) {
             Box::new(AddrinfoHandler)
         } else {
             if args.is_empty() {
@@ -350,13 +323,13 @@ impl Session<'_, '_> {
         if !error.is_null() {
             return parse_error(error).map_err(CallError::Fatal);
         }
-        if self.args.get_bool("getinfo", false) {
+        if self.args.get_bool_arg("-getinfo", false) {
             if wallet.is_none() {
                 self.wallet_balances(&mut result)?;
             }
             if result.get("error").is_null() {
                 let colorize =
-                    match self.args.get_or("color", "auto").as_str() {
+                    match self.args.get_arg_or("-color", "auto").as_str() {
                         "always" => true,
                         "never" => false,
                         "auto" => self.env.stdout_is_terminal,
@@ -402,8 +375,9 @@ impl Session<'_, '_> {
         args: &[String],
         wallet: Option<&str>,
     ) -> Result<Value, CallError> {
-        let wait = self.args.get_bool("rpcwait", false);
-        let timeout = self.args.get_int("rpcwaittimeout", 0);
+        let wait = self.args.get_bool_arg("-rpcwait", false);
+        // Core keeps this in an `int`.
+        let timeout = i64::from(self.args.get_int_arg("-rpcwaittimeout", 0) as i32);
         let deadline = u64::try_from(timeout)
             .ok()
             .map(|t| Instant::now() + Duration::from_secs(t));
@@ -446,11 +420,11 @@ impl Session<'_, '_> {
         args: &[String],
         endpoint: &str,
     ) -> Result<Value, CallError> {
-        let user = self.args.get_or("rpcuser", "");
-        let ipcconnect = self.args.get_or("ipcconnect", "auto");
+        let user = self.args.get_arg_or("-rpcuser", "");
+        let ipcconnect = self.args.get_arg_or("-ipcconnect", "auto");
         if ipcconnect != "0" {
             let rpcconnect_on =
-                self.args.is_set("rpcconnect") && !self.args.is_negated("rpcconnect");
+                self.args.is_arg_set("-rpcconnect") && !self.args.is_arg_negated("-rpcconnect");
             let use_ipc = if rpcconnect_on {
                 if ipcconnect != "auto" {
                     return Err("-rpcconnect and -ipcconnect options cannot both be enabled"
@@ -462,7 +436,7 @@ impl Session<'_, '_> {
                 true
             };
             if use_ipc {
-                let socket_dir = self.chain.net_dir(&datadir(&self.args));
+                let socket_dir = self.args.get_data_dir_net();
                 match self.env.connector.ipc(&ipcconnect, &socket_dir, &user) {
                     IpcConnect::NotBuilt if ipcconnect == "auto" => {}
                     IpcConnect::NotBuilt => {
@@ -500,13 +474,15 @@ impl Session<'_, '_> {
         user: &str,
     ) -> Result<Value, CallError> {
         let mut port = args::default_rpc_port(self.chain);
-        let rpcconnect = self.args.get_or("rpcconnect", args::DEFAULT_RPCCONNECT);
+        let rpcconnect = self
+            .args
+            .get_arg_or("-rpcconnect", args::DEFAULT_RPCCONNECT);
         let (host, connect_port) = split_host_port(&rpcconnect)
             .ok_or_else(|| format!("Invalid port provided in -rpcconnect: {rpcconnect}"))?;
         if connect_port != 0 {
             port = connect_port;
         }
-        if let Some(rpcport) = self.args.get("rpcport") {
+        if let Some(rpcport) = self.args.get_arg("-rpcport") {
             port = parse_u16(&rpcport)
                 .filter(|p| *p != 0)
                 .ok_or_else(|| format!("Invalid port provided in -rpcport: {rpcport}"))?;
@@ -516,11 +492,13 @@ impl Session<'_, '_> {
                 ));
             }
         }
-        let timeout = client_timeout(
+        // Core keeps this in an `int`.
+        let timeout = client_timeout(i64::from(
             self.args
-                .get_int("rpcclienttimeout", args::DEFAULT_HTTP_CLIENT_TIMEOUT),
-        );
-        let password = self.args.get_or("rpcpassword", "");
+                .get_int_arg("-rpcclienttimeout", args::DEFAULT_HTTP_CLIENT_TIMEOUT)
+                as i32,
+        ));
+        let password = self.args.get_arg_or("-rpcpassword", "");
         let credentials = if password.is_empty() {
             Credentials::Cookie(self.cookie_path())
         } else {
@@ -531,7 +509,7 @@ impl Session<'_, '_> {
             port,
             timeout,
             credentials,
-            config_path: config_path(&self.args),
+            config_path: self.args.get_config_file_path().unwrap_or_default(),
         };
         let request = handler.prepare(method, args)?;
         let body = request.write() + "\n";
@@ -560,18 +538,13 @@ impl Session<'_, '_> {
     /// The cookie file: `-rpccookiefile` (relative to the network datadir) or
     /// `.cookie`; `None` when disabled with `-norpccookiefile`.
     fn cookie_path(&self) -> Option<PathBuf> {
-        if self.args.is_negated("rpccookiefile") {
+        let name = self
+            .args
+            .get_path_arg("-rpccookiefile", Path::new(".cookie"));
+        if name.as_os_str().is_empty() {
             return None;
         }
-        let name = match self.args.get("rpccookiefile") {
-            Some(v) if !v.is_empty() => path_arg(&v),
-            _ => PathBuf::from(".cookie"),
-        };
-        if name.is_absolute() {
-            Some(name)
-        } else {
-            Some(self.chain.net_dir(&datadir(&self.args)).join(name))
-        }
+        Some(self.args.abs_path_for_config_val(&name, true))
     }
 }
 
