@@ -60,6 +60,7 @@ impl Whitelist {
 }
 
 /// A log sink: (debug category or `None` for always-on lines, message).
+/// Warnings arrive with Core's `"[warning] "` prefix in the message.
 pub type LogFn<'a> = &'a (dyn Fn(Option<&'static str>, &str) + Send + Sync);
 
 /// Who is asking, for logging, whitelisting and the handler's [`Request`].
@@ -300,7 +301,10 @@ pub fn handle_json_rpc_full(
     if allowed.is_none() && whitelist.is_some_and(|w| w.default_deny) {
         log(
             None,
-            &format!("RPC User {} not allowed to call any methods", caller.user),
+            &format!(
+                "[warning] RPC User {} not allowed to call any methods",
+                caller.user
+            ),
         );
         return empty(403);
     }
@@ -308,7 +312,7 @@ pub fn handle_json_rpc_full(
         log(
             None,
             &format!(
-                "RPC User {} not allowed to call method {}",
+                "[warning] RPC User {} not allowed to call method {}",
                 caller.user, method
             ),
         );
@@ -385,3 +389,7 @@ pub fn handle_json_rpc_full(
         ),
     }
 }
+
+#[cfg(test)]
+#[path = "jsonrpc_tests.rs"]
+mod tests;

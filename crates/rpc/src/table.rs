@@ -546,3 +546,7 @@ fn help_command() -> Command {
         handler: Arc::new(|_req: &Request| Ok(Value::Null)),
     }
 }
+
+#[cfg(test)]
+#[path = "table_tests.rs"]
+mod tests;

@@ -43,7 +43,7 @@ fn format_g16(x: f64) -> String {
         Some((m, e)) => (m.to_string(), e.parse::<i32>().unwrap_or(0)),
         None => (sci.clone(), 0),
     };
-    if exp < -4 || exp >= PRECISION {
+    if !(-4..PRECISION).contains(&exp) {
         let mantissa = strip_zeros(&mantissa);
         let sign = if exp < 0 { '-' } else { '+' };
         format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
@@ -151,7 +151,7 @@ pub fn parse_fixed_point(text: &str, decimals: i32) -> Option<i64> {
         return None;
     }
     while exponent > 0 {
-        if mantissa > UPPER_BOUND / 10 || mantissa < -(UPPER_BOUND / 10) {
+        if !(-(UPPER_BOUND / 10)..=UPPER_BOUND / 10).contains(&mantissa) {
             return None;
         }
         mantissa *= 10;
