@@ -50,6 +50,9 @@ pub struct Env<'a> {
     /// Where prompts and warnings go as they happen; when `None` they are
     /// collected in [`Outcome::stderr`].
     pub live_stderr: Option<&'a mut dyn std::io::Write>,
+    /// Turns terminal echo of standard input off (`false`) and back on, for
+    /// reading passwords; used only when standard input is a terminal.
+    pub set_echo: Option<&'a dyn Fn(bool)>,
 }
 
 /// An error while talking to the server.
@@ -198,6 +201,19 @@ fn read_line(input: &mut dyn BufRead) -> Option<String> {
 }
 
 impl Session<'_, '_> {
+    /// Reads one line with terminal echo off.
+    fn read_secret(&mut self) -> Option<String> {
+        let echo = self.env.set_echo.filter(|_| self.env.stdin_is_terminal);
+        if let Some(set) = echo {
+            set(false);
+        }
+        let line = read_line(self.env.stdin);
+        if let Some(set) = echo {
+            set(true);
+        }
+        line
+    }
+
     /// Writes to standard error now if possible, else to the collected text.
     fn note(&mut self, text: &str) {
         match self.env.live_stderr.as_mut() {
@@ -240,7 +256,7 @@ impl Session<'_, '_> {
             if self.env.stdin_is_terminal {
                 self.note("RPC password> ");
             }
-            let pass = read_line(self.env.stdin).ok_or_else(|| {
+            let pass = self.read_secret().ok_or_else(|| {
                 "-stdinrpcpass specified but failed to read from standard input".to_string()
             })?;
             if self.env.stdin_is_terminal {
@@ -262,7 +278,7 @@ impl Session<'_, '_> {
             if self.env.stdin_is_terminal {
                 self.note("Wallet passphrase> ");
             }
-            let pass = read_line(self.env.stdin).ok_or_else(|| {
+            let pass = self.read_secret().ok_or_else(|| {
                 "-stdinwalletpassphrase specified but failed to read from standard input"
                     .to_string()
             })?;

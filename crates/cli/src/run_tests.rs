@@ -58,6 +58,7 @@ fn run_with(
         retry_pause: Duration::from_millis(1),
         now: 1_700_000_000,
         live_stderr: None,
+        set_echo: None,
     };
     let mut argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
     argv.insert(0, "-datadir=/".to_string());

@@ -1,7 +1,19 @@
 //! The `bitcoin-cli` executable: runs [`cli::run`] on the process's arguments and streams.
 
 use std::io::{IsTerminal, Write};
+use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Switches terminal echo with `stty`, as Core does with termios before
+/// reading a password; failures leave the terminal as it was.
+fn set_echo(on: bool) {
+    let _ = Command::new("stty")
+        .arg(if on { "echo" } else { "-echo" })
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
 
 fn main() {
     let argv: Vec<String> = std::env::args_os()
@@ -24,6 +36,7 @@ fn main() {
         retry_pause: Duration::from_secs(1),
         now,
         live_stderr: Some(&mut live),
+        set_echo: Some(&set_echo),
     };
     let outcome = cli::run(&argv, &mut env);
     // Nothing useful can be done if the standard streams are closed.
