@@ -269,10 +269,10 @@ impl ArgsManager {
         inner.config_sections.clear();
     }
 
-    /// The flags of a registered option (or command), or the default flags set with
-    /// [`ArgsManager::set_default_flags`] for an unknown one.
+    /// The flags of a registered option (`-name`) or command (`name`), or the default
+    /// flags set with [`ArgsManager::set_default_flags`] for an unknown one.
     pub fn get_arg_flags(&self, name: &str) -> Option<ArgFlags> {
-        self.lock().arg_flags(name)
+        self.lock().flags_exact(name)
     }
 
     /// Flags to assume for unregistered options (`None`: unknown options are errors).
@@ -305,7 +305,7 @@ impl ArgsManager {
             if !key.starts_with('-') {
                 if !inner.accept_any_command && inner.command.is_empty() {
                     let is_command = inner
-                        .arg_flags(key)
+                        .flags_exact(key)
                         .is_some_and(|f| f.contains(ArgFlags::COMMAND));
                     if !is_command {
                         return Err(ArgsError::InvalidCommand(arg.clone()));
@@ -715,15 +715,19 @@ impl ArgsManager {
 }
 
 impl Inner {
+    /// Flags of the option `name` (looked up with its dash), or the default flags.
     fn arg_flags(&self, name: &str) -> Option<ArgFlags> {
-        // Commands are registered without a dash, options with one.
-        let dashed_name = dashed(name);
-        for args in self.available.values() {
-            if let Some(a) = args.get(&dashed_name).or_else(|| args.get(name)) {
-                return Some(a.flags);
-            }
-        }
-        self.default_flags
+        self.flags_exact(&dashed(name))
+    }
+
+    /// Flags of the entry registered exactly as `key` (options with their dash,
+    /// commands without), or the default flags.
+    fn flags_exact(&self, key: &str) -> Option<ArgFlags> {
+        self.available
+            .values()
+            .find_map(|args| args.get(key))
+            .map(|a| a.flags)
+            .or(self.default_flags)
     }
 
     fn prefixed_arg_lines(

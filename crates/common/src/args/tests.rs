@@ -255,6 +255,17 @@ fn positional_commands() {
         vec!["The -dumpfile option cannot be used with the 'create' command."]
     );
     assert!(w.check_command_options("dump").is_empty());
+    // A command is not an option.
+    assert_eq!(
+        w.parse_parameters(s(&["-create"])).unwrap_err().to_string(),
+        "Invalid parameter -create"
+    );
+    assert_eq!(w.get_arg_flags("create"), Some(ArgFlags::COMMAND));
+    assert_eq!(w.get_arg_flags("-wallet"), Some(ArgFlags::ALLOW_ANY));
+    // Default flags accept unknown options.
+    w.set_default_flags(Some(ArgFlags::ALLOW_ANY));
+    w.parse_parameters(s(&["-whatever=1", "create"])).unwrap();
+    assert_eq!(w.get_arg("whatever").as_deref(), Some("1"));
 }
 
 #[test]

@@ -175,11 +175,27 @@ pub fn logging_options(args: &ArgsManager) -> LogOptions {
     }
 }
 
-/// Applies [`logging_options`] to the process-wide logger (Core's `SetLoggingOptions`).
-/// `-logips` is returned for the caller (Core's `fLogIPs`).
+/// Applies [`logging_options`] to the process-wide logger and `-logips` to
+/// [`super::log_ips`] (Core's `SetLoggingOptions`). Returns the `-logips` value.
 pub fn set_logging_options(args: &ArgsManager) -> bool {
     instance().set_options(logging_options(args));
-    args.get_bool_arg("-logips", super::DEFAULT_LOGIPS)
+    let ips = args.get_bool_arg("-logips", super::DEFAULT_LOGIPS);
+    super::set_log_ips(ips);
+    ips
+}
+
+/// All of Core's logging start-up steps in Core's order: [`set_logging_options`],
+/// [`set_logging_categories`], [`set_logging_level`], [`start_logging`] and
+/// [`set_rate_limiting_from_args`]. Core runs them at different points of `AppInit`
+/// (options first, so early lines are buffered with the right format); callers that
+/// need errors from other steps in between call the steps themselves.
+pub fn init_logging(args: &ArgsManager) -> Result<(), LoggingError> {
+    set_logging_options(args);
+    set_logging_categories(args)?;
+    set_logging_level(args)?;
+    start_logging(args)?;
+    set_rate_limiting_from_args(args);
+    Ok(())
 }
 
 /// Enables `-debug` categories and disables `-debugexclude` ones (Core's

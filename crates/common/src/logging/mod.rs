@@ -30,7 +30,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -171,6 +171,18 @@ impl std::fmt::Debug for LogManager {
 pub fn instance() -> &'static LogManager {
     static INSTANCE: OnceLock<LogManager> = OnceLock::new();
     INSTANCE.get_or_init(LogManager::new)
+}
+
+static LOG_IPS: AtomicBool = AtomicBool::new(DEFAULT_LOGIPS);
+
+/// Whether IP addresses may appear in log lines (`-logips`, Core's `fLogIPs`).
+pub fn log_ips() -> bool {
+    LOG_IPS.load(Ordering::Relaxed)
+}
+
+/// Sets [`log_ips`].
+pub fn set_log_ips(on: bool) {
+    LOG_IPS.store(on, Ordering::Relaxed);
 }
 
 thread_local! {
