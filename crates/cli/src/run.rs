@@ -155,8 +155,16 @@ pub fn run(argv: &[String], env: &mut Env<'_>) -> Outcome {
             return out;
         }
     };
+    // Like Core, the command is what follows the leading switches (a lone
+    // `-` ends option parsing but is itself skipped here).
+    let command = argv
+        .iter()
+        .skip_while(|a| a.starts_with('-'))
+        .cloned()
+        .collect();
     let mut session = Session {
         args,
+        command,
         chain,
         env,
         stdout: String::new(),
@@ -180,6 +188,8 @@ pub fn run(argv: &[String], env: &mut Env<'_>) -> Outcome {
 
 struct Session<'e, 'a> {
     args: ArgsManager,
+    /// The method and its arguments from the command line.
+    command: Vec<String>,
     chain: ChainType,
     env: &'e mut Env<'a>,
     stdout: String,
@@ -251,7 +261,7 @@ impl Session<'_, '_> {
     }
 
     fn command_line_rpc_inner(&mut self) -> Result<(i32, String), CallError> {
-        let mut args: Vec<String> = self.args.get_command().map(|c| c.args).unwrap_or_default();
+        let mut args: Vec<String> = self.command.clone();
         if self.args.get_bool_arg("-stdinrpcpass", false) {
             if self.env.stdin_is_terminal {
                 self.note("RPC password> ");

@@ -270,6 +270,13 @@ fn stdin_options() {
 }
 
 #[test]
+fn lone_dash_is_skipped_like_core() {
+    let (out, log, _) = run_with(&["-", "getblockcount"], "", |_, _| ok("5"));
+    assert_eq!(out.stdout, "5\n");
+    assert!(log[0].1.contains("\"getblockcount\""));
+}
+
+#[test]
 fn named_with_rpcid() {
     let (_, log, _) = run_with(
         &["-named", "-rpcid=abc", "echo", "arg1=x", "y"],
