@@ -203,7 +203,10 @@ pub fn render(result: &Value, colorize: bool) -> Result<String, String> {
             .fold(10, usize::max);
         for k in keys {
             let name = if k.is_empty() { "\"\"" } else { k };
-            out += &format!("{:>width$} {name}\n", balances.get(k).val_str());
+            let balance = balances.get(k).val_str();
+            // C's `%*s` pads by bytes.
+            let pad = " ".repeat(width.saturating_sub(balance.len()));
+            out += &format!("{pad}{balance} {name}\n");
         }
         out.push('\n');
     }

@@ -136,7 +136,7 @@ fn services_letters(services: &Value) -> Result<String, String> {
             "P2P_V2" => out.push('2'),
             _ => {
                 if let Some(c) = s.chars().next() {
-                    out.extend(c.to_lowercase());
+                    out.push(c.to_ascii_lowercase());
                 }
             }
         }
@@ -258,9 +258,14 @@ pub fn help_text() -> String {
     h
 }
 
-/// Right-aligns `s` in `w` columns.
+/// Right-aligns `s` to `w` bytes, as C's `%*s` (which counts bytes, not characters).
 fn r(s: &str, w: usize) -> String {
-    format!("{s:>w$}")
+    format!("{}{s}", " ".repeat(w.saturating_sub(s.len())))
+}
+
+/// Left-aligns `s` to `w` bytes, as C's `%-*s`.
+fn l(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(s.len())))
 }
 
 impl RequestHandler for NetinfoHandler {
@@ -527,7 +532,7 @@ impl NetinfoHandler {
                     String::new()
                 };
                 out += &format!(
-                    "{:>3} {:>6} {:>5} {} {:>2}{:>7}{:>7}{:>5}{:>5}{:>5}{:>5}  {:>2} {}{}{}{} {} {:<addr_w$}{}\n",
+                    "{:>3} {:>6} {:>5} {} {:>2}{:>7}{:>7}{:>5}{:>5}{:>5}{:>5}  {:>2} {}{}{}{} {} {}{}\n",
                     if p.outbound { "out" } else { "in" },
                     conn_type_text(&p.conn_type),
                     p.network,
@@ -545,7 +550,7 @@ impl NetinfoHandler {
                     r(&p.age, max_age),
                     r(&asmap, if asmap_on { 7 } else { 0 }),
                     r(&p.id.to_string(), max_id),
-                    if self.address_selected() { p.addr.as_str() } else { "" },
+                    l(if self.address_selected() { p.addr.as_str() } else { "" }, addr_w),
                     if self.version_selected() && version != "0" {
                         version.as_str()
                     } else {
@@ -614,8 +619,8 @@ impl NetinfoHandler {
             }
             for a in &local {
                 out += &format!(
-                    "\n{:<width$}    port {:>6}    score {:>6}",
-                    a.get("address").get_str()?,
+                    "\n{}    port {:>6}    score {:>6}",
+                    l(a.get("address").get_str()?, width),
                     a.get("port").get_i32()?,
                     a.get("score").get_i32()?
                 );
