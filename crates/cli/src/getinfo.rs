@@ -32,17 +32,19 @@ impl RequestHandler for GetinfoHandler {
 
     fn process(&mut self, batch_in: &Value) -> Result<Value, String> {
         let batch = split_batch(batch_in)?;
+        // A short batch leaves the missing replies null (never an index panic).
+        let batch = |id: usize| batch.get(id).unwrap_or(&Value::Null);
         // Network and chain errors are passed on; the wallet calls may fail
         // when there is no wallet.
         for id in [ID_NETWORKINFO, ID_BLOCKCHAININFO] {
-            if !batch[id].get("error").is_null() {
-                return Ok(batch[id].clone());
+            if !batch(id).get("error").is_null() {
+                return Ok(batch(id).clone());
             }
         }
-        let net = batch[ID_NETWORKINFO].get("result");
-        let chain = batch[ID_BLOCKCHAININFO].get("result");
-        let wallet = batch[ID_WALLETINFO].get("result");
-        let balances = batch[ID_BALANCES].get("result");
+        let net = batch(ID_NETWORKINFO).get("result");
+        let chain = batch(ID_BLOCKCHAININFO).get("result");
+        let wallet = batch(ID_WALLETINFO).get("result");
+        let balances = batch(ID_BALANCES).get("result");
         let mut r = Value::Object(Vec::new());
         r.push_kv("version", net.get("version").clone());
         r.push_kv("blocks", chain.get("blocks").clone());
@@ -270,6 +272,14 @@ mod tests {
         let b = Value::parse(&format!("[{NETINFO},{err},{{\"id\":2}},{{\"id\":3}}]")).unwrap();
         let out = GetinfoHandler.process(&b).unwrap();
         assert_eq!(out.get("error").get("code").write(), "-28");
+    }
+
+    #[test]
+    fn short_batch_does_not_panic() {
+        let b = Value::parse(&format!("[{NETINFO},{CHAININFO}]")).unwrap();
+        let merged = GetinfoHandler.process(&b).unwrap();
+        assert!(merged.get("result").get("has_wallet").is_null());
+        assert!(GetinfoHandler.process(&Value::Array(vec![])).is_ok());
     }
 
     #[test]

@@ -301,19 +301,21 @@ impl RequestHandler for NetinfoHandler {
 
     fn process(&mut self, batch_in: &Value) -> Result<Value, String> {
         let batch = split_batch(batch_in)?;
+        // A short batch leaves the missing replies null (never an index panic).
+        let batch = |id: usize| batch.get(id).unwrap_or(&Value::Null);
         for id in [ID_PEERINFO, ID_NETWORKINFO] {
-            if !batch[id].get("error").is_null() {
-                return Ok(batch[id].clone());
+            if !batch(id).get("error").is_null() {
+                return Ok(batch(id).clone());
             }
         }
-        let info = batch[ID_NETWORKINFO].get("result");
+        let info = batch(ID_NETWORKINFO).get("result");
         if info.get("version").get_i32()? < 209900 {
             return Err(
                 "-netinfo requires bitcoind server to be running v0.21.0 and up".to_string(),
             );
         }
         Ok(reply(Value::String(
-            self.render(batch[ID_PEERINFO].get("result"), info)?,
+            self.render(batch(ID_PEERINFO).get("result"), info)?,
         )))
     }
 }
