@@ -19,7 +19,7 @@ pub mod values;
 
 pub use args::{Arg, ArgType, Fallback};
 pub use error::{RpcError, RpcResult};
-pub use http::{HttpConfig, HttpConfigError, HttpError, HttpServer};
+pub use http::{HttpConfig, HttpConfigError, HttpError, HttpServer, LogSink};
 pub use jsonrpc::{handle_json_rpc, handle_json_rpc_full, Caller, JsonReply, Whitelist};
 pub use request::Request;
 pub use serde_json::Value;

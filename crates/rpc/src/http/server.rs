@@ -526,6 +526,8 @@ async fn serve_connection(
     let conn = http1::Builder::new()
         .title_case_headers(true)
         .keep_alive(true)
+        // Core limits the header block by size only; let that check decide.
+        .max_headers(2100)
         .serve_connection(io, service);
     tokio::pin!(conn);
     let mut tick = tokio::time::interval(Duration::from_millis(500));
@@ -599,6 +601,41 @@ async fn handle(
         .uri()
         .path_and_query()
         .map_or_else(|| req.uri().to_string(), |p| p.as_str().to_string());
+    if head_too_large(&req, &uri) {
+        shared.debug(
+            "http",
+            &format!(
+                "Error reading HTTP request from client {}: HTTP headers exceed size limit",
+                addr_port(peer)
+            ),
+        );
+        return reply(
+            400,
+            String::new(),
+            &[("cache-control", "no-store"), ("connection", "close")],
+        );
+    }
+    let declared_len = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared_len.is_some_and(|n| n > MAX_BODY_SIZE)
+        && !req.headers().contains_key(hyper::header::TRANSFER_ENCODING)
+    {
+        shared.debug(
+            "http",
+            &format!(
+                "HTTP request body too large from client {}: Max body size exceeded",
+                addr_port(peer)
+            ),
+        );
+        return reply(
+            413,
+            String::new(),
+            &[("cache-control", "no-store"), ("connection", "close")],
+        );
+    }
     let auth = req
         .headers()
         .get(hyper::header::AUTHORIZATION)
@@ -688,6 +725,23 @@ async fn handle(
             &[("connection", "close"), ("cache-control", "no-store")],
         ),
     }
+}
+
+/// Core's limits on the request head (`MAX_HEADERS_SIZE`): the request line
+/// and the header block are each limited to 8192 bytes as sent.
+fn head_too_large(req: &Request<Incoming>, uri: &str) -> bool {
+    const MAX_HEADERS_SIZE: usize = 8192;
+    let request_line = req.method().as_str().len() + 1 + uri.len() + " HTTP/1.1\r\n".len();
+    if request_line >= MAX_HEADERS_SIZE {
+        return true;
+    }
+    let header_block: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + 2 + v.as_bytes().len() + 2)
+        .sum::<usize>()
+        + 2;
+    header_block > MAX_HEADERS_SIZE
 }
 
 /// Core's `HTTPReq_JSONRPC`, run on a worker thread.
