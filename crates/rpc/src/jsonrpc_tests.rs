@@ -13,7 +13,7 @@ use crate::table::Command;
 const GENESIS: &str = "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206";
 
 fn table(counter: Arc<AtomicUsize>) -> Table {
-    let mut t = Table::new();
+    let t = Table::new();
     t.set_warmup(None);
     t.register(Command {
         category: "blockchain",
@@ -263,7 +263,7 @@ fn whitelists() {
 
 #[test]
 fn request_context_reaches_handlers() {
-    let mut t = Table::new();
+    let t = Table::new();
     t.set_warmup(None);
     t.register(Command {
         category: "wallet",

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -94,7 +94,9 @@ struct Active {
 
 /// The command table.
 pub struct Table {
-    commands: BTreeMap<&'static str, Command>,
+    /// Behind a lock so commands can be added while the servers already answer
+    /// (in warmup), as Core registers its tables before loading the chain.
+    commands: RwLock<BTreeMap<&'static str, Arc<Command>>>,
     warmup: Mutex<Option<String>>,
     active: Mutex<Active>,
 }
@@ -136,8 +138,8 @@ impl Table {
     /// "RPC server started", as Core does: every call fails with `-28` until
     /// [`Table::set_warmup`]`(None)` is called.
     pub fn new() -> Table {
-        let mut table = Table {
-            commands: BTreeMap::new(),
+        let table = Table {
+            commands: RwLock::new(BTreeMap::new()),
             warmup: Mutex::new(Some("RPC server started".to_string())),
             active: Mutex::new(Active {
                 next_id: 0,
@@ -149,8 +151,16 @@ impl Table {
     }
 
     /// Adds (or replaces) a command.
-    pub fn register(&mut self, cmd: Command) {
-        self.commands.insert(cmd.name, cmd);
+    pub fn register(&self, cmd: Command) {
+        self.commands_mut().insert(cmd.name, Arc::new(cmd));
+    }
+
+    fn commands(&self) -> RwLockReadGuard<'_, BTreeMap<&'static str, Arc<Command>>> {
+        self.commands.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn commands_mut(&self) -> RwLockWriteGuard<'_, BTreeMap<&'static str, Arc<Command>>> {
+        self.commands.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Sets the warmup status: `Some(text)` makes every call fail with `-28`
@@ -176,12 +186,12 @@ impl Table {
 
     /// All command names, sorted.
     pub fn command_names(&self) -> Vec<&'static str> {
-        self.commands.keys().copied().collect()
+        self.commands().keys().copied().collect()
     }
 
     /// The registered command `name`.
-    pub fn command(&self, name: &str) -> Option<&Command> {
-        self.commands.get(name)
+    pub fn command(&self, name: &str) -> Option<Arc<Command>> {
+        self.commands().get(name).cloned()
     }
 
     /// Runs a request whose params are already positional.
@@ -198,9 +208,9 @@ impl Table {
             return Err(RpcError::new(RPC_IN_WARMUP, status));
         }
         let cmd = self
-            .commands
-            .get(req.method.as_str())
+            .command(req.method.as_str())
             .ok_or_else(|| RpcError::new(RPC_METHOD_NOT_FOUND, "Method not found"))?;
+        let cmd = cmd.as_ref();
         let _guard = self.track(&req.method);
         req.params = match params {
             Params::Positional(p) => p,
@@ -275,7 +285,8 @@ impl Table {
     /// Core's `help` output: the listing for `""`, else that command's full help
     /// or "help: unknown command: <name>".
     pub fn help(&self, command: &str) -> String {
-        let mut sorted: Vec<&Command> = self.commands.values().collect();
+        let commands: Vec<Arc<Command>> = self.commands().values().cloned().collect();
+        let mut sorted: Vec<&Command> = commands.iter().map(|c| c.as_ref()).collect();
         sorted.sort_by_key(|c| format!("{}{}", c.category, c.name));
         let mut out = String::new();
         let mut category = "";
@@ -308,7 +319,7 @@ impl Table {
 
     /// The full help of `command`, `None` if there is no such command.
     pub fn help_text(&self, command: &str) -> Option<String> {
-        self.commands.get(command).map(|c| self.full_help(c))
+        self.command(command).map(|c| self.full_help(&c))
     }
 
     /// Core's `RPCHelpMan::ToString`.
@@ -399,7 +410,8 @@ impl Table {
                 Value::Bool(matches!(ty, ArgType::Str | ArgType::StrHex)),
             ]));
         };
-        for cmd in self.commands.values() {
+        let commands: Vec<Arc<Command>> = self.commands().values().cloned().collect();
+        for cmd in &commands {
             for (i, arg) in cmd.args.iter().enumerate() {
                 for name in arg.names.split('|') {
                     push(cmd.name, i, name, arg.ty);

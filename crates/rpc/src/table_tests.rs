@@ -105,7 +105,7 @@ fn named_only_params_as_core() {
 }
 
 fn echo_table() -> Table {
-    let mut t = Table::new();
+    let t = Table::new();
     t.set_warmup(None);
     t.register(Command {
         category: "blockchain",
@@ -300,7 +300,7 @@ fn full_help_as_core() {
 
 #[test]
 fn nested_help_sections() {
-    let mut t = Table::new();
+    let t = Table::new();
     t.register(Command {
         category: "rawtransactions",
         name: "createrawtransaction",

@@ -38,7 +38,7 @@ impl Gate {
 }
 
 fn test_table(gate: Arc<Gate>) -> Arc<Table> {
-    let mut t = Table::new();
+    let t = Table::new();
     t.register(Command {
         category: "blockchain",
         name: "getblockcount",
