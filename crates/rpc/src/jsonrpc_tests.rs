@@ -285,3 +285,36 @@ fn request_context_reaches_handlers() {
     );
     assert_eq!(r.body, "{\"result\":[\"bob\",\"[::1]:4\",\"/wallet/w%201\",\"w 1\",\"q\"],\"error\":null,\"id\":\"q\"}\n");
 }
+
+#[test]
+fn whitelist_parsing_as_rpc_whitelist_py() {
+    let entries: Vec<String> = [
+        "user1:getbestblockhash,getblockcount,",
+        "strangedude:",
+        "strangedude3:getblockcount,",
+        "strangedude4:getblockcount, getbestblockhash",
+        "strangedude4:getblockcount",
+        "strangedude5:getblockcount,getblockcount",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let wl = Whitelist::from_args(&entries, Some(false));
+    let set = |u: &str| {
+        wl.users
+            .get(u)
+            .unwrap()
+            .iter()
+            .filter(|m| !m.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(set("user1"), vec!["getbestblockhash", "getblockcount"]);
+    assert!(set("strangedude").is_empty());
+    assert_eq!(set("strangedude3"), vec!["getblockcount"]);
+    assert_eq!(set("strangedude4"), vec!["getblockcount"]);
+    assert_eq!(set("strangedude5"), vec!["getblockcount"]);
+    assert!(!wl.default_deny);
+    assert!(Whitelist::from_args(&entries, None).default_deny);
+    assert!(Whitelist::from_args(&[], Some(true)).default_deny);
+}

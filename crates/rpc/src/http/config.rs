@@ -472,5 +472,12 @@ mod tests {
         assert_eq!((c.threads, c.work_queue, c.server_timeout), (1, 1, None));
         let c = cfg(&["-rpcwhitelist=u:a", "-rpcwhitelistdefault=0"]).unwrap();
         assert!(!c.whitelist.default_deny);
+        // -norpcauth drops earlier -rpcauth values (rpc_users.py).
+        let c = cfg(&["-rpcauth=a:b$c", "-rpcauth=d:e$f", "-norpcauth"]).unwrap();
+        assert!(c.rpcauth.is_empty());
+        assert_eq!(
+            cfg(&["-rpcauth=a:b$c", "-rpcauth="]).unwrap_err(),
+            HttpConfigError::InvalidRpcAuth
+        );
     }
 }
