@@ -4,14 +4,14 @@
 //! its exit status, so it can be tested without a process; the
 //! `bitcoin-cli` binary only wires it to the real standard streams and
 //! network. Requests travel through a [`transport::Transport`]: HTTP over
-//! TCP now, IPC (`-ipcconnect`) once the IPC transport is plugged into a
-//! [`transport::Connector`].
+//! TCP, or IPC to the node's `Rpc` object (`-ipcconnect`).
 
 pub mod args;
 pub mod convert;
 pub mod getinfo;
 pub mod handlers;
 pub mod http;
+pub mod ipc_transport;
 pub mod json;
 pub mod netinfo;
 pub mod run;

@@ -86,12 +86,16 @@ pub trait Connector {
     }
 }
 
-/// HTTP over TCP; no IPC yet.
+/// HTTP over TCP, and IPC over the node's unix socket.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct DefaultConnector;
 
 impl Connector for DefaultConnector {
     fn http(&self, config: &HttpConfig) -> Box<dyn Transport> {
         Box::new(crate::http::HttpTransport::new(config.clone()))
+    }
+
+    fn ipc(&self, address: &str, socket_dir: &std::path::Path, user: &str) -> IpcConnect {
+        crate::ipc_transport::connect(address, socket_dir, user)
     }
 }

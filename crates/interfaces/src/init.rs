@@ -1,6 +1,6 @@
 //! `Init`: the bootstrap object every process serves on an IPC connection.
 
-use crate::{Echo, Result};
+use crate::{Echo, Result, Rpc};
 
 /// Creates the other interfaces of a process. Method @0 (`construct`) belongs to the runtime.
 #[ipc::interface(module = crate::generated::init_ipc::init)]
@@ -12,5 +12,9 @@ pub trait Init: Send + Sync {
         Err(ipc::Error::Remote(
             "Old mining interface (@2) not supported. Please update your client!".into(),
         ))
+    }
+    /// A new `Rpc` object; only the node has one.
+    fn make_rpc(&self) -> Result<Box<dyn Rpc>> {
+        Err(ipc::Error::Remote("This process does not serve RPC".into()))
     }
 }

@@ -217,10 +217,15 @@ pub fn listen(
         .map_err(|e| Error::Io(format!("cannot bind {}: {e}", addr.path.display())))?;
     std::fs::set_permissions(&addr.path, std::fs::Permissions::from_mode(0o600))?;
     let accept = listener.try_clone()?;
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = stopping.clone();
     std::thread::Builder::new()
         .name("b-ipc-accept".into())
         .spawn(move || {
             for stream in accept.incoming() {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
                 match stream {
                     Ok(s) => {
                         if let Err(e) = serve(s, make_init()) {
@@ -237,13 +242,16 @@ pub fn listen(
     Ok(Listener {
         _listener: listener,
         path: addr.path.clone(),
+        stopping,
     })
 }
 
-/// A bound `-ipcbind` socket; dropping it stops accepting and removes the socket file.
+/// A bound `-ipcbind` socket; dropping it stops accepting. The socket file stays, as
+/// Core's does, so a client then gets "Connection refused"; the next bind replaces it.
 pub struct Listener {
     _listener: UnixListener,
     path: PathBuf,
+    stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Listener {
@@ -255,8 +263,9 @@ impl Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-        // Wake the accept loop so its thread ends.
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the accept loop so its thread sees the flag and ends.
         let _ = UnixStream::connect(&self.path);
     }
 }

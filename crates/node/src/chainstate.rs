@@ -161,8 +161,10 @@ mod tests {
     use super::*;
 
     fn args(list: &[&str]) -> ArgsManager {
-        let mut a = ArgsManager::new(crate::OPTIONS);
-        a.parse(list.iter().map(|s| s.to_string())).unwrap();
+        let mut a = ArgsManager::empty();
+        crate::options::register(&a, crate::options::Binary::Bitcoind);
+        a.parse_parameters(list.iter().map(|s| s.to_string()))
+            .unwrap();
         a
     }
 

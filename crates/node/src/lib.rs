@@ -1,55 +1,60 @@
-//! The `bitcoin-node` process. For now it serves `Init` over IPC, on an inherited
-//! socket (`-ipcfd`) or on unix sockets (`-ipcbind`), and runs the chainstate (blocks in
-//! the data directory, `-reindex`); it grows into the full node.
+//! The node: `bitcoind` (everything in one process) and `bitcoin-node` (the same node,
+//! serving IPC and spawning other processes). Both run [`run`]: options and config as
+//! Core's, logging, the JSON-RPC server, the chainstate, and a graceful shutdown.
 
 pub mod chainstate;
+pub mod context;
+pub mod options;
+pub mod rpc;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use common::logging::Logger;
-use common::{ArgsManager, ChainType};
-use interfaces::{Echo, EchoImpl, Init, InitServer};
+use common::logging::{self, Category};
+use common::{log_info, ArgsManager};
+use interfaces::{Echo, EchoImpl, Init, InitServer, Rpc};
 
-/// Name of this executable, used for socket names and log thread tags.
-pub const EXE_NAME: &str = "bitcoin-node";
-
-/// Options `bitcoin-node` accepts so far.
-pub const OPTIONS: &[&str] = &[
-    "datadir",
-    "regtest",
-    "testnet",
-    "testnet4",
-    "signet",
-    "chain",
-    "ipcbind",
-    "debug",
-    "loglevel",
-    "printtoconsole",
-    "assumevalid",
-    "blocksxor",
-    "dbcache",
-    "par",
-    "reindex",
-    "reindex-chainstate",
-    "signetchallenge",
-    "stopafterblockimport",
-    "testactivationheight",
-];
+use crate::context::NodeContext;
+use crate::options::Binary;
 
 /// The node's `Init`: the first object another process gets from it.
-#[derive(Debug, Default)]
-pub struct NodeInit;
+#[derive(Default)]
+pub struct NodeInit {
+    /// The command table, for `makeRpc`; none in a process spawned only to echo.
+    pub table: Option<Arc<::rpc::Table>>,
+}
 
 impl Init for NodeInit {
     fn make_echo(&self) -> interfaces::Result<Box<dyn Echo>> {
         Ok(Box::new(EchoImpl))
     }
+
+    fn make_rpc(&self) -> interfaces::Result<Box<dyn Rpc>> {
+        match &self.table {
+            Some(t) => Ok(Box::new(RpcImpl(t.clone()))),
+            None => Err(ipc::Error::Remote("This process does not serve RPC".into())),
+        }
+    }
+}
+
+/// Runs requests through the same dispatcher as HTTP (Core's `RpcImpl`).
+struct RpcImpl(Arc<::rpc::Table>);
+
+impl Rpc for RpcImpl {
+    fn execute_rpc(
+        &self,
+        request: String,
+        uri: String,
+        user: String,
+    ) -> interfaces::Result<String> {
+        let reply = ::rpc::handle_json_rpc(&self.0, &request, &uri, &user, "");
+        Ok(reply.body.trim_end_matches('\n').to_string())
+    }
 }
 
 /// `Init` as an object that can be served over IPC.
-pub fn init_server() -> Arc<dyn ipc::ServerObject> {
-    Arc::new(InitServer::new(Arc::new(NodeInit)))
+pub fn init_server(table: Option<Arc<::rpc::Table>>) -> Arc<dyn ipc::ServerObject> {
+    Arc::new(InitServer::new(Arc::new(NodeInit { table })))
 }
 
 /// A startup failure, reported as Core does (`Error: ...`) with exit status 1.
@@ -62,125 +67,194 @@ impl std::fmt::Display for StartupError {
     }
 }
 
-/// The IPC log level requested by `-debug` and `-loglevel`.
-pub fn ipc_log_level(args: &ArgsManager) -> ipc::log::Level {
-    let debug = args.get_all("debug");
-    let enabled = debug
-        .iter()
-        .any(|c| c == "ipc" || c == "1" || c == "all" || c.is_empty());
-    let trace = args
-        .get_all("loglevel")
-        .iter()
-        .any(|l| l == "trace" || l == "ipc:trace");
-    match (enabled, trace) {
-        (true, true) => ipc::log::Level::Trace,
-        (true, false) => ipc::log::Level::Debug,
-        _ => ipc::log::Level::Info,
+fn err(e: impl std::fmt::Display) -> StartupError {
+    StartupError(format!("Error: {e}"))
+}
+
+/// The IPC log level that `-debug` and `-loglevel` ask for.
+pub fn ipc_log_level() -> ipc::log::Level {
+    let log = logging::instance();
+    if log.will_log_category_level(Category::Ipc, logging::Level::Trace) {
+        ipc::log::Level::Trace
+    } else if log.will_log_category_level(Category::Ipc, logging::Level::Debug) {
+        ipc::log::Level::Debug
+    } else {
+        ipc::log::Level::Info
     }
 }
 
-/// Routes IPC log messages to `logger` with Core's prefixes.
-pub fn install_ipc_logging(logger: Arc<Logger>, level: ipc::log::Level) {
-    ipc::log::init(EXE_NAME, level, move |lvl, msg| match lvl {
-        ipc::log::Level::Trace => logger.log("[ipc:trace] ", msg),
-        ipc::log::Level::Debug => logger.log("[ipc] ", msg),
-        ipc::log::Level::Info => logger.log("", &format!("ipc: {msg}")),
-        ipc::log::Level::Warning => logger.log("[warning] ", &format!("ipc: {msg}")),
-        ipc::log::Level::Error => logger.log("[error] ", &format!("ipc: {msg}")),
+/// Routes IPC log messages into the node's log with Core's prefixes.
+pub fn install_ipc_logging(exe: &str) {
+    ipc::log::init(exe, ipc_log_level(), move |lvl, msg| match lvl {
+        ipc::log::Level::Trace => logging::log_trace(Category::Ipc, msg),
+        ipc::log::Level::Debug => logging::log_debug(Category::Ipc, msg),
+        ipc::log::Level::Info => logging::log_info(&format!("ipc: {msg}")),
+        ipc::log::Level::Warning => logging::log_warning(&format!("ipc: {msg}")),
+        ipc::log::Level::Error => logging::log_error(&format!("ipc: {msg}")),
     });
 }
 
-/// Runs `bitcoin-node` with `argv` (without the program name); returns the exit status.
-pub fn run(argv: Vec<String>) -> Result<(), StartupError> {
+/// Version text of `-version` and `-help`.
+fn version_line(binary: Binary) -> String {
+    let mut s = format!("Bitcoin Core daemon version v{}", env!("CARGO_PKG_VERSION"));
+    if binary == Binary::BitcoinNode {
+        s.push_str(" bitcoin-node");
+    }
+    s
+}
+
+const HELP_INTRO: &str =
+    "\nThis program is a Bitcoin full node without a user interface: it checks every block \
+and transaction against the consensus rules, keeps the chain and the set of unspent outputs, \
+and answers JSON-RPC requests about them.\n\nUsage: bitcoind [options]\n\n";
+
+/// Runs the node as `binary` with `argv` (without the program name). `Ok(())` exits 0.
+pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
+    let exe_name = match binary {
+        Binary::Bitcoind => "bitcoind",
+        Binary::BitcoinNode => "bitcoin-node",
+    };
     // Spawned by another process as exactly `[exe, "-ipcfd", N]`, as Core spawns it:
     // serve Init on the inherited socket and exit when the parent disconnects.
-    if let [flag, fd] = argv.as_slice() {
-        if flag == "-ipcfd" {
-            let fd: i32 = fd
-                .parse()
-                .map_err(|_| StartupError(format!("Error: Invalid -ipcfd value '{fd}'")))?;
-            return ipc::serve_fd(fd, init_server())
-                .map_err(|e| StartupError(format!("Error: {e}")));
+    if binary == Binary::BitcoinNode {
+        if let [flag, fd] = argv.as_slice() {
+            if flag == "-ipcfd" {
+                let fd: i32 = fd
+                    .parse()
+                    .map_err(|_| StartupError(format!("Error: Invalid -ipcfd value '{fd}'")))?;
+                return ipc::serve_fd(fd, init_server(None)).map_err(err);
+            }
         }
     }
-    let mut args = ArgsManager::new(OPTIONS);
-    args.parse(argv)
-        .map_err(|e| StartupError(format!("Error parsing command line arguments: {e}")))?;
-
-    // Blocked before any thread starts, so every thread leaves them to sigwait below.
-    let signals = block_shutdown_signals();
-    let chain = ChainType::from_args(&args).map_err(|e| StartupError(format!("Error: {e}")))?;
-    let datadir = match args.get("datadir") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => common::chain::default_datadir(),
-    };
-    if args.is_set("datadir") && !datadir.is_dir() {
-        return Err(StartupError(format!(
-            "Error: Specified data directory \"{}\" does not exist.",
-            datadir.display()
-        )));
+    logging::set_thread_name("init");
+    let mut args = ArgsManager::empty();
+    options::register(&args, binary);
+    args.parse_parameters(argv.clone())
+        .map_err(|e| StartupError(format!("Error: Error parsing command line arguments: {e}")))?;
+    let messages = args.init_config().map_err(err)?;
+    if let Some(e) = common::args::unexpected_token(&argv) {
+        return Err(err(e));
     }
-    let net_dir = chain.net_dir(&datadir);
-    std::fs::create_dir_all(&net_dir).map_err(io_err)?;
-    let logger = Arc::new(
-        // As in Core: on by default, since there is no -daemon yet.
-        Logger::new(&net_dir, true, args.get_bool("printtoconsole", true)).map_err(io_err)?,
-    );
-    install_ipc_logging(logger.clone(), ipc_log_level(&args));
-    logger.log("", &format!("Using data directory {}", net_dir.display()));
+    if args.help_requested() || args.get_bool_arg("-version", false) {
+        let mut out = version_line(binary);
+        out.push('\n');
+        if !args.get_bool_arg("-version", false) {
+            out.push_str(HELP_INTRO);
+            out.push_str(&args.get_help_message());
+        }
+        print!("{out}");
+        return Ok(());
+    }
+    args.soft_set_bool_arg("-server", true);
+    logging::init::set_logging_options(&args);
+    logging::init::set_logging_categories(&args).map_err(err)?;
+    logging::init::set_logging_level(&args).map_err(err)?;
+    logging::init::set_rate_limiting_from_args(&args);
+    for m in messages {
+        m.emit();
+    }
+    args.check_section_only_args().map_err(err)?;
+    // Blocked before any thread starts, so every thread leaves them to the signal thread.
+    let signals = block_shutdown_signals();
+    let chain = args.get_chain_type().map_err(err)?;
+    let net_dir = args.get_data_dir_net();
+    std::fs::create_dir_all(&net_dir).map_err(err)?;
+    logging::init::start_logging(&args).map_err(err)?;
+    log_info!("{}", version_line(binary));
+    if let Some(w) = args.unrecognized_sections_warning() {
+        logging::log_warning(&w);
+    }
+    install_ipc_logging(exe_name);
+    let mock = args.get_int_arg("-mocktime", 0);
+
+    // The RPC server answers "warming up" until the chainstate is loaded.
+    let table = Arc::new(::rpc::Table::new());
+    table.set_warmup(Some("Loading block index…".into()));
+    let http = if args.get_bool_arg("-server", false) {
+        let config = ::rpc::HttpConfig::from_args(&args, chain, &net_dir).map_err(err)?;
+        let log: ::rpc::http::LogSink = Arc::new(|category: Option<&'static str>, line: &str| {
+            match category.and_then(Category::from_name) {
+                Some(c) => logging::log_debug(c, line),
+                None => logging::log_info(line),
+            }
+        });
+        Some(
+            ::rpc::HttpServer::start(config, table.clone(), log).map_err(|e| {
+                logging::log_error(&e.to_string());
+                StartupError(
+                    "Error: Unable to start HTTP server. See debug log for details.".into(),
+                )
+            })?,
+        )
+    } else {
+        None
+    };
 
     let params = chainstate::chain_params(chain, &args)?;
     let options = chainstate::options(&params, &args)?;
-    let log = logger.clone();
-    let mut chainstate = chainstate::open(
+    let chainstate = chainstate::open(
         &net_dir,
         params,
         options,
         &args,
-        Box::new(move |line| log.log("", line)),
+        Box::new(|line: &str| logging::log_info(line)),
     )?;
-    if args.get_bool("stopafterblockimport", false) {
-        logger.log("", "Stopping after block import");
-        return shut_down(&logger, &mut chainstate, Vec::new());
+    let spawn_exe = match binary {
+        Binary::BitcoinNode => std::env::current_exe().ok(),
+        Binary::Bitcoind => None,
+    };
+    let node = NodeContext::new(chain, chainstate, spawn_exe);
+    if mock != 0 {
+        node.mock_time
+            .store(mock, std::sync::atomic::Ordering::Relaxed);
+    }
+    let log_path = logging::instance().file_path().display().to_string();
+    rpc::register_all(&table, &node, log_path);
+    if args.get_bool_arg("-stopafterblockimport", false) {
+        log_info!("Stopping after block import");
+        node.request_shutdown();
     }
 
     let mut listeners = Vec::new();
-    for address in args.get_all("ipcbind") {
-        let addr = ipc::SocketAddress::parse(&address, &net_dir, EXE_NAME)
-            .map_err(|e| StartupError(format!("Error: {}", e.message())))?;
-        let l = ipc::listen(&addr, init_server)
-            .map_err(|e| StartupError(format!("Error: {}", e.message())))?;
-        logger.log(
-            "",
-            &format!(
+    if binary == Binary::BitcoinNode {
+        for address in args.get_args("-ipcbind") {
+            let addr = ipc::SocketAddress::parse(&address, &net_dir, exe_name)
+                .map_err(|e| StartupError(format!("Error: {}", e.message())))?;
+            let t = table.clone();
+            let l = ipc::listen(&addr, move || init_server(Some(t.clone())))
+                .map_err(|e| StartupError(format!("Error: {}", e.message())))?;
+            log_info!(
                 "Listening for IPC requests on address unix:{}",
                 addr.path.display()
-            ),
-        );
-        listeners.push(l);
+            );
+            listeners.push(l);
+        }
     }
+    table.set_warmup(None);
+    log_info!("init message: Done loading");
 
-    wait_for_signal(&signals);
-    shut_down(&logger, &mut chainstate, listeners)
+    spawn_signal_thread(signals, node.clone());
+    node.wait_for_shutdown();
+    shut_down(&node, http, listeners)
 }
 
 /// Stops serving and writes the chainstate out, with Core's log lines.
 fn shut_down(
-    logger: &Logger,
-    chainstate: &mut chain::ChainState,
+    node: &NodeContext,
+    http: Option<::rpc::HttpServer>,
     listeners: Vec<ipc::process::Listener>,
 ) -> Result<(), StartupError> {
-    logger.log("", "Shutdown: In progress...");
+    log_info!("Shutdown: In progress...");
+    if let Some(h) = &http {
+        h.interrupt();
+    }
+    if let Some(h) = http {
+        h.stop();
+    }
     drop(listeners);
-    chainstate
-        .flush()
-        .map_err(|e| StartupError(format!("Error: {e}")))?;
-    logger.log("", "Shutdown: done");
+    node.chainstate().flush().map_err(err)?;
+    log_info!("Shutdown: done");
     Ok(())
-}
-
-fn io_err(e: std::io::Error) -> StartupError {
-    StartupError(format!("Error: {e}"))
 }
 
 /// Blocks SIGINT and SIGTERM in the calling thread and the threads it starts later.
@@ -196,9 +270,19 @@ fn block_shutdown_signals() -> libc::sigset_t {
     }
 }
 
-/// Waits until one of the blocked signals arrives.
-fn wait_for_signal(set: &libc::sigset_t) {
-    let mut sig = 0;
-    // SAFETY: set is an initialised signal set and sig a valid out-pointer.
-    unsafe { libc::sigwait(set, &mut sig) };
+/// Waits for SIGINT or SIGTERM on a thread of its own, then asks the node to shut down.
+fn spawn_signal_thread(set: libc::sigset_t, node: Arc<NodeContext>) {
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let mut sig = 0;
+            // SAFETY: set is an initialised signal set and sig a valid out-pointer.
+            unsafe { libc::sigwait(&set, &mut sig) };
+            node.request_shutdown();
+        });
+}
+
+/// The default datadir, for callers that have no arguments yet.
+pub fn default_datadir() -> PathBuf {
+    common::chain::default_datadir()
 }

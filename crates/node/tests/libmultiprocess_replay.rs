@@ -47,7 +47,7 @@ fn replayed_libmultiprocess_session_gets_correct_answers() {
     assert!(questions > 400, "capture has {questions} questions");
 
     let (mut ours, theirs) = UnixStream::pair().unwrap();
-    let conn = ipc::serve(theirs, node::init_server()).unwrap();
+    let conn = ipc::serve(theirs, node::init_server(None)).unwrap();
     ours.set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
 

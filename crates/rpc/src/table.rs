@@ -97,6 +97,8 @@ pub struct Table {
     /// Behind a lock so commands can be added while the servers already answer
     /// (in warmup), as Core registers its tables before loading the chain.
     commands: RwLock<BTreeMap<&'static str, Arc<Command>>>,
+    /// The built-in `help` handler, answered by the table itself.
+    help_handler: Handler,
     warmup: Mutex<Option<String>>,
     active: Mutex<Active>,
 }
@@ -138,15 +140,17 @@ impl Table {
     /// "RPC server started", as Core does: every call fails with `-28` until
     /// [`Table::set_warmup`]`(None)` is called.
     pub fn new() -> Table {
+        let help = help_command();
         let table = Table {
             commands: RwLock::new(BTreeMap::new()),
+            help_handler: help.handler.clone(),
             warmup: Mutex::new(Some("RPC server started".to_string())),
             active: Mutex::new(Active {
                 next_id: 0,
                 running: Vec::new(),
             }),
         };
-        table.register(help_command());
+        table.register(help);
         table
     }
 
@@ -244,7 +248,7 @@ impl Table {
                 .map(|a| a.default_value().cloned())
                 .collect(),
         );
-        if cmd.name == "help" {
+        if Arc::ptr_eq(&cmd.handler, &self.help_handler) {
             return self.run_help(&req);
         }
         let handler = cmd.handler.clone();

@@ -1,0 +1,190 @@
+//! What the node's RPC commands and other components share (Core's `NodeContext`).
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bitcoin::BlockHash;
+use chain::chainstate::ChainEvents;
+use chain::ChainState;
+use common::ChainType;
+
+/// The active chain's tip as last announced, for the `waitfor*` commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TipInfo {
+    /// Tip hash.
+    pub hash: BlockHash,
+    /// Tip height.
+    pub height: u32,
+}
+
+/// A tip that can be waited on: updated by the chainstate's notifications.
+#[derive(Debug)]
+pub struct TipWatch {
+    tip: Mutex<TipInfo>,
+    changed: Condvar,
+}
+
+impl TipWatch {
+    /// Starts at `tip`.
+    pub fn new(tip: TipInfo) -> Arc<TipWatch> {
+        Arc::new(TipWatch {
+            tip: Mutex::new(tip),
+            changed: Condvar::new(),
+        })
+    }
+
+    /// The last announced tip.
+    pub fn get(&self) -> TipInfo {
+        *lock(&self.tip)
+    }
+
+    fn set(&self, tip: TipInfo) {
+        *lock(&self.tip) = tip;
+        self.changed.notify_all();
+    }
+
+    /// Wakes every waiter (shutdown).
+    pub fn wake_all(&self) {
+        let _guard = lock(&self.tip);
+        self.changed.notify_all();
+    }
+
+    /// Waits until `done(tip)` holds, `interrupted()` holds, or `timeout` passes (`None`
+    /// waits without limit); returns the tip then.
+    pub fn wait_until(
+        &self,
+        timeout: Option<Duration>,
+        interrupted: impl Fn() -> bool,
+        done: impl Fn(&TipInfo) -> bool,
+    ) -> TipInfo {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut guard = lock(&self.tip);
+        loop {
+            if done(&guard) || interrupted() {
+                return *guard;
+            }
+            let wait = match deadline {
+                None => Duration::from_millis(500),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return *guard;
+                    }
+                    (d - now).min(Duration::from_millis(500))
+                }
+            };
+            guard = match self.changed.wait_timeout(guard, wait) {
+                Ok((g, _)) => g,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+}
+
+/// Feeds tip updates from the chainstate into a [`TipWatch`].
+pub struct TipNotifier(pub Arc<TipWatch>);
+
+impl ChainEvents for TipNotifier {
+    fn updated_block_tip(
+        &mut self,
+        tip: &BlockHash,
+        height: u32,
+        _fork_height: u32,
+        _initial_download: bool,
+    ) {
+        self.0.set(TipInfo { hash: *tip, height });
+    }
+}
+
+/// Locks a mutex, taking over a poisoned one: the data behind our mutexes stays
+/// consistent because nothing panics half-way through changing it.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The node's shared state.
+pub struct NodeContext {
+    /// The network.
+    pub chain_type: ChainType,
+    /// The chainstate, behind Core's `cs_main`.
+    pub chainstate: Mutex<ChainState>,
+    /// The tip, for waiting on it.
+    pub tip: Arc<TipWatch>,
+    /// When the node started (`uptime`).
+    pub started: Instant,
+    /// `setmocktime`: 0 means the real clock.
+    pub mock_time: AtomicI64,
+    /// The executable `echoipc` spawns: this one in the multiprocess node, none in
+    /// `bitcoind`, which echoes in-process as Core's does.
+    pub spawn_exe: Option<std::path::PathBuf>,
+    shutdown: AtomicBool,
+    shutdown_requested: Mutex<bool>,
+    shutdown_cv: Condvar,
+}
+
+impl NodeContext {
+    /// A context over an open chainstate; subscribes the tip watch to it.
+    pub fn new(
+        chain_type: ChainType,
+        mut chainstate: ChainState,
+        spawn_exe: Option<std::path::PathBuf>,
+    ) -> Arc<NodeContext> {
+        let tip = TipWatch::new(TipInfo {
+            hash: chainstate.tip(),
+            height: chainstate.height(),
+        });
+        chainstate.subscribe(Box::new(TipNotifier(tip.clone())));
+        Arc::new(NodeContext {
+            chain_type,
+            chainstate: Mutex::new(chainstate),
+            tip,
+            started: Instant::now(),
+            mock_time: AtomicI64::new(0),
+            spawn_exe,
+            shutdown: AtomicBool::new(false),
+            shutdown_requested: Mutex::new(false),
+            shutdown_cv: Condvar::new(),
+        })
+    }
+
+    /// Locks the chainstate.
+    pub fn chainstate(&self) -> MutexGuard<'_, ChainState> {
+        lock(&self.chainstate)
+    }
+
+    /// The node's clock: the mock time if set, else the system time (`GetTime`).
+    pub fn now(&self) -> i64 {
+        match self.mock_time.load(Ordering::Relaxed) {
+            0 => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+            t => t,
+        }
+    }
+
+    /// Asks the node to shut down (`stop`, a signal).
+    pub fn request_shutdown(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        *lock(&self.shutdown_requested) = true;
+        self.shutdown_cv.notify_all();
+        self.tip.wake_all();
+    }
+
+    /// Whether shutdown was requested.
+    pub fn shutdown_requested(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
+    }
+
+    /// Blocks until shutdown is requested.
+    pub fn wait_for_shutdown(&self) {
+        let mut requested = lock(&self.shutdown_requested);
+        while !*requested {
+            requested = match self.shutdown_cv.wait(requested) {
+                Ok(g) => g,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! The options `bitcoind` and `bitcoin-node` accept, registered with their help text (our
+//! own wording; names, defaults and categories as Core's `SetupServerArgs`).
+//!
+//! Network and wallet options that Core's test framework passes are accepted now and take
+//! effect as the P2P and wallet components land.
+
+use common::args::{ArgFlags as F, OptionsCategory as C};
+use common::ArgsManager;
+
+/// Which executable is registering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binary {
+    /// `bitcoind`: everything in one process.
+    Bitcoind,
+    /// `bitcoin-node`: IPC options too.
+    BitcoinNode,
+}
+
+/// Default `-rpcport` per network, as `-help` shows them.
+const RPC_PORTS: &str =
+    "default: 8332, testnet3: 18332, testnet4: 48332, signet: 38332, regtest: 18443";
+const P2P_PORTS: &str =
+    "default: 8333, testnet3: 18333, testnet4: 48333, signet: 38333, regtest: 18444";
+
+/// Registers every option of `binary`.
+pub fn register(args: &ArgsManager, binary: Binary) {
+    args.setup_help_options();
+    common::logging::init::add_logging_args(args);
+    let add = |name: &str, help: &str, flags: F, cat: C| args.add_arg(name, help, flags, cat);
+    let any = F::ALLOW_ANY;
+
+    add("-version", "Show the version and exit", any, C::Options);
+    add("-conf=<file>", "Read options from this configuration file, read-only, relative to the data directory unless absolute (default: bitcoin.conf)", any, C::Options);
+    add(
+        "-datadir=<dir>",
+        "Keep data in this directory",
+        any | F::DISALLOW_NEGATION,
+        C::Options,
+    );
+    add("-includeconf=<file>", "Also read options from this file, relative to the data directory unless absolute (only allowed inside a configuration file)", any, C::Options);
+    add("-dbcache=<n>", "Memory for the database cache in MiB: coins are kept in memory up to this size before being written (minimum 4; default: 1024 with at least 4 GiB of RAM, else 450)", any, C::Options);
+    add("-par=<n>", "Threads for script verification (0 = automatic, negative = leave that many cores free; at most 15; default: 0)", any, C::Options);
+    add(
+        "-reindex",
+        "Rebuild the block index and the chainstate from the block files on disk",
+        any,
+        C::Options,
+    );
+    add(
+        "-reindex-chainstate",
+        "Rebuild the chainstate from the blocks already indexed",
+        any,
+        C::Options,
+    );
+    add("-assumevalid=<hex>", "Skip script checks of this block's ancestors when the conditions for it hold (0 checks every script; default: the network's built-in block)", any, C::Options);
+    add(
+        "-blocksxor",
+        "Obfuscate newly created block files with a random key (default: 1)",
+        any,
+        C::Options,
+    );
+    add(
+        "-prevoutfetchthreads=<n>",
+        "Threads that fetch previous outputs while connecting blocks",
+        any | F::DEBUG_ONLY,
+        C::Options,
+    );
+
+    add(
+        "-port=<port>",
+        &format!("Accept peer connections on <port> ({P2P_PORTS})"),
+        any | F::NETWORK_ONLY,
+        C::Connection,
+    );
+    add(
+        "-bind=<addr>[:<port>][=onion]",
+        "Bind to this address for peer connections; may be given several times",
+        any | F::NETWORK_ONLY,
+        C::Connection,
+    );
+    add(
+        "-listen",
+        "Accept connections from outside (default: 1 unless -proxy or -connect)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-connect=<ip>",
+        "Connect only to these peers (0 disables automatic connections)",
+        any | F::NETWORK_ONLY,
+        C::Connection,
+    );
+    add(
+        "-maxconnections=<n>",
+        "Keep at most <n> peer connections (default: 125)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-discover",
+        "Discover own IP addresses (default: 1 when listening and no -externalip or -proxy)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-dnsseed",
+        "Ask DNS seeds for peer addresses when few are known (default: 1)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-fixedseeds",
+        "Fall back to the built-in seed addresses when DNS seeds do not answer (default: 1)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-listenonion",
+        "Create a Tor onion service automatically (default: 1)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-natpmp",
+        "Map the listening port with PCP or NAT-PMP (default: 0)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-peertimeout=<n>",
+        "Seconds of inactivity after which a new peer is disconnected (minimum 1, default: 60)",
+        any | F::DEBUG_ONLY,
+        C::Connection,
+    );
+    add(
+        "-v2transport",
+        "Support v2 encrypted P2P connections (default: 1)",
+        any,
+        C::Connection,
+    );
+
+    add(
+        "-uacomment=<cmt>",
+        "Append a comment to the user agent",
+        any,
+        C::DebugTest,
+    );
+    add(
+        "-stopafterblockimport",
+        "Stop once blocks from disk are imported (default: 0)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+    add(
+        "-testactivationheight=name@height.",
+        "Set the activation height of a buried deployment (regtest only)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+    add(
+        "-mocktime=<n>",
+        "Replace the clock with this UNIX time (regtest only; default: 0)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+
+    add(
+        "-chain=<chain>",
+        "Use this chain: main, test, testnet4, signet or regtest",
+        any,
+        C::ChainParams,
+    );
+    add("-regtest", "Use the regression test chain, where blocks can be made at once; for tests and development", any | F::DEBUG_ONLY, C::ChainParams);
+    add(
+        "-testnet",
+        "Use testnet3 (deprecated; prefer -testnet4)",
+        any,
+        C::ChainParams,
+    );
+    add("-testnet4", "Use testnet4", any, C::ChainParams);
+    add(
+        "-signet",
+        "Use the signet chain; the default one unless -signetchallenge is given",
+        any,
+        C::ChainParams,
+    );
+    add(
+        "-signetchallenge",
+        "Blocks must satisfy this script (signet only; default: the global signet's)",
+        any | F::DISALLOW_NEGATION,
+        C::ChainParams,
+    );
+
+    add(
+        "-server",
+        "Answer JSON-RPC requests (default: 1 for bitcoind)",
+        any,
+        C::Rpc,
+    );
+    add("-rpcallowip=<ip>", "Accept JSON-RPC from this source: an IP, a network like 1.2.3.0/24 or 1.2.3.0/255.255.255.0, or * for all; may be given several times", any, C::Rpc);
+    add("-rpcauth=<userpw>", "A user and salted HMAC-SHA256 of their password, as <USERNAME>:<SALT>$<HASH> (share/rpcauth makes them); may be given several times", any | F::SENSITIVE, C::Rpc);
+    add("-rpcbind=<addr>[:port]", "Listen for JSON-RPC on this address (default: 127.0.0.1 and ::1); ignored unless -rpcallowip is given too; may be given several times", any | F::NETWORK_ONLY, C::Rpc);
+    add("-rpccookiefile=<loc>", "Where the authentication cookie goes, relative to the network data directory unless absolute (default: .cookie)", any, C::Rpc);
+    add(
+        "-rpccookieperms=<readable-by>",
+        "Who may read the cookie file: owner, group or all (default: owner)",
+        any,
+        C::Rpc,
+    );
+    add(
+        "-rpcpassword=<pw>",
+        "Password for JSON-RPC",
+        any | F::SENSITIVE,
+        C::Rpc,
+    );
+    add(
+        "-rpcport=<port>",
+        &format!("Listen for JSON-RPC on <port> ({RPC_PORTS})"),
+        any | F::NETWORK_ONLY,
+        C::Rpc,
+    );
+    add(
+        "-rpcservertimeout=<n>",
+        "Seconds before an HTTP request times out (default: 30)",
+        any | F::DEBUG_ONLY,
+        C::Rpc,
+    );
+    add(
+        "-rpcthreads=<n>",
+        "Threads serving RPC calls (default: 16)",
+        any,
+        C::Rpc,
+    );
+    add(
+        "-rpcuser=<user>",
+        "User name for JSON-RPC",
+        any | F::SENSITIVE,
+        C::Rpc,
+    );
+    add("-rpcwhitelist=<whitelist>", "Limit a user to some RPC methods, as <USERNAME>:<rpc 1>,<rpc 2>,...; several lists for one user are intersected", any, C::Rpc);
+    add("-rpcwhitelistdefault", "Whether users without a -rpcwhitelist get an empty one: by default, yes as soon as any -rpcwhitelist is given", any, C::Rpc);
+    add(
+        "-rpcworkqueue=<n>",
+        "Most RPC calls queued at once (default: 64)",
+        any | F::DEBUG_ONLY,
+        C::Rpc,
+    );
+    add(
+        "-rpcdoccheck",
+        "Check that RPC help matches results at run time (default: 0)",
+        any | F::DEBUG_ONLY,
+        C::Rpc,
+    );
+    add(
+        "-deprecatedrpc=<method>",
+        "Keep a deprecated RPC behaviour",
+        any,
+        C::Rpc,
+    );
+
+    add(
+        "-disablewallet",
+        "Run without the wallet and its RPC commands",
+        any,
+        C::Wallet,
+    );
+    add(
+        "-fallbackfee=<amt>",
+        "Fee rate in BTC/kvB the wallet uses when it has no estimate (default: 0.00)",
+        any,
+        C::Wallet,
+    );
+    add(
+        "-keypool=<n>",
+        "Keys the wallet keeps ready (default: 1000)",
+        any,
+        C::Wallet,
+    );
+    add(
+        "-unsafesqlitesync",
+        "Do not wait for SQLite writes to reach the disk (for tests; risks losing data)",
+        any | F::DEBUG_ONLY,
+        C::WalletDebugTest,
+    );
+
+    if binary == Binary::BitcoinNode {
+        add("-ipcbind=<address>", "Listen for IPC on a unix socket: \"unix\" for <datadir>/node.sock or \"unix:/path\"; may be given several times. Processes that can open the socket get unauthenticated RPC access.", any, C::Ipc);
+    }
+    args.add_hidden_args(&["-ipcfd", "-ipcconnect"]);
+}

@@ -1,0 +1,882 @@
+//! Blockchain commands (Core's `rpc/blockchain.cpp`): reading the block index, blocks
+//! and the UTXO set, waiting for blocks, and steering the active chain.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bitcoin::consensus::encode::serialize;
+use bitcoin::hashes::Hash;
+use bitcoin::{OutPoint, Txid};
+use chain::index::{BlockStatus, Entry};
+use chain::ChainState;
+use rpc::codes::{
+    RPC_DATABASE_ERROR, RPC_INTERNAL_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER,
+    RPC_MISC_ERROR,
+};
+use rpc::{Arg, ArgType, Request, RpcError, RpcResult, Table, Value};
+use serde_json::{json, Map};
+
+use super::values::{get_bool, get_int, hex, parse_block_hash, parse_hash, parse_verbosity};
+use super::{command, format_double, ToRpcError};
+use crate::context::{NodeContext, TipInfo};
+
+/// Registers the blockchain commands.
+pub fn register(table: &Table, node: &Arc<NodeContext>) {
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "getblockcount",
+        "Returns the height of the most-work fully-validated chain.\nThe genesis block has height 0.\n",
+        vec![],
+        "n    (numeric) The current block count",
+        move |_| Ok(json!(n.chainstate().height())),
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "getbestblockhash",
+        "Returns the hash of the best (tip) block in the most-work fully-validated chain.\n",
+        vec![],
+        "\"hex\"    (string) the block hash, hex-encoded",
+        move |_| Ok(json!(n.chainstate().tip().to_string())),
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "getblockhash",
+        "Returns hash of block in best-block-chain at height provided.\n",
+        vec![Arg::required("height", ArgType::Num, "The height index")],
+        "\"hex\"    (string) The block hash",
+        move |req| {
+            let height: i32 = get_int(param(req, 0)?)?;
+            let cs = n.chainstate();
+            u32::try_from(height)
+                .ok()
+                .and_then(|h| cs.hash_at(h))
+                .map(|h| json!(h.to_string()))
+                .ok_or_else(|| RpcError::new(RPC_INVALID_PARAMETER, "Block height out of range"))
+        },
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "getblockheader",
+        "If verbose is false, returns a string that is serialized, hex-encoded data for blockheader 'hash'.\nIf verbose is true, returns an Object with information about blockheader <hash>.\n",
+        vec![
+            Arg::required("blockhash", ArgType::StrHex, "The block hash"),
+            Arg::optional("verbose", ArgType::Bool, json!(true), "true for a json object, false for the hex-encoded data"),
+        ],
+        HEADER_RESULT,
+        move |req| {
+            let hash = parse_block_hash(param(req, 0)?, "hash")?;
+            let verbose = match req.param(1) {
+                Some(v) => get_bool(v)?,
+                None => true,
+            };
+            let cs = n.chainstate();
+            let i = cs.index().find(&hash).ok_or_else(block_not_found)?;
+            let e = cs.index().entry(i);
+            if !verbose {
+                return Ok(json!(hex(&serialize(&e.header))));
+            }
+            Ok(Value::Object(header_json(&cs, i)))
+        },
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "getblock",
+        "If verbosity is 0, returns a string that is serialized, hex-encoded data for block 'hash'.\nIf verbosity is 1, returns an Object with information about block <hash>.\nIf verbosity is 2, returns an Object with information about block <hash> and information about each transaction.\nIf verbosity is 3, returns an Object with information about block <hash> and information about each transaction, including prevout information for inputs (only for unpruned blocks in the current best chain).\n",
+        vec![
+            Arg::required("blockhash", ArgType::StrHex, "The block hash"),
+            Arg::optional("verbosity|verbose", ArgType::Num, json!(1), "0 for hex-encoded data, 1 for a JSON object, 2 for JSON object with transaction data, and 3 for JSON object with transaction data including prevout information for inputs").skip_type_check(),
+        ],
+        BLOCK_RESULT,
+        move |req| getblock(&n, req),
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "getdifficulty",
+        "Returns the proof-of-work difficulty as a multiple of the minimum difficulty.\n",
+        vec![],
+        "n    (numeric) the proof-of-work difficulty as a multiple of the minimum difficulty.",
+        move |_| {
+            let cs = n.chainstate();
+            let tip = cs.index().entry(tip_index(&cs));
+            Ok(format_double(difficulty(tip.header.bits.to_consensus())))
+        },
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "getchaintips",
+        "Return information about all known tips in the block tree, including the main chain as well as orphaned branches.\n",
+        vec![],
+        CHAINTIPS_RESULT,
+        move |_| Ok(chain_tips(&n.chainstate())),
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "getblockchaininfo",
+        "Returns an object containing various state info regarding blockchain processing.\n",
+        vec![],
+        BLOCKCHAININFO_RESULT,
+        move |_| Ok(blockchain_info(&n)),
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "gettxout",
+        "Returns details about an unspent transaction output.\n",
+        vec![
+            Arg::required("txid", ArgType::StrHex, "The transaction id"),
+            Arg::required("n", ArgType::Num, "vout number"),
+            Arg::optional("include_mempool", ArgType::Bool, json!(true), "Whether to include the mempool. Note that an unspent output that is spent in the mempool won't appear."),
+        ],
+        TXOUT_RESULT,
+        move |req| gettxout(&n, req),
+    ));
+    for (name, what, desc) in [
+        ("invalidateblock", "invalid", "Permanently marks a block as invalid, as if it violated a consensus rule.\n"),
+        ("reconsiderblock", "reconsider", "Removes invalidity status of a block, its ancestors and its descendants, reconsider them for activation.\nThis can be used to undo the effects of invalidateblock.\n"),
+        ("preciousblock", "precious", "Treats a block as if it were received before others with the same work.\n\nA later preciousblock call can override the effect of an earlier one.\n\nThe effects of preciousblock are not retained across restarts.\n"),
+    ] {
+        let n = node.clone();
+        let arg_desc = match what {
+            "invalid" => "the hash of the block to mark as invalid",
+            "reconsider" => "the hash of the block to reconsider",
+            _ => "the hash of the block to mark as precious",
+        };
+        table.register(command(
+            "blockchain",
+            name,
+            desc,
+            vec![Arg::required("blockhash", ArgType::StrHex, arg_desc)],
+            "null    (json null)",
+            move |req| {
+                let hash = parse_block_hash(param(req, 0)?, "blockhash")?;
+                let mut cs = n.chainstate();
+                if cs.index().find(&hash).is_none() {
+                    return Err(block_not_found());
+                }
+                let r = match what {
+                    "invalid" => cs.invalidate_block(&hash),
+                    "reconsider" => cs.reconsider_block(&hash),
+                    _ => cs.precious_block(&hash),
+                };
+                r.map_err(|e| RpcError::new(RPC_DATABASE_ERROR, e.to_string()))?;
+                Ok(Value::Null)
+            },
+        ));
+    }
+    register_waits(table, node);
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "getchaintxstats",
+        "Compute statistics about the total number and rate of transactions in the chain.\n",
+        vec![
+            Arg::hint(
+                "nblocks",
+                ArgType::Num,
+                "one month",
+                "Size of the window in number of blocks",
+            ),
+            Arg::hint(
+                "blockhash",
+                ArgType::StrHex,
+                "chain tip",
+                "The hash of the block that ends the window.",
+            ),
+        ],
+        CHAINTXSTATS_RESULT,
+        move |req| chain_tx_stats(&n, req),
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "gettxoutsetinfo",
+        "Returns statistics about the unspent transaction output set.\nNote this call may take some time if you are not using coinstatsindex.\n",
+        vec![
+            Arg::optional("hash_type", ArgType::Str, json!("hash_serialized_3"), "Which UTXO set hash should be calculated. Options: 'hash_serialized_3' (the legacy algorithm), 'muhash', 'none'."),
+            Arg::hint("hash_or_height", ArgType::Num, "the current best block", "The block hash or height of the target height (only available with coinstatsindex).").skip_type_check(),
+            Arg::optional("use_index", ArgType::Bool, json!(true), "Use coinstatsindex, if available."),
+        ],
+        TXOUTSETINFO_RESULT,
+        move |req| txoutset_info(&n, req),
+    ));
+    table.register(command(
+        "blockchain",
+        "pruneblockchain",
+        "Attempts to delete block and undo data up to a specified height or timestamp, if eligible for pruning.\nRequires `-prune` to be enabled at startup. While pruned data may be re-fetched in some cases (e.g., via `getblockfrompeer`), local deletion is irreversible.\n",
+        vec![Arg::required("height", ArgType::Num, "The block height to prune up to. May be set to a discrete height, or to a UNIX epoch time\nto prune blocks whose block time is at least 2 hours older than the provided timestamp.")],
+        "n    (numeric) Height of the last block pruned",
+        |_| Err(RpcError::new(RPC_MISC_ERROR, "Cannot prune blocks because node is not in prune mode.")),
+    ));
+}
+
+fn register_waits(table: &Table, node: &Arc<NodeContext>) {
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "waitfornewblock",
+        "Waits for any new block and returns useful info about it.\n\nReturns the current block on timeout or exit.\n\nMake sure to use no RPC timeout (bitcoin-cli -rpcclienttimeout=0)",
+        vec![
+            Arg::optional("timeout", ArgType::Num, json!(0), "Time in milliseconds to wait for a response. 0 indicates no timeout."),
+            Arg::omitted("current_tip", ArgType::StrHex, "Method waits for the chain tip to differ from this."),
+        ],
+        WAIT_RESULT,
+        move |req| {
+            let timeout = wait_timeout(req.param(0))?;
+            let current = match req.param(1) {
+                Some(v) => Some(parse_block_hash(v, "current_tip")?),
+                None => None,
+            };
+            let start = n.tip.get();
+            let from = current.unwrap_or(start.hash);
+            let tip = n.tip.wait_until(timeout, || n.shutdown_requested(), |t| t.hash != from);
+            Ok(tip_json(tip))
+        },
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "waitforblock",
+        "Waits for a specific new block and returns useful info about it.\n\nReturns the current block on timeout or exit.\n\nMake sure to use no RPC timeout (bitcoin-cli -rpcclienttimeout=0)",
+        vec![
+            Arg::required("blockhash", ArgType::StrHex, "Block hash to wait for."),
+            Arg::optional("timeout", ArgType::Num, json!(0), "Time in milliseconds to wait for a response. 0 indicates no timeout."),
+        ],
+        WAIT_RESULT,
+        move |req| {
+            let hash = parse_block_hash(param(req, 0)?, "blockhash")?;
+            let timeout = wait_timeout(req.param(1))?;
+            let tip = n.tip.wait_until(timeout, || n.shutdown_requested(), |t| t.hash == hash);
+            Ok(tip_json(tip))
+        },
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "waitforblockheight",
+        "Waits for (at least) block height and returns the height and hash\nof the current tip.\n\nReturns the current block on timeout or exit.\n\nMake sure to use no RPC timeout (bitcoin-cli -rpcclienttimeout=0)",
+        vec![
+            Arg::required("height", ArgType::Num, "Block height to wait for."),
+            Arg::optional("timeout", ArgType::Num, json!(0), "Time in milliseconds to wait for a response. 0 indicates no timeout."),
+        ],
+        WAIT_RESULT,
+        move |req| {
+            let height: i32 = get_int(param(req, 0)?)?;
+            let timeout = wait_timeout(req.param(1))?;
+            let tip = n.tip.wait_until(timeout, || n.shutdown_requested(), |t| {
+                i64::from(t.height) >= i64::from(height)
+            });
+            Ok(tip_json(tip))
+        },
+    ));
+    table.register(command(
+        "hidden",
+        "syncwithvalidationinterfacequeue",
+        "Waits for the validation interface queue to catch up on everything that was there when we entered this function.\n",
+        vec![],
+        "null    (json null)",
+        // Chain notifications are delivered before the call that caused them returns, so
+        // the queue is always empty by the time this runs.
+        |_| Ok(Value::Null),
+    ));
+}
+
+/// `timeout` in milliseconds; 0 waits without limit; negative is Core's error.
+fn wait_timeout(v: Option<&Value>) -> Result<Option<Duration>, RpcError> {
+    let ms: i32 = match v {
+        Some(v) => get_int(v)?,
+        None => 0,
+    };
+    if ms < 0 {
+        return Err(RpcError::new(RPC_MISC_ERROR, "Negative timeout"));
+    }
+    Ok((ms > 0).then(|| Duration::from_millis(ms as u64)))
+}
+
+fn tip_json(tip: TipInfo) -> Value {
+    json!({"hash": tip.hash.to_string(), "height": tip.height})
+}
+
+/// A required parameter (the table has checked it is present).
+pub(super) fn param(req: &Request, i: usize) -> Result<&Value, RpcError> {
+    req.param(i)
+        .ok_or_else(|| RpcError::new(RPC_INVALID_PARAMETER, "Missing required parameter"))
+}
+
+pub(super) fn block_not_found() -> RpcError {
+    RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, "Block not found")
+}
+
+pub(super) fn tip_index(cs: &ChainState) -> usize {
+    cs.index().find(&cs.tip()).unwrap_or(0)
+}
+
+/// Whether entry `i` is on the active chain.
+pub(super) fn is_active(cs: &ChainState, e: &Entry) -> bool {
+    cs.hash_at(e.height) == Some(e.hash)
+}
+
+/// `GetDifficulty`: the minimum target over this one, from the compact bits.
+pub fn difficulty(bits: u32) -> f64 {
+    let mut shift = (bits >> 24) & 0xff;
+    let mut diff = 0x0000_ffff as f64 / (bits & 0x00ff_ffff) as f64;
+    while shift < 29 {
+        diff *= 256.0;
+        shift += 1;
+    }
+    while shift > 29 {
+        diff /= 256.0;
+        shift -= 1;
+    }
+    diff
+}
+
+/// 256-bit number as 64 hex digits, most significant first (`uint256::GetHex`).
+fn be_hex(bytes: [u8; 32]) -> String {
+    hex(&bytes)
+}
+
+/// The target the compact bits encode (`DeriveTarget`), as `GetHex` prints it.
+pub(super) fn target_hex(bits: bitcoin::CompactTarget) -> String {
+    be_hex(bitcoin::Target::from_compact(bits).to_be_bytes())
+}
+
+/// `blockheaderToJSON`.
+pub(super) fn header_json(cs: &ChainState, i: usize) -> Map<String, Value> {
+    let index = cs.index();
+    let e = index.entry(i);
+    let tip_height = cs.height();
+    let active = is_active(cs, e);
+    let confirmations = if active {
+        i64::from(tip_height) - i64::from(e.height) + 1
+    } else {
+        -1
+    };
+    let next = if active {
+        cs.hash_at(e.height + 1)
+    } else {
+        None
+    };
+    let mut o = Map::new();
+    o.insert("hash".into(), json!(e.hash.to_string()));
+    o.insert("confirmations".into(), json!(confirmations));
+    o.insert("height".into(), json!(e.height));
+    o.insert("version".into(), json!(e.header.version.to_consensus()));
+    o.insert(
+        "versionHex".into(),
+        json!(format!("{:08x}", e.header.version.to_consensus() as u32)),
+    );
+    o.insert("merkleroot".into(), json!(e.header.merkle_root.to_string()));
+    o.insert("time".into(), json!(e.header.time));
+    o.insert("mediantime".into(), json!(index.median_time_past(i)));
+    o.insert("nonce".into(), json!(e.header.nonce));
+    o.insert(
+        "bits".into(),
+        json!(format!("{:08x}", e.header.bits.to_consensus())),
+    );
+    o.insert("target".into(), json!(target_hex(e.header.bits)));
+    o.insert(
+        "difficulty".into(),
+        format_double(difficulty(e.header.bits.to_consensus())),
+    );
+    o.insert(
+        "chainwork".into(),
+        json!(be_hex(e.chain_work.to_be_bytes())),
+    );
+    o.insert("nTx".into(), json!(e.tx_count));
+    if let Some(p) = e.prev {
+        o.insert(
+            "previousblockhash".into(),
+            json!(index.entry(p).hash.to_string()),
+        );
+    }
+    if let Some(h) = next {
+        o.insert("nextblockhash".into(), json!(h.to_string()));
+    }
+    o
+}
+
+fn getblock(n: &NodeContext, req: &Request) -> RpcResult {
+    let hash = parse_block_hash(param(req, 0)?, "blockhash")?;
+    let verbosity = parse_verbosity(req.param(1), 1, true)?;
+    let cs = n.chainstate();
+    let i = cs.index().find(&hash).ok_or_else(block_not_found)?;
+    let e = cs.index().entry(i);
+    if e.status.0 & BlockStatus::HAVE_DATA == 0 {
+        return Err(RpcError::new(
+            RPC_MISC_ERROR,
+            "Block not available (not fully downloaded)",
+        ));
+    }
+    let block = cs
+        .read_block(&hash)
+        .map_err(|_| RpcError::new(RPC_MISC_ERROR, "Block not found on disk"))?
+        .ok_or_else(|| RpcError::new(RPC_MISC_ERROR, "Block not found on disk"))?;
+    if verbosity <= 0 {
+        return Ok(json!(hex(&serialize(&block))));
+    }
+    let header = header_json(&cs, i);
+    let mut o = Map::new();
+    // Core's order: the header fields, then sizes and the coinbase, then the transactions.
+    for (k, v) in header {
+        o.insert(k, v);
+    }
+    let stripped = 80
+        + bitcoin::VarInt(block.txdata.len() as u64).size()
+        + block.txdata.iter().map(|t| t.base_size()).sum::<usize>();
+    o.insert("strippedsize".into(), json!(stripped));
+    o.insert("size".into(), json!(block.total_size()));
+    o.insert("weight".into(), json!(block.weight().to_wu()));
+    if let Some(cb) = block.txdata.first() {
+        o.insert("coinbase_tx".into(), chain_json::coinbase_tx_json(cb));
+    }
+    let network = cs.params().network;
+    let txs: Vec<Value> = if verbosity == 1 {
+        block
+            .txdata
+            .iter()
+            .map(|t| json!(t.compute_txid().to_string()))
+            .collect()
+    } else {
+        let undo = if e.status.0 & BlockStatus::HAVE_UNDO != 0 {
+            Some(cs.read_undo(&hash).map_err(|_| {
+                RpcError::new(RPC_INTERNAL_ERROR, "Undo data expected but can't be read. This could be due to disk corruption or a conflict with a pruning event.")
+            })?)
+        } else {
+            None
+        }
+        .flatten();
+        let verbosity = if verbosity == 2 {
+            chain_json::TxVerbosity::ShowDetails
+        } else {
+            chain_json::TxVerbosity::ShowDetailsAndPrevout
+        };
+        block
+            .txdata
+            .iter()
+            .enumerate()
+            .map(|(k, tx)| {
+                let spent: Option<Vec<chain_json::SpentCoin>> = match (&undo, k) {
+                    (Some(u), k) if k > 0 => u.txs.get(k - 1).map(|t| {
+                        t.prevouts
+                            .iter()
+                            .map(|c| chain_json::SpentCoin {
+                                output: c.output.clone(),
+                                height: c.height,
+                                coinbase: c.is_coinbase,
+                            })
+                            .collect()
+                    }),
+                    _ => None,
+                };
+                chain_json::tx_to_json(tx, None, true, spent.as_deref(), verbosity, network)
+            })
+            .collect()
+    };
+    o.insert("tx".into(), Value::Array(txs));
+    Ok(Value::Object(o))
+}
+
+fn chain_tips(cs: &ChainState) -> Value {
+    let index = cs.index();
+    let tip = tip_index(cs);
+    let mut tips: Vec<usize> = index
+        .tips()
+        .into_iter()
+        .filter(|&i| !is_active(cs, index.entry(i)))
+        .collect();
+    tips.push(tip);
+    // Highest first, as Core's set ordered by height.
+    tips.sort_by(|a, b| {
+        index
+            .entry(*b)
+            .height
+            .cmp(&index.entry(*a).height)
+            .then(a.cmp(b))
+    });
+    tips.dedup();
+    let out: Vec<Value> = tips
+        .into_iter()
+        .map(|i| {
+            let e = index.entry(i);
+            let mut fork = i;
+            while !is_active(cs, index.entry(fork)) {
+                match index.entry(fork).prev {
+                    Some(p) => fork = p,
+                    None => break,
+                }
+            }
+            let branchlen = e.height - index.entry(fork).height;
+            let status = if is_active(cs, e) {
+                "active"
+            } else if e.status.failed() {
+                "invalid"
+            } else if e.chain_tx_count == 0 {
+                "headers-only"
+            } else if e.status.0 & BlockStatus::VALID_MASK >= BlockStatus::VALID_SCRIPTS {
+                "valid-fork"
+            } else {
+                "valid-headers"
+            };
+            json!({
+                "height": e.height,
+                "hash": e.hash.to_string(),
+                "branchlen": branchlen,
+                "status": status,
+            })
+        })
+        .collect();
+    Value::Array(out)
+}
+
+fn blockchain_info(n: &NodeContext) -> Value {
+    let cs = n.chainstate();
+    let index = cs.index();
+    let tip_i = tip_index(&cs);
+    let tip = index.entry(tip_i);
+    let mut o = Map::new();
+    o.insert("chain".into(), json!(n.chain_type.name()));
+    o.insert("blocks".into(), json!(tip.height));
+    o.insert("headers".into(), json!(index.best_header().height));
+    o.insert("bestblockhash".into(), json!(tip.hash.to_string()));
+    o.insert(
+        "bits".into(),
+        json!(format!("{:08x}", tip.header.bits.to_consensus())),
+    );
+    o.insert("target".into(), json!(target_hex(tip.header.bits)));
+    o.insert(
+        "difficulty".into(),
+        format_double(difficulty(tip.header.bits.to_consensus())),
+    );
+    o.insert("time".into(), json!(tip.header.time));
+    o.insert("mediantime".into(), json!(index.median_time_past(tip_i)));
+    o.insert(
+        "verificationprogress".into(),
+        format_double(cs.verification_progress()),
+    );
+    o.insert(
+        "initialblockdownload".into(),
+        json!(cs.is_initial_block_download()),
+    );
+    o.insert(
+        "chainwork".into(),
+        json!(be_hex(tip.chain_work.to_be_bytes())),
+    );
+    o.insert("size_on_disk".into(), json!(cs.blocks_disk_usage()));
+    o.insert("pruned".into(), json!(false));
+    if n.chain_type == common::ChainType::Signet {
+        o.insert(
+            "signet_challenge".into(),
+            json!(hex(cs.params().signet_challenge.as_deref().unwrap_or(&[]))),
+        );
+    }
+    o.insert("warnings".into(), json!([]));
+    Value::Object(o)
+}
+
+fn gettxout(n: &NodeContext, req: &Request) -> RpcResult {
+    let txid = Txid::from_byte_array(parse_hash(param(req, 0)?, "txid")?);
+    let vout: i32 = get_int(param(req, 1)?)?;
+    let Ok(vout) = u32::try_from(vout) else {
+        return Ok(Value::Null);
+    };
+    let cs = n.chainstate();
+    let coin = cs
+        .coin(&OutPoint { txid, vout })
+        .map_err(|e| RpcError::new(RPC_INTERNAL_ERROR, e.to_string()))?;
+    let Some(coin) = coin else {
+        return Ok(Value::Null);
+    };
+    let tip = cs.tip();
+    let confirmations = if coin.height == u32::MAX {
+        0
+    } else {
+        i64::from(cs.height()) - i64::from(coin.height) + 1
+    };
+    let mut o = Map::new();
+    o.insert("bestblock".into(), json!(tip.to_string()));
+    o.insert("confirmations".into(), json!(confirmations));
+    o.insert(
+        "value".into(),
+        rpc::amount_value(coin.output.value.to_sat() as i64),
+    );
+    o.insert(
+        "scriptPubKey".into(),
+        chain_json::script_to_json(&coin.output.script_pubkey, true, true, cs.params().network),
+    );
+    o.insert("coinbase".into(), json!(coin.is_coinbase));
+    Ok(Value::Object(o))
+}
+
+fn chain_tx_stats(n: &NodeContext, req: &Request) -> RpcResult {
+    let cs = n.chainstate();
+    let index = cs.index();
+    let params = cs.params();
+    // One month of blocks at the target spacing.
+    let spacing = params.pow.pow_target_spacing.max(1);
+    let default_blocks = 30 * 24 * 60 * 60 / spacing;
+    let end = match req.param(1) {
+        None => tip_index(&cs),
+        Some(v) => {
+            let hash = parse_block_hash(v, "blockhash")?;
+            let i = index.find(&hash).ok_or_else(block_not_found)?;
+            if !is_active(&cs, index.entry(i)) {
+                return Err(RpcError::new(
+                    RPC_INVALID_PARAMETER,
+                    "Block is not in main chain",
+                ));
+            }
+            i
+        }
+    };
+    let e = index.entry(end);
+    let height = i64::from(e.height);
+    let blockcount: i64 = match req.param(0) {
+        None => (default_blocks as i64).min(height - 1).max(0),
+        Some(v) => {
+            let b: i32 = get_int(v)?;
+            let b = i64::from(b);
+            if b < 0 || (b > 0 && b >= height) {
+                return Err(RpcError::new(
+                    RPC_INVALID_PARAMETER,
+                    "Invalid block count: should be between 0 and the block's height - 1",
+                ));
+            }
+            b
+        }
+    };
+    let past = index
+        .ancestor(end, (height - blockcount) as u32)
+        .unwrap_or(end);
+    let p = index.entry(past);
+    let time_diff = index.median_time_past(end) - index.median_time_past(past);
+    let mut o = Map::new();
+    o.insert("time".into(), json!(e.header.time));
+    if e.chain_tx_count > 0 {
+        o.insert("txcount".into(), json!(e.chain_tx_count));
+    }
+    o.insert("window_final_block_hash".into(), json!(e.hash.to_string()));
+    o.insert("window_final_block_height".into(), json!(e.height));
+    o.insert("window_block_count".into(), json!(blockcount));
+    if blockcount > 0 {
+        o.insert("window_interval".into(), json!(time_diff));
+        if e.chain_tx_count != 0 && p.chain_tx_count != 0 {
+            let window_tx = e.chain_tx_count - p.chain_tx_count;
+            o.insert("window_tx_count".into(), json!(window_tx));
+            if time_diff > 0 {
+                o.insert(
+                    "txrate".into(),
+                    format_double(window_tx as f64 / time_diff as f64),
+                );
+            }
+        }
+    }
+    Ok(Value::Object(o))
+}
+
+fn txoutset_info(n: &NodeContext, req: &Request) -> RpcResult {
+    let hash_type = match req.param(0) {
+        Some(v) => super::values::get_str(v)?.to_string(),
+        None => "hash_serialized_3".to_string(),
+    };
+    if !matches!(hash_type.as_str(), "hash_serialized_3" | "muhash" | "none") {
+        return Err(RpcError::new(
+            RPC_INVALID_PARAMETER,
+            format!("'{hash_type}' is not a valid hash_type"),
+        ));
+    }
+    if req.param(1).is_some() {
+        return Err(RpcError::new(
+            RPC_INVALID_PARAMETER,
+            "Querying specific block heights requires coinstatsindex",
+        ));
+    }
+    let mut cs = n.chainstate();
+    let mut coins = cs.all_coins().to_rpc(RPC_INTERNAL_ERROR)?;
+    coins.sort_by_key(|a| a.0);
+    let tip = tip_index(&cs);
+    let e = cs.index().entry(tip);
+    let mut total: u64 = 0;
+    let mut txids = 0u64;
+    let mut bogosize = 0u64;
+    let mut last: Option<Txid> = None;
+    for (o, c) in &coins {
+        total = total.saturating_add(c.output.value.to_sat());
+        if last != Some(o.txid) {
+            txids += 1;
+            last = Some(o.txid);
+        }
+        // Core's GetBogoSize: fixed overhead plus the script.
+        bogosize += 32 + 4 + 4 + 8 + 2 + c.output.script_pubkey.len() as u64;
+    }
+    let mut o = Map::new();
+    o.insert("height".into(), json!(e.height));
+    o.insert("bestblock".into(), json!(e.hash.to_string()));
+    o.insert("txouts".into(), json!(coins.len()));
+    o.insert("bogosize".into(), json!(bogosize));
+    match hash_type.as_str() {
+        "hash_serialized_3" => {
+            let h = chain::coinstats::hash_serialized_3(coins.iter().map(|(o, c)| (o, c)));
+            o.insert("hash_serialized_3".into(), json!(h.to_string()));
+        }
+        "muhash" => {
+            let h = chain::coinstats::muhash(coins.iter().map(|(o, c)| (o, c)));
+            o.insert(
+                "muhash".into(),
+                json!(chain::coinstats::display_uint256(&h)),
+            );
+        }
+        _ => {}
+    }
+    o.insert("total_amount".into(), rpc::amount_value(total as i64));
+    o.insert("transactions".into(), json!(txids));
+    o.insert("disk_size".into(), json!(cs.coins_disk_size()));
+    Ok(Value::Object(o))
+}
+
+const HEADER_RESULT: &str = r#"{                                 (json object)
+  "hash" : "hex",                  (string) the block hash (same as provided)
+  "confirmations" : n,             (numeric) The number of confirmations, or -1 if the block is not on the main chain
+  "height" : n,                    (numeric) The block height or index
+  "version" : n,                   (numeric) The block version
+  "versionHex" : "hex",            (string) The block version formatted in hexadecimal
+  "merkleroot" : "hex",            (string) The merkle root
+  "time" : xxx,                    (numeric) The block time expressed in UNIX epoch time
+  "mediantime" : xxx,              (numeric) The median block time expressed in UNIX epoch time
+  "nonce" : n,                     (numeric) The nonce
+  "bits" : "hex",                  (string) nBits: compact representation of the block difficulty target
+  "target" : "hex",                (string) The difficulty target
+  "difficulty" : n,                (numeric) The difficulty
+  "chainwork" : "hex",             (string) Expected number of hashes required to produce the current chain
+  "nTx" : n,                       (numeric) The number of transactions in the block
+  "previousblockhash" : "hex",     (string, optional) The hash of the previous block (if available)
+  "nextblockhash" : "hex"          (string, optional) The hash of the next block (if available)
+}
+
+Result (for verbose=false):
+"hex"    (string) A string that is serialized, hex-encoded data for block 'hash'"#;
+
+const BLOCK_RESULT: &str = r#"(for verbosity = 0)
+"hex"    (string) A string that is serialized, hex-encoded data for block 'hash'
+
+Result (for verbosity = 1):
+{                                 (json object)
+  "hash" : "hex",                  (string) the block hash (same as provided)
+  "confirmations" : n,             (numeric) The number of confirmations, or -1 if the block is not on the main chain
+  "size" : n,                      (numeric) The block size
+  "strippedsize" : n,              (numeric) The block size excluding witness data
+  "weight" : n,                    (numeric) The block weight as defined in BIP 141
+  "coinbase_tx" : {...},           (json object) Coinbase transaction metadata: version, locktime, sequence, coinbase and witness
+  "height" : n,                    (numeric) The block height or index
+  "version" : n,                   (numeric) The block version
+  "versionHex" : "hex",            (string) The block version formatted in hexadecimal
+  "merkleroot" : "hex",            (string) The merkle root
+  "tx" : [ "hex", ... ],           (json array) The transaction ids
+  "time" : xxx,                    (numeric) The block time expressed in UNIX epoch time
+  "mediantime" : xxx,              (numeric) The median block time expressed in UNIX epoch time
+  "nonce" : n,                     (numeric) The nonce
+  "bits" : "hex",                  (string) nBits: compact representation of the block difficulty target
+  "target" : "hex",                (string) The difficulty target
+  "difficulty" : n,                (numeric) The difficulty
+  "chainwork" : "hex",             (string) Expected number of hashes required to produce the chain up to this block (in hex)
+  "nTx" : n,                       (numeric) The number of transactions in the block
+  "previousblockhash" : "hex",     (string, optional) The hash of the previous block (if available)
+  "nextblockhash" : "hex"          (string, optional) The hash of the next block (if available)
+}
+
+Result (for verbosity = 2):
+The same object, with "tx" holding each transaction as decoded by getrawtransaction, plus its
+"fee" when the block's undo data is available.
+
+Result (for verbosity = 3):
+As for verbosity 2, with a "prevout" object on each input when undo data is available."#;
+
+const CHAINTIPS_RESULT: &str = r#"[                        (json array)
+  {                      (json object)
+    "height" : n,        (numeric) height of the chain tip
+    "hash" : "hex",      (string) block hash of the tip
+    "branchlen" : n,     (numeric) zero for main chain, otherwise length of branch connecting the tip to the main chain
+    "status" : "str"     (string) status of the chain, "active" for the main chain
+                         Possible values for status:
+                         1.  "invalid"               This branch contains at least one invalid block
+                         2.  "headers-only"          Not all blocks for this branch are available, but the headers are valid
+                         3.  "valid-headers"         All blocks are available for this branch, but they were never fully validated
+                         4.  "valid-fork"            This branch is not part of the active chain, but is fully validated
+                         5.  "active"                This is the tip of the active main chain, which is certainly valid
+  },
+  ...
+]"#;
+
+const BLOCKCHAININFO_RESULT: &str = r#"{                                         (json object)
+  "chain" : "str",                         (string) current network name (main, test, testnet4, signet, regtest)
+  "blocks" : n,                            (numeric) the height of the most-work fully-validated chain. The genesis block has height 0
+  "headers" : n,                           (numeric) the current number of headers we have validated
+  "bestblockhash" : "str",                 (string) the hash of the currently best block
+  "bits" : "hex",                          (string) nBits: compact representation of the block difficulty target
+  "target" : "hex",                        (string) the difficulty target
+  "difficulty" : n,                        (numeric) the current difficulty
+  "time" : xxx,                            (numeric) the block time expressed in UNIX epoch time
+  "mediantime" : xxx,                      (numeric) the median block time expressed in UNIX epoch time
+  "verificationprogress" : n,              (numeric) estimate of verification progress [0..1]
+  "initialblockdownload" : true|false,     (boolean) (debug information) estimate of whether this node is in Initial Block Download mode
+  "chainwork" : "hex",                     (string) total amount of work in active chain, in hexadecimal
+  "size_on_disk" : n,                      (numeric) the estimated size of the block and undo files on disk
+  "pruned" : true|false,                   (boolean) if the blocks are subject to pruning
+  "signet_challenge" : "hex",              (string, optional) the block challenge (aka. block script), in hexadecimal (only present if the current network is a signet)
+  "warnings" : [                           (json array) any network and blockchain warnings
+    "str",                                 (string) warning
+    ...
+  ]
+}"#;
+
+const TXOUT_RESULT: &str = r#"null    (json null) If the UTXO was not found
+
+Result (Otherwise):
+{                             (json object)
+  "bestblock" : "hex",        (string) The hash of the block at the tip of the chain
+  "confirmations" : n,        (numeric) The number of confirmations
+  "value" : n,                (numeric) The transaction value in BTC
+  "scriptPubKey" : {          (json object)
+    "asm" : "str",            (string) Disassembly of the output script
+    "desc" : "str",           (string) Inferred descriptor for the output
+    "hex" : "hex",            (string) The raw output script bytes, hex-encoded
+    "type" : "str",           (string) The type, eg pubkeyhash
+    "address" : "str"         (string, optional) The Bitcoin address (only if a well-defined address exists)
+  },
+  "coinbase" : true|false     (boolean) Coinbase or not
+}"#;
+
+const WAIT_RESULT: &str = r#"{                       (json object)
+  "hash" : "hex",       (string) The blockhash
+  "height" : n          (numeric) Block height
+}"#;
+
+const CHAINTXSTATS_RESULT: &str = r#"{                                       (json object)
+  "time" : xxx,                          (numeric) The timestamp for the final block in the window, expressed in UNIX epoch time
+  "txcount" : n,                         (numeric, optional) The total number of transactions in the chain up to that point, if known
+  "window_final_block_hash" : "hex",     (string) The hash of the final block in the window
+  "window_final_block_height" : n,       (numeric) The height of the final block in the window.
+  "window_block_count" : n,              (numeric) Size of the window in number of blocks
+  "window_interval" : n,                 (numeric, optional) The elapsed time in the window in seconds. Only returned if "window_block_count" is > 0
+  "window_tx_count" : n,                 (numeric, optional) The number of transactions in the window. Only returned if "window_block_count" is > 0 and if txcount exists for the start and end of the window.
+  "txrate" : n                           (numeric, optional) The average rate of transactions per second in the window. Only returned if "window_interval" is > 0 and if window_tx_count exists.
+}"#;
+
+const TXOUTSETINFO_RESULT: &str = r#"{                                     (json object)
+  "height" : n,                        (numeric) The block height (index) of the returned statistics
+  "bestblock" : "hex",                 (string) The hash of the block at which these statistics are calculated
+  "txouts" : n,                        (numeric) The number of unspent transaction outputs
+  "bogosize" : n,                      (numeric) Database-independent, meaningless metric indicating the UTXO set size
+  "hash_serialized_3" : "hex",         (string, optional) The serialized hash (only present if 'hash_serialized_3' hash_type is chosen)
+  "muhash" : "hex",                    (string, optional) The serialized hash (only present if 'muhash' hash_type is chosen)
+  "transactions" : n,                  (numeric) The number of transactions with unspent outputs
+  "disk_size" : n,                     (numeric) The estimated size of the chainstate on disk
+  "total_amount" : n                   (numeric) The total amount of coins in the UTXO set
+}"#;

@@ -1,0 +1,242 @@
+//! Control and utility commands (Core's `rpc/server.cpp` and `rpc/node.cpp`): stop,
+//! uptime, getrpcinfo, echo, echoipc, getmemoryinfo, setmocktime, mockscheduler.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use interfaces::{Echo, EchoImpl, Init, InitClient};
+use rpc::codes::{RPC_INVALID_PARAMETER, RPC_MISC_ERROR};
+use rpc::{Arg, ArgType, RpcError, Table, Value};
+use serde_json::{json, Map};
+
+use super::blockchain::param;
+use super::command;
+use super::values::{get_int, get_str};
+use crate::context::NodeContext;
+
+/// What `stop` answers (`CLIENT_NAME " stopping"`).
+pub const STOP_REPLY: &str = "Bitcoin Core stopping";
+
+/// Registers the control commands.
+pub fn register(table: &Table, node: &Arc<NodeContext>, table_ref: Weak<Table>, log_path: String) {
+    let n = node.clone();
+    table.register(command(
+        "control",
+        "stop",
+        "Request a graceful shutdown of Bitcoin Core.",
+        vec![Arg::omitted("wait", ArgType::Num, "how long to wait in ms").hidden()],
+        "\"str\"    (string) A string with the content 'Bitcoin Core stopping'",
+        move |req| {
+            n.request_shutdown();
+            if let Some(v) = req.param(0).filter(|v| v.is_number()) {
+                let ms: i32 = get_int(v)?;
+                std::thread::sleep(Duration::from_millis(ms.max(0) as u64));
+            }
+            Ok(json!(STOP_REPLY))
+        },
+    ));
+    let n = node.clone();
+    table.register(command(
+        "control",
+        "uptime",
+        "Returns the total uptime of the server.\n",
+        vec![],
+        "n    (numeric) The number of seconds that the server has been running",
+        move |_| Ok(json!(n.started.elapsed().as_secs())),
+    ));
+    let t = table_ref;
+    table.register(command(
+        "control",
+        "getrpcinfo",
+        "Returns details of the RPC server.\n",
+        vec![],
+        "{                          (json object)\n  \"active_commands\" : [     (json array) All active commands\n    {                      (json object) Information about an active command\n      \"method\" : \"str\",     (string) The name of the RPC command\n      \"duration\" : n        (numeric) The running time in microseconds\n    },\n    ...\n  ],\n  \"logpath\" : \"str\"        (string) The complete file path to the debug log\n}",
+        move |_| {
+            let active: Vec<Value> = t
+                .upgrade()
+                .map(|table| table.active_commands())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(method, d)| json!({"method": method, "duration": d.as_micros() as u64}))
+                .collect();
+            Ok(json!({"active_commands": active, "logpath": log_path}))
+        },
+    ));
+    for name in ["echo", "echojson"] {
+        let args = (0..10)
+            .map(|i| Arg::omitted(ECHO_ARGS[i], ArgType::Str, "").skip_type_check())
+            .collect();
+        table.register(command(
+            "hidden",
+            name,
+            "Simply echo back the input arguments. This command is for testing.\n\nIt will return an internal bug report when arg9='trigger_internal_bug' is passed.\n\nThe difference between echo and echojson is that echojson has argument conversion enabled in the client-side table in bitcoin-cli and the GUI. There is no server-side difference.",
+            args,
+            "any    (any) Returns whatever was passed in",
+            |req| {
+                if req.param(9).and_then(Value::as_str) == Some("trigger_internal_bug") {
+                    return Err(RpcError::new(
+                        RPC_MISC_ERROR,
+                        "Internal bug detected: request.params[9].get_str() != \"trigger_internal_bug\"",
+                    ));
+                }
+                Ok(Value::Array(req.params.clone()))
+            },
+        ));
+    }
+    let n = node.clone();
+    table.register(command(
+        "hidden",
+        "echoipc",
+        "Echo back the input argument, passing it through a spawned process in a multiprocess build.\nThis command is for testing.\n",
+        vec![Arg::required("arg", ArgType::Str, "The string to echo")],
+        "\"str\"    (string) The echoed string.",
+        move |req| {
+            let text = get_str(param(req, 0)?)?.to_string();
+            echo_ipc(&n, text).map(Value::String)
+        },
+    ));
+    table.register(command(
+        "control",
+        "getmemoryinfo",
+        "Returns an object containing information about memory usage.\n",
+        vec![Arg::optional("mode", ArgType::Str, json!("stats"), "determines what kind of information is returned.\n  - \"stats\" returns general statistics about memory usage in the daemon.\n  - \"mallocinfo\" returns an XML string describing low-level heap state (only available if compiled with glibc).")],
+        "{                         (json object)\n  \"locked\" : {            (json object) Information about locked memory manager\n    \"used\" : n,           (numeric) Number of bytes used\n    \"free\" : n,           (numeric) Number of bytes available in current arenas\n    \"total\" : n,          (numeric) Total number of bytes managed\n    \"locked\" : n,         (numeric) Amount of bytes that succeeded locking. If this number is smaller than total, locking pages failed at some point and key data could be swapped to disk.\n    \"chunks_used\" : n,    (numeric) Number allocated chunks\n    \"chunks_free\" : n     (numeric) Number unused chunks\n  }\n}\n\nResult (mode \"mallocinfo\"):\n\"str\"    (string) \"<malloc version=\"1\">...\"",
+        |req| {
+            let mode = match req.param(0) {
+                Some(v) => get_str(v)?.to_string(),
+                None => "stats".into(),
+            };
+            match mode.as_str() {
+                "stats" => {
+                    // Secrets live in the wallet process; the node locks no memory.
+                    let mut locked = Map::new();
+                    for k in ["used", "free", "total", "locked", "chunks_used", "chunks_free"] {
+                        locked.insert(k.into(), json!(0));
+                    }
+                    Ok(json!({"locked": locked}))
+                }
+                "mallocinfo" => malloc_info().map(Value::String),
+                other => Err(RpcError::new(
+                    RPC_INVALID_PARAMETER,
+                    format!("unknown mode {other}"),
+                )),
+            }
+        },
+    ));
+    let n = node.clone();
+    table.register(command(
+        "hidden",
+        "setmocktime",
+        "Set the local time to given timestamp (-regtest only)\n",
+        vec![Arg::required(
+            "timestamp",
+            ArgType::Num,
+            "UNIX epoch time\nPass 0 to go back to using the system time.",
+        )],
+        "null    (json null)",
+        move |req| {
+            if n.chain_type != common::ChainType::Regtest {
+                return Err(RpcError::new(
+                    RPC_MISC_ERROR,
+                    "setmocktime is for regression testing (-regtest mode) only",
+                ));
+            }
+            let _cs = n.chainstate();
+            let time: i64 = get_int(param(req, 0)?)?;
+            let max = i64::from(u32::MAX);
+            if !(0..=max).contains(&time) {
+                return Err(RpcError::new(
+                    RPC_INVALID_PARAMETER,
+                    format!("Mocktime must be in the range [0, {max}], not {time}."),
+                ));
+            }
+            n.mock_time.store(time, Ordering::Relaxed);
+            Ok(Value::Null)
+        },
+    ));
+    let n = node.clone();
+    table.register(command(
+        "hidden",
+        "mockscheduler",
+        "Bump the scheduler into the future (-regtest only)\n",
+        vec![Arg::required(
+            "delta_time",
+            ArgType::Num,
+            "Number of seconds to forward the scheduler into the future.",
+        )],
+        "null    (json null)",
+        move |req| {
+            if n.chain_type != common::ChainType::Regtest {
+                return Err(RpcError::new(
+                    RPC_MISC_ERROR,
+                    "mockscheduler is for regression testing (-regtest mode) only",
+                ));
+            }
+            let delta: i64 = get_int(param(req, 0)?)?;
+            if !(1..=3600).contains(&delta) {
+                return Err(RpcError::new(
+                    RPC_MISC_ERROR,
+                    "delta_time must be between 1 and 3600 seconds (1 hr)",
+                ));
+            }
+            // No task of this node is scheduled by time yet, so there is nothing to run
+            // early; chain notifications are already delivered synchronously.
+            Ok(Value::Null)
+        },
+    ));
+}
+
+const ECHO_ARGS: [&str; 10] = [
+    "arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7", "arg8", "arg9",
+];
+
+/// Echoes through a spawned `bitcoin-node` when this is the multiprocess node, or through
+/// a local object in the monolithic `bitcoind`, as Core does.
+fn echo_ipc(n: &NodeContext, text: String) -> Result<String, RpcError> {
+    let err = |e: String| RpcError::new(RPC_MISC_ERROR, e);
+    let Some(exe) = n.spawn_exe.as_ref() else {
+        return EchoImpl.echo(text).map_err(|e| err(e.to_string()));
+    };
+    let child = ipc::spawn(exe).map_err(|e| err(format!("cannot spawn {}: {e}", exe.display())))?;
+    let result = (|| -> interfaces::Result<String> {
+        let init: InitClient = ipc::process::bootstrap(child.connection())?;
+        let echo = init.make_echo()?;
+        echo.echo(text)
+    })();
+    child.wait();
+    result.map_err(|e| err(e.to_string()))
+}
+
+/// glibc's `malloc_info` XML.
+fn malloc_info() -> Result<String, RpcError> {
+    let mut buf: *mut libc::c_char = std::ptr::null_mut();
+    let mut len: libc::size_t = 0;
+    // SAFETY: open_memstream gets valid out-pointers; the stream is closed before the
+    // buffer is read, and the buffer is freed once copied.
+    unsafe {
+        let f = libc::open_memstream(&mut buf, &mut len);
+        if f.is_null() {
+            return Err(RpcError::new(RPC_MISC_ERROR, "malloc_info failed"));
+        }
+        let rc = malloc_info_raw(0, f);
+        libc::fclose(f);
+        let out = if buf.is_null() {
+            String::new()
+        } else {
+            let bytes = std::slice::from_raw_parts(buf as *const u8, len);
+            let s = String::from_utf8_lossy(bytes).into_owned();
+            libc::free(buf.cast());
+            s
+        };
+        if rc != 0 {
+            return Err(RpcError::new(RPC_MISC_ERROR, "malloc_info failed"));
+        }
+        Ok(out)
+    }
+}
+
+extern "C" {
+    #[link_name = "malloc_info"]
+    fn malloc_info_raw(options: libc::c_int, stream: *mut libc::FILE) -> libc::c_int;
+}

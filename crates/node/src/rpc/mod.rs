@@ -1,0 +1,58 @@
+//! The node's RPC commands, registered in a [`rpc::Table`] that the HTTP server and
+//! RPC-over-IPC both dispatch to.
+
+pub mod blockchain;
+pub mod control;
+pub mod mining;
+pub mod values;
+
+use std::sync::Arc;
+
+use rpc::{Arg, Command, Request, RpcError, RpcResult, Table, Value};
+
+use crate::context::NodeContext;
+
+/// Registers the node's commands in `table` (which the servers may already be using in
+/// warm-up); `getrpcinfo` reports on that same table.
+pub fn register_all(table: &Arc<Table>, node: &Arc<NodeContext>, log_path: String) {
+    control::register(table, node, Arc::downgrade(table), log_path);
+    blockchain::register(table, node);
+    mining::register(table, node);
+}
+
+/// A command with no examples beyond Core's usual `bitcoin-cli` and JSON-RPC forms.
+pub(crate) fn command(
+    category: &'static str,
+    name: &'static str,
+    description: &'static str,
+    args: Vec<Arg>,
+    result: &'static str,
+    handler: impl Fn(&Request) -> RpcResult + Send + Sync + 'static,
+) -> Command {
+    Command {
+        category,
+        name,
+        description,
+        args,
+        result,
+        examples: "",
+        handler: Arc::new(handler),
+    }
+}
+
+/// A double as Core's UniValue prints it.
+pub(crate) fn format_double(f: f64) -> Value {
+    rpc::double_value(f)
+}
+
+/// Maps a failure of our own storage to an RPC error with `code`.
+pub(crate) trait ToRpcError<T> {
+    /// The error as `code` with its message.
+    fn to_rpc(self, code: i32) -> Result<T, RpcError>;
+}
+
+impl<T, E: std::fmt::Display> ToRpcError<T> for Result<T, E> {
+    fn to_rpc(self, code: i32) -> Result<T, RpcError> {
+        self.map_err(|e| RpcError::new(code, e.to_string()))
+    }
+}
