@@ -268,6 +268,13 @@ impl Reader<'_> {
         self.pos += 1;
         let mut out: Vec<u8> = Vec::new();
         loop {
+            // Copy the run of ordinary bytes in one go.
+            let run = self.s[self.pos..]
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(self.s.len() - self.pos);
+            out.extend_from_slice(&self.s[self.pos..self.pos + run]);
+            self.pos += run;
             let b = self.peek()?;
             if b < 0x20 {
                 return None;
