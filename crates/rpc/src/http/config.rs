@@ -61,7 +61,8 @@ pub struct HttpConfig {
     pub work_queue: usize,
     /// `-rpcservertimeout`: idle keep-alive connections are closed after this (`None`: never).
     pub server_timeout: Option<Duration>,
-    /// Serve `/wallet/<name>` too (Core does when built with wallet support).
+    /// Serve `/wallet/<name>` too (Core does when built with wallet support and
+    /// without `-disablewallet`; a node without wallets should set this to false).
     pub wallet_endpoint: bool,
     /// `-logips`: include peer addresses in the per-request log line.
     pub log_ips: bool,
@@ -319,6 +320,8 @@ impl HttpConfig {
         let timeout = int_arg(args, "rpcservertimeout", DEFAULT_HTTP_SERVER_TIMEOUT as i64);
         cfg.server_timeout = (timeout > 0).then(|| Duration::from_secs(timeout as u64));
         cfg.log_ips = args.get_bool("logips", false);
+        // Core registers /wallet/ only with wallet support enabled.
+        cfg.wallet_endpoint = !args.get_bool("disablewallet", false);
         Ok(cfg)
     }
 }
@@ -351,6 +354,7 @@ mod tests {
             "rpcworkqueue",
             "rpcservertimeout",
             "logips",
+            "disablewallet",
         ]);
         a.parse(list.iter().map(|s| s.to_string())).unwrap();
         a
@@ -381,6 +385,8 @@ mod tests {
         assert_eq!((c.threads, c.work_queue), (16, 64));
         assert_eq!(c.server_timeout, Some(Duration::from_secs(30)));
         assert!(!c.whitelist.default_deny);
+        assert!(c.wallet_endpoint);
+        assert!(!cfg(&["-disablewallet"]).unwrap().wallet_endpoint);
         let main = HttpConfig::from_args(&args(&[]), ChainType::Main, Path::new("/d")).unwrap();
         assert_eq!(main.bind[0].1, 8332);
     }
