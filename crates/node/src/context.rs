@@ -109,6 +109,8 @@ pub struct NodeContext {
     pub chain_type: ChainType,
     /// The chainstate, behind Core's `cs_main`.
     pub chainstate: Mutex<ChainState>,
+    /// The transaction pool.
+    pub mempool: Mutex<mempool::Mempool>,
     /// The tip, for waiting on it.
     pub tip: Arc<TipWatch>,
     /// When the node started (`uptime`).
@@ -128,6 +130,7 @@ impl NodeContext {
     pub fn new(
         chain_type: ChainType,
         mut chainstate: ChainState,
+        mempool: mempool::Mempool,
         spawn_exe: Option<std::path::PathBuf>,
     ) -> Arc<NodeContext> {
         let tip = TipWatch::new(TipInfo {
@@ -138,6 +141,7 @@ impl NodeContext {
         Arc::new(NodeContext {
             chain_type,
             chainstate: Mutex::new(chainstate),
+            mempool: Mutex::new(mempool),
             tip,
             started: Instant::now(),
             mock_time: AtomicI64::new(0),

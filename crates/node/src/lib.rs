@@ -4,6 +4,7 @@
 
 pub mod chainstate;
 pub mod context;
+pub mod mempool_options;
 pub mod options;
 pub mod rpc;
 
@@ -190,6 +191,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         None
     };
 
+    let mempool_options = mempool_options::mempool_options(&args)?;
     let params = chainstate::chain_params(chain, &args)?;
     let options = chainstate::options(&params, &args)?;
     let chainstate = chainstate::open(
@@ -203,7 +205,12 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         Binary::BitcoinNode => std::env::current_exe().ok(),
         Binary::Bitcoind => None,
     };
-    let node = NodeContext::new(chain, chainstate, spawn_exe);
+    let node = NodeContext::new(
+        chain,
+        chainstate,
+        mempool::Mempool::new(mempool_options),
+        spawn_exe,
+    );
     if mock != 0 {
         node.mock_time
             .store(mock, std::sync::atomic::Ordering::Relaxed);
@@ -230,6 +237,8 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
             listeners.push(l);
         }
     }
+    // There is no saved mempool to load yet; the attempt is over.
+    context::lock(&node.mempool).set_loaded();
     table.set_warmup(None);
     log_info!("init message: Done loading");
 

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use bitcoin::consensus::encode::{deserialize, serialize};
+use bitcoin::consensus::encode::serialize;
 use bitcoin::{Address, Block, ScriptBuf};
 use chain::{BlockError, ChainState, ProcessError};
 use rpc::codes::{
@@ -83,8 +83,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
         vec![Arg::required("hexdata", ArgType::StrHex, "the hex-encoded block header data")],
         "null    (json null) None",
         move |req| {
-            let header: bitcoin::block::Header = decode_hex(get_str(param(req, 0)?)?)
-                .and_then(|b| deserialize(&b).ok())
+            let header = chain_json::decode_hex_header(get_str(param(req, 0)?)?)
                 .ok_or_else(|| RpcError::new(RPC_DESERIALIZATION_ERROR, "Block header decode failed"))?;
             let now = n.now();
             let mut cs = n.chainstate();
@@ -251,9 +250,7 @@ fn validation_state_string(e: &ProcessError) -> String {
 }
 
 fn submit_block(n: &NodeContext, req: &Request) -> RpcResult {
-    let block: Block = decode_hex(get_str(param(req, 0)?)?)
-        .and_then(|b| deserialize(&b).ok())
-        .filter(|b: &Block| !b.txdata.is_empty() && b.txdata[0].is_coinbase())
+    let block: Block = chain_json::decode_hex_block(get_str(param(req, 0)?)?)
         .ok_or_else(|| RpcError::new(RPC_DESERIALIZATION_ERROR, "Block decode failed"))?;
     let now = n.now();
     let mut cs = n.chainstate();
@@ -349,7 +346,10 @@ fn mining_info(n: &NodeContext) -> RpcResult {
         "networkhashps".into(),
         format_double(network_hash_ps(&cs, 120, -1)?),
     );
-    o.insert("pooledtx".into(), json!(0));
+    o.insert(
+        "pooledtx".into(),
+        json!(crate::context::lock(&n.mempool).size()),
+    );
     o.insert("blockmintxfee".into(), rpc::amount_value(1));
     o.insert("chain".into(), json!(n.chain_type.name()));
     let next_time = now.max(index.median_time_past(tip_i) + 1);

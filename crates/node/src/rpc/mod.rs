@@ -3,6 +3,7 @@
 
 pub mod blockchain;
 pub mod control;
+pub mod mempool;
 pub mod mining;
 pub mod values;
 
@@ -18,6 +19,7 @@ pub fn register_all(table: &Arc<Table>, node: &Arc<NodeContext>, log_path: Strin
     control::register(table, node, Arc::downgrade(table), log_path);
     blockchain::register(table, node);
     mining::register(table, node);
+    mempool::register(table, node);
 }
 
 /// A command with no examples beyond Core's usual `bitcoin-cli` and JSON-RPC forms.
