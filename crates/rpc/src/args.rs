@@ -336,6 +336,13 @@ impl Sections {
         self.rows.push((left, right));
     }
 
+    /// Drops the last character of the last row's left column (a trailing comma).
+    pub(crate) fn pop_last_comma(&mut self) {
+        if let Some((left, _)) = self.rows.last_mut() {
+            left.pop();
+        }
+    }
+
     /// Adds the nested lines of `arg` (nothing for scalars at top level).
     pub(crate) fn push_arg(&mut self, arg: &Arg) {
         self.push_nested(arg, 5, Outer::None);

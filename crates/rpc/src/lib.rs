@@ -13,7 +13,9 @@ pub mod error;
 pub mod http;
 pub mod json;
 pub mod jsonrpc;
+mod openrpc;
 pub mod request;
+pub mod results;
 pub mod table;
 pub mod values;
 
@@ -22,6 +24,7 @@ pub use error::{RpcError, RpcResult};
 pub use http::{HttpConfig, HttpConfigError, HttpError, HttpServer, LogSink};
 pub use jsonrpc::{handle_json_rpc, handle_json_rpc_full, Caller, JsonReply, Whitelist};
 pub use request::Request;
+pub use results::{results_help, Elision, ResultDoc, ResultType};
 pub use serde_json::Value;
 pub use table::{help_example_cli, help_example_rpc, Command, Handler, Params, Table};
 pub use values::{amount_from_value, amount_value, double_value, COIN, MAX_MONEY};

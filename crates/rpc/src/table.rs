@@ -2,7 +2,7 @@
 //! handler (`RPCHelpMan::HandleRequest`): warmup, lookup, named arguments,
 //! argument count and types.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
@@ -16,6 +16,7 @@ use crate::codes::{
 use crate::error::{RpcError, RpcResult};
 use crate::json::{self, Raw};
 use crate::request::Request;
+use crate::results::{results_help, ResultDoc, ResultType};
 
 /// A command implementation.
 pub type Handler = Arc<dyn Fn(&Request) -> RpcResult + Send + Sync>;
@@ -97,8 +98,12 @@ pub struct Table {
     /// Behind a lock so commands can be added while the servers already answer
     /// (in warmup), as Core registers its tables before loading the chain.
     commands: RwLock<BTreeMap<&'static str, Arc<Command>>>,
-    /// The built-in `help` handler, answered by the table itself.
-    help_handler: Handler,
+    /// Structured result descriptions by command name.
+    results: RwLock<HashMap<&'static str, Arc<Vec<ResultDoc>>>>,
+    /// Handlers of the built-in commands, answered by the table itself.
+    builtins: Vec<(Handler, Builtin)>,
+    /// Version string shown by `getopenrpcinfo`.
+    version: Mutex<String>,
     warmup: Mutex<Option<String>>,
     active: Mutex<Active>,
 }
@@ -126,6 +131,14 @@ impl Drop for ActiveGuard<'_> {
     }
 }
 
+/// The commands the table answers itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Builtin {
+    Help,
+    OpenRpcInfo,
+    Discover,
+}
+
 /// Core's `Capitalize`: first character upper-cased.
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
@@ -136,22 +149,95 @@ fn capitalize(s: &str) -> String {
 }
 
 impl Table {
-    /// A table holding only `help`. It starts in warmup with the status
-    /// "RPC server started", as Core does: every call fails with `-28` until
+    /// A table holding Core's built-in `help`, `getopenrpcinfo` and
+    /// `rpc.discover`. It starts in warmup with the status "RPC server
+    /// started", as Core does: every call fails with `-28` until
     /// [`Table::set_warmup`]`(None)` is called.
     pub fn new() -> Table {
         let help = help_command();
+        let info = openrpc_command(
+            "getopenrpcinfo",
+            "Returns an OpenRPC document for currently available RPC commands.\n",
+            vec![Arg::optional(
+                "show_hidden",
+                ArgType::Bool,
+                Value::Bool(false),
+                "Also include hidden RPC commands and arguments.",
+            )],
+        );
+        let discover = openrpc_command(
+            "rpc.discover",
+            "Returns an OpenRPC schema as a description of this service.\n",
+            vec![],
+        );
         let table = Table {
             commands: RwLock::new(BTreeMap::new()),
-            help_handler: help.handler.clone(),
+            results: RwLock::new(HashMap::new()),
+            builtins: vec![
+                (help.handler.clone(), Builtin::Help),
+                (info.handler.clone(), Builtin::OpenRpcInfo),
+                (discover.handler.clone(), Builtin::Discover),
+            ],
+            version: Mutex::new(DEFAULT_VERSION.to_string()),
             warmup: Mutex::new(Some("RPC server started".to_string())),
             active: Mutex::new(Active {
                 next_id: 0,
                 running: Vec::new(),
             }),
         };
+        table.set_results(
+            "help",
+            vec![
+                ResultDoc::new(ResultType::Str, "", "The help text"),
+                ResultDoc::new(
+                    ResultType::Any,
+                    "",
+                    "The command conversions. (Hidden in dump_all_command_conversions)",
+                )
+                .elide_skip(),
+            ],
+        );
+        for name in ["getopenrpcinfo", "rpc.discover"] {
+            table.set_results(name, vec![crate::openrpc::doc_result()]);
+        }
         table.register(help);
+        table.register(info);
+        table.register(discover);
         table
+    }
+
+    /// Attaches structured result descriptions to a command: its help shows
+    /// them (unless the command's free-text `result` is set) and
+    /// `getopenrpcinfo` derives the result schema from them.
+    pub fn set_results(&self, name: &'static str, results: Vec<ResultDoc>) {
+        self.results
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name, Arc::new(results));
+    }
+
+    fn results_of(&self, name: &str) -> Option<Arc<Vec<ResultDoc>>> {
+        self.results
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    /// Sets the version `getopenrpcinfo` reports (default "v31.99.0-dev").
+    pub fn set_client_version(&self, version: &str) {
+        *lock(&self.version) = version.to_string();
+    }
+
+    /// The OpenRPC document of the registered commands (Core's `buildOpenRPCDoc`).
+    pub fn openrpc_doc(&self, include_hidden: bool) -> Value {
+        let commands: Vec<crate::openrpc::DocEntry> = self
+            .commands()
+            .values()
+            .map(|c| (c.clone(), self.results_of(c.name)))
+            .collect();
+        let version = lock(&self.version).clone();
+        crate::openrpc::build_doc(&commands, include_hidden, &version)
     }
 
     /// Adds (or replaces) a command.
@@ -248,8 +334,16 @@ impl Table {
                 .map(|a| a.default_value().cloned())
                 .collect(),
         );
-        if Arc::ptr_eq(&cmd.handler, &self.help_handler) {
-            return self.run_help(&req);
+        let builtin = self
+            .builtins
+            .iter()
+            .find(|(h, _)| Arc::ptr_eq(h, &cmd.handler))
+            .map(|(_, b)| *b);
+        match builtin {
+            Some(Builtin::Help) => return self.run_help(&req),
+            Some(Builtin::OpenRpcInfo) => return Ok(self.openrpc_doc(req.arg_bool(0)?)),
+            Some(Builtin::Discover) => return Ok(self.openrpc_doc(false)),
+            None => {}
         }
         let handler = cmd.handler.clone();
         match catch_unwind(AssertUnwindSafe(|| handler(&req))) {
@@ -385,7 +479,11 @@ impl Table {
         }
         out += &named_only.render();
 
-        if !cmd.result.is_empty() {
+        if cmd.result.is_empty() {
+            if let Some(results) = self.results_of(cmd.name) {
+                out += &results_help(&results);
+            }
+        } else {
             if cmd.result.starts_with("Result") {
                 out.push('\n');
             } else {
@@ -556,9 +654,29 @@ fn help_command() -> Command {
             "all commands",
             "The command to get help on",
         )],
-        result: "\"str\"    (string) The help text\n",
+        result: "",
         examples: "",
         // Never called: Table::execute_params answers help itself.
+        handler: Arc::new(|_req: &Request| Ok(Value::Null)),
+    }
+}
+
+/// Version string Core reports in `getopenrpcinfo` for this source tree.
+const DEFAULT_VERSION: &str = "v31.99.0-dev";
+
+fn openrpc_command(name: &'static str, description: &'static str, args: Vec<Arg>) -> Command {
+    let examples = match name {
+        "getopenrpcinfo" => "> bitcoin-cli getopenrpcinfo \n> curl --user myusername --data-binary '{\"jsonrpc\": \"2.0\", \"id\": \"curltest\", \"method\": \"getopenrpcinfo\", \"params\": []}' -H 'content-type: application/json' http://127.0.0.1:8332/\n",
+        _ => "> bitcoin-cli rpc.discover \n> curl --user myusername --data-binary '{\"jsonrpc\": \"2.0\", \"id\": \"curltest\", \"method\": \"rpc.discover\", \"params\": []}' -H 'content-type: application/json' http://127.0.0.1:8332/\n",
+    };
+    Command {
+        category: "control",
+        name,
+        description,
+        args,
+        result: "",
+        examples,
+        // Never called: Table::execute_params answers these itself.
         handler: Arc::new(|_req: &Request| Ok(Value::Null)),
     }
 }
