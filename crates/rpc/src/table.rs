@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,8 @@ use serde_json::Value;
 
 use crate::args::{Arg, ArgType, Sections};
 use crate::codes::{
-    RPC_INVALID_PARAMETER, RPC_IN_WARMUP, RPC_METHOD_NOT_FOUND, RPC_MISC_ERROR, RPC_TYPE_ERROR,
+    RPC_CLIENT_NOT_CONNECTED, RPC_INVALID_PARAMETER, RPC_IN_WARMUP, RPC_METHOD_NOT_FOUND,
+    RPC_MISC_ERROR, RPC_TYPE_ERROR,
 };
 use crate::error::{RpcError, RpcResult};
 use crate::json::{self, Raw};
@@ -106,6 +108,8 @@ pub struct Table {
     version: Mutex<String>,
     warmup: Mutex<Option<String>>,
     active: Mutex<Active>,
+    /// Cleared by [`Table::interrupt`] (Core's `g_rpc_running`).
+    running: AtomicBool,
 }
 
 impl Default for Table {
@@ -180,6 +184,7 @@ impl Table {
             ],
             version: Mutex::new(DEFAULT_VERSION.to_string()),
             warmup: Mutex::new(Some("RPC server started".to_string())),
+            running: AtomicBool::new(true),
             active: Mutex::new(Active {
                 next_id: 0,
                 running: Vec::new(),
@@ -251,6 +256,26 @@ impl Table {
 
     fn commands_mut(&self) -> RwLockWriteGuard<'_, BTreeMap<&'static str, Arc<Command>>> {
         self.commands.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Core's `InterruptRPC`: long-running commands should stop waiting; see
+    /// [`Table::interruption_point`]. Called by [`crate::HttpServer::interrupt`] too.
+    pub fn interrupt(&self) {
+        self.running.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether [`Table::interrupt`] has not been called (Core's `IsRPCRunning`).
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// Core's `RpcInterruptionPoint`: `-9` "Shutting down" once interrupted.
+    pub fn interruption_point(&self) -> Result<(), RpcError> {
+        if self.is_running() {
+            Ok(())
+        } else {
+            Err(RpcError::new(RPC_CLIENT_NOT_CONNECTED, "Shutting down"))
+        }
     }
 
     /// Sets the warmup status: `Some(text)` makes every call fail with `-28`

@@ -399,3 +399,15 @@ fn openrpc_documents() {
     assert!(help.contains("\n  \"openrpc\" : \"str\",  "));
     assert!(help.ends_with("\nExamples:\n> bitcoin-cli getopenrpcinfo \n> curl --user myusername --data-binary '{\"jsonrpc\": \"2.0\", \"id\": \"curltest\", \"method\": \"getopenrpcinfo\", \"params\": []}' -H 'content-type: application/json' http://127.0.0.1:8332/\n"));
 }
+
+#[test]
+fn interruption() {
+    let t = echo_table();
+    assert!(t.is_running());
+    assert_eq!(t.interruption_point(), Ok(()));
+    t.interrupt();
+    assert_eq!(
+        t.interruption_point(),
+        Err(RpcError::new(RPC_CLIENT_NOT_CONNECTED, "Shutting down"))
+    );
+}

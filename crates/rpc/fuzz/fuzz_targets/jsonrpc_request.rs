@@ -12,7 +12,7 @@ use rpc::{
 };
 
 fn table() -> Table {
-    let mut t = Table::new();
+    let t = Table::new();
     t.set_warmup(None);
     t.register(Command {
         category: "util",

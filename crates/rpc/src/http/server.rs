@@ -243,12 +243,14 @@ impl HttpServer {
         self.addrs.clone()
     }
 
-    /// Core's `InterruptHTTPServer` + `InterruptHTTPRPC`: from now on every
-    /// new request is refused with 503; running ones finish.
+    /// Core's `InterruptHTTPServer` + `InterruptHTTPRPC` + `InterruptRPC`:
+    /// from now on every new request is refused with 503; running ones finish
+    /// (and see [`Table::interruption_point`] fail).
     pub fn interrupt(&self) {
         self.shared.debug("rpc", "Interrupting HTTP RPC server");
         self.shared.debug("http", "Interrupting HTTP server");
         self.shared.interrupted.store(true, Ordering::SeqCst);
+        self.shared.table.interrupt();
     }
 
     /// Stops the server: deletes the cookie, lets the workers finish queued
