@@ -4,7 +4,7 @@
 //! allowed at top level, number text kept verbatim and duplicate object keys
 //! kept (so that "specified multiple times" can be detected); see [`Raw`].
 //!
-//! Writing: [`write`] is compact output with keys in insertion order and
+//! Writing: [`write()`] is compact output with keys in insertion order and
 //! numbers printed from their stored text; [`write_pretty`] is the indented
 //! form Core uses inside some error messages.
 

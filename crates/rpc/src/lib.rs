@@ -6,6 +6,22 @@
 //!
 //! Typical use: build a [`Table`], [`Table::register`] commands, end warmup
 //! with [`Table::set_warmup`]`(None)` and serve it with [`HttpServer::start`].
+//! RPC over IPC goes through [`handle_json_rpc`] (or [`handle_json_rpc_full`]
+//! for whitelists and logging), which gives the same replies as HTTP.
+//!
+//! Handlers read their positional arguments through [`Request`]: `arg_*`
+//! accessors fall back to the argument's declared [`Fallback::Default`]
+//! (Core's `self.Arg<T>(i)`), `maybe_*` ones return `None` when the argument
+//! is absent or null (Core's `self.MaybeArg<T>(i)`); type errors carry Core's
+//! messages. The table has already checked argument count and JSON types.
+//!
+//! Results must be built so they print as Core's: amounts with
+//! [`amount_value`], doubles with [`double_value`] (never `Value::from(f64)`,
+//! which prints `1.0` where Core prints `1`), integers with `Value::from`.
+//!
+//! Log lines go to a [`LogSink`] as (debug category or `None`, text); lines
+//! that Core logs as warnings or errors carry its `"[warning] "` / `"[error] "`
+//! prefix in the text.
 
 pub mod args;
 pub mod codes;

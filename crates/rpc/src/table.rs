@@ -406,7 +406,7 @@ impl Table {
     }
 
     /// Core's `help` output: the listing for `""`, else that command's full help
-    /// or "help: unknown command: <name>".
+    /// or `help: unknown command: <name>`.
     pub fn help(&self, command: &str) -> String {
         let commands: Vec<Arc<Command>> = self.commands().values().cloned().collect();
         let mut sorted: Vec<&Command> = commands.iter().map(|c| c.as_ref()).collect();
