@@ -525,4 +525,14 @@ mod tests {
             "(string, optional, default=all commands) The command"
         );
     }
+
+    #[test]
+    fn continuation_lines_as_core() {
+        assert_eq!(pad_continuations("a\nb", 3), "a\n   b");
+        assert_eq!(pad_continuations("a\n   b", 3), "a\n   b");
+        // A blank line: Core carries the next line along without indent.
+        assert_eq!(pad_continuations("a\n\nb", 3), "a\n   \nb");
+        assert_eq!(pad_continuations("a\n", 3), "a\n   ");
+        assert_eq!(pad_continuations("a\n  ", 3), "a\n   ");
+    }
 }
