@@ -314,9 +314,12 @@ impl HttpConfig {
             .then(|| args.get_bool("rpcwhitelistdefault", false));
         cfg.whitelist = Whitelist::from_args(&whitelist, default);
 
-        cfg.threads = int_arg(args, "rpcthreads", DEFAULT_HTTP_THREADS as i64).max(1) as usize;
+        // Both are read as C `int`s in Core.
+        let as_int = |v: i64| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX));
+        cfg.threads =
+            as_int(int_arg(args, "rpcthreads", DEFAULT_HTTP_THREADS as i64)).max(1) as usize;
         cfg.work_queue =
-            int_arg(args, "rpcworkqueue", DEFAULT_HTTP_WORKQUEUE as i64).max(1) as usize;
+            as_int(int_arg(args, "rpcworkqueue", DEFAULT_HTTP_WORKQUEUE as i64)).max(1) as usize;
         let timeout = int_arg(args, "rpcservertimeout", DEFAULT_HTTP_SERVER_TIMEOUT as i64);
         cfg.server_timeout = (timeout > 0).then(|| Duration::from_secs(timeout as u64));
         cfg.log_ips = args.get_bool("logips", false);
