@@ -67,6 +67,8 @@ pub struct Arg {
     pub type_str: Option<(&'static str, &'static str)>,
     /// Overrides the argument's text in the one-line signature.
     pub oneline_description: Option<&'static str>,
+    /// Kept only for compatibility and usually omitted (shown in `getopenrpcinfo`).
+    pub placeholder: bool,
 }
 
 impl Arg {
@@ -87,6 +89,7 @@ impl Arg {
             also_positional: false,
             type_str: None,
             oneline_description: None,
+            placeholder: false,
         }
     }
 
@@ -147,6 +150,12 @@ impl Arg {
     /// Overrides the type strings shown in help.
     pub fn type_str(mut self, key_type: &'static str, description_type: &'static str) -> Arg {
         self.type_str = Some((key_type, description_type));
+        self
+    }
+
+    /// Marks the argument as kept only for compatibility.
+    pub fn placeholder(mut self) -> Arg {
+        self.placeholder = true;
         self
     }
 

@@ -114,6 +114,9 @@ pub(crate) fn arg_schema(arg: &Arg, include_hidden: bool, in_skip: bool) -> Valu
                         Value::String(inner.description.into()),
                     );
                 }
+                if inner.placeholder {
+                    push_kv(&mut p, "x-bitcoin-placeholder", Value::Bool(true));
+                }
                 if inner.also_positional {
                     push_kv(&mut p, "x-bitcoin-also-positional", Value::Bool(true));
                 }
@@ -186,6 +189,9 @@ pub(crate) fn build_doc(commands: &[DocEntry], include_hidden: bool, version: &s
                     .map(|n| Value::String((*n).into()))
                     .collect();
                 push_kv(&mut p, "x-bitcoin-aliases", Value::Array(aliases));
+            }
+            if arg.placeholder {
+                push_kv(&mut p, "x-bitcoin-placeholder", Value::Bool(true));
             }
             if arg.also_positional {
                 push_kv(&mut p, "x-bitcoin-also-positional", Value::Bool(true));
