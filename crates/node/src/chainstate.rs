@@ -115,17 +115,18 @@ pub fn options(
 }
 
 /// Opens the chainstate under `net_dir`, wiping what `-reindex` or `-reindex-chainstate`
-/// asks to be rebuilt.
+/// asks to be rebuilt. Block files live in `blocks` (`-blocksdir`); the block index stays
+/// under the network datadir, as in Core.
 pub fn open(
     net_dir: &Path,
+    blocks: &Path,
     params: ChainParams,
     options: ChainStateOptions,
     args: &ArgsManager,
     log: chain::chainstate::LogSink,
 ) -> Result<ChainState, StartupError> {
     let io = |e: std::io::Error| StartupError(format!("Error: {e}"));
-    let blocks = net_dir.join("blocks");
-    let index_dir = blocks.join("index");
+    let index_dir = net_dir.join("blocks").join("index");
     let coins_dir = net_dir.join("chainstate");
     let remove = |dir: &Path| match std::fs::remove_dir_all(dir) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
@@ -147,7 +148,7 @@ pub fn open(
     ChainState::open_with_log(
         params,
         options,
-        &blocks,
+        blocks,
         Box::new(index),
         Box::new(coins),
         now,

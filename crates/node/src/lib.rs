@@ -160,6 +160,16 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     let chain = args.get_chain_type().map_err(err)?;
     let net_dir = args.get_data_dir_net();
     std::fs::create_dir_all(&net_dir).map_err(err)?;
+    let blocks_dir = args.get_blocks_dir_path().map_err(err)?;
+    if !blocks_dir.is_dir() {
+        return Err(StartupError(format!(
+            "Error: Specified blocks directory \"{}\" does not exist.",
+            args.get_arg_or("-blocksdir", "")
+        )));
+    }
+    // Held until the process exits, so a second node cannot use the same directories.
+    let _locks = [lock_directory(&net_dir)?, lock_directory(&blocks_dir)?];
+    let pid_file = PidFile::create(&args, &net_dir)?;
     logging::init::start_logging(&args).map_err(err)?;
     log_info!("{}", version_line(binary));
     if let Some(w) = args.unrecognized_sections_warning() {
@@ -196,6 +206,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     let options = chainstate::options(&params, &args)?;
     let chainstate = chainstate::open(
         &net_dir,
+        &blocks_dir,
         params,
         options,
         &args,
@@ -244,7 +255,70 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
 
     spawn_signal_thread(signals, node.clone());
     node.wait_for_shutdown();
-    shut_down(&node, http, listeners)
+    let result = shut_down(&node, http, listeners);
+    drop(pid_file);
+    result
+}
+
+/// Takes `<dir>/.lock` for this process (Core's `LockDirectory`).
+fn lock_directory(dir: &std::path::Path) -> Result<std::fs::File, StartupError> {
+    use std::os::fd::AsRawFd;
+    let path = dir.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|_| {
+            StartupError(format!(
+                "Error: Cannot write to directory '{}'; check permissions.",
+                dir.display()
+            ))
+        })?;
+    // SAFETY: flock on a descriptor we own; the lock lives as long as the file.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc != 0 {
+        return Err(StartupError(format!(
+            "Error: Cannot obtain a lock on directory {}. Bitcoin Core is probably already running.",
+            dir.display()
+        )));
+    }
+    Ok(file)
+}
+
+/// The `-pid` file, removed again at exit (Core's `CreatePidFile`).
+struct PidFile(Option<PathBuf>);
+
+impl PidFile {
+    fn create(args: &ArgsManager, net_dir: &std::path::Path) -> Result<PidFile, StartupError> {
+        if args.is_arg_negated("-pid") {
+            return Ok(PidFile(None));
+        }
+        let name = args.get_arg_or("-pid", "bitcoind.pid");
+        let path = args.abs_path_for_config_val(std::path::Path::new(&name), true);
+        let path = if path.is_absolute() {
+            path
+        } else {
+            net_dir.join(path)
+        };
+        std::fs::write(&path, format!("{}\n", std::process::id())).map_err(|e| {
+            StartupError(format!(
+                "Error: Unable to create the PID file '{}': {e}",
+                path.display()
+            ))
+        })?;
+        Ok(PidFile(Some(path)))
+    }
+}
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            if let Err(e) = std::fs::remove_file(p) {
+                logging::log_warning(&format!("Unable to remove PID file ({}): {e}", p.display()));
+            }
+        }
+    }
 }
 
 /// Stops serving and writes the chainstate out, with Core's log lines.

@@ -54,6 +54,13 @@ pub fn register(args: &ArgsManager, binary: Binary) {
     );
     add("-assumevalid=<hex>", "Skip script checks of this block's ancestors when the conditions for it hold (0 checks every script; default: the network's built-in block)", any, C::Options);
     add(
+        "-blocksdir=<dir>",
+        "Keep block files in this directory (default: the data directory)",
+        any,
+        C::Options,
+    );
+    add("-pid=<file>", "File holding the process ID, relative to the network data directory unless absolute (default: bitcoind.pid)", any, C::Options);
+    add(
         "-blocksxor",
         "Obfuscate newly created block files with a random key (default: 1)",
         any,
@@ -139,6 +146,39 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         C::Connection,
     );
 
+    add(
+        "-maxmempool=<n>",
+        "Largest mempool in megabytes (default: 300)",
+        any,
+        C::Options,
+    );
+    add("-minrelaytxfee=<amt>", "Lowest fee rate in BTC/kvB that is relayed, mined or accepted into the mempool (default: 0.000001)", any, C::NodeRelay);
+    add("-incrementalrelayfee=<amt>", "Fee-rate step in BTC/kvB for replacements and for raising the mempool minimum (default: 0.000001)", any | F::DEBUG_ONLY, C::NodeRelay);
+    add(
+        "-permitbaremultisig",
+        "Relay bare multisig outputs (default: 1)",
+        any,
+        C::NodeRelay,
+    );
+    add(
+        "-datacarrier",
+        "Relay and mine data carrier (OP_RETURN) transactions (default: 1)",
+        any,
+        C::NodeRelay,
+    );
+    add("-datacarriersize=<n>", "Most bytes of data carrier outputs a relayed transaction may hold in total (default: 100000)", any, C::NodeRelay);
+    add(
+        "-limitclustercount=<n>",
+        "Most transactions in a mempool cluster (default: 64)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+    add(
+        "-limitclustersize=<n>",
+        "Largest mempool cluster in kvB (default: 101)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
     add(
         "-uacomment=<cmt>",
         "Append a comment to the user agent",

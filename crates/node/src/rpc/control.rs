@@ -124,6 +124,47 @@ pub fn register(table: &Table, node: &Arc<NodeContext>, table_ref: Weak<Table>, 
             }
         },
     ));
+    table.register(command(
+        "control",
+        "logging",
+        LOGGING_DESCRIPTION,
+        vec![
+            Arg::omitted("include", ArgType::Arr, "Categories to start logging")
+                .with_inner(vec![Arg::omitted("include_category", ArgType::Str, "a logging category")]),
+            Arg::omitted("exclude", ArgType::Arr, "Categories to stop logging")
+                .with_inner(vec![Arg::omitted("exclude_category", ArgType::Str, "a logging category")]),
+        ],
+        "{                   (json object) each logging category and whether it is logged\n  \"category\" : true|false,  (boolean) true when debug lines of the category are logged\n  ...\n}",
+        |req| {
+            let log = common::logging::instance();
+            for (i, enable) in [(0, true), (1, false)] {
+                let Some(Value::Array(cats)) = req.param(i) else {
+                    continue;
+                };
+                for c in cats {
+                    let name = get_str(c)?;
+                    let ok = if enable {
+                        log.enable_category_str(name)
+                    } else {
+                        log.disable_category_str(name)
+                    };
+                    if !ok {
+                        return Err(RpcError::new(
+                            RPC_INVALID_PARAMETER,
+                            format!("unknown logging category {name}"),
+                        ));
+                    }
+                }
+            }
+            // The IPC layer filters its own lines by level; keep it in step.
+            ipc::log::set_level(crate::ipc_log_level());
+            let mut out = Map::new();
+            for (name, active) in log.log_categories_list() {
+                out.insert(name.to_string(), json!(active));
+            }
+            Ok(Value::Object(out))
+        },
+    ));
     let n = node.clone();
     table.register(command(
         "hidden",
@@ -240,3 +281,8 @@ extern "C" {
     #[link_name = "malloc_info"]
     fn malloc_info_raw(options: libc::c_int, stream: *mut libc::FILE) -> libc::c_int;
 }
+
+const LOGGING_DESCRIPTION: &str = "Gets and sets which categories of debug lines are logged.\n\
+Without arguments, returns every category and whether it is logged now.\n\
+With arguments, first starts logging the categories in \"include\", then stops logging those in \"exclude\", and returns the same list; a category in both ends up not logged.\n\
+\"all\" and \"1\" stand for every category.";

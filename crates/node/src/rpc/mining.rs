@@ -9,7 +9,7 @@ use bitcoin::{Address, Block, ScriptBuf};
 use chain::{BlockError, ChainState, ProcessError};
 use rpc::codes::{
     RPC_DESERIALIZATION_ERROR, RPC_INTERNAL_ERROR, RPC_INVALID_ADDRESS_OR_KEY,
-    RPC_INVALID_PARAMETER, RPC_MISC_ERROR, RPC_VERIFY_ERROR,
+    RPC_INVALID_PARAMETER, RPC_METHOD_NOT_FOUND, RPC_MISC_ERROR, RPC_VERIFY_ERROR,
 };
 use rpc::{Arg, ArgType, Request, RpcError, RpcResult, Table, Value};
 use serde_json::{json, Map};
@@ -47,6 +47,20 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
             }
             .ok_or_else(|| RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, "Error: Invalid address"))?;
             generate_blocks(&n, script, nblocks, max_tries)
+        },
+    ));
+    // Retired: answers like an unknown method, with a pointer to its replacement.
+    table.register(command(
+        "hidden",
+        "generate",
+        "has been replaced by the -generate cli option. Refer to -help for more information.",
+        vec![],
+        "",
+        |_| {
+            Err(RpcError::new(
+                RPC_METHOD_NOT_FOUND,
+                "generate\n\nhas been replaced by the -generate cli option. Refer to -help for more information.\n",
+            ))
         },
     ));
     let n = node.clone();
