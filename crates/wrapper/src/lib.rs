@@ -103,14 +103,24 @@ pub fn use_multiprocess(cmd: &CommandLine) -> bool {
     ipc_options_set(&cmd.args)
 }
 
-/// Whether -ipcbind, -ipcconnect or -ipcfd is set (even negated, as `IsArgSet` counts).
+/// Whether -ipcbind, -ipcconnect or -ipcfd is set (even negated, as `IsArgSet` counts)
+/// on the command line or in the configuration the command would read. Parse problems
+/// are warnings: the command itself reports them properly.
 fn ipc_options_set(args: &[String]) -> bool {
-    args.iter().any(|a| {
-        let name = a.trim_start_matches('-');
-        let name = name.split('=').next().unwrap_or(name);
-        let name = name.strip_prefix("no").unwrap_or(name);
-        a.starts_with('-') && matches!(name, "ipcbind" | "ipcconnect" | "ipcfd")
-    })
+    let mut a = common::ArgsManager::empty();
+    a.set_default_flags(Some(common::args::ArgFlags::ALLOW_ANY));
+    if let Err(e) = a.parse_parameters(args.iter().cloned()) {
+        eprintln!("Warning: failed to parse subcommand command line options: {e}");
+    }
+    if let Err(e) = a.read_config_files() {
+        eprintln!("Warning: failed to parse subcommand config: {e}");
+    }
+    if let Ok(chain) = a.get_chain_type() {
+        a.select_config_network(chain);
+    }
+    ["-ipcbind", "-ipcconnect", "-ipcfd"]
+        .iter()
+        .any(|o| a.is_arg_set(o))
 }
 
 /// The executable and leading arguments for `cmd`, or `None` for help and version.
@@ -263,6 +273,28 @@ mod tests {
             t(&["frob"]).unwrap_err().to_string(),
             "Unrecognized command: 'frob'"
         );
+    }
+
+    #[test]
+    fn ipc_options_in_the_config_pick_the_multiprocess_node() {
+        let dir = std::env::temp_dir().join(format!("wrapper-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("bitcoin.conf"),
+            "regtest=1\n[regtest]\nipcbind=unix\n",
+        )
+        .unwrap();
+        let datadir = format!("-datadir={}", dir.display());
+        let t = target(&parse_command_line(&argv(&["node", &datadir])).unwrap()).unwrap();
+        assert_eq!(t[0], "bitcoin-node");
+        std::fs::write(
+            dir.join("bitcoin.conf"),
+            "regtest=1\n[main]\nipcbind=unix\n",
+        )
+        .unwrap();
+        let t = target(&parse_command_line(&argv(&["node", &datadir])).unwrap()).unwrap();
+        assert_eq!(t[0], "bitcoind");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
