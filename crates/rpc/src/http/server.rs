@@ -76,6 +76,7 @@ struct Shared {
     log: LogSink,
     pool: Mutex<Option<Arc<Pool>>>,
     connections: AtomicUsize,
+    next_conn_id: AtomicU64,
     server_timeout: Option<Duration>,
     epoch: Instant,
 }
@@ -214,6 +215,7 @@ impl HttpServer {
             log: log.clone(),
             pool: Mutex::new(Some(Arc::new(pool))),
             connections: AtomicUsize::new(0),
+            next_conn_id: AtomicU64::new(0),
             server_timeout: config.server_timeout,
             epoch: Instant::now(),
         });
@@ -479,11 +481,23 @@ async fn accept_loop(
             return;
         }
         let _ = stream.set_nodelay(true);
+        let id = shared.next_conn_id.fetch_add(1, Ordering::Relaxed);
+        shared.debug(
+            "http",
+            &format!(
+                "HTTP Connection accepted from {} (id={id})",
+                addr_port(peer)
+            ),
+        );
         shared.connections.fetch_add(1, Ordering::SeqCst);
         let task_shared = shared.clone();
         let rx = shutdown.clone();
         tokio::spawn(async move {
-            serve_connection(stream, peer, task_shared.clone(), rx).await;
+            serve_connection(stream, peer, id, task_shared.clone(), rx).await;
+            task_shared.debug(
+                "http",
+                &format!("Disconnecting HTTP client {} (id={id})", addr_port(peer)),
+            );
             task_shared.connections.fetch_sub(1, Ordering::SeqCst);
         });
     }
@@ -501,6 +515,7 @@ impl Drop for BusyGuard {
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
+    id: u64,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -520,7 +535,7 @@ async fn serve_connection(
         svc_activity.busy.fetch_add(1, Ordering::SeqCst);
         let guard = BusyGuard(svc_activity.clone());
         async move {
-            let resp = handle(shared, peer, req).await;
+            let resp = handle(shared, peer, id, req).await;
             drop(guard);
             Ok::<_, Infallible>(resp)
         }
@@ -541,7 +556,7 @@ async fn serve_connection(
                     let now = u64::try_from(shared.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
                     let idle = now.saturating_sub(activity.last_ms.load(Ordering::Relaxed));
                     if activity.busy.load(Ordering::SeqCst) == 0 && u128::from(idle) > timeout.as_millis() {
-                        shared.debug("http", &format!("HTTP client idle timeout {}", addr_port(peer)));
+                        shared.debug("http", &format!("HTTP client idle timeout {} (id={id})", addr_port(peer)));
                         return;
                     }
                 }
@@ -591,6 +606,7 @@ fn no_store(status: u16, body: &str) -> Response<Full<Bytes>> {
 async fn handle(
     shared: Arc<Shared>,
     peer: SocketAddr,
+    id: u64,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
     if shared.interrupted.load(Ordering::SeqCst) {
@@ -672,7 +688,7 @@ async fn handle(
     shared.debug(
         "http",
         &format!(
-            "Received a {} request for {} from {}",
+            "Received a {} request for {} from {} (id={id})",
             if known { method.as_str() } else { "unknown" },
             uri,
             addr_port(peer)
