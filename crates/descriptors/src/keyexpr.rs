@@ -1,0 +1,464 @@
+//! Key expressions: hex public keys, WIF secrets and extended keys with optional
+//! origin `[fingerprint/path]`, derivation path, range `*` and multipath `<a;b>` steps.
+
+use bitcoin::bip32::{ChildNumber, Xpriv, Xpub};
+use bitcoin::secp256k1::PublicKey as SecpKey;
+use bitcoin::{Network, PublicKey};
+
+use crate::keys::{
+    decode_secret, decode_xpriv, decode_xpub, encode_secret, encode_xpriv, encode_xpub, secp,
+    Secret,
+};
+use crate::span::{hex_bytes, is_hex, parse_u32, split};
+
+/// Bit of a hardened child number.
+const HARDENED: u32 = 0x8000_0000;
+
+/// Where in a descriptor a key or script appears; decides what is allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ctx {
+    /// Directly in the output script.
+    Top,
+    /// Inside `sh()`.
+    P2sh,
+    /// Inside `wpkh()`.
+    P2wpkh,
+    /// Inside `wsh()`.
+    P2wsh,
+    /// Inside `tr()` or `rawtr()`.
+    P2tr,
+}
+
+/// How the last step of an extended key's path ranges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Derive {
+    /// No range.
+    Fixed,
+    /// `/*`.
+    Unhardened,
+    /// `/*'` or `/*h`.
+    Hardened,
+}
+
+/// A key origin `[fingerprint/path]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Origin {
+    fingerprint: [u8; 4],
+    path: Vec<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Inner {
+    Const {
+        key: PublicKey,
+        xonly: bool,
+        secret: Option<Secret>,
+    },
+    Ext {
+        xpub: Xpub,
+        xpriv: Option<Xpriv>,
+        path: Vec<u32>,
+        derive: Derive,
+    },
+}
+
+/// One parsed key expression (one branch of a multipath expression).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct KeyExpr {
+    origin: Option<Origin>,
+    inner: Inner,
+    /// Print hardened steps with `'` rather than `h`.
+    apostrophe: bool,
+}
+
+fn format_path(path: &[u32], apostrophe: bool) -> String {
+    let mut s = String::new();
+    for &i in path {
+        s.push_str(&format!("/{}", i & !HARDENED));
+        if i & HARDENED != 0 {
+            s.push(if apostrophe { '\'' } else { 'h' });
+        }
+    }
+    s
+}
+
+impl KeyExpr {
+    /// Whether the key changes with the derivation index.
+    pub fn is_range(&self) -> bool {
+        matches!(&self.inner, Inner::Ext { derive, .. } if *derive != Derive::Fixed)
+    }
+
+    /// Serialized size of the public key (33 or 65).
+    pub fn size(&self) -> usize {
+        match &self.inner {
+            Inner::Const { key, .. } if !key.compressed => 65,
+            _ => 33,
+        }
+    }
+
+    /// Whether the expression was given with its private key.
+    pub fn has_private(&self) -> bool {
+        match &self.inner {
+            Inner::Const { secret, .. } => secret.is_some(),
+            Inner::Ext { xpriv, .. } => xpriv.is_some(),
+        }
+    }
+
+    fn origin_string(&self) -> String {
+        match &self.origin {
+            Some(o) => format!(
+                "[{}{}]",
+                chain_json::to_hex(&o.fingerprint),
+                format_path(&o.path, self.apostrophe)
+            ),
+            None => String::new(),
+        }
+    }
+
+    fn range_suffix(&self) -> &'static str {
+        match &self.inner {
+            Inner::Ext {
+                derive: Derive::Unhardened,
+                ..
+            } => "/*",
+            Inner::Ext {
+                derive: Derive::Hardened,
+                ..
+            } if self.apostrophe => "/*'",
+            Inner::Ext {
+                derive: Derive::Hardened,
+                ..
+            } => "/*h",
+            _ => "",
+        }
+    }
+
+    /// The public form.
+    pub fn to_public(&self, network: Network) -> String {
+        let body = match &self.inner {
+            Inner::Const { key, xonly, .. } => {
+                let bytes = key.to_bytes();
+                let shown = if *xonly { &bytes[1..] } else { &bytes[..] };
+                chain_json::to_hex(shown)
+            }
+            Inner::Ext { xpub, path, .. } => format!(
+                "{}{}{}",
+                encode_xpub(xpub, network),
+                format_path(path, self.apostrophe),
+                self.range_suffix()
+            ),
+        };
+        format!("{}{body}", self.origin_string())
+    }
+
+    /// The form with the private key where known, and whether it was known.
+    pub fn to_private(&self, network: Network) -> (String, bool) {
+        let body = match &self.inner {
+            Inner::Const {
+                secret: Some(secret),
+                ..
+            } => encode_secret(secret, network),
+            Inner::Ext {
+                xpriv: Some(xpriv),
+                path,
+                ..
+            } => format!(
+                "{}{}{}",
+                encode_xpriv(xpriv, network),
+                format_path(path, self.apostrophe),
+                self.range_suffix()
+            ),
+            _ => return (self.to_public(network), false),
+        };
+        (format!("{}{body}", self.origin_string()), true)
+    }
+
+    /// The public key at derivation index `pos`, `None` when it needs a private key
+    /// that is missing (or derivation fails).
+    pub fn pubkey(&self, pos: u32) -> Option<PublicKey> {
+        match &self.inner {
+            Inner::Const { key, .. } => Some(*key),
+            Inner::Ext {
+                xpub,
+                xpriv,
+                path,
+                derive,
+            } => {
+                let last = match derive {
+                    Derive::Fixed => None,
+                    Derive::Unhardened => Some(pos),
+                    Derive::Hardened => Some(pos | HARDENED),
+                };
+                let steps: Vec<ChildNumber> = path
+                    .iter()
+                    .copied()
+                    .chain(last)
+                    .map(ChildNumber::from)
+                    .collect();
+                let hardened = steps.iter().any(|c| c.is_hardened());
+                let inner: SecpKey = if hardened {
+                    let xpriv = xpriv.as_ref()?.derive_priv(secp(), &steps).ok()?;
+                    xpriv.private_key.public_key(secp())
+                } else {
+                    xpub.derive_pub(secp(), &steps).ok()?.public_key
+                };
+                Some(PublicKey::new(inner))
+            }
+        }
+    }
+}
+
+/// Parses one step of a path.
+fn parse_step(elem: &str, apostrophe: &mut bool) -> Result<u32, String> {
+    if elem.is_empty() {
+        return Err(format!("Key path value '{elem}' is not valid"));
+    }
+    let (digits, hardened) = match elem.as_bytes()[elem.len() - 1] {
+        b'\'' | b'h' => (&elem[..elem.len() - 1], true),
+        _ => (elem, false),
+    };
+    let n = parse_u32(digits)
+        .ok_or_else(|| format!("Key path value '{elem}' is not a valid uint32"))?;
+    if n >= HARDENED {
+        return Err(format!("Key path value {n} is out of range"));
+    }
+    if hardened {
+        *apostrophe = elem.ends_with('\'');
+        Ok(n | HARDENED)
+    } else {
+        Ok(n)
+    }
+}
+
+/// Parses the steps after the first element; one path per multipath alternative.
+fn parse_path(
+    elems: &[&str],
+    apostrophe: &mut bool,
+    allow_multipath: bool,
+) -> Result<Vec<Vec<u32>>, String> {
+    let mut path = Vec::new();
+    let mut multi: Option<(usize, Vec<u32>)> = None;
+    for elem in elems.iter().skip(1) {
+        let b = elem.as_bytes();
+        if !b.is_empty() && b[0] == b'<' && b[b.len() - 1] == b'>' {
+            if !allow_multipath {
+                return Err(format!(
+                    "Key path value '{elem}' specifies multipath in a section where multipath is not allowed"
+                ));
+            }
+            if multi.is_some() {
+                return Err("Multiple multipath key path specifiers found".into());
+            }
+            let inner = if elem.len() >= 2 {
+                &elem[1..elem.len() - 1]
+            } else {
+                ""
+            };
+            let nums = split(inner, ';');
+            if nums.len() < 2 {
+                return Err("Multipath key path specifiers must have at least two items".into());
+            }
+            let mut values = Vec::with_capacity(nums.len());
+            for num in nums {
+                let v = parse_step(num, apostrophe)?;
+                if values.contains(&v) {
+                    return Err(format!(
+                        "Duplicated key path value {v} in multipath specifier"
+                    ));
+                }
+                values.push(v);
+            }
+            multi = Some((path.len(), values));
+            path.push(0);
+        } else {
+            path.push(parse_step(elem, apostrophe)?);
+        }
+    }
+    Ok(match multi {
+        None => vec![path],
+        Some((at, values)) => values
+            .into_iter()
+            .map(|v| {
+                let mut p = path.clone();
+                p[at] = v;
+                p
+            })
+            .collect(),
+    })
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+/// A hex public key as Core's `CPubKey` judges it: `Err` with the message for keys
+/// Core refuses, `Ok(None)` when the bytes are no valid key at all.
+fn hex_pubkey(data: &[u8]) -> Result<Option<PublicKey>, String> {
+    let expected = match data.first() {
+        Some(2 | 3) => 33,
+        Some(4 | 6 | 7) => 65,
+        _ => 0,
+    };
+    let sized = expected != 0 && data.len() == expected;
+    if sized && matches!(data[0], 6 | 7) {
+        return Err("Hybrid public keys are not allowed".into());
+    }
+    if !sized {
+        return Ok(None);
+    }
+    Ok(PublicKey::from_slice(data).ok())
+}
+
+fn parse_inner(
+    s: &str,
+    ctx: Ctx,
+    network: Network,
+    apostrophe: &mut bool,
+    origin: Option<Origin>,
+) -> Result<Vec<KeyExpr>, String> {
+    let permit_uncompressed = matches!(ctx, Ctx::Top | Ctx::P2sh);
+    let mut parts = split(s, '/');
+    let first = parts[0];
+    if first.is_empty() {
+        return Err("No key provided".into());
+    }
+    let fb = first.as_bytes();
+    if is_space(fb[0]) || is_space(fb[fb.len() - 1]) {
+        return Err(format!("Key '{first}' is invalid due to whitespace"));
+    }
+    let make = |inner: Inner, apostrophe: bool| KeyExpr {
+        origin: origin.clone(),
+        inner,
+        apostrophe,
+    };
+    if parts.len() == 1 {
+        if is_hex(first) {
+            let data = hex_bytes(first);
+            if let Some(key) = hex_pubkey(&data)? {
+                if permit_uncompressed || key.compressed {
+                    return Ok(vec![make(
+                        Inner::Const {
+                            key,
+                            xonly: false,
+                            secret: None,
+                        },
+                        *apostrophe,
+                    )]);
+                }
+                return Err("Uncompressed keys are not allowed".into());
+            }
+            if data.len() == 32 && ctx == Ctx::P2tr {
+                let mut full = vec![2u8];
+                full.extend_from_slice(&data);
+                if let Ok(key) = PublicKey::from_slice(&full) {
+                    return Ok(vec![make(
+                        Inner::Const {
+                            key,
+                            xonly: true,
+                            secret: None,
+                        },
+                        *apostrophe,
+                    )]);
+                }
+            }
+            return Err(format!("Pubkey '{first}' is invalid"));
+        }
+        if let Some(secret) = decode_secret(first, network) {
+            if permit_uncompressed || secret.compressed {
+                let key = secret.public_key();
+                let xonly = ctx == Ctx::P2tr;
+                return Ok(vec![make(
+                    Inner::Const {
+                        key,
+                        xonly,
+                        secret: Some(secret),
+                    },
+                    *apostrophe,
+                )]);
+            }
+            return Err("Uncompressed keys are not allowed".into());
+        }
+    }
+    let xpriv = decode_xpriv(first, network);
+    let xpub = match (&xpriv, decode_xpub(first, network)) {
+        (Some(xprv), _) => Xpub::from_priv(secp(), xprv),
+        (None, Some(xpub)) => xpub,
+        (None, None) => return Err(format!("key '{first}' is not valid")),
+    };
+    let derive = match parts.last().copied() {
+        Some("*") => Derive::Unhardened,
+        Some(last @ ("*'" | "*h")) => {
+            *apostrophe = last == "*'";
+            Derive::Hardened
+        }
+        _ => Derive::Fixed,
+    };
+    if derive != Derive::Fixed {
+        parts.pop();
+    }
+    let paths = parse_path(&parts, apostrophe, true)?;
+    Ok(paths
+        .into_iter()
+        .map(|path| {
+            make(
+                Inner::Ext {
+                    xpub,
+                    xpriv,
+                    path,
+                    derive,
+                },
+                *apostrophe,
+            )
+        })
+        .collect())
+}
+
+/// Parses a key expression in context `ctx`; several for a multipath expression.
+/// Errors carry Core's message without the caller's prefix.
+pub(crate) fn parse_key(s: &str, ctx: Ctx, network: Network) -> Result<Vec<KeyExpr>, String> {
+    if s.starts_with("musig(") {
+        if ctx != Ctx::P2tr {
+            return Err("musig() is only allowed in tr() and rawtr()".into());
+        }
+        return Err("musig() key expressions are not supported".into());
+    }
+    let parts = split(s, ']');
+    if parts.len() > 2 {
+        return Err("Multiple ']' characters found for a single pubkey".into());
+    }
+    let mut apostrophe = false;
+    if parts.len() == 1 {
+        return parse_inner(parts[0], ctx, network, &mut apostrophe, None);
+    }
+    let origin_text = parts[0];
+    if !origin_text.starts_with('[') {
+        let got = origin_text.chars().next().unwrap_or(']');
+        return Err(format!(
+            "Key origin start '[ character expected but not found, got '{got}' instead"
+        ));
+    }
+    let elems = split(&origin_text[1..], '/');
+    let fpr = elems[0];
+    if fpr.len() != 8 {
+        return Err(format!(
+            "Fingerprint is not 4 bytes ({} characters instead of 8 characters)",
+            fpr.len()
+        ));
+    }
+    if !is_hex(fpr) {
+        return Err(format!("Fingerprint '{fpr}' is not hex"));
+    }
+    let mut fingerprint = [0u8; 4];
+    fingerprint.copy_from_slice(&hex_bytes(fpr));
+    let path = parse_path(&elems, &mut apostrophe, false)?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let origin = Origin { fingerprint, path };
+    let mut keys = parse_inner(parts[1], ctx, network, &mut apostrophe, Some(origin))?;
+    // The origin prints with the final apostrophe choice too.
+    for k in &mut keys {
+        k.apostrophe = apostrophe;
+    }
+    Ok(keys)
+}

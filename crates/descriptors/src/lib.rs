@@ -1,0 +1,155 @@
+//! Output script descriptors as Bitcoin Core parses and prints them: the descriptor
+//! grammar (`pk`, `pkh`, `wpkh`, `sh`, `wsh`, `multi`, `sortedmulti`, `multi_a`,
+//! `sortedmulti_a`, `tr` with script trees, `rawtr`, `addr`, `raw`, `combo`), key
+//! expressions (hex keys, WIF, xpub/xprv with origins, ranges and multipath steps),
+//! checksums, expansion to scripts, and Core's exact error messages.
+//!
+//! Alongside: address decoding with Core's errors and Bech32 error locations
+//! ([`decode_destination`]), and signed messages ([`sign_message`], [`verify_message`]).
+//!
+//! Miniscript fragments inside `wsh()`/`tr()` and `musig()` keys are not supported yet.
+
+#![warn(missing_docs)]
+
+mod address;
+mod base58;
+mod bech32;
+mod checksum;
+mod generate;
+mod keyexpr;
+mod keys;
+mod message;
+mod network;
+mod node;
+mod parser;
+mod span;
+
+use bitcoin::{Network, PublicKey, ScriptBuf};
+
+pub use address::{decode_destination, AddressError, Destination};
+pub use checksum::checksum_of;
+pub use generate::script_for_generate;
+pub use keys::{decode_secret, encode_secret, Secret};
+pub use message::{message_hash, sign_message, verify_message, Verification};
+
+use keyexpr::Ctx;
+use node::{Form, Node};
+
+/// A descriptor that failed to parse, with Core's message (which may be empty where
+/// Core's is).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DescriptorError(pub String);
+
+impl std::fmt::Display for DescriptorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DescriptorError {}
+
+/// A failure that an RPC reports with this code and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RpcLikeError {
+    /// Core's RPC error code.
+    pub code: i32,
+    /// Core's message.
+    pub message: String,
+}
+
+/// Expansion needs a private key the descriptor lacks (a hardened step), or a
+/// derivation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExpandError;
+
+impl std::fmt::Display for ExpandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cannot derive script without private keys")
+    }
+}
+
+impl std::error::Error for ExpandError {}
+
+/// One parsed descriptor (one alternative of a multipath descriptor).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Descriptor {
+    node: Node,
+    network: Network,
+    /// Whether the text it came from held any private key.
+    parsed_private: bool,
+}
+
+impl Descriptor {
+    /// The public form with checksum (`getdescriptorinfo`'s `descriptor`).
+    pub fn to_string_checksummed(&self) -> String {
+        chain_json::add_checksum(&self.node.write(Form::Public, self.network).0)
+    }
+
+    /// The form with private keys where known, with checksum, and whether any private
+    /// key was printed.
+    pub fn to_private_string(&self) -> (String, bool) {
+        let (s, any) = self.node.write(Form::Private, self.network);
+        (chain_json::add_checksum(&s), any)
+    }
+
+    /// Whether the scripts depend on a derivation index.
+    pub fn is_range(&self) -> bool {
+        self.node.is_range()
+    }
+
+    /// Whether the descriptor has the information to sign (not `addr()`/`raw()`).
+    pub fn is_solvable(&self) -> bool {
+        self.node.is_solvable()
+    }
+
+    /// Whether the parsed text contained at least one private key.
+    pub fn has_private_keys(&self) -> bool {
+        self.parsed_private
+    }
+
+    /// The output scripts at index `pos` (four or two for `combo()`, else one).
+    pub fn expand(&self, pos: u32) -> Result<Vec<ScriptBuf>, ExpandError> {
+        self.node.expand(pos).ok_or(ExpandError)
+    }
+
+    /// The network whose encodings the descriptor uses.
+    pub fn network(&self) -> Network {
+        self.network
+    }
+}
+
+impl std::fmt::Display for Descriptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_string_checksummed())
+    }
+}
+
+/// Core's `Parse`: checks the checksum (required when `require_checksum`) and parses
+/// `descriptor` with `network`'s key and address encodings. A multipath descriptor
+/// gives one [`Descriptor`] per alternative.
+pub fn parse(
+    descriptor: &str,
+    require_checksum: bool,
+    network: Network,
+) -> Result<Vec<Descriptor>, DescriptorError> {
+    let (payload, _) = checksum::check(descriptor, require_checksum).map_err(DescriptorError)?;
+    let mut rest = payload;
+    let nodes = parser::parse_script(&mut rest, Ctx::Top, network).map_err(DescriptorError)?;
+    if !rest.is_empty() || nodes.is_empty() {
+        return Err(DescriptorError(String::new()));
+    }
+    let parsed_private = nodes.iter().any(Node::any_private);
+    Ok(nodes
+        .into_iter()
+        .map(|node| Descriptor {
+            node,
+            network,
+            parsed_private,
+        })
+        .collect())
+}
+
+/// Core's `GetScriptForMultisig` for `createmultisig`.
+pub fn multisig_script(required: u32, keys: &[PublicKey]) -> ScriptBuf {
+    node::multisig_script(required, keys)
+}

@@ -1,0 +1,154 @@
+//! Signed messages (Core's `common/signmessage`): compact recoverable signatures over
+//! the double-SHA256 of the magic prefix and the message.
+
+use bitcoin::hashes::{sha256d, Hash, HashEngine};
+use bitcoin::secp256k1::Message;
+use bitcoin::{Network, PubkeyHash};
+use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
+
+use crate::address::{decode_destination, Destination};
+use crate::keys::{secp, Secret};
+
+const MAGIC: &str = "Bitcoin Signed Message:\n";
+
+/// Outcome of verifying a message, as Core distinguishes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verification {
+    /// The address does not decode.
+    InvalidAddress,
+    /// The address is not P2PKH.
+    AddressNoKey,
+    /// The signature is not base64.
+    MalformedSignature,
+    /// No public key could be recovered.
+    PubkeyNotRecovered,
+    /// A key was recovered but it is not the address's.
+    NotSigned,
+    /// The signature is good.
+    Ok,
+}
+
+fn write_compact_size(engine: &mut bitcoin::hashes::sha256::HashEngine, n: usize) {
+    let bytes: Vec<u8> = match n {
+        0..=0xfc => vec![n as u8],
+        0xfd..=0xffff => [vec![0xfd], (n as u16).to_le_bytes().to_vec()].concat(),
+        0x1_0000..=0xffff_ffff => [vec![0xfe], (n as u32).to_le_bytes().to_vec()].concat(),
+        _ => [vec![0xff], (n as u64).to_le_bytes().to_vec()].concat(),
+    };
+    engine.input(&bytes);
+}
+
+/// Core's `MessageHash`.
+pub fn message_hash(message: &str) -> [u8; 32] {
+    let mut engine = sha256d::Hash::engine();
+    for part in [MAGIC, message] {
+        write_compact_size(&mut engine, part.len());
+        engine.input(part.as_bytes());
+    }
+    sha256d::Hash::from_engine(engine).to_byte_array()
+}
+
+/// Core's `MessageSign`: the base64 compact signature.
+pub fn sign_message(secret: &Secret, message: &str) -> String {
+    let msg = Message::from_digest(message_hash(message));
+    let sig = secp().sign_ecdsa_recoverable(&msg, &secret.key);
+    let (recid, data) = sig.serialize_compact();
+    let header = 27 + recid.to_i32() as u8 + if secret.compressed { 4 } else { 0 };
+    let mut out = vec![header];
+    out.extend_from_slice(&data);
+    encode_base64(&out)
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Base64 with padding.
+fn encode_base64(data: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Core's `DecodeBase64`: length a multiple of four, at most two trailing `=`.
+fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 4 != 0 {
+        return None;
+    }
+    let trimmed = s.strip_suffix('=').unwrap_or(s);
+    let trimmed = trimmed.strip_suffix('=').unwrap_or(trimmed);
+    let mut bits: u32 = 0;
+    let mut nbits = 0;
+    let mut out = Vec::new();
+    for c in trimmed.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6 | u32::from(v)) & 0xfff;
+        nbits += 6;
+        if nbits >= 8 {
+            nbits -= 8;
+            out.push((bits >> nbits) as u8);
+        }
+    }
+    // Leftover bits must be fewer than six and all zero.
+    if nbits >= 6 || bits & ((1 << nbits) - 1) != 0 {
+        return None;
+    }
+    Some(out)
+}
+
+/// Core's `MessageVerify` on `network`.
+pub fn verify_message(
+    address: &str,
+    signature: &str,
+    message: &str,
+    network: Network,
+) -> Verification {
+    let Ok(dest) = decode_destination(address, network) else {
+        return Verification::InvalidAddress;
+    };
+    let Destination::PubKeyHash(hash) = dest else {
+        return Verification::AddressNoKey;
+    };
+    let Some(sig) = decode_base64(signature) else {
+        return Verification::MalformedSignature;
+    };
+    if sig.len() != 65 {
+        return Verification::PubkeyNotRecovered;
+    }
+    let header = i32::from(sig[0]) - 27;
+    let recid = header & 3;
+    let compressed = header & 4 != 0;
+    let recovered = RecoveryId::from_i32(recid)
+        .and_then(|id| RecoverableSignature::from_compact(&sig[1..], id))
+        .and_then(|s| secp().recover_ecdsa(&Message::from_digest(message_hash(message)), &s));
+    let Ok(key) = recovered else {
+        return Verification::PubkeyNotRecovered;
+    };
+    let key = bitcoin::PublicKey {
+        compressed,
+        inner: key,
+    };
+    if PubkeyHash::hash(&key.to_bytes()).to_byte_array() != hash {
+        return Verification::NotSigned;
+    }
+    Verification::Ok
+}
