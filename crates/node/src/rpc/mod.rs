@@ -5,6 +5,7 @@ pub mod blockchain;
 pub mod control;
 pub mod mempool;
 pub mod mining;
+pub mod util;
 pub mod values;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub fn register_all(table: &Arc<Table>, node: &Arc<NodeContext>, log_path: Strin
     blockchain::register(table, node);
     mining::register(table, node);
     mempool::register(table, node);
+    util::register(table, node);
 }
 
 /// A command with no examples beyond Core's usual `bitcoin-cli` and JSON-RPC forms.
