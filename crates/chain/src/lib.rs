@@ -17,6 +17,7 @@ pub mod pow;
 pub mod undo;
 pub mod validation;
 pub mod varint;
+pub mod versionbits;
 
 pub use blockfiles::{BlockFiles, BlockFilesError, FilePos};
 pub use chainstate::{BlockOutcome, ChainState, ChainStateError, ChainStateOptions, ProcessError};

@@ -4,6 +4,8 @@
 use bitcoin::{Block, BlockHash, Network};
 use consensus::script::VerifyFlags;
 
+use crate::versionbits::Deployment;
+
 /// Parameters of one network.
 #[derive(Debug, Clone)]
 pub struct ChainParams {
@@ -44,6 +46,11 @@ pub struct ChainParams {
     /// The default `-assumevalid` block (`defaultAssumeValid`): scripts below it, on the
     /// best header chain, are not checked.
     pub default_assume_valid: Option<BlockHash>,
+    /// BIP9 deployments (Core's `vDeployments`, named as in `VersionBitsDeploymentInfo`).
+    pub deployments: Vec<crate::versionbits::Deployment>,
+    /// Blocks below this height are not counted for unknown-rule warnings
+    /// (`MinBIP9WarningHeight`).
+    pub min_bip9_warning_height: u32,
 }
 
 /// Known transaction counts of a network at a time, and the rate since (`ChainTxData`).
@@ -88,6 +95,8 @@ pub enum ParamsError {
     SignetChallengeMultiple,
     /// A `-signetchallenge` that is not hex.
     SignetChallengeHex(String),
+    /// A `-vbparams` value that cannot be applied.
+    VbParams(crate::versionbits::VbParamsError),
 }
 
 impl std::fmt::Display for ParamsError {
@@ -117,6 +126,7 @@ impl std::fmt::Display for ParamsError {
             ParamsError::SignetChallengeHex(v) => {
                 write!(f, "-signetchallenge must be hex, not '{v}'.")
             }
+            ParamsError::VbParams(e) => write!(f, "{e}"),
         }
     }
 }
@@ -181,6 +191,9 @@ impl ChainParams {
         p.default_assume_valid = Some(hash(
             "00000000000000000000ccebd6d74d9194d8dcdc1d177c478e094bfad51ba5ac",
         ));
+        // Taproot's activation height plus a confirmation window.
+        p.min_bip9_warning_height = 711_648;
+        p.deployments = vec![Deployment::testdummy(1815, 2016)];
         p.script_flag_exceptions = vec![
             // BIP16: the one block that broke P2SH rules before they were enforced.
             (
@@ -222,6 +235,8 @@ impl ChainParams {
         p.default_assume_valid = Some(hash(
             "000000007a61e4230b28ac5cb6b5e5a0130de37ac1faf2f8987d2fa6505b67f4",
         ));
+        p.min_bip9_warning_height = 2_013_984;
+        p.deployments = vec![Deployment::testdummy(1512, 2016)];
         p.script_flag_exceptions = vec![(
             hash("00000000dd30457c001f4095d208cc1296b0eed002427aa599874af7a432b105"),
             VerifyFlags::NONE,
@@ -252,6 +267,7 @@ impl ChainParams {
         p.default_assume_valid = Some(hash(
             "0000000002368b1e4ee27e2e85676ae6f9f9e69579b29093e9a82c170bf7cf8a",
         ));
+        p.deployments = vec![Deployment::testdummy(1512, 2016)];
         p
     }
 
@@ -279,6 +295,7 @@ impl ChainParams {
         p.default_assume_valid = Some(hash(
             "00000008414aab61092ef93f1aacc54cf9e9f16af29ddad493b908a01ff5c329",
         ));
+        p.deployments = vec![Deployment::testdummy(1815, 2016)];
         p
     }
 
@@ -335,7 +352,7 @@ impl ChainParams {
 
     /// Regtest: every rule from height 1, no retargeting, halving every 150 blocks.
     pub fn regtest() -> ChainParams {
-        ChainParams::with(
+        let mut p = ChainParams::with(
             Network::Regtest,
             [0xfa, 0xbf, 0xb5, 0xda],
             false,
@@ -345,7 +362,41 @@ impl ChainParams {
             1,
             0,
             150,
-        )
+        );
+        // Signalling from genesis, in short periods.
+        p.deployments = vec![Deployment {
+            start_time: 0,
+            ..Deployment::testdummy(108, 144)
+        }];
+        p
+    }
+
+    /// Applies `-vbparams=deployment:start:end[:min_activation_height]` values; returns
+    /// the lines to log.
+    pub fn apply_vbparams(&mut self, values: &[String]) -> Result<Vec<String>, ParamsError> {
+        crate::versionbits::apply_vbparams(&mut self.deployments, values)
+            .map_err(ParamsError::VbParams)
+    }
+
+    /// Whether this is a test network (`IsTestChain`): every network but mainnet.
+    pub fn is_test_chain(&self) -> bool {
+        self.network != Network::Bitcoin
+    }
+
+    /// Where unknown version bits are counted: 75% of a retarget period on test networks,
+    /// 1815 of 2016 blocks on mainnet.
+    pub fn warning_params(&self) -> crate::versionbits::WarningParams {
+        let (period, threshold) = if self.is_test_chain() {
+            let period = self.difficulty_adjustment_interval();
+            (period, period * 3 / 4)
+        } else {
+            (2016, 1815)
+        };
+        crate::versionbits::WarningParams {
+            period,
+            threshold,
+            min_height: self.min_bip9_warning_height,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -383,6 +434,8 @@ impl ChainParams {
                 tx_rate: 0.001,
             },
             default_assume_valid: None,
+            deployments: Vec::new(),
+            min_bip9_warning_height: 0,
         }
     }
 
@@ -410,6 +463,12 @@ impl ChainParams {
         flags
     }
 
+    /// Names of the script flags of the block `hash` at `height` (`GetScriptFlagNames` of
+    /// `GetBlockScriptFlags`): sorted by name, unnamed bits last as one hex number.
+    pub fn block_script_flag_names(&self, hash: &BlockHash, height: u32) -> Vec<String> {
+        script_flag_names(self.block_script_flags(hash, height))
+    }
+
     /// Blocks per difficulty period (`DifficultyAdjustmentInterval`).
     pub fn difficulty_adjustment_interval(&self) -> u32 {
         (self.pow.pow_target_timespan / self.pow.pow_target_spacing) as u32
@@ -423,6 +482,23 @@ impl ChainParams {
         }
         (50 * 100_000_000u64) >> halvings
     }
+}
+
+/// Names of the flags set, in Core's (alphabetical) order, with the bits that have no name
+/// as one `0x%08x` number at the end (`GetScriptFlagNames`).
+pub fn script_flag_names(flags: VerifyFlags) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut left = flags.0;
+    for (name, f) in VerifyFlags::NAMES {
+        if flags.intersects(*f) {
+            names.push((*name).to_string());
+            left &= !f.0;
+        }
+    }
+    if left != 0 {
+        names.push(format!("0x{left:08x}"));
+    }
+    names
 }
 
 #[cfg(test)]
@@ -500,6 +576,23 @@ mod tests {
         assert!(r
             .block_script_flags(&any, 1)
             .contains(VerifyFlags::CHECKSEQUENCEVERIFY));
+    }
+
+    #[test]
+    fn script_flag_names_sorted_with_leftover() {
+        let f = VerifyFlags::WITNESS | VerifyFlags::P2SH | VerifyFlags::DERSIG;
+        assert_eq!(script_flag_names(f), ["DERSIG", "P2SH", "WITNESS"]);
+        assert!(script_flag_names(VerifyFlags::NONE).is_empty());
+        assert_eq!(
+            script_flag_names(VerifyFlags(1 << 30) | VerifyFlags::P2SH),
+            ["P2SH", "0x40000000"]
+        );
+        use bitcoin::hashes::Hash;
+        let any = BlockHash::all_zeros();
+        assert_eq!(
+            ChainParams::regtest().block_script_flag_names(&any, 0),
+            ["NULLDUMMY", "P2SH", "TAPROOT", "WITNESS"]
+        );
     }
 
     #[test]

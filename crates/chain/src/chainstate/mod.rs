@@ -11,8 +11,10 @@
 
 mod events;
 mod store;
+mod verify;
 
 pub use events::{iso8601, update_tip_line, verification_progress, ChainEvents};
+pub use verify::{VerifyOutcome, DEFAULT_CHECKBLOCKS, DEFAULT_CHECKLEVEL};
 
 #[cfg(test)]
 mod tests;
@@ -191,10 +193,12 @@ pub struct ChainState {
     /// work when it was last used.
     next_precious: i64,
     last_precious_work: Option<bitcoin::pow::Work>,
+    /// BIP9 deployment states per period.
+    versionbits: crate::versionbits::VersionBitsCache,
 }
 
-/// The version of new blocks: BIP9's top bits, with no deployment signalling.
-pub const VERSIONBITS_TOP_BITS: i32 = 0x2000_0000;
+/// BIP9's top bits, set in the version of every new block.
+pub const VERSIONBITS_TOP_BITS: i32 = crate::versionbits::VERSIONBITS_TOP_BITS;
 
 /// Where the chainstate's log lines go.
 pub type LogSink = Box<dyn FnMut(&str) + Send>;
@@ -313,6 +317,7 @@ impl ChainState {
             next_precious: -1,
             last_precious_work: None,
             last_script_check: None,
+            versionbits: crate::versionbits::VersionBitsCache::new(),
         };
         cs.index_stored_blocks(now)?;
         if cs.index.entry(0).data.is_none() {
@@ -444,6 +449,27 @@ impl ChainState {
     /// The block index.
     pub fn index(&self) -> &BlockIndex {
         &self.index
+    }
+
+    /// The BIP9 deployment state cache, to be used with [`Self::index`] and the
+    /// deployments of [`Self::params`].
+    pub fn versionbits(&self) -> &crate::versionbits::VersionBitsCache {
+        &self.versionbits
+    }
+
+    /// The version of a new block on the tip (`ComputeBlockVersion`): BIP9's top bits and
+    /// the bits of the started and locked-in deployments.
+    pub fn compute_block_version(&self) -> i32 {
+        self.versionbits.compute_block_version(
+            &self.index,
+            &self.params.deployments,
+            Some(self.tip_index()),
+        )
+    }
+
+    /// Index entry of the active chain's block at `height`.
+    pub fn active_entry(&self, height: u32) -> Option<usize> {
+        self.active.get(height as usize).copied()
     }
 
     /// Height of the active chain's tip.
@@ -584,10 +610,11 @@ impl ChainState {
     }
 
     /// A new block on the tip paying `coinbase_script`, with `transactions` (parents first)
-    /// and their `fees` (`BlockAssembler::CreateNewBlock`): version 0x20000000, time the
-    /// later of `now` and the median time past plus one (and, under BIP94, not more than
-    /// `MAX_TIMEWARP` before the parent at a retarget), the required bits, nonce 0. Grind
-    /// it with [`crate::assemble::grind`] on regtest.
+    /// and their `fees` (`BlockAssembler::CreateNewBlock`): the version of
+    /// [`Self::compute_block_version`], time the later of `now` and the median time past
+    /// plus one (and, at a retarget, not more than `MAX_TIMEWARP` before the parent, on
+    /// every network as Core's miner does), the required bits, nonce 0. Grind it with
+    /// [`crate::assemble::grind`] on regtest.
     pub fn create_new_block(
         &self,
         coinbase_script: bitcoin::ScriptBuf,
@@ -598,19 +625,14 @@ impl ChainState {
         let prev = self.tip_index();
         let p = self.index.entry(prev);
         let height = p.height + 1;
-        let mut time = now.max(self.index.median_time_past(prev) + 1);
-        if self.params.enforce_bip94
-            && height.is_multiple_of(self.params.difficulty_adjustment_interval())
-        {
-            time = time.max(p.header.time as i64 - crate::params::MAX_TIMEWARP);
-        }
+        let time = now.max(self.minimum_block_time());
         let time = u32::try_from(time).unwrap_or(u32::MAX);
         crate::assemble::assemble_block(
             &self.params,
             crate::assemble::BlockRequest {
                 prev_hash: p.hash,
                 height,
-                version: VERSIONBITS_TOP_BITS,
+                version: self.compute_block_version(),
                 time,
                 bits: self.index.next_bits(prev, time),
                 coinbase_script,
@@ -618,6 +640,20 @@ impl ChainState {
                 fees,
             },
         )
+    }
+
+    /// The earliest time a new block on the tip may have (`GetMinimumTime`): one second
+    /// past the median time past, and at a retarget not more than `MAX_TIMEWARP` before
+    /// the parent (BIP94, applied by the miner on every network).
+    pub fn minimum_block_time(&self) -> i64 {
+        let prev = self.tip_index();
+        let p = self.index.entry(prev);
+        let mut time = self.index.median_time_past(prev) + 1;
+        let interval = self.params.difficulty_adjustment_interval().max(1);
+        if (p.height + 1).is_multiple_of(interval) {
+            time = time.max(p.header.time as i64 - crate::params::MAX_TIMEWARP);
+        }
+        time
     }
 
     /// Checks a block on the tip without storing or connecting it (`TestBlockValidity`):
