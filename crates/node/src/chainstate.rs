@@ -32,6 +32,19 @@ pub fn chain_params(chain: ChainType, args: &ArgsManager) -> Result<ChainParams,
     params
         .apply_test_activation_heights(&args.get_all("testactivationheight"))
         .map_err(err)?;
+    params
+        .apply_vbparams(&args.get_all("vbparams"))
+        .map_err(err)?;
+    // Deployment parameters are for test networks only.
+    if chain == ChainType::Main {
+        for name in ["testactivationheight", "vbparams"] {
+            if args.is_set(name) {
+                return Err(StartupError(format!(
+                    "Error: The -{name} option may not be used on mainnet."
+                )));
+            }
+        }
+    }
     Ok(params)
 }
 

@@ -198,6 +198,24 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         C::DebugTest,
     );
     add(
+        "-vbparams=deployment:start:end[:min_activation_height]",
+        "Override a version bits deployment's start time, timeout and lowest activation height (test networks only)",
+        any | F::DEBUG_ONLY,
+        C::ChainParams,
+    );
+    add(
+        "-checkblocks=<n>",
+        "Blocks of the active chain to verify at startup (0 = all; default: 6)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+    add(
+        "-checklevel=<n>",
+        "Depth of the startup verification: 0 reads the blocks, 1 checks them, 2 reads their undo data, 3 disconnects the tip blocks in memory, 4 connects them again; each level includes the ones below (0-4, default: 3)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+    add(
         "-mocktime=<n>",
         "Replace the clock with this UNIX time (regtest only; default: 0)",
         any | F::DEBUG_ONLY,

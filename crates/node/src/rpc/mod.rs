@@ -2,9 +2,12 @@
 //! RPC-over-IPC both dispatch to.
 
 pub mod blockchain;
+pub mod blockstats;
 pub mod control;
+pub mod deployments;
 pub mod mempool;
 pub mod mining;
+pub mod template;
 pub mod util;
 pub mod values;
 
@@ -21,6 +24,9 @@ pub fn register_all(table: &Arc<Table>, node: &Arc<NodeContext>, log_path: Strin
     blockchain::register(table, node);
     mining::register(table, node);
     mempool::register(table, node);
+    deployments::register(table, node);
+    template::register(table, node);
+    blockstats::register(table, node);
     util::register(table, node);
 }
 
