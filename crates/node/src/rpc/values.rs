@@ -107,31 +107,7 @@ pub fn parse_hex(v: &Value, name: &str) -> Result<Vec<u8>, RpcError> {
     })
 }
 
-/// Core's `IsHex` + `ParseHex`: even length, hex digits only (an empty string is not hex).
-pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.is_empty() || !s.len().is_multiple_of(2) {
-        return None;
-    }
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    };
-    s.as_bytes()
-        .chunks(2)
-        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
-        .collect()
-}
-
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
+pub use chain_json::{from_hex as decode_hex, to_hex as hex};
 
 /// `ParseVerbosity`: a number, or (where allowed) a bool meaning 0 or 1.
 pub fn parse_verbosity(v: Option<&Value>, default: i32, allow_bool: bool) -> Result<i32, RpcError> {
