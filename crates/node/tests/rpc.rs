@@ -374,3 +374,80 @@ fn echoipc_through_a_spawned_process() {
     let mono = TestNode::start(BITCOIND, &dir2.0, &[]);
     assert_eq!(mono.call("echoipc", json!(["hello"])), json!("hello"));
 }
+
+/// Runs bitcoin-cli (the library, in-process) with `args`.
+fn cli(args: &[String]) -> cli::Outcome {
+    let mut stdin = std::io::Cursor::new(Vec::<u8>::new());
+    let mut env = cli::Env {
+        stdin: &mut stdin,
+        stdin_is_terminal: false,
+        stdout_is_terminal: false,
+        connector: &cli::DefaultConnector,
+        retry_pause: std::time::Duration::from_millis(100),
+        now: 0,
+        live_stderr: None,
+        set_echo: None,
+    };
+    cli::run(args, &mut env)
+}
+
+#[test]
+fn bitcoin_cli_over_http_and_ipc() {
+    let dir = TempDir::new("rpc-cli");
+    let node = TestNode::start(BITCOIN_NODE, &dir.0, &["-ipcbind=unix"]);
+    let base = vec![
+        "-regtest".to_string(),
+        format!("-datadir={}", dir.0.display()),
+        format!("-rpcport={}", node.rpc_port),
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        base.iter()
+            .cloned()
+            .chain(extra.iter().map(|s| s.to_string()))
+            .collect()
+    };
+    // HTTP, with the cookie.
+    let out = cli(&with(&["-ipcconnect=0", "getblockcount"]));
+    assert_eq!((out.code, out.stdout.as_str()), (0, "0\n"));
+    let out = cli(&with(&["-ipcconnect=0", "getbestblockhash"]));
+    assert_eq!(out.stdout, format!("{REGTEST_GENESIS}\n"));
+    let out = cli(&with(&["-ipcconnect=0", "getblockhash", "5"]));
+    // As Core's: the exit status is the error code's absolute value.
+    assert_eq!(out.code, 8);
+    assert_eq!(
+        out.stderr,
+        "error code: -8\nerror message:\nBlock height out of range\n"
+    );
+    let out = cli(&with(&[
+        "-ipcconnect=0",
+        "-named",
+        "getblockheader",
+        &format!("blockhash={REGTEST_GENESIS}"),
+        "verbose=false",
+    ]));
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout.len(), 161);
+    // IPC: a wrong password proves the request did not go over HTTP.
+    let out = cli(&with(&[
+        "-ipcconnect=unix",
+        "-rpcpassword=wrong",
+        "echo",
+        "foo",
+    ]));
+    assert_eq!((out.code, out.stdout.as_str()), (0, "[\n  \"foo\"\n]\n"));
+    let out = cli(&with(&[
+        "-ipcconnect=unix",
+        "-rpcpassword=wrong",
+        "getblockhash",
+        "5",
+    ]));
+    // As Core's: the exit status is the error code's absolute value.
+    assert_eq!(out.code, 8);
+    assert_eq!(
+        out.stderr,
+        "error code: -8\nerror message:\nBlock height out of range\n"
+    );
+    let out = cli(&with(&["-rpcpassword=wrong", "getchaintips"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("\"status\": \"active\""));
+}
