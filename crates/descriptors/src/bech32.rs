@@ -145,12 +145,12 @@ fn gf_tables() -> ([i32; 1023], [i32; 1024]) {
     gf32_exp[0] = 1;
     gf32_log[0] = -1;
     let mut v = 1i32;
-    for i in 1..31 {
+    for (i, slot) in gf32_exp.iter_mut().enumerate().skip(1) {
         v <<= 1;
         if v & 32 != 0 {
             v ^= 41;
         }
-        gf32_exp[i] = v;
+        *slot = v;
         gf32_log[v as usize] = i as i32;
     }
     let mul32 = |a: i32, log_b: i32| -> i32 {
@@ -165,13 +165,13 @@ fn gf_tables() -> ([i32; 1023], [i32; 1024]) {
     exp[0] = 1;
     log[0] = -1;
     let mut v = 1i32;
-    for i in 1..1023 {
+    for (i, slot) in exp.iter_mut().enumerate().skip(1) {
         let v0 = v & 31;
         let v1 = v >> 5;
         let v0n = mul32(v1, gf32_log[23]);
         let v1n = mul32(v1, gf32_log[9]) ^ v0;
         v = v1n << 5 | v0n;
-        exp[i] = v;
+        *slot = v;
         log[v as usize] = i as i32;
     }
     (exp, log)
@@ -204,7 +204,7 @@ fn locate(residue: u32, length: usize, exp: &[i32; 1023], log: &[i32; 1024]) -> 
     if l_s0 != -1 && l_s1 != -1 && l_s2 != -1 && (2 * l_s1 - l_s2 - l_s0 + 2046) % 1023 == 0 {
         let p1 = ((l_s1 - l_s0 + 1023) % 1023) as usize;
         let l_e1 = l_s0 as usize + (1023 - 997) * p1;
-        if p1 < length && l_e1 % 33 == 0 {
+        if p1 < length && l_e1.is_multiple_of(33) {
             return vec![p1];
         }
         return Vec::new();
@@ -237,11 +237,11 @@ fn locate(residue: u32, length: usize, exp: &[i32; 1023], log: &[i32; 1024]) -> 
         let l_c = log[s1_s0p2] as usize;
         let inv = 1023 - log[(exp[p1 % 1023] ^ exp[p2 % 1023]) as usize] as usize;
         let l_e2 = l_b as usize + inv + (1023 - 997) * p2;
-        if l_e2 % 33 != 0 {
+        if !l_e2.is_multiple_of(33) {
             continue;
         }
         let l_e1 = l_c + inv + (1023 - 997) * p1;
-        if l_e1 % 33 != 0 {
+        if !l_e1.is_multiple_of(33) {
             continue;
         }
         return vec![p1, p2];

@@ -84,7 +84,7 @@ fn encode_base64(data: &[u8]) -> String {
 
 /// Core's `DecodeBase64`: length a multiple of four, at most two trailing `=`.
 fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return None;
     }
     let trimmed = s.strip_suffix('=').unwrap_or(s);

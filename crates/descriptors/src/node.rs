@@ -45,6 +45,8 @@ pub(crate) enum Node {
     },
     /// `rawtr(KEY)`.
     RawTr(KeyExpr),
+    /// `unused(KEY)`: a key with no script.
+    Unused(KeyExpr),
     /// `addr(ADDRESS)`.
     Addr(Destination),
     /// `raw(HEX)`.
@@ -104,7 +106,8 @@ impl Node {
             | Node::Pkh(key)
             | Node::Wpkh(key)
             | Node::Combo(key)
-            | Node::RawTr(key) => {
+            | Node::RawTr(key)
+            | Node::Unused(key) => {
                 vec![key]
             }
             Node::Tr { key, .. } => vec![key],
@@ -154,6 +157,7 @@ impl Node {
             Node::Wsh(_) => "wsh",
             Node::Tr { .. } => "tr",
             Node::RawTr(_) => "rawtr",
+            Node::Unused(_) => "unused",
             Node::Addr(_) => "addr",
             Node::Raw(_) => "raw",
         }
@@ -288,6 +292,7 @@ impl Node {
                     bitcoin::key::TweakedPublicKey::dangerous_assume_tweaked(x),
                 )]
             }
+            Node::Unused(_) => Vec::new(),
             Node::Addr(d) => vec![d.script_pubkey()],
             Node::Raw(s) => vec![s.clone()],
         })

@@ -133,6 +133,20 @@ pub(crate) fn parse_script(s: &mut &str, ctx: Ctx, network: Network) -> Parsed {
         }
         return each(keys_or("rawtr(): ", arg, Ctx::P2tr, network)?, Node::RawTr);
     }
+    if take_func("unused", &mut expr) {
+        if ctx != Ctx::Top {
+            return Err("Can only have unused at top level".into());
+        }
+        let arg = take_expr(&mut expr);
+        if !expr.is_empty() {
+            return Err("unused(): only one key expected".into());
+        }
+        let keys = parse_key(arg, ctx, network)?;
+        if keys.iter().any(KeyExpr::is_range) {
+            return Err("unused(): key cannot be ranged".into());
+        }
+        return each(keys, Node::Unused);
+    }
     if take_func("raw", &mut expr) {
         if ctx != Ctx::Top {
             return Err("Can only have raw() at top level".into());

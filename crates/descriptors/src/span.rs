@@ -65,7 +65,7 @@ pub(crate) fn parse_u32(s: &str) -> Option<u32> {
 
 /// Core's `IsHex`: a non-empty even number of hex digits.
 pub(crate) fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.len() % 2 == 0 && s.bytes().all(|c| c.is_ascii_hexdigit())
+    !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|c| c.is_ascii_hexdigit())
 }
 
 /// Hex digits to bytes (callers check [`is_hex`] first).

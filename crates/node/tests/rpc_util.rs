@@ -298,12 +298,12 @@ fn createmultisig(node: &TestNode) {
             "createmultisig cannot create bech32m multisig addresses".into()
         )
     );
-    let many: Vec<&str> = std::iter::repeat(keys[0]).take(16).collect();
+    let many = vec![keys[0]; 16];
     assert_eq!(
         node.call_err("createmultisig", json!([16, many, "legacy"])),
         (-8, "redeemScript exceeds size limit: 547 > 520".into())
     );
-    let too_many: Vec<&str> = std::iter::repeat(keys[0]).take(21).collect();
+    let too_many = vec![keys[0]; 21];
     assert_eq!(
         node.call_err("createmultisig", json!([16, too_many, "bech32"])),
         (-8, "Number of keys involved in the multisignature address creation > 20\nReduce the number".into())

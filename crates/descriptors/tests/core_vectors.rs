@@ -1,0 +1,162 @@
+//! Bitcoin Core's descriptor unit-test vectors (tests/data/descriptor_tests.json,
+//! extracted from Core's src/test/descriptor_tests.cpp, MIT licence): parse errors with
+//! exact text, public and private round trips, ranges, solvability and expansions.
+//! Vectors that need miniscript or musig(), not implemented yet, are counted apart.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use bitcoin::Network;
+use descriptors::parse;
+use serde_json::Value;
+
+fn vectors() -> Value {
+    let text = include_str!("data/descriptor_tests.json");
+    serde_json::from_str(text).unwrap()
+}
+
+/// Whether a vector uses features this crate does not implement yet.
+fn unsupported(desc: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "musig(",
+        "and_v(",
+        "and_b(",
+        "andor(",
+        "or_b(",
+        "or_c(",
+        "or_d(",
+        "or_i(",
+        "thresh(",
+        "older(",
+        "after(",
+        "sha256(",
+        "hash256(",
+        "ripemd160(",
+        "hash160(",
+        "pk_k(",
+        "pk_h(",
+        "multi(",
+        "pkh(",
+        "v:",
+        "c:",
+        "s:",
+        "a:",
+        "j:",
+        "n:",
+        "d:",
+        "l:",
+        "u:",
+        "t:",
+    ];
+    // multi()/pkh() count only inside tr(), where Core parses them as miniscript.
+    MARKERS.iter().any(|m| match *m {
+        "multi(" | "pkh(" => {
+            desc.starts_with("tr(") && desc.contains(m) && !desc.contains("multi_a(")
+        }
+        _ => desc.contains(m),
+    })
+}
+
+fn payload(s: &str) -> &str {
+    s.split('#').next().unwrap()
+}
+
+#[test]
+fn unparsable_vectors() {
+    let v = vectors();
+    let (mut checked, mut skipped) = (0, 0);
+    for case in v["unparsable"].as_array().unwrap() {
+        let prv = case["prv"].as_str().unwrap();
+        let pub_ = case["pub"].as_str().unwrap();
+        let error = case["error"].as_str().unwrap();
+        let got = parse(pub_, false, Network::Bitcoin);
+        if !prv.is_empty() {
+            assert!(parse(prv, false, Network::Bitcoin).is_err(), "{prv}");
+        }
+        match got {
+            Err(e) if e.0 == error => checked += 1,
+            other if unsupported(pub_) => {
+                eprintln!("skipped {pub_}: {other:?}");
+                skipped += 1
+            }
+            other => panic!("{pub_}\nexpected error {error:?}\ngot {other:?}"),
+        }
+    }
+    eprintln!("unparsable: {checked} checked, {skipped} need miniscript/musig");
+    assert!(checked >= 60, "{checked}");
+}
+
+fn expand_hex(d: &descriptors::Descriptor, pos: u32) -> Option<Vec<String>> {
+    d.expand(pos)
+        .ok()
+        .map(|s| s.iter().map(|s| chain_json::to_hex(s.as_bytes())).collect())
+}
+
+#[test]
+fn parsable_vectors() {
+    let v = vectors();
+    let (mut checked, mut skipped) = (0, 0);
+    for case in v["check"].as_array().unwrap() {
+        let prv = case["prv"].as_str().unwrap();
+        let pub_ = case["pub"].as_str().unwrap();
+        let flags = case["flags"].as_str().unwrap();
+        let (priv_d, pub_d) = match (
+            parse(prv, false, Network::Bitcoin),
+            parse(pub_, false, Network::Bitcoin),
+        ) {
+            (Ok(a), Ok(b)) => (a, b),
+            (a, b) if unsupported(pub_) => {
+                eprintln!("skipped {pub_}: {a:?} {b:?}");
+                skipped += 1;
+                continue;
+            }
+            (a, b) => panic!("{prv}: {a:?}\n{pub_}: {b:?}"),
+        };
+        assert_eq!(priv_d.len(), 1, "{prv}");
+        let (priv_d, pub_d) = (&priv_d[0], &pub_d[0]);
+        assert_eq!(
+            payload(&priv_d.to_string_checksummed()),
+            payload(pub_),
+            "{prv}"
+        );
+        assert_eq!(
+            payload(&pub_d.to_string_checksummed()),
+            payload(pub_),
+            "{pub_}"
+        );
+        assert!(priv_d.has_private_keys(), "{prv}");
+        assert!(!pub_d.has_private_keys(), "{pub_}");
+        if !flags.contains("MISSING_PRIVKEYS") {
+            let (s, any) = priv_d.to_private_string();
+            assert!(any, "{prv}");
+            assert_eq!(payload(&s), payload(prv));
+        }
+        assert_eq!(priv_d.is_range(), flags.contains("RANGE"), "{prv}");
+        assert_eq!(priv_d.is_solvable(), !flags.contains("UNSOLVABLE"), "{prv}");
+        let scripts = case["scripts"].as_array().unwrap();
+        for (i, expected) in scripts.iter().enumerate() {
+            let expected: Vec<String> = expected
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect();
+            let pos = if priv_d.is_range() { i as u32 } else { 0 };
+            if !priv_d.is_range() && i > 0 {
+                break;
+            }
+            assert_eq!(
+                expand_hex(priv_d, pos),
+                Some(expected.clone()),
+                "{prv} at {pos}"
+            );
+            if flags.contains("HARDENED") && !flags.contains("MISSING_PRIVKEYS") {
+                assert_eq!(expand_hex(pub_d, pos), None, "{pub_} needs private keys");
+            } else if !flags.contains("HARDENED") {
+                assert_eq!(expand_hex(pub_d, pos), Some(expected), "{pub_} at {pos}");
+            }
+        }
+        checked += 1;
+    }
+    eprintln!("check: {checked} checked, {skipped} need miniscript/musig");
+    assert!(checked >= 40, "{checked}");
+}
