@@ -297,6 +297,21 @@ fn deployments_templates_stats_and_verification() {
         (-5, "Block not found".into())
     );
 
+    // A block known only by its header, and a block file gone missing.
+    let made = node.call("generateblock", json!([addr, [], false]));
+    node.call("submitheader", json!([made["hex"]]));
+    assert_eq!(
+        node.call_err("getblockstats", json!([made["hash"]])),
+        (-1, "Block not available (not fully downloaded)".into())
+    );
+    let blocks = dir.0.join("regtest").join("blocks");
+    std::fs::rename(blocks.join("blk00000.dat"), blocks.join("blk00000.dat.bak")).unwrap();
+    assert_eq!(
+        node.call_err("getblockstats", json!([1])),
+        (-1, "Block not found on disk".into())
+    );
+    std::fs::rename(blocks.join("blk00000.dat.bak"), blocks.join("blk00000.dat")).unwrap();
+
     // verifychain at every level, over a few blocks and over all of them.
     for level in 0..=4 {
         assert_eq!(

@@ -49,7 +49,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
                 ])
                 .oneline("stats"),
         ],
-        STATS_RESULT,
+        "",
         move |req| {
             let target = req
                 .param(0)
@@ -88,7 +88,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
             Arg::hint("checklevel", ArgType::Num, "3, range=0-4", "How thorough the block verification is:\n- level 0 reads the blocks from disk\n- level 1 also checks each block\n- level 2 also reads the undo data\n- level 3 also disconnects the tip blocks in memory\n- level 4 also connects them again\n- each level includes the checks of the levels below"),
             Arg::hint("nblocks", ArgType::Num, "6, 0=all", "The number of blocks to check."),
         ],
-        "true|false    (boolean) Verification finished successfully. If false, check debug log for reason.",
+        "",
         move |req| {
             let level = match req.param(0) {
                 Some(v) => get_int::<i32>(v)?,
@@ -402,46 +402,6 @@ fn block_stats(
     m.insert("utxo_size_inc_actual".into(), json!(utxo_size_inc_actual));
     Ok(m)
 }
-
-const STATS_RESULT: &str = r#"{                              (json object)
-  "avgfee" : n,                 (numeric, optional) mean fee of the block's transactions
-  "avgfeerate" : n,             (numeric, optional) mean fee rate, in satoshis per virtual byte
-  "avgtxsize" : n,              (numeric, optional) mean transaction size
-  "blockhash" : "hex",          (string, optional) the block's hash (to notice a reorganisation)
-  "feerate_percentiles" : [     (json array, optional) fee rates at the 10th, 25th, 50th, 75th and 90th percentile of weight, in satoshis per virtual byte
-    n,                          (numeric) the 10th percentile fee rate
-    n,                          (numeric) the 25th percentile fee rate
-    n,                          (numeric) the 50th percentile fee rate
-    n,                          (numeric) the 75th percentile fee rate
-    n                           (numeric) the 90th percentile fee rate
-  ],
-  "height" : n,                 (numeric, optional) the block's height
-  "ins" : n,                    (numeric, optional) inputs, the coinbase's not counted
-  "maxfee" : n,                 (numeric, optional) highest fee
-  "maxfeerate" : n,             (numeric, optional) highest fee rate, in satoshis per virtual byte
-  "maxtxsize" : n,              (numeric, optional) largest transaction
-  "medianfee" : n,              (numeric, optional) median fee (the middle two averaged)
-  "mediantime" : n,             (numeric, optional) the block's median time past
-  "mediantxsize" : n,           (numeric, optional) median transaction size (the middle two averaged)
-  "minfee" : n,                 (numeric, optional) lowest fee
-  "minfeerate" : n,             (numeric, optional) lowest fee rate, in satoshis per virtual byte
-  "mintxsize" : n,              (numeric, optional) smallest transaction
-  "outs" : n,                   (numeric, optional) outputs
-  "subsidy" : n,                (numeric, optional) the block subsidy
-  "swtotal_size" : n,           (numeric, optional) total size of the segwit transactions
-  "swtotal_weight" : n,         (numeric, optional) total weight of the segwit transactions
-  "swtxs" : n,                  (numeric, optional) segwit transactions
-  "time" : n,                   (numeric, optional) the block's time
-  "total_out" : n,              (numeric, optional) total output value, the coinbase's not counted
-  "total_size" : n,             (numeric, optional) total size of the transactions after the coinbase
-  "total_weight" : n,           (numeric, optional) total weight of the transactions after the coinbase
-  "totalfee" : n,               (numeric, optional) the sum of the fees
-  "txs" : n,                    (numeric, optional) transactions, the coinbase included
-  "utxo_increase" : n,          (numeric, optional) change in the number of unspent outputs (unspendable ones counted)
-  "utxo_size_inc" : n,          (numeric, optional) change in the UTXO index's size (unspendable ones counted)
-  "utxo_increase_actual" : n,   (numeric, optional) change in the number of unspent outputs, unspendable ones not counted
-  "utxo_size_inc_actual" : n    (numeric, optional) change in the UTXO index's size, unspendable ones not counted
-}"#;
 
 #[cfg(test)]
 mod tests {

@@ -26,7 +26,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
             "hash of current chain tip",
             "The block hash at which to query deployment state",
         )],
-        RESULT,
+        "",
         move |req| {
             let cs = n.chainstate();
             let i = match req.param(0) {
@@ -131,37 +131,3 @@ fn bip9_json(d: &Deployment, info: &Bip9Info, height: u32) -> Value {
     out.insert("bip9".into(), Value::Object(bip9));
     Value::Object(out)
 }
-
-const RESULT: &str = r#"{                                      (json object)
-  "hash" : "str",                       (string) the hash of the block asked for (the tip by default)
-  "height" : n,                         (numeric) its height
-  "script_flags" : [                    (json array) the script verification flags of that block
-    "str",                              (string) a flag's name
-    ...
-  ],
-  "deployments" : {                     (json object)
-    "xxxx" : {                          (json object) a deployment, by name
-      "type" : "str",                   (string) "buried" (fixed height) or "bip9" (signalled)
-      "height" : n,                     (numeric, optional) the first height with the rules in force (for "bip9", once known)
-      "active" : true|false,            (boolean) whether the next block must follow the rules
-      "bip9" : {                        (json object, optional) the signalling (only for "bip9")
-        "bit" : n,                      (numeric, optional) the version bit (0-28) that signals, while "started" or "locked_in"
-        "start_time" : xxx,             (numeric) the median time past from which signalling counts
-        "timeout" : xxx,                (numeric) the median time past after which a deployment not locked in fails
-        "min_activation_height" : n,    (numeric) the lowest height at which the rules may apply
-        "status" : "str",               (string) the state at the block: "defined", "started", "locked_in", "active" or "failed"
-        "since" : n,                    (numeric) the first height with that state
-        "status_next" : "str",          (string) the state at the next block
-        "statistics" : {                (json object, optional) signalling in the current period, while "started" or "locked_in"
-          "period" : n,                 (numeric) blocks per period
-          "threshold" : n,              (numeric, optional) signalling blocks needed (only while "started")
-          "elapsed" : n,                (numeric) blocks of the period so far
-          "count" : n,                  (numeric) signalling blocks among them
-          "possible" : true|false       (boolean, optional) whether the threshold can still be reached in this period (only while "started")
-        },
-        "signalling" : "str"            (string, optional) one character per block of the period: # signalled, - did not
-      }
-    },
-    ...
-  }
-}"#;

@@ -61,7 +61,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
             Arg::omitted("longpollid", ArgType::Str, "delay processing request until the result would vary significantly from the \"longpollid\" of a prior template"),
             Arg::omitted("data", ArgType::StrHex, "proposed block data to check, encoded in hexadecimal; valid only for mode=\"proposal\""),
         ])],
-        RESULT,
+        "",
         move |req| block_template(&n, &cache, req),
     ));
 }
@@ -396,67 +396,6 @@ fn template_json(
     }
     Ok(Value::Object(out))
 }
-
-const RESULT: &str = r#"(If the proposal was accepted with mode=='proposal')
-null    (json null)
-
-Result (If the proposal was not accepted with mode=='proposal'):
-"str"    (string) According to BIP22
-
-Result (Otherwise):
-{                                        (json object)
-  "version" : n,                         (numeric) the block version to use
-  "rules" : [                            (json array) the rules new blocks must follow
-    "str",                               (string) a rule's name; with ! in front when a client must understand it (BIP9)
-    ...
-  ],
-  "vbavailable" : {                      (json object) deployments being signalled for or locked in (BIP9)
-    "rulename" : n,                      (numeric) the version bit of that deployment
-    ...
-  },
-  "capabilities" : [                     (json array)
-    "str",                               (string) a supported feature, such as 'proposal'
-    ...
-  ],
-  "vbrequired" : n,                      (numeric) version bits the server requires in submissions
-  "previousblockhash" : "str",           (string) the hash of the tip
-  "transactions" : [                     (json array) the transactions after the coinbase to include
-    {                                    (json object)
-      "data" : "hex",                    (string) the transaction, serialized, in hex
-      "txid" : "hex",                    (string) its id, without witness
-      "hash" : "hex",                    (string) its hash, with witness
-      "depends" : [                      (json array) earlier transactions of this list it spends from
-        n,                               (numeric) their 1-based position in the list
-        ...
-      ],
-      "fee" : n,                         (numeric) its fee in satoshis
-      "sigops" : n,                      (numeric) its signature operations cost
-      "weight" : n                       (numeric) its weight
-    },
-    ...
-  ],
-  "coinbaseaux" : {                      (json object) data for the coinbase's scriptSig
-    "key" : "hex",                       (string) a value to include (the keys may be ignored)
-    ...
-  },
-  "coinbasevalue" : n,                   (numeric) the most the coinbase may claim, subsidy and fees, in satoshis
-  "longpollid" : "str",                  (string) pass it back to wait for a change of this template
-  "target" : "str",                      (string) the hash target
-  "mintime" : xxx,                       (numeric) the earliest time the block may have, UNIX epoch time (BIP94 timewarp rule included)
-  "mutable" : [                          (json array) what a miner may change
-    "str",                               (string) 'time', 'transactions' or 'prevblock'
-    ...
-  ],
-  "noncerange" : "hex",                  (string) the valid nonces
-  "sigoplimit" : n,                      (numeric) the block's signature operations limit
-  "sizelimit" : n,                       (numeric) the block's size limit
-  "weightlimit" : n,                     (numeric, optional) the block's weight limit
-  "curtime" : xxx,                       (numeric) the time to use, UNIX epoch time (BIP94 timewarp rule included)
-  "bits" : "str",                        (string) the compact target of the block
-  "height" : n,                          (numeric) the block's height
-  "signet_challenge" : "hex",            (string, optional) the challenge, on signet only
-  "default_witness_commitment" : "hex"   (string, optional) the witness commitment of the template as it is
-}"#;
 
 #[cfg(test)]
 mod tests {
