@@ -226,7 +226,7 @@ fn generate_and_netinfo_and_addrinfo() {
     let (out, _, _) = run_with(&["-netinfo"], "", reply);
     assert_eq!(
         out.stdout,
-        "Bitcoin Core client v31.99.0 - server 70016/S/\n\n        total   block\nin          0\nout         0       0\ntotal       0\n\nLocal services: \n\nLocal addresses\n1.2.3.4     port   8333    score      1\n"
+        format!("Bitcoin Core client {} - server 70016/S/\n\n        total   block\nin          0\nout         0       0\ntotal       0\n\nLocal services: \n\nLocal addresses\n1.2.3.4     port   8333    score      1\n", crate::version::CLIENT_BUILD)
     );
     let (out, _, _) = run_with(&["-netinfo", "help"], "", reply);
     assert!(out

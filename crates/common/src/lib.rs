@@ -37,6 +37,7 @@ pub mod args;
 pub mod chain;
 pub mod logging;
 pub mod strutil;
+pub mod version;
 
 pub use args::{
     ArgFlags, ArgsError, ArgsManager, Command, ConfigMessage, OptionsCategory, SettingValue,

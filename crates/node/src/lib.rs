@@ -97,7 +97,11 @@ pub fn install_ipc_logging(exe: &str) {
 
 /// Version text of `-version` and `-help`.
 fn version_line(binary: Binary) -> String {
-    let mut s = format!("Bitcoin Core daemon version v{}", env!("CARGO_PKG_VERSION"));
+    let mut s = format!(
+        "{} daemon version {}",
+        common::version::CLIENT_NAME,
+        common::version::CLIENT_BUILD
+    );
     if binary == Binary::BitcoinNode {
         s.push_str(" bitcoin-node");
     }
@@ -139,7 +143,13 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     if args.help_requested() || args.get_bool_arg("-version", false) {
         let mut out = version_line(binary);
         out.push('\n');
-        if !args.get_bool_arg("-version", false) {
+        if args.get_bool_arg("-version", false) {
+            out.push_str(&common::strutil::format_paragraph(
+                &common::version::license_info(),
+                79,
+                0,
+            ));
+        } else {
             out.push_str(HELP_INTRO);
             out.push_str(&args.get_help_message());
         }

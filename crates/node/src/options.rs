@@ -180,6 +180,12 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         C::DebugTest,
     );
     add(
+        "-help-debug",
+        "With -help, also list the options for debugging and testing",
+        any,
+        C::DebugTest,
+    );
+    add(
         "-uacomment=<cmt>",
         "Append a comment to the user agent",
         any,
