@@ -376,3 +376,101 @@ fn vbparams_change_the_deployment() {
         assert!(err.contains(&format!("Error: {msg}")), "{arg}: {err}");
     }
 }
+
+/// Core's rpc_blockchain.py expectations: testdummy signalling through its second period.
+fn signalling_info(height: u64, hash: &Value, status_next: &str) -> Value {
+    let n = height - 143;
+    json!({
+        "hash": hash,
+        "height": height,
+        "script_flags": ["CHECKLOCKTIMEVERIFY", "CHECKSEQUENCEVERIFY", "DERSIG", "NULLDUMMY", "P2SH", "TAPROOT", "WITNESS"],
+        "deployments": {
+            "bip34": {"type": "buried", "active": true, "height": 2},
+            "bip66": {"type": "buried", "active": true, "height": 3},
+            "bip65": {"type": "buried", "active": true, "height": 4},
+            "csv": {"type": "buried", "active": true, "height": 5},
+            "segwit": {"type": "buried", "active": true, "height": 6},
+            "testdummy": {
+                "type": "bip9",
+                "active": false,
+                "bip9": {
+                    "bit": 28,
+                    "start_time": 0,
+                    "timeout": i64::MAX,
+                    "min_activation_height": 0,
+                    "status": "started",
+                    "since": 144,
+                    "status_next": status_next,
+                    "statistics": {"period": 144, "elapsed": n, "count": n, "threshold": 108, "possible": true},
+                    "signalling": "#".repeat(n as usize),
+                },
+            },
+        },
+    })
+}
+
+#[test]
+fn deployment_info_through_a_signalling_period() {
+    let dir = TempDir::new("rpc-deployments");
+    let node = TestNode::start(
+        BITCOIND,
+        &dir.0,
+        &[
+            "-testactivationheight=bip34@2",
+            "-testactivationheight=dersig@3",
+            "-testactivationheight=cltv@4",
+            "-testactivationheight=csv@5",
+            "-testactivationheight=segwit@6",
+        ],
+    );
+    let addr = regtest_address();
+    node.call("generatetoaddress", json!([207, addr]));
+    let h207 = node.call("getbestblockhash", json!([]));
+    assert_eq!(
+        node.call("getdeploymentinfo", json!([])),
+        signalling_info(207, &h207, "started")
+    );
+    node.call("generatetoaddress", json!([80, addr]));
+    let h287 = node.call("getbestblockhash", json!([]));
+    assert_eq!(
+        node.call("getdeploymentinfo", json!([])),
+        signalling_info(287, &h287, "locked_in")
+    );
+    assert_eq!(
+        node.call("getdeploymentinfo", json!([h207])),
+        signalling_info(207, &h207, "started")
+    );
+    // Locked in for the third period, active from the fourth; blocks stop signalling then.
+    node.call("generatetoaddress", json!([1, addr]));
+    let d = node.call("getdeploymentinfo", json!([]));
+    let t = &d["deployments"]["testdummy"];
+    assert_eq!(t["bip9"]["status"], json!("locked_in"));
+    // The activation height is reported from the period's last block on.
+    assert!(t.get("height").is_none());
+    assert_eq!(t["active"], json!(false));
+    assert_eq!(
+        t["bip9"]["statistics"],
+        json!({"period": 144, "elapsed": 1, "count": 1})
+    );
+    let tmpl = node.call("getblocktemplate", gbt_params());
+    assert_eq!(tmpl["vbavailable"], json!({"testdummy": 28}));
+    assert_eq!(tmpl["version"], json!(0x3000_0000));
+    node.call("generatetoaddress", json!([143, addr]));
+    let d = node.call("getdeploymentinfo", json!([]));
+    let t = &d["deployments"]["testdummy"];
+    assert_eq!(t["bip9"]["status_next"], json!("active"));
+    assert_eq!((&t["height"], &t["active"]), (&json!(432), &json!(true)));
+    node.call("generatetoaddress", json!([1, addr]));
+    let d = node.call("getdeploymentinfo", json!([]));
+    let t = &d["deployments"]["testdummy"];
+    assert_eq!(t["bip9"]["status"], json!("active"));
+    assert_eq!(t["bip9"]["since"], json!(432));
+    assert_eq!(t["active"], json!(true));
+    let tmpl = node.call("getblocktemplate", gbt_params());
+    assert_eq!(tmpl["version"], json!(0x2000_0000));
+    assert_eq!(
+        tmpl["rules"],
+        json!(["csv", "!segwit", "taproot", "testdummy"])
+    );
+    assert_eq!(tmpl["vbavailable"], json!({}));
+}
