@@ -339,12 +339,19 @@ fn kill_and_restart_keep_the_chain() {
     assert_eq!(node.call("getbestblockhash", json!([])), hashes[24]);
     let after = node.call("gettxoutsetinfo", json!([]));
     assert_eq!(after["hash_serialized_3"], before["hash_serialized_3"]);
+    // A block acknowledged by submitblock survives a kill at once after the reply.
+    let made = node.call("generateblock", json!([regtest_address(), [], false]));
+    assert_eq!(node.call("submitblock", json!([made["hex"]])), Value::Null);
+    node.kill9();
+    node.spawn();
+    node.wait_ready();
+    assert_eq!(node.call("getbestblockhash", json!([])), made["hash"]);
     // And a clean stop and start.
     let (status, _) = node.stop();
     assert!(status.success());
     node.spawn();
     node.wait_ready();
-    assert_eq!(node.call("getblockcount", json!([])), json!(25));
+    assert_eq!(node.call("getblockcount", json!([])), json!(26));
 }
 
 #[test]

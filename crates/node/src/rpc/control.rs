@@ -24,9 +24,14 @@ pub fn register(table: &Table, node: &Arc<NodeContext>, table_ref: Weak<Table>, 
     table.register(command(
         "control",
         "stop",
-        "Request a graceful shutdown of Bitcoin Core.",
-        vec![Arg::omitted("wait", ArgType::Num, "how long to wait in ms").hidden()],
-        "\"str\"    (string) A string with the content 'Bitcoin Core stopping'",
+        "Ask Bitcoin Core to shut down cleanly.",
+        vec![Arg::omitted(
+            "wait",
+            ArgType::Num,
+            "milliseconds to pause before answering",
+        )
+        .hidden()],
+        "\"str\"    (string) Always the text 'Bitcoin Core stopping'",
         move |req| {
             n.request_shutdown();
             if let Some(v) = req.param(0).filter(|v| v.is_number()) {
@@ -40,18 +45,18 @@ pub fn register(table: &Table, node: &Arc<NodeContext>, table_ref: Weak<Table>, 
     table.register(command(
         "control",
         "uptime",
-        "Returns the total uptime of the server.\n",
+        "Tells how long the server has been up.\n",
         vec![],
-        "n    (numeric) The number of seconds that the server has been running",
+        "n    (numeric) Seconds since the server started",
         move |_| Ok(json!(n.started.elapsed().as_secs())),
     ));
     let t = table_ref;
     table.register(command(
         "control",
         "getrpcinfo",
-        "Returns details of the RPC server.\n",
+        "Describes the state of the RPC server.\n",
         vec![],
-        "{                          (json object)\n  \"active_commands\" : [     (json array) All active commands\n    {                      (json object) Information about an active command\n      \"method\" : \"str\",     (string) The name of the RPC command\n      \"duration\" : n        (numeric) The running time in microseconds\n    },\n    ...\n  ],\n  \"logpath\" : \"str\"        (string) The complete file path to the debug log\n}",
+        "{                          (json object)\n  \"active_commands\" : [     (json array) The commands running right now\n    {                      (json object) One running command\n      \"method\" : \"str\",     (string) Its RPC method name\n      \"duration\" : n        (numeric) How long it has run, in microseconds\n    },\n    ...\n  ],\n  \"logpath\" : \"str\"        (string) Full path of the debug log file\n}",
         move |_| {
             let active: Vec<Value> = t
                 .upgrade()
@@ -70,9 +75,9 @@ pub fn register(table: &Table, node: &Arc<NodeContext>, table_ref: Weak<Table>, 
         table.register(command(
             "hidden",
             name,
-            "Simply echo back the input arguments. This command is for testing.\n\nIt will return an internal bug report when arg9='trigger_internal_bug' is passed.\n\nThe difference between echo and echojson is that echojson has argument conversion enabled in the client-side table in bitcoin-cli and the GUI. There is no server-side difference.",
+            "Returns its arguments unchanged; meant for tests.\n\nGiving arg9='trigger_internal_bug' makes it answer with an internal bug report instead.\n\necho and echojson behave the same on the server; they differ only in that bitcoin-cli and the GUI convert the arguments of echojson from JSON on the client side.",
             args,
-            "any    (any) Returns whatever was passed in",
+            "any    (any) The arguments as given",
             |req| {
                 if req.param(9).and_then(Value::as_str) == Some("trigger_internal_bug") {
                     return Err(RpcError::new(
@@ -88,9 +93,9 @@ pub fn register(table: &Table, node: &Arc<NodeContext>, table_ref: Weak<Table>, 
     table.register(command(
         "hidden",
         "echoipc",
-        "Echo back the input argument, passing it through a spawned process in a multiprocess build.\nThis command is for testing.\n",
-        vec![Arg::required("arg", ArgType::Str, "The string to echo")],
-        "\"str\"    (string) The echoed string.",
+        "Returns its argument after a round trip through a spawned process when the build is multiprocess.\nMeant for tests.\n",
+        vec![Arg::required("arg", ArgType::Str, "Text to send back")],
+        "\"str\"    (string) The same text.",
         move |req| {
             let text = get_str(param(req, 0)?)?.to_string();
             echo_ipc(&n, text).map(Value::String)
@@ -99,9 +104,9 @@ pub fn register(table: &Table, node: &Arc<NodeContext>, table_ref: Weak<Table>, 
     table.register(command(
         "control",
         "getmemoryinfo",
-        "Returns an object containing information about memory usage.\n",
-        vec![Arg::optional("mode", ArgType::Str, json!("stats"), "determines what kind of information is returned.\n  - \"stats\" returns general statistics about memory usage in the daemon.\n  - \"mallocinfo\" returns an XML string describing low-level heap state (only available if compiled with glibc).")],
-        "{                         (json object)\n  \"locked\" : {            (json object) Information about locked memory manager\n    \"used\" : n,           (numeric) Number of bytes used\n    \"free\" : n,           (numeric) Number of bytes available in current arenas\n    \"total\" : n,          (numeric) Total number of bytes managed\n    \"locked\" : n,         (numeric) Amount of bytes that succeeded locking. If this number is smaller than total, locking pages failed at some point and key data could be swapped to disk.\n    \"chunks_used\" : n,    (numeric) Number allocated chunks\n    \"chunks_free\" : n     (numeric) Number unused chunks\n  }\n}\n\nResult (mode \"mallocinfo\"):\n\"str\"    (string) \"<malloc version=\"1\">...\"",
+        "Reports how memory is used.\n",
+        vec![Arg::optional("mode", ArgType::Str, json!("stats"), "which report to give.\n  - \"stats\" gives overall memory figures of the daemon.\n  - \"mallocinfo\" gives the heap allocator's own state as an XML string (glibc builds only).")],
+        "{                         (json object)\n  \"locked\" : {            (json object) State of the locked-memory pool\n    \"used\" : n,           (numeric) Bytes in use\n    \"free\" : n,           (numeric) Bytes still free in the arenas allocated so far\n    \"total\" : n,          (numeric) All bytes the pool manages\n    \"locked\" : n,         (numeric) Bytes that were locked in RAM. Below total means some page could not be locked, so key material might end up in swap.\n    \"chunks_used\" : n,    (numeric) Chunks handed out\n    \"chunks_free\" : n     (numeric) Chunks not in use\n  }\n}\n\nResult (mode \"mallocinfo\"):\n\"str\"    (string) \"<malloc version=\"1\">...\"",
         |req| {
             let mode = match req.param(0) {
                 Some(v) => get_str(v)?.to_string(),
@@ -169,11 +174,11 @@ pub fn register(table: &Table, node: &Arc<NodeContext>, table_ref: Weak<Table>, 
     table.register(command(
         "hidden",
         "setmocktime",
-        "Set the local time to given timestamp (-regtest only)\n",
+        "Pretend the current time is the given timestamp (-regtest only)\n",
         vec![Arg::required(
             "timestamp",
             ArgType::Num,
-            "UNIX epoch time\nPass 0 to go back to using the system time.",
+            "Seconds since the UNIX epoch\n0 switches back to the real clock.",
         )],
         "null    (json null)",
         move |req| {
@@ -193,6 +198,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>, table_ref: Weak<Table>, 
                 ));
             }
             n.mock_time.store(time, Ordering::Relaxed);
+            common::logging::instance().set_mocktime(time);
             Ok(Value::Null)
         },
     ));
@@ -200,11 +206,11 @@ pub fn register(table: &Table, node: &Arc<NodeContext>, table_ref: Weak<Table>, 
     table.register(command(
         "hidden",
         "mockscheduler",
-        "Bump the scheduler into the future (-regtest only)\n",
+        "Move the scheduler's clock forward (-regtest only)\n",
         vec![Arg::required(
             "delta_time",
             ArgType::Num,
-            "Number of seconds to forward the scheduler into the future.",
+            "How many seconds to move the scheduler ahead.",
         )],
         "null    (json null)",
         move |req| {
