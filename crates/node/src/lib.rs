@@ -235,6 +235,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     if mock != 0 {
         node.mock_time
             .store(mock, std::sync::atomic::Ordering::Relaxed);
+        logging::instance().set_mocktime(mock);
     }
     let log_path = logging::instance().file_path().display().to_string();
     rpc::register_all(&table, &node, log_path);
