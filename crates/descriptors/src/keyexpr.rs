@@ -9,7 +9,7 @@ use crate::keys::{
     decode_secret, decode_xpriv, decode_xpub, encode_secret, encode_xpriv, encode_xpub, secp,
     Secret,
 };
-use crate::span::{hex_bytes, is_hex, parse_u32, split};
+use crate::span::{hex_bytes, is_hex, parse_u32, split, take_const, take_expr, take_func};
 
 /// Bit of a hardened child number.
 const HARDENED: u32 = 0x8000_0000;
@@ -27,6 +27,8 @@ pub(crate) enum Ctx {
     P2wsh,
     /// Inside `tr()` or `rawtr()`.
     P2tr,
+    /// A participant of `musig()`.
+    Musig,
 }
 
 /// How the last step of an extended key's path ranges.
@@ -60,6 +62,11 @@ enum Inner {
         path: Vec<u32>,
         derive: Derive,
     },
+    Musig {
+        participants: Vec<KeyExpr>,
+        path: Vec<u32>,
+        derive: Derive,
+    },
 }
 
 /// One parsed key expression (one branch of a multipath expression).
@@ -85,7 +92,20 @@ fn format_path(path: &[u32], apostrophe: bool) -> String {
 impl KeyExpr {
     /// Whether the key changes with the derivation index.
     pub fn is_range(&self) -> bool {
-        matches!(&self.inner, Inner::Ext { derive, .. } if *derive != Derive::Fixed)
+        match &self.inner {
+            Inner::Const { .. } => false,
+            Inner::Ext { derive, .. } => *derive != Derive::Fixed,
+            Inner::Musig {
+                participants,
+                derive,
+                ..
+            } => *derive != Derive::Fixed || participants.iter().any(KeyExpr::is_range),
+        }
+    }
+
+    /// Whether this is an extended key (possibly with origin).
+    fn is_bip32(&self) -> bool {
+        matches!(self.inner, Inner::Ext { .. })
     }
 
     /// Serialized size of the public key (33 or 65).
@@ -101,6 +121,7 @@ impl KeyExpr {
         match &self.inner {
             Inner::Const { secret, .. } => secret.is_some(),
             Inner::Ext { xpriv, .. } => xpriv.is_some(),
+            Inner::Musig { participants, .. } => participants.iter().any(KeyExpr::has_private),
         }
     }
 
@@ -133,9 +154,43 @@ impl KeyExpr {
         }
     }
 
+    fn musig_string(&self, network: Network, private: bool) -> (String, bool) {
+        let Inner::Musig {
+            participants,
+            path,
+            derive,
+        } = &self.inner
+        else {
+            return (String::new(), false);
+        };
+        let mut any = false;
+        let parts: Vec<String> = participants
+            .iter()
+            .map(|p| {
+                if private {
+                    let (s, has) = p.to_private(network);
+                    any |= has;
+                    s
+                } else {
+                    p.to_public(network)
+                }
+            })
+            .collect();
+        let star = if *derive == Derive::Fixed { "" } else { "/*" };
+        (
+            format!(
+                "musig({}){}{star}",
+                parts.join(","),
+                format_path(path, false)
+            ),
+            any,
+        )
+    }
+
     /// The public form.
     pub fn to_public(&self, network: Network) -> String {
         let body = match &self.inner {
+            Inner::Musig { .. } => self.musig_string(network, false).0,
             Inner::Const { key, xonly, .. } => {
                 let bytes = key.to_bytes();
                 let shown = if *xonly { &bytes[1..] } else { &bytes[..] };
@@ -168,6 +223,7 @@ impl KeyExpr {
                 format_path(path, self.apostrophe),
                 self.range_suffix()
             ),
+            Inner::Musig { .. } => return self.musig_string(network, true),
             _ => return (self.to_public(network), false),
         };
         (format!("{}{body}", self.origin_string()), true)
@@ -203,6 +259,31 @@ impl KeyExpr {
                     xpub.derive_pub(secp(), &steps).ok()?.public_key
                 };
                 Some(PublicKey::new(inner))
+            }
+            Inner::Musig {
+                participants,
+                path,
+                derive,
+            } => {
+                let mut keys = participants
+                    .iter()
+                    .map(|p| p.pubkey(pos).map(|k| k.inner))
+                    .collect::<Option<Vec<SecpKey>>>()?;
+                keys.sort_by_key(SecpKey::serialize);
+                let agg = crate::musig::aggregate(&keys)?;
+                if *derive == Derive::Fixed && path.is_empty() {
+                    return Some(PublicKey::new(agg));
+                }
+                let steps: Vec<ChildNumber> = path
+                    .iter()
+                    .copied()
+                    .chain((*derive == Derive::Unhardened).then_some(pos))
+                    .map(ChildNumber::from)
+                    .collect();
+                let xpub = crate::musig::synthetic_xpub(agg)
+                    .derive_pub(secp(), &steps)
+                    .ok()?;
+                Some(PublicKey::new(xpub.public_key))
             }
         }
     }
@@ -420,7 +501,7 @@ pub(crate) fn parse_key(s: &str, ctx: Ctx, network: Network) -> Result<Vec<KeyEx
         if ctx != Ctx::P2tr {
             return Err("musig() is only allowed in tr() and rawtr()".into());
         }
-        return Err("musig() key expressions are not supported".into());
+        return parse_musig(s, network);
     }
     let parts = split(s, ']');
     if parts.len() > 2 {
@@ -461,4 +542,121 @@ pub(crate) fn parse_key(s: &str, ctx: Ctx, network: Network) -> Result<Vec<KeyEx
         k.apostrophe = apostrophe;
     }
     Ok(keys)
+}
+
+/// Splits after every `)`, keeping it, plus the remainder (Core's `Split` with
+/// `include_sep`).
+fn split_after_parens(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in s.bytes().enumerate() {
+        if c == b')' {
+            out.push(&s[start..=i]);
+            start = i + 1;
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+/// `musig(KEY,...)[/path][/*]` inside `tr()`.
+fn parse_musig(s: &str, network: Network) -> Result<Vec<KeyExpr>, String> {
+    let pieces = split_after_parens(s);
+    if pieces.len() > 2 {
+        return Err("Too many ')' in musig() expression".into());
+    }
+    let mut expr = pieces[0];
+    if !take_func("musig", &mut expr) {
+        return Err("Invalid musig() expression".into());
+    }
+    let mut providers: Vec<Vec<KeyExpr>> = Vec::new();
+    let (mut any_ranged, mut all_bip32) = (false, true);
+    while !expr.is_empty() {
+        if !providers.is_empty() && !take_const(",", &mut expr, true) {
+            let got = expr.chars().next().unwrap_or(' ');
+            return Err(format!("musig(): expected ',', got '{got}'"));
+        }
+        let arg = take_expr(&mut expr);
+        let keys = parse_key(arg, Ctx::Musig, network).map_err(|e| format!("musig(): {e}"))?;
+        let Some(first) = keys.first() else {
+            return Err("musig(): Must contain key expressions".into());
+        };
+        any_ranged |= first.is_range();
+        all_bip32 &= first.is_bip32();
+        providers.push(keys);
+    }
+    if providers.is_empty() {
+        return Err("musig(): Must contain key expressions".into());
+    }
+    let mut derive = Derive::Fixed;
+    let mut paths: Vec<Vec<u32>> = vec![Vec::new()];
+    if pieces.len() == 2 && pieces[1].starts_with('/') {
+        if !all_bip32 {
+            return Err(
+                "musig(): derivation requires all participants to be xpubs or xprvs".into(),
+            );
+        }
+        if any_ranged {
+            return Err(
+                "musig(): Cannot have ranged participant keys if musig() also has derivation"
+                    .into(),
+            );
+        }
+        let mut elems = split(pieces[1], '/');
+        match elems.last().copied() {
+            Some("*") => {
+                derive = Derive::Unhardened;
+                elems.pop();
+            }
+            Some("*'" | "*h") => {
+                return Err("musig(): Cannot have hardened child derivation".into())
+            }
+            _ => {}
+        }
+        let mut dummy = false;
+        paths = parse_path(&elems, &mut dummy, true).map_err(|e| format!("musig(): {e}"))?;
+        if paths.iter().flatten().any(|step| step & HARDENED != 0) {
+            return Err("musig(): cannot have hardened derivation steps".into());
+        }
+    }
+    let width = providers.iter().map(Vec::len).max().unwrap_or(1);
+    let make = |participants: Vec<KeyExpr>, path: Vec<u32>| KeyExpr {
+        origin: None,
+        inner: Inner::Musig {
+            participants,
+            path,
+            derive,
+        },
+        apostrophe: false,
+    };
+    if width > 1 && paths.len() > 1 {
+        return Err(
+            "musig(): Cannot have multipath participant keys if musig() is also multipath".into(),
+        );
+    }
+    if width > 1 {
+        if providers.iter().any(|p| p.len() != 1 && p.len() != width) {
+            return Err("musig(): Multipath derivation paths have mismatched lengths".into());
+        }
+        let path = paths.into_iter().next().unwrap_or_default();
+        return Ok((0..width)
+            .map(|i| {
+                make(
+                    providers
+                        .iter()
+                        .map(|p| p[i.min(p.len() - 1)].clone())
+                        .collect(),
+                    path.clone(),
+                )
+            })
+            .collect());
+    }
+    let participants: Vec<KeyExpr> = providers
+        .into_iter()
+        .filter_map(|p| p.into_iter().next())
+        .collect();
+    Ok(paths
+        .into_iter()
+        .map(|path| make(participants.clone(), path))
+        .collect())
 }

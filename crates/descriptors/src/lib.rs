@@ -7,7 +7,7 @@
 //! Alongside: address decoding with Core's errors and Bech32 error locations
 //! ([`decode_destination`]), and signed messages ([`sign_message`], [`verify_message`]).
 //!
-//! Miniscript fragments inside `wsh()`/`tr()` and `musig()` keys are not supported yet.
+//! Miniscript fragments inside `wsh()`/`tr()` are not supported yet.
 
 #![warn(missing_docs)]
 
@@ -19,6 +19,7 @@ mod generate;
 mod keyexpr;
 mod keys;
 mod message;
+mod musig;
 mod network;
 mod node;
 mod parser;
