@@ -1,0 +1,129 @@
+//! The public API beyond Core's vectors: checksum errors, `script_for_generate`,
+//! private strings, multipath and regtest encodings.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use bitcoin::Network;
+use descriptors::{parse, script_for_generate, RpcLikeError};
+
+const PK: &str = "03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd";
+const TPUB: &str = "tpubD6NzVbkrYhZ4WaWSyoBvQwbpLkojyoTZPRsgXELWz3Popb3qkjcJyJUGLnL4qHHoQvao8ESaAstxYSnhyswJ76uZPStJRJCTKvosUCJZL5B";
+const TPRV: &str = "tprv8ZgxMBicQKsPd7Uf69XL1XwhmjHopUGep8GuEiJDZmbQz6o58LninorQAfcKZWARbtRtfnLcJ5MQ2AtHcQJCCRUcMRvmDUjyEmNUWwx8UbK";
+
+fn err(desc: &str, require: bool) -> String {
+    parse(desc, require, Network::Regtest).unwrap_err().0
+}
+
+#[test]
+fn checksum_errors() {
+    let desc = format!("pk({PK})");
+    let good = chain_json::add_checksum(&desc);
+    assert_eq!(parse(&good, true, Network::Regtest).unwrap().len(), 1);
+    assert_eq!(err(&desc, true), "Missing checksum");
+    assert_eq!(
+        err(&format!("{good}#abcdefgh"), false),
+        "Multiple '#' symbols"
+    );
+    assert_eq!(
+        err(&format!("{desc}#abc"), false),
+        "Expected 8 character checksum, not 3 characters"
+    );
+    let computed = &good[good.len() - 8..];
+    assert_eq!(
+        err(&format!("{desc}#qqqqqqqq"), false),
+        format!("Provided checksum 'qqqqqqqq' does not match computed checksum '{computed}'")
+    );
+    assert_eq!(err("pk(\u{e9})", false), "Invalid characters in payload");
+    assert_eq!(descriptors::checksum_of(&desc), computed);
+    assert_eq!(descriptors::checksum_of(&format!("{desc}#qqqqqqqq")), "");
+    // Anything after a complete top-level expression fails without a message, as Core.
+    assert_eq!(err(&format!("{desc},x"), false), "");
+}
+
+#[test]
+fn generate_scripts() {
+    let hex =
+        |d: &str| chain_json::to_hex(script_for_generate(d, Network::Regtest).unwrap().as_bytes());
+    // combo() of a compressed key mines to P2WPKH, of an uncompressed one to P2PKH.
+    assert!(hex(&format!("combo({PK})")).starts_with("0014"));
+    let uncompressed = "04a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b8dec5235a0fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235";
+    assert!(hex(&format!("combo({uncompressed})")).starts_with("76a914"));
+    assert_eq!(hex("raw(6a00)"), "6a00");
+    let e = |d: &str| script_for_generate(d, Network::Regtest).unwrap_err();
+    assert_eq!(
+        e(&format!("wpkh({TPUB}/<0;1>)")),
+        RpcLikeError {
+            code: -8,
+            message: "Multipath descriptor not accepted".into()
+        }
+    );
+    assert_eq!(
+        e(&format!("wpkh({TPUB}/*)")),
+        RpcLikeError {
+            code: -8,
+            message: "Ranged descriptor not accepted. Maybe pass through deriveaddresses first?"
+                .into()
+        }
+    );
+    assert_eq!(
+        e(&format!("wpkh({TPUB}/1h)")),
+        RpcLikeError {
+            code: -5,
+            message: "Cannot derive script without private keys".into()
+        }
+    );
+    assert_eq!(
+        e("foo"),
+        RpcLikeError {
+            code: -5,
+            message: "'foo' is not a valid descriptor function".into()
+        }
+    );
+    assert!(hex(&format!("wpkh({TPRV}/1h)")).starts_with("0014"));
+}
+
+#[test]
+fn private_and_multipath_forms() {
+    let d = &parse(
+        &format!("tr({TPRV}/86h/1h/0h/<0;1>/*)"),
+        false,
+        Network::Regtest,
+    )
+    .unwrap();
+    assert_eq!(d.len(), 2);
+    assert!(d[0].is_range() && d[0].has_private_keys() && d[0].is_solvable());
+    let (private, any) = d[1].to_private_string();
+    assert!(any);
+    assert_eq!(
+        private,
+        chain_json::add_checksum(&format!("tr({TPRV}/86h/1h/0h/1/*)"))
+    );
+    // Hardened steps derive from the private key; the public form cannot.
+    assert!(d[0].expand(5).is_ok());
+    let public = parse(&d[0].to_string_checksummed(), true, Network::Regtest).unwrap();
+    assert!(public[0].expand(5).is_err());
+    assert!(!public[0].has_private_keys());
+    // Apostrophes are kept as written.
+    let a = &parse(
+        &format!("pkh([d34db33f/44'/0h]{TPUB}/1'/*')"),
+        false,
+        Network::Regtest,
+    )
+    .unwrap()[0];
+    assert_eq!(
+        a.to_string_checksummed(),
+        chain_json::add_checksum(&format!("pkh([d34db33f/44'/0']{TPUB}/1'/*')"))
+    );
+    // addr() and raw() are not solvable.
+    let r = &parse(
+        "addr(bcrt1qtmp74ayg7p24uslctssvjm06q5phz4yrxucgnv)",
+        false,
+        Network::Regtest,
+    )
+    .unwrap()[0];
+    assert!(!r.is_solvable());
+    assert_eq!(
+        err("addr(bc1qtmp74ayg7p24uslctssvjm06q5phz4yrxucgnv)", false),
+        "Address is not valid"
+    );
+}
