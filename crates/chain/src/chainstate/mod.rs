@@ -467,6 +467,18 @@ impl ChainState {
         )
     }
 
+    /// Version bits that deployments unknown to us locked in (`false`) or activated
+    /// (`true`) as of the tip (`CheckUnknownActivations`), for the warnings Core raises when
+    /// the tip changes outside initial block download.
+    pub fn unknown_activations(&self) -> Vec<(u8, bool)> {
+        self.versionbits.unknown_activations(
+            &self.index,
+            &self.params.deployments,
+            self.params.warning_params(),
+            self.tip_index(),
+        )
+    }
+
     /// Index entry of the active chain's block at `height`.
     pub fn active_entry(&self, height: u32) -> Option<usize> {
         self.active.get(height as usize).copied()
