@@ -11,7 +11,7 @@ use chain::versionbits::GbtDeployment;
 use chain::{ChainState, ProcessError};
 use rpc::codes::{
     RPC_CLIENT_IN_INITIAL_DOWNLOAD, RPC_CLIENT_NOT_CONNECTED, RPC_DESERIALIZATION_ERROR,
-    RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, RPC_VERIFY_ERROR,
+    RPC_INTERNAL_ERROR, RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, RPC_VERIFY_ERROR,
 };
 use rpc::{Arg, ArgType, Request, RpcError, RpcResult, Table, Value};
 use serde_json::{json, Map};
@@ -160,7 +160,12 @@ fn block_template(
         }
         match c.as_ref() {
             Some(t) => t.block.clone(),
-            None => return Err(RpcError::new(RPC_VERIFY_ERROR, "no block template")),
+            None => {
+                return Err(RpcError::new(
+                    RPC_INTERNAL_ERROR,
+                    "Internal bug detected: block_template",
+                ))
+            }
         }
     };
     template_json(&cs, &mut block, &request.rules, now)
