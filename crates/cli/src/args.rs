@@ -39,38 +39,38 @@ fn options() -> Vec<Spec> {
         |name: &'static str, help: String, flags: ArgFlags, category| (name, help, flags, category);
     let s = |t: &str| t.to_string();
     vec![
-        o("-version", s("Print version and exit"), ANY, Options),
-        o("-conf=<file>", s("Specify configuration file. Relative paths will be prefixed by datadir location. (default: bitcoin.conf)"), ANY, Options),
-        o("-datadir=<dir>", s("Specify data directory"), ANY | ArgFlags::DISALLOW_NEGATION, Options),
-        o("-generate", format!("Generate blocks, equivalent to RPC getnewaddress followed by RPC generatetoaddress. Optional positional integer arguments are number of blocks to generate (default: {DEFAULT_NBLOCKS}) and maximum iterations to try (default: {DEFAULT_MAX_TRIES}), equivalent to RPC generatetoaddress nblocks and maxtries arguments. Example: bitcoin-cli -generate 4 1000"), ANY, CliCommands),
-        o("-addrinfo", s("Get the number of addresses known to the node, per network and total."), ANY, CliCommands),
-        o("-getinfo", s("Get general information from the remote server. Note that unlike server-side RPC calls, the output of -getinfo is the result of multiple non-atomic requests. Some entries in the output may represent results from different states (e.g. wallet balance may be as of a different block from the chain state reported)"), ANY, CliCommands),
-        o("-netinfo", format!("Get network peer connection information from the remote server. An optional argument from 0 to {NETINFO_MAX_LEVEL} can be passed for different peers listings (default: 0). If a non-zero value is passed, an additional \"outonly\" (or \"o\") argument can be passed to see outbound peers only. Pass \"help\" (or \"h\") for detailed help documentation."), ANY, CliCommands),
-        o("-chain=<chain>", s("Use the chain <chain> (default: main). Allowed values: main, test, testnet4, signet, regtest"), ANY, ChainParams),
-        o("-regtest", s("Enter regression test mode, which uses a special chain in which blocks can be solved instantly. This is intended for regression testing tools and app development. Equivalent to -chain=regtest."), ANY | ArgFlags::DEBUG_ONLY, ChainParams),
-        o("-testactivationheight=name@height.", s("Set the activation height of 'name' (segwit, bip34, dersig, cltv, csv). (test-only)"), ANY | ArgFlags::DEBUG_ONLY, DebugTest),
-        o("-testnet", s("Use the testnet3 chain. Equivalent to -chain=test. Support for testnet3 is deprecated and will be removed in an upcoming release. Consider moving to testnet4 now by using -testnet4."), ANY, ChainParams),
-        o("-testnet4", s("Use the testnet4 chain. Equivalent to -chain=testnet4."), ANY, ChainParams),
-        o("-vbparams=deployment:start:end[:min_activation_height]", s("Use given start/end times and min_activation_height for specified version bits deployment (test-only)"), ANY | ArgFlags::DEBUG_ONLY, ChainParams),
-        o("-signet", s("Use the signet chain. Equivalent to -chain=signet. Note that the network is defined by the -signetchallenge parameter"), ANY, ChainParams),
-        o("-signetchallenge", s("Blocks must satisfy the given script to be considered valid (only for signet networks; defaults to the global default signet test network challenge)"), ANY | ArgFlags::DISALLOW_NEGATION, ChainParams),
-        o("-signetseednode", s("Specify a seed node for the signet network, in the hostname[:port] format, e.g. sig.net:1234 (may be used multiple times to specify multiple seed nodes; defaults to the global default signet test network seed node(s))"), ANY | ArgFlags::DISALLOW_NEGATION, ChainParams),
-        o("-color=<when>", s("Color setting for CLI output (default: auto). Valid values: always, auto (add color codes when standard output is connected to a terminal and OS is not WIN32), never. Only applies to the output of -getinfo."), ANY | ArgFlags::DISALLOW_NEGATION, Options),
-        o("-named", s("Pass named instead of positional arguments (default: false)"), ANY, Options),
-        o("-rpcid=<id>", format!("Set a custom JSON-RPC request ID string (default: {DEFAULT_RPC_REQ_ID})"), ANY | ArgFlags::DISALLOW_NEGATION | ArgFlags::DISALLOW_ELISION, Options),
-        o("-rpcclienttimeout=<n>", format!("Timeout in seconds during HTTP requests, or 0 for no timeout. Not implemented for IPC connections (see -ipcconnect). (default: {DEFAULT_HTTP_CLIENT_TIMEOUT})"), ANY, Options),
-        o("-rpcconnect=<ip>", format!("Send commands to node running on <ip> (default: {DEFAULT_RPCCONNECT})"), ANY, Options),
-        o("-rpccookiefile=<loc>", s("Location of the auth cookie. Relative paths will be prefixed by a net-specific datadir location. (default: data dir)"), ANY, Options),
-        o("-rpcpassword=<pw>", s("Password for JSON-RPC connections"), ANY, Options),
-        o("-rpcport=<port>", s("Connect to JSON-RPC on <port> (default: 8332, testnet: 18332, testnet4: 48332, signet: 38332, regtest: 18443)"), ANY | ArgFlags::NETWORK_ONLY, Options),
-        o("-rpcuser=<user>", s("Username for JSON-RPC connections"), ANY, Options),
-        o("-rpcwait", s("Wait for RPC server to start"), ANY, Options),
-        o("-rpcwaittimeout=<n>", s("Timeout in seconds to wait for the RPC server to start, or 0 for no timeout. (default: 0)"), ANY | ArgFlags::DISALLOW_NEGATION, Options),
-        o("-rpcwallet=<walletname>", s("Send RPC for non-default wallet on RPC server (needs to exactly match corresponding -wallet option passed to bitcoind). This changes the RPC endpoint used, e.g. http://127.0.0.1:8332/wallet/<walletname>"), ANY, Options),
-        o("-stdin", s("Read extra arguments from standard input, one per line until EOF/Ctrl-D (recommended for sensitive information such as passphrases). When combined with -stdinrpcpass, the first line from standard input is used for the RPC password."), ANY, Options),
-        o("-stdinrpcpass", s("Read RPC password from standard input as a single line. When combined with -stdin, the first line from standard input is used for the RPC password. When combined with -stdinwalletpassphrase, -stdinrpcpass consumes the first line, and -stdinwalletpassphrase consumes the second."), ANY, Options),
-        o("-stdinwalletpassphrase", s("Read wallet passphrase from standard input as a single line. When combined with -stdin, the first line from standard input is used for the wallet passphrase."), ANY, Options),
-        o("-ipcconnect=<address>", s("Connect to bitcoin-node through IPC socket instead of TCP socket to execute requests. Valid <address> values are 'auto' to try to connect to default socket path at <datadir>/node.sock but fall back to TCP if it is not available, 'unix' to connect to the default socket and fail if it isn't available, or 'unix:<socket path>' to connect to a socket at a nonstandard path. -noipcconnect can be specified to avoid attempting to use IPC at all. Default value: auto"), ANY, Ipc),
+        o("-version", s("Show the version and quit"), ANY, Options),
+        o("-conf=<file>", s("Configuration file to read. A relative path is taken from the data directory. (default: bitcoin.conf)"), ANY, Options),
+        o("-datadir=<dir>", s("Data directory to use"), ANY | ArgFlags::DISALLOW_NEGATION, Options),
+        o("-generate", format!("Mine blocks to a fresh wallet address: the same as calling getnewaddress and then generatetoaddress. Two integers may follow, in order: how many blocks to mine (default: {DEFAULT_NBLOCKS}) and the most attempts to make (default: {DEFAULT_MAX_TRIES}); they are passed on as the nblocks and maxtries arguments of generatetoaddress. Example: bitcoin-cli -generate 4 1000"), ANY, CliCommands),
+        o("-addrinfo", s("Show how many addresses the node knows, for each network and in total."), ANY, CliCommands),
+        o("-getinfo", s("Show an overview of the remote server. Unlike a single RPC call, -getinfo is put together from several separate requests that are not atomic, so some of its entries may describe different moments (e.g. the wallet balance may belong to another block than the chain state shown)"), ANY, CliCommands),
+        o("-netinfo", format!("Show the peer connections of the remote server. An optional level from 0 to {NETINFO_MAX_LEVEL} selects how peers are listed (default: 0). With a level above 0, a further \"outonly\" (or \"o\") argument limits the list to outbound peers. Give \"help\" (or \"h\") for the full explanation."), ANY, CliCommands),
+        o("-chain=<chain>", s("Which chain to use (default: main). Accepted values: main, test, testnet4, signet, regtest"), ANY, ChainParams),
+        o("-regtest", s("Run on the regression test chain, a private chain where blocks can be mined at once. Meant for test tools and application development. Same as -chain=regtest."), ANY | ArgFlags::DEBUG_ONLY, ChainParams),
+        o("-testactivationheight=name@height.", s("Make the fork 'name' (segwit, bip34, dersig, cltv, csv) activate at the given height. (test-only)"), ANY | ArgFlags::DEBUG_ONLY, DebugTest),
+        o("-testnet", s("Run on the testnet3 chain. Same as -chain=test. testnet3 is deprecated and a coming release will drop it; switching to testnet4 (-testnet4) now is advised."), ANY, ChainParams),
+        o("-testnet4", s("Run on the testnet4 chain. Same as -chain=testnet4."), ANY, ChainParams),
+        o("-vbparams=deployment:start:end[:min_activation_height]", s("Override the start and end times and min_activation_height of a version bits deployment (test-only)"), ANY | ArgFlags::DEBUG_ONLY, ChainParams),
+        o("-signet", s("Run on a signet chain. Same as -chain=signet. Which signet is used depends on -signetchallenge"), ANY, ChainParams),
+        o("-signetchallenge", s("Script that a block has to satisfy to be valid (signet only; without it, the challenge of the default public signet is used)"), ANY | ArgFlags::DISALLOW_NEGATION, ChainParams),
+        o("-signetseednode", s("Seed node for the signet network, written as hostname[:port], e.g. sig.net:1234 (repeat the option for more than one; without it, the seed nodes of the default public signet are used)"), ANY | ArgFlags::DISALLOW_NEGATION, ChainParams),
+        o("-color=<when>", s("When to color the output (default: auto). Accepted values: always, auto (color only if standard output is a terminal and the OS is not WIN32), never. Affects only the -getinfo output."), ANY | ArgFlags::DISALLOW_NEGATION, Options),
+        o("-named", s("Give arguments as name=value pairs rather than by position (default: false)"), ANY, Options),
+        o("-rpcid=<id>", format!("ID string to put in JSON-RPC requests (default: {DEFAULT_RPC_REQ_ID})"), ANY | ArgFlags::DISALLOW_NEGATION | ArgFlags::DISALLOW_ELISION, Options),
+        o("-rpcclienttimeout=<n>", format!("How many seconds an HTTP request may take, 0 meaning no limit. Has no effect on IPC connections (see -ipcconnect). (default: {DEFAULT_HTTP_CLIENT_TIMEOUT})"), ANY, Options),
+        o("-rpcconnect=<ip>", format!("Address <ip> of the node that receives the commands (default: {DEFAULT_RPCCONNECT})"), ANY, Options),
+        o("-rpccookiefile=<loc>", s("Where the authentication cookie is. A relative path is taken from the data directory of the selected network. (default: data dir)"), ANY, Options),
+        o("-rpcpassword=<pw>", s("Password to log in to the JSON-RPC server"), ANY, Options),
+        o("-rpcport=<port>", s("Port <port> of the JSON-RPC server (default: 8332, testnet: 18332, testnet4: 48332, signet: 38332, regtest: 18443)"), ANY | ArgFlags::NETWORK_ONLY, Options),
+        o("-rpcuser=<user>", s("User name to log in to the JSON-RPC server"), ANY, Options),
+        o("-rpcwait", s("Keep trying until the RPC server is up"), ANY, Options),
+        o("-rpcwaittimeout=<n>", s("How many seconds to keep waiting for the RPC server, 0 meaning no limit. (default: 0)"), ANY | ArgFlags::DISALLOW_NEGATION, Options),
+        o("-rpcwallet=<walletname>", s("Send the call to a wallet other than the default one (the name must be exactly as given to bitcoind with -wallet). The request then goes to that wallet's endpoint, e.g. http://127.0.0.1:8332/wallet/<walletname>"), ANY, Options),
+        o("-stdin", s("Take more arguments from standard input, one a line, up to EOF/Ctrl-D (the safer way to pass secrets such as passphrases). With -stdinrpcpass as well, the first input line is the RPC password."), ANY, Options),
+        o("-stdinrpcpass", s("Take the RPC password from one line of standard input. With -stdin as well, the first input line is the RPC password. With -stdinwalletpassphrase as well, the first line is the RPC password and the second the wallet passphrase."), ANY, Options),
+        o("-stdinwalletpassphrase", s("Take the wallet passphrase from one line of standard input. With -stdin as well, the first input line is the wallet passphrase."), ANY, Options),
+        o("-ipcconnect=<address>", s("Send requests to bitcoin-node over an IPC socket rather than TCP. <address> is one of: 'auto', which tries the default socket <datadir>/node.sock and uses TCP if that is missing; 'unix', which uses the default socket and fails if it is missing; 'unix:<socket path>', which uses the socket at the given path. Use -noipcconnect to never try IPC. Default value: auto"), ANY, Ipc),
     ]
 }
 
@@ -153,7 +153,7 @@ mod tests {
         assert!(h.contains(
             "Debugging/Testing options:\n\nChain selection options:\n\n  -chain=<chain>\n"
         ));
-        assert!(h.contains("  -rpcport=<port>\n       Connect to JSON-RPC on <port> (default: 8332, testnet: 18332, testnet4:\n       48332, signet: 38332, regtest: 18443)\n\n"));
+        assert!(h.contains("  -rpcport=<port>\n       Port <port> of the JSON-RPC server (default: 8332, testnet: 18332,\n       testnet4: 48332, signet: 38332, regtest: 18443)\n\n"));
         assert!(!h.contains("-regtest\n"));
         assert!(!h.contains("  -h\n"));
         assert!(h.ends_with("Default value: auto\n\n"));

@@ -82,10 +82,10 @@ impl CallError {
 fn usage(help: &str) -> String {
     let mut s = format!("Bitcoin Core RPC client version {CLIENT_BUILD}\n");
     s += "\n\
-The bitcoin-cli utility provides a command line interface to interact with a Bitcoin Core RPC server.\n\
-\nIt can be used to query network information, manage wallets, create or broadcast transactions, and control the Bitcoin Core server.\n\
-\nUse the \"help\" command to list all commands. Use \"help <command>\" to show help for that command.\n\
-The -named option allows you to specify parameters using the key=value format, eliminating the need to pass unused positional parameters.\n\
+bitcoin-cli talks to a Bitcoin Core RPC server from the command line.\n\
+\nWith it you can look at the network, handle wallets, build or send transactions, and manage the Bitcoin Core server.\n\
+\nThe \"help\" command lists every command, and \"help <command>\" explains one of them.\n\
+With -named, parameters are given as key=value, so positional parameters you do not need can be left out.\n\
 \n\
 Usage: bitcoin-cli [options] <command> [params]\n\
 or:    bitcoin-cli [options] -named <command> [name=value]...\n\

@@ -252,7 +252,7 @@ impl ArgsManager {
     pub fn setup_help_options(&self) {
         self.add_arg(
             "-help",
-            "Print this help message and exit (also -h or -?)",
+            "Show this help text and quit (-h and -? do the same)",
             ArgFlags::ALLOW_ANY,
             OptionsCategory::Options,
         );

@@ -750,7 +750,7 @@ fn help_text() {
         "Options:\n\n\
          \x20 -alertnotify=<cmd>\n       Execute command\n\n\
          \x20 -dbcache=<n>\n       Maximum database cache size <n> MiB (minimum 4, default: 450). Make sure\n       you have enough RAM. In addition, unused memory allocated to the\n       mempool is shared with this cache (see -maxmempool).\n\n\
-         \x20 -help\n       Print this help message and exit (also -h or -?)\n\n\
+         \x20 -help\n       Show this help text and quit (-h and -? do the same)\n\n\
          Connection options:\n\n\
          \x20 -addnode=<ip>\n       Add a node\n\n\
          Debugging/Testing options:\n\n\

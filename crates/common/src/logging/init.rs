@@ -56,33 +56,33 @@ fn b(v: bool) -> u8 {
     u8::from(v)
 }
 
-/// Registers Core's logging options with Core's help texts (Core's `AddLoggingArgs`).
+/// Registers Core's logging options, with our own help texts (Core's `AddLoggingArgs`).
 pub fn add_logging_args(args: &ArgsManager) {
     use ArgFlags as F;
     use OptionsCategory::{DebugTest, Options};
     let cats = log_categories_string();
     args.add_arg(
         "-debuglogfile=<file>",
-        &format!("Specify location of debug log file (default: {DEFAULT_DEBUGLOGFILE}). Relative paths will be prefixed by a net-specific datadir location. Pass -nodebuglogfile to disable writing the log to a file."),
+        &format!("Where to write the debug log (default: {DEFAULT_DEBUGLOGFILE}). A relative path is taken from the data directory of the selected network. Use -nodebuglogfile to keep the log out of any file."),
         F::ALLOW_ANY,
         Options,
     );
     args.add_arg(
         "-debug=<category>",
-        &format!("Output debug and trace logging (default: -nodebug, supplying <category> is optional). If <category> is not supplied or if <category> is 1 or \"all\", output all debug logging. If <category> is 0 or \"none\", any other categories are ignored. Other valid values for <category> are: {cats}. This option can be specified multiple times to output multiple categories."),
+        &format!("Turn on debug and trace messages (default: -nodebug; <category> may be left out). Leaving <category> out, or giving 1 or \"all\", turns on every category. Giving 0 or \"none\" ignores any other categories given. The remaining accepted values for <category> are: {cats}. Repeat the option to turn on several categories."),
         F::ALLOW_ANY,
         DebugTest,
     );
     args.add_arg(
         "-debugexclude=<category>",
-        "Exclude debug and trace logging for a category. Can be used in conjunction with -debug=1 to output debug and trace logging for all categories except the specified category. This option can be specified multiple times to exclude multiple categories. This takes priority over \"-debug\"",
+        "Leave out debug and trace messages of one category. Together with -debug=1 this logs every category except the excluded one. Repeat the option to leave out several categories. Wins over anything \"-debug\" turns on",
         F::ALLOW_ANY,
         DebugTest,
     );
     args.add_arg(
         "-logips",
         &format!(
-            "Include IP addresses in log output (default: {})",
+            "Show IP addresses in log lines (default: {})",
             b(super::DEFAULT_LOGIPS)
         ),
         F::ALLOW_ANY,
@@ -90,14 +90,14 @@ pub fn add_logging_args(args: &ArgsManager) {
     );
     args.add_arg(
         "-loglevel=<level>|<category>:<level>",
-        &format!("Set the global or per-category severity level for logging categories enabled with the -debug configuration option or the logging RPC. Possible values are {} (default={}). The following levels are always logged: error, warning, info. If <category>:<level> is supplied, the setting will override the global one and may be specified multiple times to set multiple category-specific levels. <category> can be: {cats}.", log_levels_string(), DEFAULT_LOG_LEVEL.name()),
+        &format!("Choose the lowest severity that gets logged, for all categories or one category, among those turned on by the -debug option or the logging RPC. Accepted levels are {} (default={}). Messages at error, warning and info are logged in any case. A <category>:<level> value replaces the global level for that category; repeat it to set levels for several categories. <category> is one of: {cats}.", log_levels_string(), DEFAULT_LOG_LEVEL.name()),
         F::DISALLOW_NEGATION | F::DISALLOW_ELISION | F::DEBUG_ONLY,
         DebugTest,
     );
     args.add_arg(
         "-logtimestamps",
         &format!(
-            "Prepend debug output with timestamp (default: {})",
+            "Start each log line with a timestamp (default: {})",
             b(super::DEFAULT_LOGTIMESTAMPS)
         ),
         F::ALLOW_ANY,
@@ -106,7 +106,7 @@ pub fn add_logging_args(args: &ArgsManager) {
     args.add_arg(
         "-logthreadnames",
         &format!(
-            "Prepend debug output with name of the originating thread (default: {})",
+            "Start each log line with the name of the thread that wrote it (default: {})",
             b(super::DEFAULT_LOGTHREADNAMES)
         ),
         F::ALLOW_ANY,
@@ -114,14 +114,14 @@ pub fn add_logging_args(args: &ArgsManager) {
     );
     args.add_arg(
         "-logsourcelocations",
-        &format!("Prepend debug output with name of the originating source location (source file, line number and function name) (default: {})", b(super::DEFAULT_LOGSOURCELOCATIONS)),
+        &format!("Start each log line with where in the code it was written (source file, line number and function name) (default: {})", b(super::DEFAULT_LOGSOURCELOCATIONS)),
         F::ALLOW_ANY,
         DebugTest,
     );
     args.add_arg(
         "-logtimemicros",
         &format!(
-            "Add microsecond precision to debug timestamps (default: {})",
+            "Give log timestamps to the microsecond (default: {})",
             b(super::DEFAULT_LOGTIMEMICROS)
         ),
         F::ALLOW_ANY | F::DEBUG_ONLY,
@@ -130,7 +130,7 @@ pub fn add_logging_args(args: &ArgsManager) {
     args.add_arg(
         "-loglevelalways",
         &format!(
-            "Always prepend a category and level (default: {})",
+            "Put the category and level on every log line (default: {})",
             b(super::DEFAULT_LOGLEVELALWAYS)
         ),
         F::ALLOW_ANY,
@@ -138,19 +138,19 @@ pub fn add_logging_args(args: &ArgsManager) {
     );
     args.add_arg(
         "-logratelimit",
-        &format!("Apply rate limiting to unconditional logging to mitigate disk-filling attacks (default: {})", b(super::DEFAULT_LOGRATELIMIT)),
+        &format!("Limit how fast unconditional log messages may be written, so an attacker cannot fill the disk (default: {})", b(super::DEFAULT_LOGRATELIMIT)),
         F::ALLOW_ANY,
         DebugTest,
     );
     args.add_arg(
         "-printtoconsole",
-        "Send trace/debug info to console (default: 1 when no -daemon. To disable logging to file, set -nodebuglogfile)",
+        "Write trace/debug messages to the console (default: 1 unless -daemon. Use -nodebuglogfile to stop writing the log file)",
         F::ALLOW_ANY,
         DebugTest,
     );
     args.add_arg(
         "-shrinkdebugfile",
-        "Shrink debug log file on client startup (default: 1 when no -debug)",
+        "Cut the debug log file down in size when the program starts (default: 1 unless -debug)",
         F::ALLOW_ANY,
         DebugTest,
     );

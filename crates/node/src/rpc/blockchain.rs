@@ -26,27 +26,27 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "getblockcount",
-        "Returns the height of the most-work fully-validated chain.\nThe genesis block has height 0.\n",
+        "Gives the height of the fully validated chain with the most work.\nHeight 0 is the genesis block.\n",
         vec![],
-        "n    (numeric) The current block count",
+        "n    (numeric) Height of the current tip",
         move |_| Ok(json!(n.chainstate().height())),
     ));
     let n = node.clone();
     table.register(command(
         "blockchain",
         "getbestblockhash",
-        "Returns the hash of the best (tip) block in the most-work fully-validated chain.\n",
+        "Gives the hash of the tip of the fully validated chain with the most work.\n",
         vec![],
-        "\"hex\"    (string) the block hash, hex-encoded",
+        "\"hex\"    (string) hash of the tip block, in hex",
         move |_| Ok(json!(n.chainstate().tip().to_string())),
     ));
     let n = node.clone();
     table.register(command(
         "blockchain",
         "getblockhash",
-        "Returns hash of block in best-block-chain at height provided.\n",
-        vec![Arg::required("height", ArgType::Num, "The height index")],
-        "\"hex\"    (string) The block hash",
+        "Gives the hash of the block at the given height of the best chain.\n",
+        vec![Arg::required("height", ArgType::Num, "Height of the block")],
+        "\"hex\"    (string) Hash of that block",
         move |req| {
             let height: i32 = get_int(param(req, 0)?)?;
             let cs = n.chainstate();
@@ -61,10 +61,10 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "getblockheader",
-        "If verbose is false, returns a string that is serialized, hex-encoded data for blockheader 'hash'.\nIf verbose is true, returns an Object with information about blockheader <hash>.\n",
+        "With verbose false, gives the serialized header of block 'hash' as a hex string.\nWith verbose true, gives an object describing the header of block <hash>.\n",
         vec![
-            Arg::required("blockhash", ArgType::StrHex, "The block hash"),
-            Arg::optional("verbose", ArgType::Bool, json!(true), "true for a json object, false for the hex-encoded data"),
+            Arg::required("blockhash", ArgType::StrHex, "Hash of the block"),
+            Arg::optional("verbose", ArgType::Bool, json!(true), "true for a JSON object, false for hex"),
         ],
         HEADER_RESULT,
         move |req| {
@@ -86,10 +86,10 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "getblock",
-        "If verbosity is 0, returns a string that is serialized, hex-encoded data for block 'hash'.\nIf verbosity is 1, returns an Object with information about block <hash>.\nIf verbosity is 2, returns an Object with information about block <hash> and information about each transaction.\nIf verbosity is 3, returns an Object with information about block <hash> and information about each transaction, including prevout information for inputs (only for unpruned blocks in the current best chain).\n",
+        "Verbosity 0 gives block 'hash' serialized as a hex string.\nVerbosity 1 gives an object describing block <hash>.\nVerbosity 2 gives that object with every transaction decoded as well.\nVerbosity 3 adds to that the prevout of each input (only for blocks of the current best chain that have not been pruned).\n",
         vec![
-            Arg::required("blockhash", ArgType::StrHex, "The block hash"),
-            Arg::optional("verbosity|verbose", ArgType::Num, json!(1), "0 for hex-encoded data, 1 for a JSON object, 2 for JSON object with transaction data, and 3 for JSON object with transaction data including prevout information for inputs").skip_type_check(),
+            Arg::required("blockhash", ArgType::StrHex, "Hash of the block"),
+            Arg::optional("verbosity|verbose", ArgType::Num, json!(1), "0 for hex, 1 for a JSON object, 2 for a JSON object with decoded transactions, 3 for that plus the prevouts of the inputs").skip_type_check(),
         ],
         BLOCK_RESULT,
         move |req| getblock(&n, req),
@@ -98,9 +98,9 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "getdifficulty",
-        "Returns the proof-of-work difficulty as a multiple of the minimum difficulty.\n",
+        "Gives the current proof-of-work difficulty, relative to the lowest possible difficulty.\n",
         vec![],
-        "n    (numeric) the proof-of-work difficulty as a multiple of the minimum difficulty.",
+        "n    (numeric) the difficulty, as a multiple of the lowest difficulty.",
         move |_| {
             let cs = n.chainstate();
             let tip = cs.index().entry(tip_index(&cs));
@@ -111,7 +111,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "getchaintips",
-        "Return information about all known tips in the block tree, including the main chain as well as orphaned branches.\n",
+        "Describes every tip known in the block tree: the main chain and any side branches.\n",
         vec![],
         CHAINTIPS_RESULT,
         move |_| Ok(chain_tips(&n.chainstate())),
@@ -120,7 +120,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "getblockchaininfo",
-        "Returns an object containing various state info regarding blockchain processing.\n",
+        "Gives an object describing the state of block chain processing.\n",
         vec![],
         BLOCKCHAININFO_RESULT,
         move |_| Ok(blockchain_info(&n)),
@@ -129,25 +129,25 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "gettxout",
-        "Returns details about an unspent transaction output.\n",
+        "Describes one unspent transaction output.\n",
         vec![
-            Arg::required("txid", ArgType::StrHex, "The transaction id"),
-            Arg::required("n", ArgType::Num, "vout number"),
-            Arg::optional("include_mempool", ArgType::Bool, json!(true), "Whether to include the mempool. Note that an unspent output that is spent in the mempool won't appear."),
+            Arg::required("txid", ArgType::StrHex, "Id of the transaction"),
+            Arg::required("n", ArgType::Num, "index of the output"),
+            Arg::optional("include_mempool", ArgType::Bool, json!(true), "Also look at the mempool. An output that a mempool transaction spends is then not found."),
         ],
         TXOUT_RESULT,
         move |req| gettxout(&n, req),
     ));
     for (name, what, desc) in [
-        ("invalidateblock", "invalid", "Permanently marks a block as invalid, as if it violated a consensus rule.\n"),
-        ("reconsiderblock", "reconsider", "Removes invalidity status of a block, its ancestors and its descendants, reconsider them for activation.\nThis can be used to undo the effects of invalidateblock.\n"),
-        ("preciousblock", "precious", "Treats a block as if it were received before others with the same work.\n\nA later preciousblock call can override the effect of an earlier one.\n\nThe effects of preciousblock are not retained across restarts.\n"),
+        ("invalidateblock", "invalid", "Marks a block invalid for good, as though it broke a consensus rule.\n"),
+        ("reconsiderblock", "reconsider", "Clears the invalid mark from a block, its ancestors and its descendants, so they can become active again.\nUndoes what invalidateblock did.\n"),
+        ("preciousblock", "precious", "Prefers a block as though it had arrived before the other blocks with equal work.\n\nEach preciousblock call can replace the effect of an earlier one.\n\nThe preference is lost when the node restarts.\n"),
     ] {
         let n = node.clone();
         let arg_desc = match what {
-            "invalid" => "the hash of the block to mark as invalid",
-            "reconsider" => "the hash of the block to reconsider",
-            _ => "the hash of the block to mark as precious",
+            "invalid" => "hash of the block to invalidate",
+            "reconsider" => "hash of the block to clear",
+            _ => "hash of the block to prefer",
         };
         table.register(command(
             "blockchain",
@@ -176,19 +176,19 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "getchaintxstats",
-        "Compute statistics about the total number and rate of transactions in the chain.\n",
+        "Works out how many transactions the chain holds and at what rate they were added.\n",
         vec![
             Arg::hint(
                 "nblocks",
                 ArgType::Num,
                 "one month",
-                "Size of the window in number of blocks",
+                "How many blocks the window spans",
             ),
             Arg::hint(
                 "blockhash",
                 ArgType::StrHex,
                 "chain tip",
-                "The hash of the block that ends the window.",
+                "Hash of the last block of the window.",
             ),
         ],
         CHAINTXSTATS_RESULT,
@@ -198,11 +198,11 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "gettxoutsetinfo",
-        "Returns statistics about the unspent transaction output set.\nNote this call may take some time if you are not using coinstatsindex.\n",
+        "Gives statistics on the set of unspent transaction outputs.\nWithout coinstatsindex this can be slow.\n",
         vec![
-            Arg::optional("hash_type", ArgType::Str, json!("hash_serialized_3"), "Which UTXO set hash should be calculated. Options: 'hash_serialized_3' (the legacy algorithm), 'muhash', 'none'."),
-            Arg::hint("hash_or_height", ArgType::Num, "the current best block", "The block hash or height of the target height (only available with coinstatsindex).").skip_type_check(),
-            Arg::optional("use_index", ArgType::Bool, json!(true), "Use coinstatsindex, if available."),
+            Arg::optional("hash_type", ArgType::Str, json!("hash_serialized_3"), "Which hash of the UTXO set to compute. Options: 'hash_serialized_3' (the legacy algorithm), 'muhash', 'none'."),
+            Arg::hint("hash_or_height", ArgType::Num, "the current best block", "Hash or height of the block to report on (needs coinstatsindex).").skip_type_check(),
+            Arg::optional("use_index", ArgType::Bool, json!(true), "Use coinstatsindex when it exists."),
         ],
         TXOUTSETINFO_RESULT,
         move |req| txoutset_info(&n, req),
@@ -210,9 +210,9 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "pruneblockchain",
-        "Attempts to delete block and undo data up to a specified height or timestamp, if eligible for pruning.\nRequires `-prune` to be enabled at startup. While pruned data may be re-fetched in some cases (e.g., via `getblockfrompeer`), local deletion is irreversible.\n",
-        vec![Arg::required("height", ArgType::Num, "The block height to prune up to. May be set to a discrete height, or to a UNIX epoch time\nto prune blocks whose block time is at least 2 hours older than the provided timestamp.")],
-        "n    (numeric) Height of the last block pruned",
+        "Deletes block and undo files up to a height or time, as far as pruning allows.\nThe node must have been started with `-prune`. Deleted data cannot be restored locally, though it can sometimes be downloaded again (e.g., with `getblockfrompeer`).\n",
+        vec![Arg::required("height", ArgType::Num, "Height to prune up to. A UNIX epoch time can be given instead, which prunes the blocks\nwhose block time is at least 2 hours before that time.")],
+        "n    (numeric) Height of the last block deleted",
         |_| Err(RpcError::new(RPC_MISC_ERROR, "Cannot prune blocks because node is not in prune mode.")),
     ));
 }
@@ -222,10 +222,10 @@ fn register_waits(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "waitfornewblock",
-        "Waits for any new block and returns useful info about it.\n\nReturns the current block on timeout or exit.\n\nMake sure to use no RPC timeout (bitcoin-cli -rpcclienttimeout=0)",
+        "Blocks until a new block arrives, then describes it.\n\nOn timeout or shutdown, describes the current block.\n\nTurn off the RPC client timeout (bitcoin-cli -rpcclienttimeout=0)",
         vec![
-            Arg::optional("timeout", ArgType::Num, json!(0), "Time in milliseconds to wait for a response. 0 indicates no timeout."),
-            Arg::omitted("current_tip", ArgType::StrHex, "Method waits for the chain tip to differ from this."),
+            Arg::optional("timeout", ArgType::Num, json!(0), "Longest wait, in milliseconds; 0 waits without limit."),
+            Arg::omitted("current_tip", ArgType::StrHex, "Wait until the tip is some block other than this one."),
         ],
         WAIT_RESULT,
         move |req| {
@@ -244,10 +244,10 @@ fn register_waits(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "waitforblock",
-        "Waits for a specific new block and returns useful info about it.\n\nReturns the current block on timeout or exit.\n\nMake sure to use no RPC timeout (bitcoin-cli -rpcclienttimeout=0)",
+        "Blocks until the given block arrives, then describes it.\n\nOn timeout or shutdown, describes the current block.\n\nTurn off the RPC client timeout (bitcoin-cli -rpcclienttimeout=0)",
         vec![
-            Arg::required("blockhash", ArgType::StrHex, "Block hash to wait for."),
-            Arg::optional("timeout", ArgType::Num, json!(0), "Time in milliseconds to wait for a response. 0 indicates no timeout."),
+            Arg::required("blockhash", ArgType::StrHex, "Hash of the block to wait for."),
+            Arg::optional("timeout", ArgType::Num, json!(0), "Longest wait, in milliseconds; 0 waits without limit."),
         ],
         WAIT_RESULT,
         move |req| {
@@ -261,10 +261,10 @@ fn register_waits(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "waitforblockheight",
-        "Waits for (at least) block height and returns the height and hash\nof the current tip.\n\nReturns the current block on timeout or exit.\n\nMake sure to use no RPC timeout (bitcoin-cli -rpcclienttimeout=0)",
+        "Blocks until the chain reaches at least the given height, then gives\nthe height and hash of the tip.\n\nOn timeout or shutdown, describes the current block.\n\nTurn off the RPC client timeout (bitcoin-cli -rpcclienttimeout=0)",
         vec![
-            Arg::required("height", ArgType::Num, "Block height to wait for."),
-            Arg::optional("timeout", ArgType::Num, json!(0), "Time in milliseconds to wait for a response. 0 indicates no timeout."),
+            Arg::required("height", ArgType::Num, "Height to wait for."),
+            Arg::optional("timeout", ArgType::Num, json!(0), "Longest wait, in milliseconds; 0 waits without limit."),
         ],
         WAIT_RESULT,
         move |req| {
@@ -279,7 +279,7 @@ fn register_waits(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "hidden",
         "syncwithvalidationinterfacequeue",
-        "Waits for the validation interface queue to catch up on everything that was there when we entered this function.\n",
+        "Blocks until the validation interface queue has handled everything it held when the call began.\n",
         vec![],
         "null    (json null)",
         // Chain notifications are delivered before the call that caused them returns, so
@@ -742,53 +742,53 @@ fn txoutset_info(n: &NodeContext, req: &Request) -> RpcResult {
 }
 
 const HEADER_RESULT: &str = r#"{                                 (json object)
-  "hash" : "hex",                  (string) the block hash (same as provided)
-  "confirmations" : n,             (numeric) The number of confirmations, or -1 if the block is not on the main chain
-  "height" : n,                    (numeric) The block height or index
-  "version" : n,                   (numeric) The block version
-  "versionHex" : "hex",            (string) The block version formatted in hexadecimal
-  "merkleroot" : "hex",            (string) The merkle root
-  "time" : xxx,                    (numeric) The block time expressed in UNIX epoch time
-  "mediantime" : xxx,              (numeric) The median block time expressed in UNIX epoch time
-  "nonce" : n,                     (numeric) The nonce
-  "bits" : "hex",                  (string) nBits: compact representation of the block difficulty target
-  "target" : "hex",                (string) The difficulty target
-  "difficulty" : n,                (numeric) The difficulty
-  "chainwork" : "hex",             (string) Expected number of hashes required to produce the current chain
-  "nTx" : n,                       (numeric) The number of transactions in the block
-  "previousblockhash" : "hex",     (string, optional) The hash of the previous block (if available)
-  "nextblockhash" : "hex"          (string, optional) The hash of the next block (if available)
+  "hash" : "hex",                  (string) hash of the block (the one asked for)
+  "confirmations" : n,             (numeric) Confirmations, or -1 when the block is off the main chain
+  "height" : n,                    (numeric) Height of the block
+  "version" : n,                   (numeric) Version field of the block
+  "versionHex" : "hex",            (string) The same version, in hex
+  "merkleroot" : "hex",            (string) Merkle root of the transactions
+  "time" : xxx,                    (numeric) Block timestamp, UNIX epoch time
+  "mediantime" : xxx,              (numeric) Median time past of the block, UNIX epoch time
+  "nonce" : n,                     (numeric) Nonce field of the block
+  "bits" : "hex",                  (string) nBits: the difficulty target in compact form
+  "target" : "hex",                (string) Difficulty target in full
+  "difficulty" : n,                (numeric) Difficulty of the block
+  "chainwork" : "hex",             (string) Expected hashes needed to build the chain up to here
+  "nTx" : n,                       (numeric) How many transactions the block has
+  "previousblockhash" : "hex",     (string, optional) Hash of the block before (if there is one)
+  "nextblockhash" : "hex"          (string, optional) Hash of the block after (if there is one)
 }
 
 Result (for verbose=false):
-"hex"    (string) A string that is serialized, hex-encoded data for block 'hash'"#;
+"hex"    (string) Block 'hash', serialized and hex-encoded"#;
 
 const BLOCK_RESULT: &str = r#"(for verbosity = 0)
-"hex"    (string) A string that is serialized, hex-encoded data for block 'hash'
+"hex"    (string) Block 'hash', serialized and hex-encoded
 
 Result (for verbosity = 1):
 {                                 (json object)
-  "hash" : "hex",                  (string) the block hash (same as provided)
-  "confirmations" : n,             (numeric) The number of confirmations, or -1 if the block is not on the main chain
-  "size" : n,                      (numeric) The block size
-  "strippedsize" : n,              (numeric) The block size excluding witness data
-  "weight" : n,                    (numeric) The block weight as defined in BIP 141
-  "coinbase_tx" : {...},           (json object) Coinbase transaction metadata: version, locktime, sequence, coinbase and witness
-  "height" : n,                    (numeric) The block height or index
-  "version" : n,                   (numeric) The block version
-  "versionHex" : "hex",            (string) The block version formatted in hexadecimal
-  "merkleroot" : "hex",            (string) The merkle root
-  "tx" : [ "hex", ... ],           (json array) The transaction ids
-  "time" : xxx,                    (numeric) The block time expressed in UNIX epoch time
-  "mediantime" : xxx,              (numeric) The median block time expressed in UNIX epoch time
-  "nonce" : n,                     (numeric) The nonce
-  "bits" : "hex",                  (string) nBits: compact representation of the block difficulty target
-  "target" : "hex",                (string) The difficulty target
-  "difficulty" : n,                (numeric) The difficulty
-  "chainwork" : "hex",             (string) Expected number of hashes required to produce the chain up to this block (in hex)
-  "nTx" : n,                       (numeric) The number of transactions in the block
-  "previousblockhash" : "hex",     (string, optional) The hash of the previous block (if available)
-  "nextblockhash" : "hex"          (string, optional) The hash of the next block (if available)
+  "hash" : "hex",                  (string) hash of the block (the one asked for)
+  "confirmations" : n,             (numeric) Confirmations, or -1 when the block is off the main chain
+  "size" : n,                      (numeric) Size of the block in bytes
+  "strippedsize" : n,              (numeric) Size without witness data
+  "weight" : n,                    (numeric) Weight of the block (BIP 141)
+  "coinbase_tx" : {...},           (json object) Details of the coinbase transaction: version, locktime, sequence, coinbase and witness
+  "height" : n,                    (numeric) Height of the block
+  "version" : n,                   (numeric) Version field of the block
+  "versionHex" : "hex",            (string) The same version, in hex
+  "merkleroot" : "hex",            (string) Merkle root of the transactions
+  "tx" : [ "hex", ... ],           (json array) Ids of the block's transactions
+  "time" : xxx,                    (numeric) Block timestamp, UNIX epoch time
+  "mediantime" : xxx,              (numeric) Median time past of the block, UNIX epoch time
+  "nonce" : n,                     (numeric) Nonce field of the block
+  "bits" : "hex",                  (string) nBits: the difficulty target in compact form
+  "target" : "hex",                (string) Difficulty target in full
+  "difficulty" : n,                (numeric) Difficulty of the block
+  "chainwork" : "hex",             (string) Expected hashes needed to build the chain up to this block (hex)
+  "nTx" : n,                       (numeric) How many transactions the block has
+  "previousblockhash" : "hex",     (string, optional) Hash of the block before (if there is one)
+  "nextblockhash" : "hex"          (string, optional) Hash of the block after (if there is one)
 }
 
 Result (for verbosity = 2):
@@ -800,83 +800,83 @@ As for verbosity 2, with a "prevout" object on each input when undo data is avai
 
 const CHAINTIPS_RESULT: &str = r#"[                        (json array)
   {                      (json object)
-    "height" : n,        (numeric) height of the chain tip
-    "hash" : "hex",      (string) block hash of the tip
-    "branchlen" : n,     (numeric) zero for main chain, otherwise length of branch connecting the tip to the main chain
-    "status" : "str"     (string) status of the chain, "active" for the main chain
-                         Possible values for status:
-                         1.  "invalid"               This branch contains at least one invalid block
-                         2.  "headers-only"          Not all blocks for this branch are available, but the headers are valid
-                         3.  "valid-headers"         All blocks are available for this branch, but they were never fully validated
-                         4.  "valid-fork"            This branch is not part of the active chain, but is fully validated
-                         5.  "active"                This is the tip of the active main chain, which is certainly valid
+    "height" : n,        (numeric) height of this tip
+    "hash" : "hex",      (string) hash of the tip block
+    "branchlen" : n,     (numeric) 0 on the main chain, else how many blocks lead from the main chain to this tip
+    "status" : "str"     (string) state of this branch; "active" means the main chain
+                         status is one of:
+                         1.  "invalid"               Some block of the branch is invalid
+                         2.  "headers-only"          The headers are valid but some blocks are missing
+                         3.  "valid-headers"         Every block is present, but the branch was never fully validated
+                         4.  "valid-fork"            A fully validated branch that is not in the active chain
+                         5.  "active"                The tip of the active main chain, valid for sure
   },
   ...
 ]"#;
 
 const BLOCKCHAININFO_RESULT: &str = r#"{                                         (json object)
-  "chain" : "str",                         (string) current network name (main, test, testnet4, signet, regtest)
-  "blocks" : n,                            (numeric) the height of the most-work fully-validated chain. The genesis block has height 0
-  "headers" : n,                           (numeric) the current number of headers we have validated
-  "bestblockhash" : "str",                 (string) the hash of the currently best block
-  "bits" : "hex",                          (string) nBits: compact representation of the block difficulty target
-  "target" : "hex",                        (string) the difficulty target
-  "difficulty" : n,                        (numeric) the current difficulty
-  "time" : xxx,                            (numeric) the block time expressed in UNIX epoch time
-  "mediantime" : xxx,                      (numeric) the median block time expressed in UNIX epoch time
-  "verificationprogress" : n,              (numeric) estimate of verification progress [0..1]
-  "initialblockdownload" : true|false,     (boolean) (debug information) estimate of whether this node is in Initial Block Download mode
-  "chainwork" : "hex",                     (string) total amount of work in active chain, in hexadecimal
-  "size_on_disk" : n,                      (numeric) the estimated size of the block and undo files on disk
-  "pruned" : true|false,                   (boolean) if the blocks are subject to pruning
-  "signet_challenge" : "hex",              (string, optional) the block challenge (aka. block script), in hexadecimal (only present if the current network is a signet)
-  "warnings" : [                           (json array) any network and blockchain warnings
-    "str",                                 (string) warning
+  "chain" : "str",                         (string) name of the network in use (main, test, testnet4, signet, regtest)
+  "blocks" : n,                            (numeric) height of the fully validated chain with the most work; the genesis block is at 0
+  "headers" : n,                           (numeric) how many headers have been validated so far
+  "bestblockhash" : "str",                 (string) hash of the current best block
+  "bits" : "hex",                          (string) nBits: the difficulty target in compact form
+  "target" : "hex",                        (string) difficulty target in full
+  "difficulty" : n,                        (numeric) difficulty of the tip
+  "time" : xxx,                            (numeric) timestamp of the tip, UNIX epoch time
+  "mediantime" : xxx,                      (numeric) median time past of the tip, UNIX epoch time
+  "verificationprogress" : n,              (numeric) rough share of the chain verified so far [0..1]
+  "initialblockdownload" : true|false,     (boolean) (debug information) whether the node believes it is still in Initial Block Download
+  "chainwork" : "hex",                     (string) all the work in the active chain, in hex
+  "size_on_disk" : n,                      (numeric) about how much disk space the block and undo files take
+  "pruned" : true|false,                   (boolean) whether old blocks get pruned
+  "signet_challenge" : "hex",              (string, optional) hex of the script blocks must satisfy (the block challenge), given on a signet only
+  "warnings" : [                           (json array) current warnings about the network or the chain
+    "str",                                 (string) one warning
     ...
   ]
 }"#;
 
-const TXOUT_RESULT: &str = r#"null    (json null) If the UTXO was not found
+const TXOUT_RESULT: &str = r#"null    (json null) When there is no such unspent output
 
 Result (Otherwise):
 {                             (json object)
-  "bestblock" : "hex",        (string) The hash of the block at the tip of the chain
-  "confirmations" : n,        (numeric) The number of confirmations
-  "value" : n,                (numeric) The transaction value in BTC
+  "bestblock" : "hex",        (string) Hash of the current chain tip
+  "confirmations" : n,        (numeric) How many confirmations it has
+  "value" : n,                (numeric) Amount of the output in BTC
   "scriptPubKey" : {          (json object)
-    "asm" : "str",            (string) Disassembly of the output script
-    "desc" : "str",           (string) Inferred descriptor for the output
-    "hex" : "hex",            (string) The raw output script bytes, hex-encoded
-    "type" : "str",           (string) The type, eg pubkeyhash
-    "address" : "str"         (string, optional) The Bitcoin address (only if a well-defined address exists)
+    "asm" : "str",            (string) The output script, disassembled
+    "desc" : "str",           (string) Descriptor inferred for the output
+    "hex" : "hex",            (string) The output script bytes, in hex
+    "type" : "str",           (string) Kind of script, e.g. pubkeyhash
+    "address" : "str"         (string, optional) Its Bitcoin address (when the script has a standard one)
   },
-  "coinbase" : true|false     (boolean) Coinbase or not
+  "coinbase" : true|false     (boolean) Whether it is a coinbase output
 }"#;
 
 const WAIT_RESULT: &str = r#"{                       (json object)
-  "hash" : "hex",       (string) The blockhash
-  "height" : n          (numeric) Block height
+  "hash" : "hex",       (string) Hash of the block
+  "height" : n          (numeric) Height of the block
 }"#;
 
 const CHAINTXSTATS_RESULT: &str = r#"{                                       (json object)
-  "time" : xxx,                          (numeric) The timestamp for the final block in the window, expressed in UNIX epoch time
-  "txcount" : n,                         (numeric, optional) The total number of transactions in the chain up to that point, if known
-  "window_final_block_hash" : "hex",     (string) The hash of the final block in the window
-  "window_final_block_height" : n,       (numeric) The height of the final block in the window.
-  "window_block_count" : n,              (numeric) Size of the window in number of blocks
-  "window_interval" : n,                 (numeric, optional) The elapsed time in the window in seconds. Only returned if "window_block_count" is > 0
-  "window_tx_count" : n,                 (numeric, optional) The number of transactions in the window. Only returned if "window_block_count" is > 0 and if txcount exists for the start and end of the window.
-  "txrate" : n                           (numeric, optional) The average rate of transactions per second in the window. Only returned if "window_interval" is > 0 and if window_tx_count exists.
+  "time" : xxx,                          (numeric) Timestamp of the last block of the window, UNIX epoch time
+  "txcount" : n,                         (numeric, optional) Transactions in the chain up to that block, when known
+  "window_final_block_hash" : "hex",     (string) Hash of the last block of the window
+  "window_final_block_height" : n,       (numeric) Height of the last block of the window.
+  "window_block_count" : n,              (numeric) How many blocks the window spans
+  "window_interval" : n,                 (numeric, optional) Seconds the window covers. Given only when "window_block_count" is > 0
+  "window_tx_count" : n,                 (numeric, optional) Transactions inside the window. Given only when "window_block_count" is > 0 and txcount is known at both ends of the window.
+  "txrate" : n                           (numeric, optional) Mean transactions per second over the window. Given only when "window_interval" is > 0 and window_tx_count is present.
 }"#;
 
 const TXOUTSETINFO_RESULT: &str = r#"{                                     (json object)
-  "height" : n,                        (numeric) The block height (index) of the returned statistics
-  "bestblock" : "hex",                 (string) The hash of the block at which these statistics are calculated
-  "txouts" : n,                        (numeric) The number of unspent transaction outputs
-  "bogosize" : n,                      (numeric) Database-independent, meaningless metric indicating the UTXO set size
-  "hash_serialized_3" : "hex",         (string, optional) The serialized hash (only present if 'hash_serialized_3' hash_type is chosen)
-  "muhash" : "hex",                    (string, optional) The serialized hash (only present if 'muhash' hash_type is chosen)
-  "transactions" : n,                  (numeric) The number of transactions with unspent outputs
-  "disk_size" : n,                     (numeric) The estimated size of the chainstate on disk
-  "total_amount" : n                   (numeric) The total amount of coins in the UTXO set
+  "height" : n,                        (numeric) Height of the block the statistics are for
+  "bestblock" : "hex",                 (string) Hash of the block the statistics are for
+  "txouts" : n,                        (numeric) How many unspent outputs there are
+  "bogosize" : n,                      (numeric) A rough size measure of the UTXO set, independent of the database; its value means nothing on its own
+  "hash_serialized_3" : "hex",         (string, optional) The hash of the set (given only with hash_type 'hash_serialized_3')
+  "muhash" : "hex",                    (string, optional) The hash of the set (given only with hash_type 'muhash')
+  "transactions" : n,                  (numeric) How many transactions still have unspent outputs
+  "disk_size" : n,                     (numeric) About how much disk space the chainstate takes
+  "total_amount" : n                   (numeric) Sum of all amounts in the UTXO set
 }"#;

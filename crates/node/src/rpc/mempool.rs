@@ -16,7 +16,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "getrawmempool",
-        "Returns all transaction ids in memory pool as a json array of string transaction ids.\n\nHint: use getmempoolentry to fetch a specific transaction from the mempool.\n",
+        "Lists the ids of every transaction in the memory pool, as a JSON array of strings.\n\nTip: getmempoolentry gives the details of one mempool transaction.\n",
         vec![
             Arg::optional("verbose", ArgType::Bool, json!(false), "true for an object keyed by transaction id, false for an array of ids"),
             Arg::optional("mempool_sequence", ArgType::Bool, json!(false), "With verbose=false, an object holding the ids and the mempool sequence number"),
@@ -53,7 +53,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "blockchain",
         "getmempoolinfo",
-        "Returns details on the active state of the TX memory pool.",
+        "Reports the current state of the transaction memory pool.",
         vec![],
         MEMPOOLINFO_RESULT,
         move |_| {
@@ -111,7 +111,7 @@ const MEMPOOLINFO_RESULT: &str = r#"{                                (json objec
 
 const RAWMEMPOOL_RESULT: &str = r#"(for verbose = false)
 [           (json array)
-  "hex",    (string) The transaction id
+  "hex",    (string) A transaction id
   ...
 ]
 
@@ -126,8 +126,8 @@ Result (for verbose = true):
 Result (for verbose = false and mempool_sequence = true):
 {                            (json object)
   "txids" : [                (json array)
-    "hex",                   (string) The transaction id
+    "hex",                   (string) A transaction id
     ...
   ],
-  "mempool_sequence" : n     (numeric) The mempool sequence value.
+  "mempool_sequence" : n     (numeric) The current mempool sequence number.
 }"#;

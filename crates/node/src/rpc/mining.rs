@@ -28,13 +28,13 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "hidden",
         "generatetoaddress",
-        "Mine to a specified address and return the block hashes.",
+        "Mines blocks paying to the given address and returns their hashes.",
         vec![
-            Arg::required("nblocks", ArgType::Num, "How many blocks are generated."),
-            Arg::required("address", ArgType::Str, "The address to send the newly generated bitcoin to."),
-            Arg::optional("maxtries", ArgType::Num, json!(DEFAULT_MAX_TRIES), "How many iterations to try."),
+            Arg::required("nblocks", ArgType::Num, "Number of blocks to mine."),
+            Arg::required("address", ArgType::Str, "Address that receives the new coins."),
+            Arg::optional("maxtries", ArgType::Num, json!(DEFAULT_MAX_TRIES), "Most attempts to make."),
         ],
-        "[           (json array) hashes of blocks generated\n  \"hex\",    (string) blockhash\n  ...\n]",
+        "[           (json array) the mined blocks\n  \"hex\",    (string) hash of one mined block\n  ...\n]",
         move |req| {
             let nblocks: i32 = get_int(param(req, 0)?)?;
             let max_tries: u64 = match req.param(2) {
@@ -67,34 +67,34 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "hidden",
         "generateblock",
-        "Mine a set of ordered transactions to a specified address or descriptor and return the block hash.\nTransaction fees are not collected in the block reward.",
+        "Mines one block holding the given transactions in the given order, paying to an address or descriptor, and returns its hash.\nThe block reward does not include the fees of these transactions.",
         vec![
-            Arg::required("output", ArgType::Str, "The address or descriptor to send the newly generated bitcoin to."),
-            Arg::required("transactions", ArgType::Arr, "An array of hex strings which are either txids or raw transactions.\nTxids must reference transactions currently in the mempool.\nAll transactions must be valid and in valid order, otherwise the block will be rejected.")
+            Arg::required("output", ArgType::Str, "Address or descriptor that receives the new coins."),
+            Arg::required("transactions", ArgType::Arr, "Hex strings, each a txid or a raw transaction.\nA txid has to name a transaction that is in the mempool now.\nThe block is rejected unless every transaction is valid and the order is valid too.")
                 .with_inner(vec![Arg::omitted("rawtx/txid", ArgType::StrHex, "")]),
-            Arg::optional("submit", ArgType::Bool, json!(true), "Whether to submit the block before the RPC call returns or to return it as hex."),
+            Arg::optional("submit", ArgType::Bool, json!(true), "true to submit the block before answering, false to hand it back as hex instead."),
         ],
-        "{                    (json object)\n  \"hash\" : \"hex\",    (string) hash of generated block\n  \"hex\" : \"hex\"      (string, optional) hex of generated block, only present when submit=false\n}",
+        "{                    (json object)\n  \"hash\" : \"hex\",    (string) hash of the new block\n  \"hex\" : \"hex\"      (string, optional) the new block in hex, given only with submit=false\n}",
         move |req| generate_block(&n, req),
     ));
     let n = node.clone();
     table.register(command(
         "mining",
         "submitblock",
-        "Attempts to submit new block to network.\nSee https://en.bitcoin.it/wiki/BIP_0022 for full specification.\n",
+        "Tries to add a new block and relay it to the network.\nThe full rules are in https://en.bitcoin.it/wiki/BIP_0022.\n",
         vec![
-            Arg::required("hexdata", ArgType::StrHex, "the hex-encoded block data to submit"),
-            Arg::hint("dummy", ArgType::Str, "ignored", "dummy value, for compatibility with BIP22. This value is ignored."),
+            Arg::required("hexdata", ArgType::StrHex, "the block to submit, serialized and hex-encoded"),
+            Arg::hint("dummy", ArgType::Str, "ignored", "placeholder kept for BIP22 compatibility; it has no effect."),
         ],
-        "null    (json null) If the block was accepted\n\nResult (Otherwise):\n\"str\"    (string) According to BIP22",
+        "null    (json null) When the block is accepted\n\nResult (Otherwise):\n\"str\"    (string) The BIP22 reason",
         move |req| submit_block(&n, req),
     ));
     let n = node.clone();
     table.register(command(
         "mining",
         "submitheader",
-        "Decode the given hexdata as a header and submit it as a candidate chain tip if valid.\nThrows when the header is invalid.\n",
-        vec![Arg::required("hexdata", ArgType::StrHex, "the hex-encoded block header data")],
+        "Reads hexdata as a block header and, if it is valid, offers it as a possible chain tip.\nAn invalid header gives an error.\n",
+        vec![Arg::required("hexdata", ArgType::StrHex, "the block header, serialized and hex-encoded")],
         "null    (json null) None",
         move |req| {
             let header = chain_json::decode_hex_header(get_str(param(req, 0)?)?)
@@ -116,12 +116,12 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "mining",
         "getnetworkhashps",
-        "Returns the estimated network hashes per second based on the last n blocks.\nPass in [blocks] to override # of blocks, -1 specifies since last difficulty change.\nPass in [height] to estimate the network speed at the time when a certain block was found.\n",
+        "Estimates the hash rate of the network, in hashes per second, from the latest n blocks.\n[blocks] sets how many blocks to use; -1 means all blocks since the difficulty last changed.\n[height] makes the estimate for the moment the block at that height was found.\n",
         vec![
-            Arg::optional("nblocks", ArgType::Num, json!(120), "The number of previous blocks to calculate estimate from, or -1 for blocks since last difficulty change."),
-            Arg::optional("height", ArgType::Num, json!(-1), "To estimate at the time of the given height."),
+            Arg::optional("nblocks", ArgType::Num, json!(120), "How many earlier blocks the estimate uses, or -1 for every block since the difficulty last changed."),
+            Arg::optional("height", ArgType::Num, json!(-1), "Height of the block whose time the estimate is for."),
         ],
-        "n    (numeric) Hashes per second estimated",
+        "n    (numeric) Estimated hashes per second",
         move |req| {
             let nblocks: i32 = match req.param(0) { Some(v) => get_int(v)?, None => 120 };
             let height: i32 = match req.param(1) { Some(v) => get_int(v)?, None => -1 };
@@ -133,7 +133,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     table.register(command(
         "mining",
         "getmininginfo",
-        "Returns a json object containing mining-related information.",
+        "Gives a JSON object with information useful for mining.",
         vec![],
         MININGINFO_RESULT,
         move |_| mining_info(&n),
@@ -391,23 +391,23 @@ fn mining_info(n: &NodeContext) -> RpcResult {
 }
 
 const MININGINFO_RESULT: &str = r#"{                              (json object)
-  "blocks" : n,                 (numeric) The current block
-  "bits" : "hex",               (string) The current nBits, compact representation of the block difficulty target
-  "difficulty" : n,             (numeric) The current difficulty
-  "target" : "hex",             (string) The current target
-  "networkhashps" : n,          (numeric) The network hashes per second
-  "pooledtx" : n,               (numeric) The size of the mempool
-  "blockmintxfee" : n,          (numeric) Minimum feerate of packages selected for block inclusion in BTC/kvB
-  "chain" : "str",              (string) current network name (main, test, testnet4, signet, regtest)
-  "signet_challenge" : "hex",   (string, optional) The block challenge (aka. block script), in hexadecimal (only present if the current network is a signet)
-  "next" : {                    (json object) The next block
-    "height" : n,               (numeric) The next height
-    "bits" : "hex",             (string) The next target nBits
-    "difficulty" : n,           (numeric) The next difficulty
-    "target" : "hex"            (string) The next target
+  "blocks" : n,                 (numeric) Height of the chain tip
+  "bits" : "hex",               (string) nBits of the tip: the difficulty target in compact form
+  "difficulty" : n,             (numeric) Difficulty of the tip
+  "target" : "hex",             (string) Target of the tip
+  "networkhashps" : n,          (numeric) Estimated network hash rate, per second
+  "pooledtx" : n,               (numeric) Transactions in the mempool
+  "blockmintxfee" : n,          (numeric) Lowest fee rate, in BTC/kvB, at which a package is put in a block
+  "chain" : "str",              (string) name of the network in use (main, test, testnet4, signet, regtest)
+  "signet_challenge" : "hex",   (string, optional) Hex of the script blocks must satisfy (the block challenge), given on a signet only
+  "next" : {                    (json object) About the block to be mined next
+    "height" : n,               (numeric) Its height
+    "bits" : "hex",             (string) Its target as nBits
+    "difficulty" : n,           (numeric) Its difficulty
+    "target" : "hex"            (string) Its target
   },
-  "warnings" : [                (json array) any network and blockchain warnings
-    "str",                      (string) warning
+  "warnings" : [                (json array) current warnings about the network or the chain
+    "str",                      (string) one warning
     ...
   ]
 }"#;
