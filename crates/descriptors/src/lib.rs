@@ -7,7 +7,8 @@
 //! Alongside: address decoding with Core's errors and Bech32 error locations
 //! ([`decode_destination`]), and signed messages ([`sign_message`], [`verify_message`]).
 //!
-//! Miniscript fragments inside `wsh()`/`tr()` are not supported yet.
+//! Miniscript fragments inside `wsh()`/`tr()` are parsed and compiled with the
+//! `miniscript` crate; the messages for invalid fragments are Core's generic ones.
 
 #![warn(missing_docs)]
 
@@ -19,6 +20,7 @@ mod generate;
 mod keyexpr;
 mod keys;
 mod message;
+mod ms;
 mod musig;
 mod network;
 mod node;

@@ -10,6 +10,7 @@ use bitcoin::{Network, PubkeyHash, PublicKey, ScriptBuf, WPubkeyHash};
 use crate::address::Destination;
 use crate::keyexpr::KeyExpr;
 use crate::keys::secp;
+use crate::ms::{KeyMap, Ms};
 
 /// One node of a descriptor.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +52,8 @@ pub(crate) enum Node {
     Addr(Destination),
     /// `raw(HEX)`.
     Raw(ScriptBuf),
+    /// A miniscript expression inside `wsh()` or `tr()`, with its keys.
+    Miniscript { ms: Ms, keys: KeyMap },
 }
 
 /// Which string form to print.
@@ -112,6 +115,7 @@ impl Node {
             }
             Node::Tr { key, .. } => vec![key],
             Node::Multi { keys, .. } | Node::MultiA { keys, .. } => keys.iter().collect(),
+            Node::Miniscript { keys, .. } => keys.values().collect(),
             Node::Sh(_) | Node::Wsh(_) | Node::Addr(_) | Node::Raw(_) => Vec::new(),
         }
     }
@@ -160,12 +164,16 @@ impl Node {
             Node::Unused(_) => "unused",
             Node::Addr(_) => "addr",
             Node::Raw(_) => "raw",
+            Node::Miniscript { .. } => "",
         }
     }
 
     /// The string form (without checksum) and, for the private form, whether any
     /// private key was printed.
     pub fn write(&self, form: Form, network: Network) -> (String, bool) {
+        if let Node::Miniscript { ms, keys } = self {
+            return ms.write(keys, network, form == Form::Private);
+        }
         let mut out = format!("{}(", self.name());
         let mut any = false;
         let mut first = true;
@@ -222,6 +230,9 @@ impl Node {
     /// The output scripts at derivation index `pos`; `None` when a key cannot be
     /// derived (a hardened step without its private key).
     pub fn expand(&self, pos: u32) -> Option<Vec<ScriptBuf>> {
+        if let Node::Miniscript { ms, keys } = self {
+            return ms.script(keys, pos).map(|s| vec![s]);
+        }
         let keys = self
             .keys()
             .iter()
@@ -295,6 +306,7 @@ impl Node {
             Node::Unused(_) => Vec::new(),
             Node::Addr(d) => vec![d.script_pubkey()],
             Node::Raw(s) => vec![s.clone()],
+            Node::Miniscript { .. } => Vec::new(),
         })
     }
 }

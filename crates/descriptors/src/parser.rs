@@ -156,6 +156,14 @@ pub(crate) fn parse_script(s: &mut &str, ctx: Ctx, network: Network) -> Parsed {
         }
         return Ok(vec![Node::Raw(ScriptBuf::from_bytes(hex_bytes(expr)))]);
     }
+    if let Some(result) = crate::ms::parse(expr, ctx, network) {
+        return result.map(|alternatives| {
+            alternatives
+                .into_iter()
+                .map(|(ms, keys)| Node::Miniscript { ms, keys })
+                .collect()
+        });
+    }
     match ctx {
         Ctx::P2sh => Err("A function is needed within P2SH".into()),
         Ctx::P2wsh => Err("A function is needed within P2WSH".into()),
