@@ -193,9 +193,21 @@ pub struct ChainState {
     /// work when it was last used.
     next_precious: i64,
     last_precious_work: Option<bitcoin::pow::Work>,
+    /// `linked[i]`: entry `i`'s block and every ancestor's block are stored (Core's
+    /// `nChainTx != 0`), so its chain could be connected.
+    linked: Vec<bool>,
+    /// Entries with a stored block whose parent is not linked yet, by parent.
+    unlinked: HashMap<usize, Vec<usize>>,
+    /// Linked, valid entries at least as good as the tip, best first (Core's
+    /// `setBlockIndexCandidates`): activation takes the first.
+    candidates: BTreeSet<CandidateKey>,
     /// BIP9 deployment states per period.
     versionbits: crate::versionbits::VersionBitsCache,
 }
+
+/// Orders candidates best first: most work, then the earliest sequence (first seen or
+/// most recently made precious), then the index position.
+type CandidateKey = (std::cmp::Reverse<bitcoin::pow::Work>, i64, usize);
 
 /// BIP9's top bits, set in the version of every new block.
 pub const VERSIONBITS_TOP_BITS: i32 = crate::versionbits::VERSIONBITS_TOP_BITS;
@@ -316,6 +328,9 @@ impl ChainState {
             now,
             next_precious: -1,
             last_precious_work: None,
+            linked: Vec::new(),
+            unlinked: HashMap::new(),
+            candidates: BTreeSet::new(),
             last_script_check: None,
             versionbits: crate::versionbits::VersionBitsCache::new(),
         };
@@ -344,6 +359,7 @@ impl ChainState {
             // The tip read from disk wins ties against the other entries read from disk.
             cs.index.make_precious(tip, 0);
         }
+        cs.link_all();
         cs.activate_best_chain(None)?;
         cs.flush()?;
         Ok(cs)
@@ -607,6 +623,7 @@ impl ChainState {
             self.touched_files.insert(pos.file);
             self.index.set_data(i, pos, block.txdata.len() as u32);
             self.dirty_entries.insert(i);
+            self.block_stored(i);
         }
         let failure = self.activate_best_chain(Some(block))?;
         match failure {
@@ -739,29 +756,88 @@ impl ChainState {
     }
 
     /// The most-work entry whose branch from the active chain has all its block data.
-    fn best_candidate(&self) -> usize {
-        let best = self.index.best_header();
-        let Some(mut cand) = self.index.find(&best.hash) else {
-            return self.tip_index();
-        };
-        let mut i = cand;
-        loop {
-            let e = self.index.entry(i);
-            if self.active.get(e.height as usize) == Some(&i) {
-                break;
-            }
-            if e.data.is_none() {
-                match e.prev {
-                    Some(p) => cand = p,
-                    None => break,
-                }
-            }
-            match e.prev {
-                Some(p) => i = p,
-                None => break,
+    fn candidate_key(&self, i: usize) -> CandidateKey {
+        let e = self.index.entry(i);
+        (std::cmp::Reverse(e.chain_work), e.sequence, i)
+    }
+
+    fn is_linked(&self, i: usize) -> bool {
+        self.linked.get(i).copied().unwrap_or(false)
+    }
+
+    /// Records that entry `i`'s block is stored: links it (and the stored descendants
+    /// that waited for it) once its parent is linked, making them candidates
+    /// (`ReceivedBlockTransactions`).
+    fn block_stored(&mut self, i: usize) {
+        if let Some(p) = self.index.entry(i).prev {
+            if !self.is_linked(p) {
+                self.unlinked.entry(p).or_default().push(i);
+                return;
             }
         }
-        cand
+        let mut ready = vec![i];
+        while let Some(j) = ready.pop() {
+            if self.linked.len() <= j {
+                self.linked.resize(self.index.len().max(j + 1), false);
+            }
+            self.linked[j] = true;
+            if !self.index.entry(j).status.failed() {
+                let key = self.candidate_key(j);
+                self.candidates.insert(key);
+            }
+            if let Some(children) = self.unlinked.remove(&j) {
+                ready.extend(children);
+            }
+        }
+    }
+
+    /// Links every stored entry (parents come before children in the index), then
+    /// gathers the candidates.
+    fn link_all(&mut self) {
+        self.linked = vec![false; self.index.len()];
+        self.unlinked.clear();
+        for i in 0..self.index.len() {
+            let e = self.index.entry(i);
+            if e.data.is_none() {
+                continue;
+            }
+            match e.prev {
+                Some(p) if !self.linked[p] => self.unlinked.entry(p).or_default().push(i),
+                _ => self.linked[i] = true,
+            }
+        }
+        self.rebuild_candidates();
+    }
+
+    /// Every linked, valid entry becomes a candidate again (after a change of validity or
+    /// of tie-break order); activation then prunes what is worse than the tip.
+    fn rebuild_candidates(&mut self) {
+        self.candidates.clear();
+        for i in 0..self.index.len() {
+            if self.is_linked(i) && !self.index.entry(i).status.failed() {
+                let key = self.candidate_key(i);
+                self.candidates.insert(key);
+            }
+        }
+    }
+
+    /// The best valid candidate, dropping invalid ones on the way; the tip if none.
+    fn best_candidate(&mut self) -> usize {
+        while let Some(&key) = self.candidates.first() {
+            if self.index.entry(key.2).status.failed() {
+                self.candidates.remove(&key);
+                continue;
+            }
+            return key.2;
+        }
+        self.tip_index()
+    }
+
+    /// Drops the candidates worse than the tip (`PruneBlockIndexCandidates`).
+    fn prune_candidates(&mut self) {
+        let mut key = self.candidate_key(self.tip_index());
+        key.2 = key.2.saturating_add(1);
+        drop(self.candidates.split_off(&key));
     }
 
     /// Connects and disconnects until the tip is the best candidate
@@ -792,6 +868,7 @@ impl ChainState {
             let better = c.chain_work > t.chain_work
                 || (c.chain_work == t.chain_work && c.sequence < t.sequence);
             if cand == tip || !better || c.status.failed() {
+                self.prune_candidates();
                 self.notify_tip_change(start_tip, fork_height);
                 return Ok(failure);
             }
@@ -1125,6 +1202,7 @@ impl ChainState {
         }
         let changed = self.index.invalidate(i);
         self.dirty_entries.extend(changed);
+        self.rebuild_candidates();
         self.activate_from(before, fork_height, None)?;
         Ok(())
     }
@@ -1135,6 +1213,7 @@ impl ChainState {
         let i = self.find_block(hash)?;
         let changed = self.index.reconsider(i);
         self.dirty_entries.extend(changed);
+        self.rebuild_candidates();
         self.activate_best_chain(None)?;
         Ok(())
     }
@@ -1154,6 +1233,7 @@ impl ChainState {
         self.last_precious_work = Some(tip_work);
         self.index.make_precious(i, self.next_precious);
         self.next_precious = (self.next_precious - 1).max(i64::from(i32::MIN));
+        self.rebuild_candidates();
         self.activate_best_chain(None)?;
         Ok(())
     }

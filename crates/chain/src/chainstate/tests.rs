@@ -619,3 +619,43 @@ fn blocks_created_on_the_tip_are_accepted_and_pay_subsidy_plus_fees() {
     cs.process_block(&b, NOW).unwrap();
     assert_eq!(cs.height(), 102);
 }
+
+#[test]
+fn a_best_header_without_its_block_does_not_hold_back_other_blocks() {
+    let dir = TempDir::new("headeronly");
+    let mut base = Miner::new();
+    let mut cs = open(&dir, 1 << 30);
+    for _ in 0..5 {
+        cs.process_block(&base.next(0), NOW).unwrap();
+    }
+    // Two headers ahead on one branch, whose blocks never arrive: the best header.
+    let mut ahead = base.clone();
+    let h1 = ahead.next(1).header;
+    let h2 = ahead.next(1).header;
+    cs.process_headers(&[h1, h2], NOW).unwrap();
+    assert_eq!(cs.index().best_header().hash, h2.block_hash());
+    // A competing block with data is connected all the same, as Core's candidate set does.
+    let mut other = base.clone();
+    let b = other.next(2);
+    let outcome = cs.process_block(&b, NOW).unwrap();
+    assert!(outcome.new_block && outcome.active);
+    assert_eq!(cs.tip(), b.block_hash());
+    // A block mutated in transit leaves its header unmarked and without data; the valid
+    // block at that height still gets connected.
+    let good = other.next(2);
+    let mut bad = good.clone();
+    bad.txdata.push(bad.txdata[0].clone());
+    assert!(cs.process_block(&bad, NOW).is_err());
+    cs.process_block(&good, NOW).unwrap();
+    assert_eq!(cs.tip(), good.block_hash());
+    // The header-only branch's blocks arriving later win once they have more work.
+    drop(cs);
+    let mut cs = open(&dir, 1 << 30);
+    assert_eq!(cs.tip(), good.block_hash());
+    for b in &ahead.blocks[6..] {
+        cs.process_block(b, NOW).unwrap();
+    }
+    let third = ahead.next(1);
+    cs.process_block(&third, NOW).unwrap();
+    assert_eq!(cs.tip(), third.block_hash());
+}
