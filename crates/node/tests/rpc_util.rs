@@ -148,6 +148,15 @@ fn getdescriptorinfo(node: &TestNode) {
     let (code, message) = node.call_err("getdescriptorinfo", json!([1]));
     assert_eq!(code, -3);
     assert!(message.contains("JSON value of type number is not of expected type string"));
+    let miniscript = format!("wsh(and_v(v:pk({TPUB}/0/*),older(144)))");
+    let info = node.call("getdescriptorinfo", json!([miniscript]));
+    assert_eq!(info["descriptor"], json!(with_checksum(node, &miniscript)));
+    assert_eq!(info["isrange"], json!(true));
+    assert_eq!(info["issolvable"], json!(true));
+    assert_eq!(
+        node.call_err("getdescriptorinfo", json!(["wsh(or_i(older(1),pk(0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798)))"])),
+        (-5, "or_i(older(1),pk(0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798)) is not sane: witnesses without signature exist".into())
+    );
     let private = node.call("getdescriptorinfo", json!([format!("wpkh({TPRV}/1/1/0)")]));
     assert_eq!(private["hasprivatekeys"], json!(true));
     assert_eq!(
