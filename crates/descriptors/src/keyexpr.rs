@@ -206,6 +206,87 @@ impl KeyExpr {
         format!("{}{body}", self.origin_string())
     }
 
+    /// Core's normalized form: hardened steps written `h`, and an extended key with
+    /// hardened steps replaced by the key at its last hardened step (with the origin
+    /// extended to it). `None` when that needs a private key the expression lacks.
+    pub fn to_normalized(&self, network: Network) -> Option<String> {
+        let body = match &self.inner {
+            Inner::Const { .. } => {
+                let mut plain = self.clone();
+                plain.origin = None;
+                plain.to_public(network)
+            }
+            Inner::Musig {
+                participants,
+                path,
+                derive,
+            } => {
+                let parts = participants
+                    .iter()
+                    .map(|p| p.to_normalized(network))
+                    .collect::<Option<Vec<String>>>()?;
+                let star = if *derive == Derive::Fixed { "" } else { "/*" };
+                format!(
+                    "musig({}){}{star}",
+                    parts.join(","),
+                    format_path(path, false)
+                )
+            }
+            Inner::Ext {
+                xpub,
+                xpriv,
+                path,
+                derive,
+            } => {
+                let last_hardened = path.iter().rposition(|&s| s & HARDENED != 0);
+                match (derive, last_hardened) {
+                    (Derive::Hardened, _) => {
+                        format!(
+                            "{}{}/*h",
+                            encode_xpub(xpub, network),
+                            format_path(path, false)
+                        )
+                    }
+                    (_, None) => format!(
+                        "{}{}{}",
+                        encode_xpub(xpub, network),
+                        format_path(path, self.apostrophe),
+                        self.range_suffix()
+                    ),
+                    (_, Some(i)) => {
+                        let steps: Vec<ChildNumber> =
+                            path[..=i].iter().copied().map(ChildNumber::from).collect();
+                        let derived = xpriv.as_ref()?.derive_priv(secp(), &steps).ok()?;
+                        let at_hardened = Xpub::from_priv(secp(), &derived);
+                        format!(
+                            "[{}{}]{}{}{}",
+                            chain_json::to_hex(xpub.fingerprint().as_bytes()),
+                            format_path(&path[..=i], false),
+                            encode_xpub(&at_hardened, network),
+                            format_path(&path[i + 1..], false),
+                            self.range_suffix()
+                        )
+                    }
+                }
+            }
+        };
+        Some(match &self.origin {
+            None => body,
+            Some(o) => {
+                let own = format!(
+                    "{}{}",
+                    chain_json::to_hex(&o.fingerprint),
+                    format_path(&o.path, false)
+                );
+                match body.strip_prefix('[') {
+                    // Drop the inner fingerprint: the origin continues with its path.
+                    Some(rest) => format!("[{own}{}", rest.get(8..).unwrap_or_default()),
+                    None => format!("[{own}]{body}"),
+                }
+            }
+        })
+    }
+
     /// The form with the private key where known, and whether it was known.
     pub fn to_private(&self, network: Network) -> (String, bool) {
         let body = match &self.inner {

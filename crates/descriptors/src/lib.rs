@@ -85,13 +85,34 @@ pub struct Descriptor {
 impl Descriptor {
     /// The public form with checksum (`getdescriptorinfo`'s `descriptor`).
     pub fn to_string_checksummed(&self) -> String {
-        chain_json::add_checksum(&self.node.write(Form::Public, self.network).0)
+        let text = self
+            .node
+            .write(Form::Public, self.network)
+            .unwrap_or_default()
+            .0;
+        chain_json::add_checksum(&text)
+    }
+
+    /// Core's normalized form with checksum (hardened steps as `h`, extended keys
+    /// at their last hardened step); `None` when that needs a missing private key.
+    pub fn to_normalized_string(&self) -> Option<String> {
+        let (text, _) = self.node.write(Form::Normalized, self.network)?;
+        Some(chain_json::add_checksum(&text))
+    }
+
+    /// Core's `GetOutputType`: "legacy", "p2sh-segwit", "bech32" or "bech32m", or
+    /// `None` (`pk()`, bare multisig, `combo()`, non-address `raw()`...).
+    pub fn output_type(&self) -> Option<&'static str> {
+        self.node.output_type()
     }
 
     /// The form with private keys where known, with checksum, and whether any private
     /// key was printed.
     pub fn to_private_string(&self) -> (String, bool) {
-        let (s, any) = self.node.write(Form::Private, self.network);
+        let (s, any) = self
+            .node
+            .write(Form::Private, self.network)
+            .unwrap_or_default();
         (chain_json::add_checksum(&s), any)
     }
 

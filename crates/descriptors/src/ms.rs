@@ -26,22 +26,32 @@ pub(crate) enum Ms {
 /// Key text to the key expression of one multipath alternative.
 pub(crate) type KeyMap = BTreeMap<String, KeyExpr>;
 
+/// Which text form of the keys to print.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyForm {
+    Public,
+    Private,
+    Normalized,
+}
+
 struct Strings<'a> {
     keys: &'a KeyMap,
     network: Network,
-    private: bool,
+    form: KeyForm,
     any_private: bool,
 }
 
 impl Translator<String, String, ()> for Strings<'_> {
     fn pk(&mut self, pk: &String) -> Result<String, ()> {
         let key = self.keys.get(pk).ok_or(())?;
-        if self.private {
-            let (s, has) = key.to_private(self.network);
-            self.any_private |= has;
-            Ok(s)
-        } else {
-            Ok(key.to_public(self.network))
+        match self.form {
+            KeyForm::Private => {
+                let (s, has) = key.to_private(self.network);
+                self.any_private |= has;
+                Ok(s)
+            }
+            KeyForm::Public => Ok(key.to_public(self.network)),
+            KeyForm::Normalized => key.to_normalized(self.network).ok_or(()),
         }
     }
     fn sha256(&mut self, h: &String) -> Result<String, ()> {
@@ -107,20 +117,20 @@ impl Translator<String, XOnlyPublicKey, ()> for Derived<'_> {
 }
 
 impl Ms {
-    /// The text with keys in public (or private) form, and whether a private key was
-    /// printed.
-    pub fn write(&self, keys: &KeyMap, network: Network, private: bool) -> (String, bool) {
+    /// The text with keys in the given form, and whether a private key was printed;
+    /// `None` when a key has no such form.
+    pub fn write(&self, keys: &KeyMap, network: Network, form: KeyForm) -> Option<(String, bool)> {
         let mut t = Strings {
             keys,
             network,
-            private,
+            form,
             any_private: false,
         };
         let text = match self {
             Ms::Wsh(m) => m.translate_pk(&mut t).map(|m| m.to_string()),
             Ms::Tap(m) => m.translate_pk(&mut t).map(|m| m.to_string()),
         };
-        (text.unwrap_or_default(), t.any_private)
+        text.ok().map(|s| (s, t.any_private))
     }
 
     /// The script at derivation index `pos`.
@@ -186,7 +196,10 @@ fn sanity_error<C: ScriptContext>(
     }
     let node = insane.unwrap_or(m);
     let same = std::ptr::eq(node, m);
-    let mut text = wrap(node).write(keys, network, false).0;
+    let mut text = wrap(node)
+        .write(keys, network, KeyForm::Public)
+        .unwrap_or_default()
+        .0;
     text.push_str(" is not sane");
     if !node.is_non_malleable() {
         text.push_str(": malleable witnesses exist");

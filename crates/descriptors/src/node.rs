@@ -57,11 +57,7 @@ pub(crate) enum Node {
 }
 
 /// Which string form to print.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Form {
-    Public,
-    Private,
-}
+pub(crate) use crate::ms::KeyForm as Form;
 
 fn push(bytes: &[u8]) -> PushBytesBuf {
     PushBytesBuf::try_from(bytes.to_vec()).unwrap_or_default()
@@ -142,6 +138,25 @@ impl Node {
         }
     }
 
+    /// Core's `GetOutputType` name.
+    pub fn output_type(&self) -> Option<&'static str> {
+        let of_destination = |d: &Destination| match d {
+            Destination::PubKeyHash(_) | Destination::ScriptHash(_) => "legacy",
+            Destination::WitnessV0KeyHash(_) | Destination::WitnessV0ScriptHash(_) => "bech32",
+            _ => "bech32m",
+        };
+        match self {
+            Node::Pkh(_) => Some("legacy"),
+            Node::Wpkh(_) | Node::Wsh(_) => Some("bech32"),
+            Node::Sh(sub) if sub.output_type() == Some("bech32") => Some("p2sh-segwit"),
+            Node::Sh(_) => Some("legacy"),
+            Node::Tr { .. } | Node::RawTr(_) => Some("bech32m"),
+            Node::Addr(d) => Some(of_destination(d)),
+            Node::Raw(s) => Destination::from_script(s).map(|d| of_destination(&d)),
+            _ => None,
+        }
+    }
+
     /// Whether any key expression anywhere carries a private key.
     pub fn any_private(&self) -> bool {
         self.keys().iter().any(|k| k.has_private()) || self.subs().iter().any(|s| s.any_private())
@@ -170,9 +185,9 @@ impl Node {
 
     /// The string form (without checksum) and, for the private form, whether any
     /// private key was printed.
-    pub fn write(&self, form: Form, network: Network) -> (String, bool) {
+    pub fn write(&self, form: Form, network: Network) -> Option<(String, bool)> {
         if let Node::Miniscript { ms, keys } = self {
-            return ms.write(keys, network, form == Form::Private);
+            return ms.write(keys, network, form);
         }
         let mut out = format!("{}(", self.name());
         let mut any = false;
@@ -187,12 +202,12 @@ impl Node {
             Node::Addr(d) => {
                 out.push_str(&d.encode(network));
                 out.push(')');
-                return (out, false);
+                return Some((out, false));
             }
             Node::Raw(s) => {
                 out.push_str(&chain_json::to_hex(s.as_bytes()));
                 out.push(')');
-                return (out, false);
+                return Some((out, false));
             }
             Node::Multi { k, .. } | Node::MultiA { k, .. } => {
                 sep(&mut out);
@@ -205,6 +220,7 @@ impl Node {
             let (text, private) = match form {
                 Form::Public => (key.to_public(network), false),
                 Form::Private => key.to_private(network),
+                Form::Normalized => (key.to_normalized(network)?, false),
             };
             any |= private;
             out.push_str(&text);
@@ -212,19 +228,19 @@ impl Node {
         match self {
             Node::Tr { leaves, .. } if !leaves.is_empty() => {
                 sep(&mut out);
-                let (tree, private) = write_tree(leaves, form, network);
+                let (tree, private) = write_tree(leaves, form, network)?;
                 any |= private;
                 out.push_str(&tree);
             }
             Node::Sh(sub) | Node::Wsh(sub) => {
-                let (text, private) = sub.write(form, network);
+                let (text, private) = sub.write(form, network)?;
                 any |= private;
                 out.push_str(&text);
             }
             _ => {}
         }
         out.push(')');
-        (out, any)
+        Some((out, any))
     }
 
     /// The output scripts at derivation index `pos`; `None` when a key cannot be
@@ -312,7 +328,7 @@ impl Node {
 }
 
 /// The script tree of `tr()` in brace notation.
-fn write_tree(leaves: &[(u8, Node)], form: Form, network: Network) -> (String, bool) {
+fn write_tree(leaves: &[(u8, Node)], form: Form, network: Network) -> Option<(String, bool)> {
     let mut out = String::new();
     let mut any = false;
     let mut path: Vec<bool> = Vec::new();
@@ -326,7 +342,7 @@ fn write_tree(leaves: &[(u8, Node)], form: Form, network: Network) -> (String, b
             }
             path.push(false);
         }
-        let (text, private) = node.write(form, network);
+        let (text, private) = node.write(form, network)?;
         any |= private;
         out.push_str(&text);
         while path.last() == Some(&true) {
@@ -339,5 +355,5 @@ fn write_tree(leaves: &[(u8, Node)], form: Form, network: Network) -> (String, b
             *last = true;
         }
     }
-    (out, any)
+    Some((out, any))
 }

@@ -129,6 +129,14 @@ fn parsable_vectors() {
             assert!(any, "{prv}");
             assert_eq!(payload(&s), payload(prv));
         }
+        let norm = case["norm"].as_str().unwrap();
+        assert_eq!(
+            priv_d.to_normalized_string().as_deref().map(payload),
+            Some(payload(norm)),
+            "{prv}"
+        );
+        assert_eq!(priv_d.output_type(), case["type"].as_str(), "{prv}");
+        assert_eq!(pub_d.output_type(), case["type"].as_str(), "{pub_}");
         assert_eq!(priv_d.is_range(), flags.contains("RANGE"), "{prv}");
         assert_eq!(priv_d.is_solvable(), !flags.contains("UNSOLVABLE"), "{prv}");
         let scripts = case["scripts"].as_array().unwrap();

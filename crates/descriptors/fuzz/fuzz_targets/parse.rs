@@ -22,6 +22,8 @@ fuzz_target!(|data: &[u8]| {
                 let public = d.to_string_checksummed();
                 let (private, _) = d.to_private_string();
                 let _ = d.expand(0);
+                let _ = d.to_normalized_string();
+                let _ = d.output_type();
                 let _ = d.expand(0x7fff_ffff);
                 let again = descriptors::parse(&public, true, network).expect("public form parses");
                 assert!(again.iter().any(|a| a.to_string_checksummed() == public));
