@@ -68,6 +68,27 @@ impl Translator<String, String, ()> for Strings<'_> {
     }
 }
 
+/// Replaces key texts by other texts.
+struct Rename(BTreeMap<String, String>);
+
+impl Translator<String, String, ()> for Rename {
+    fn pk(&mut self, pk: &String) -> Result<String, ()> {
+        self.0.get(pk).cloned().ok_or(())
+    }
+    fn sha256(&mut self, h: &String) -> Result<String, ()> {
+        Ok(h.clone())
+    }
+    fn hash256(&mut self, h: &String) -> Result<String, ()> {
+        Ok(h.clone())
+    }
+    fn ripemd160(&mut self, h: &String) -> Result<String, ()> {
+        Ok(h.clone())
+    }
+    fn hash160(&mut self, h: &String) -> Result<String, ()> {
+        Ok(h.clone())
+    }
+}
+
 fn hash_bytes<const N: usize>(h: &str) -> Result<[u8; N], ()> {
     let bytes = chain_json::from_hex(h).ok_or(())?;
     <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| ())
@@ -270,13 +291,28 @@ pub(crate) fn parse(
             "Miniscript expressions can only be used in wsh or tr.".into()
         ));
     }
-    let first: KeyMap = parsed
-        .iter()
-        .filter_map(|(t, k)| Some((t.clone(), k.first()?.clone())))
-        .collect();
+    // Core compares keys by their public key at index 0 (keys it cannot derive compare
+    // equal), so the analysis runs on those, printed back in each key's public form.
+    let mut rename = Rename(BTreeMap::new());
+    let mut shown = KeyMap::new();
+    for (text, keys) in &parsed {
+        let Some(first) = keys.first() else { continue };
+        let id = first
+            .pubkey(0)
+            .map(|k| chain_json::to_hex(&k.to_bytes()))
+            .unwrap_or_default();
+        shown.entry(id.clone()).or_insert_with(|| first.clone());
+        rename.0.insert(text.clone(), id);
+    }
     let error = match &ms {
-        Ms::Wsh(m) => sanity_error(m, |n| Ms::Wsh(n.clone()), &first, network),
-        Ms::Tap(m) => sanity_error(m, |n| Ms::Tap(n.clone()), &first, network),
+        Ms::Wsh(m) => {
+            let m = m.translate_pk(&mut rename).ok()?;
+            sanity_error(&m, |n| Ms::Wsh(n.clone()), &shown, network)
+        }
+        Ms::Tap(m) => {
+            let m = m.translate_pk(&mut rename).ok()?;
+            sanity_error(&m, |n| Ms::Tap(n.clone()), &shown, network)
+        }
     };
     if let Some(e) = error {
         return Some(Err(e));

@@ -127,3 +127,24 @@ fn private_and_multipath_forms() {
         "Address is not valid"
     );
 }
+
+#[test]
+fn miniscript_keys_compare_as_keys() {
+    // Found by fuzzing: the same key in another letter case is a duplicate, as Core
+    // compares the keys themselves.
+    let k1 = "03cdabb7f2dce7bfbd8a0b9570c6fd1e712e5d64045e9d6b517b3d5072251dc204";
+    let k1_upper = "03cdabb7f2dce7bfbd8a0b9570c6fd1E712e5d64045e9d6b517b3d5072251dc204";
+    let k2 = "032707170c71d8f75e4ca4e3fce870b9409dcaf12b051d3bcadff74747fa7619c0";
+    let desc = format!("wsh(and_b(or_b(pkh({k1_upper}),s:pk({k2})),s:pk({k1})))");
+    assert_eq!(
+        err(&desc, false),
+        format!("and_b(or_b(pkh({k1}),s:pk({k2})),s:pk({k1})) is not sane: contains duplicate public keys")
+    );
+    let ok = format!("wsh(and_v(v:pk({k1_upper}),older(10)))");
+    let d = &parse(&ok, false, Network::Regtest).unwrap()[0];
+    assert_eq!(
+        d.to_string_checksummed(),
+        chain_json::add_checksum(&format!("wsh(and_v(v:pk({k1}),older(10)))"))
+    );
+    assert_eq!(d.output_type(), Some("bech32"));
+}
