@@ -55,16 +55,16 @@ impl Translator<String, String, ()> for Strings<'_> {
         }
     }
     fn sha256(&mut self, h: &String) -> Result<String, ()> {
-        Ok(h.clone())
+        Ok(h.to_ascii_lowercase())
     }
     fn hash256(&mut self, h: &String) -> Result<String, ()> {
-        Ok(h.clone())
+        Ok(h.to_ascii_lowercase())
     }
     fn ripemd160(&mut self, h: &String) -> Result<String, ()> {
-        Ok(h.clone())
+        Ok(h.to_ascii_lowercase())
     }
     fn hash160(&mut self, h: &String) -> Result<String, ()> {
-        Ok(h.clone())
+        Ok(h.to_ascii_lowercase())
     }
 }
 

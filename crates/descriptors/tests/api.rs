@@ -147,4 +147,13 @@ fn miniscript_keys_compare_as_keys() {
         chain_json::add_checksum(&format!("wsh(and_v(v:pk({k1}),older(10)))"))
     );
     assert_eq!(d.output_type(), Some("bech32"));
+    // Hashes print as lower-case hex, as Core stores them as bytes.
+    let h = "AB".repeat(32);
+    let d = &parse(
+        &format!("wsh(and_v(v:pk({k1}),sha256({h})))"),
+        false,
+        Network::Regtest,
+    )
+    .unwrap()[0];
+    assert!(d.to_string_checksummed().contains(&h.to_lowercase()));
 }
