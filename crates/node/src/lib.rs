@@ -188,6 +188,12 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     install_ipc_logging(exe_name);
     let mock = args.get_int_arg("-mocktime", 0);
 
+    // Parameter checks come before any server starts, as Core's
+    // AppInitParameterInteraction.
+    let mempool_options = mempool_options::mempool_options(&args)?;
+    let params = chainstate::chain_params(chain, &args)?;
+    let options = chainstate::options(&params, &args)?;
+
     // The RPC server answers "warming up" until the chainstate is loaded.
     let table = Arc::new(::rpc::Table::new());
     table.set_warmup(Some("Loading block index…".into()));
@@ -211,9 +217,6 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         None
     };
 
-    let mempool_options = mempool_options::mempool_options(&args)?;
-    let params = chainstate::chain_params(chain, &args)?;
-    let options = chainstate::options(&params, &args)?;
     let chainstate = chainstate::open(
         &net_dir,
         &blocks_dir,
@@ -222,6 +225,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         &args,
         Box::new(|line: &str| logging::log_info(line)),
     )?;
+    let chainstate = verify_loaded_chainstate(chainstate, &args, &table)?;
     let spawn_exe = match binary {
         Binary::BitcoinNode => std::env::current_exe().ok(),
         Binary::Bitcoind => None,
@@ -329,6 +333,37 @@ impl Drop for PidFile {
                 logging::log_warning(&format!("Unable to remove PID file ({}): {e}", p.display()));
             }
         }
+    }
+}
+
+/// Checks the last blocks of a chainstate that was loaded rather than rebuilt
+/// (`-checkblocks`, `-checklevel`), as Core's `VerifyLoadedChainstate`.
+fn verify_loaded_chainstate(
+    mut chainstate: chain::ChainState,
+    args: &ArgsManager,
+    table: &::rpc::Table,
+) -> Result<chain::ChainState, StartupError> {
+    use chain::chainstate::{VerifyOutcome, DEFAULT_CHECKBLOCKS, DEFAULT_CHECKLEVEL};
+    if args.get_bool_arg("-reindex", false) || args.get_bool_arg("-reindex-chainstate", false) {
+        return Ok(chainstate);
+    }
+    table.set_warmup(Some("Verifying blocks…".into()));
+    log_info!("init message: Verifying blocks…");
+    let level = args.get_int_arg("-checklevel", i64::from(DEFAULT_CHECKLEVEL));
+    let depth = args.get_int_arg("-checkblocks", i64::from(DEFAULT_CHECKBLOCKS));
+    let clamp = |v: i64| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+    let outcome = chainstate
+        .verify_db(clamp(level), clamp(depth))
+        .map_err(err)?;
+    let full_required = args.is_arg_set("-checkblocks") || args.is_arg_set("-checklevel");
+    match outcome {
+        VerifyOutcome::Corrupted => Err(StartupError(
+            "Error: Corrupted block database detected.\nPlease restart with -reindex or -reindex-chainstate to recover.".into(),
+        )),
+        VerifyOutcome::SkippedL3Checks if full_required => Err(StartupError(
+            "Error: Insufficient dbcache for block verification".into(),
+        )),
+        _ => Ok(chainstate),
     }
 }
 

@@ -339,6 +339,10 @@ fn kill_and_restart_keep_the_chain() {
     assert_eq!(node.call("getbestblockhash", json!([])), hashes[24]);
     let after = node.call("gettxoutsetinfo", json!([]));
     assert_eq!(after["hash_serialized_3"], before["hash_serialized_3"]);
+    // A loaded (not rebuilt) chainstate is checked at startup, as Core's -checkblocks.
+    assert!(node
+        .debug_log()
+        .contains("Verifying last 6 blocks at level 3"));
     // A block acknowledged by submitblock survives a kill at once after the reply.
     let made = node.call("generateblock", json!([regtest_address(), [], false]));
     assert_eq!(node.call("submitblock", json!([made["hex"]])), Value::Null);
@@ -402,7 +406,7 @@ fn cli(args: &[String]) -> cli::Outcome {
 fn bitcoin_cli_over_http_and_ipc() {
     let dir = TempDir::new("rpc-cli");
     let node = TestNode::start(BITCOIN_NODE, &dir.0, &["-ipcbind=unix"]);
-    let base = vec![
+    let base = [
         "-regtest".to_string(),
         format!("-datadir={}", dir.0.display()),
         format!("-rpcport={}", node.rpc_port),
