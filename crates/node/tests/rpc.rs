@@ -462,3 +462,80 @@ fn bitcoin_cli_over_http_and_ipc() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("\"status\": \"active\""));
 }
+
+#[test]
+fn scantxoutset_and_generatetodescriptor() {
+    let dir = TempDir::new("rpc-scan");
+    let node = TestNode::start(BITCOIND, &dir.0, &[]);
+    let addr = regtest_address();
+    let desc = format!("addr({addr})");
+    let hashes = node.call("generatetodescriptor", json!([3, desc]));
+    assert_eq!(hashes.as_array().unwrap().len(), 3);
+    // An OP_TRUE output script as raw().
+    node.call("generatetodescriptor", json!([2, "raw(51)"]));
+    let r = node.call(
+        "scantxoutset",
+        json!(["start", [desc, {"desc": "raw(51)"}]]),
+    );
+    assert_eq!(r["success"], json!(true));
+    assert_eq!(r["txouts"], json!(5));
+    assert_eq!(r["height"], json!(5));
+    assert_eq!(r["unspents"].as_array().unwrap().len(), 5);
+    assert_eq!(r["total_amount"].to_string(), "250.00000000");
+    let first = &r["unspents"][0];
+    let keys: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "txid",
+            "vout",
+            "scriptPubKey",
+            "desc",
+            "amount",
+            "coinbase",
+            "height",
+            "blockhash",
+            "confirmations"
+        ]
+    );
+    assert_eq!(node.call("scantxoutset", json!(["status"])), Value::Null);
+    assert_eq!(node.call("scantxoutset", json!(["abort"])), json!(false));
+    assert_eq!(
+        node.call_err("scantxoutset", json!(["start"])),
+        (
+            -1,
+            "scanobjects argument is required for the start action".into()
+        )
+    );
+    assert_eq!(
+        node.call_err("scantxoutset", json!(["go"])),
+        (-8, "Invalid action 'go'".into())
+    );
+    assert_eq!(
+        node.call_err(
+            "scantxoutset",
+            json!(["start", [{"desc": "raw(51)", "range": [5, 1]}]])
+        ),
+        (
+            -8,
+            "Range specified as [begin,end] must not have begin after end".into()
+        )
+    );
+    let (code, _) = node.call_err("generatetodescriptor", json!([1, "nonsense("]));
+    assert_eq!(code, -5);
+    assert_eq!(
+        node.call_err(
+            "generatetodescriptor",
+            json!([1, "pkh(tpubD6NzVbkrYhZ4XgiXtGrdW5XDAPFCL9h7we1vwNCpn8tGbBcgfVYjXyhWo4E1xkh56hjod1RhGjxbaTLV3X4FyWuejifB9jusQ46QzG87VKp/0/*)"])
+        ),
+        (-8, "Ranged descriptor not accepted. Maybe pass through deriveaddresses first?".into())
+    );
+    // generateblock takes a descriptor too.
+    let made = node.call("generateblock", json!(["raw(51)", []]));
+    assert_eq!(node.call("getbestblockhash", json!([])), made["hash"]);
+}

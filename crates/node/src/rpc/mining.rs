@@ -27,6 +27,33 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     let n = node.clone();
     table.register(command(
         "hidden",
+        "generatetodescriptor",
+        "Mines blocks whose coinbase pays to an output descriptor, and returns their hashes.",
+        vec![
+            Arg::required("num_blocks", ArgType::Num, "How many blocks to mine."),
+            Arg::required("descriptor", ArgType::Str, "The descriptor the new coins go to."),
+            Arg::optional("maxtries", ArgType::Num, json!(DEFAULT_MAX_TRIES), "How many nonces to try in all."),
+        ],
+        "[           (json array) hashes of blocks generated\n  \"hex\",    (string) blockhash\n  ...\n]",
+        move |req| {
+            let nblocks: i32 = get_int(param(req, 0)?)?;
+            let max_tries: u64 = match req.param(2) {
+                Some(v) => get_int(v)?,
+                None => DEFAULT_MAX_TRIES,
+            };
+            let network = n.chainstate().params().network;
+            let text = get_str(param(req, 1)?)?;
+            if let Err(e) = descriptors::parse(text, false, network) {
+                return Err(RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, e.0));
+            }
+            let script = descriptors::script_for_generate(text, network)
+                .map_err(|e| RpcError::new(e.code, e.message))?;
+            generate_blocks(&n, script, nblocks, max_tries)
+        },
+    ));
+    let n = node.clone();
+    table.register(command(
+        "hidden",
         "generatetoaddress",
         "Mines blocks paying to the given address and returns their hashes.",
         vec![
@@ -190,15 +217,33 @@ fn generate_blocks(
     Ok(Value::Array(hashes))
 }
 
+/// Core's `getScriptFromDescriptor`: `Ok(None)` when `text` is no descriptor; errors for
+/// descriptors that give no single script.
+fn script_from_descriptor(
+    text: &str,
+    network: bitcoin::Network,
+) -> Result<Option<ScriptBuf>, RpcError> {
+    if descriptors::parse(text, false, network).is_err() {
+        return Ok(None);
+    }
+    descriptors::script_for_generate(text, network)
+        .map(Some)
+        .map_err(|e| RpcError::new(e.code, e.message))
+}
+
 fn generate_block(n: &NodeContext, req: &Request) -> RpcResult {
     let output = get_str(param(req, 0)?)?;
     let network = n.chainstate().params().network;
-    let script = decode_address(output, network).ok_or_else(|| {
-        RpcError::new(
-            RPC_INVALID_ADDRESS_OR_KEY,
-            "Error: Invalid address or descriptor",
-        )
-    })?;
+    // A descriptor first; only text that does not parse as one is tried as an address.
+    let script = match script_from_descriptor(output, network)? {
+        Some(script) => script,
+        None => decode_address(output, network).ok_or_else(|| {
+            RpcError::new(
+                RPC_INVALID_ADDRESS_OR_KEY,
+                "Error: Invalid address or descriptor",
+            )
+        })?,
+    };
     let mut txs = Vec::new();
     for v in get_array(param(req, 1)?)? {
         let s = get_str(v)?;

@@ -8,6 +8,7 @@ pub mod deployments;
 pub mod mempool;
 pub mod mining;
 pub mod mining_docs;
+pub mod scan;
 pub mod template;
 pub mod util;
 pub mod values;
@@ -28,6 +29,7 @@ pub fn register_all(table: &Arc<Table>, node: &Arc<NodeContext>, log_path: Strin
     deployments::register(table, node);
     template::register(table, node);
     blockstats::register(table, node);
+    scan::register(table, node);
     mining_docs::register(table);
     util::register(table, node);
 }
