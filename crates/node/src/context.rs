@@ -117,6 +117,8 @@ pub struct NodeContext {
     pub started: Instant,
     /// `setmocktime`: 0 means the real clock.
     pub mock_time: AtomicI64,
+    /// `-deprecatedrpc` values: deprecated behaviours kept on request.
+    pub deprecated_rpc: Vec<String>,
     /// The executable `echoipc` spawns: this one in the multiprocess node, none in
     /// `bitcoind`, which echoes in-process as Core's does.
     pub spawn_exe: Option<std::path::PathBuf>,
@@ -131,6 +133,7 @@ impl NodeContext {
         chain_type: ChainType,
         mut chainstate: ChainState,
         mempool: mempool::Mempool,
+        deprecated_rpc: Vec<String>,
         spawn_exe: Option<std::path::PathBuf>,
     ) -> Arc<NodeContext> {
         let tip = TipWatch::new(TipInfo {
@@ -145,11 +148,28 @@ impl NodeContext {
             tip,
             started: Instant::now(),
             mock_time: AtomicI64::new(0),
+            deprecated_rpc,
             spawn_exe,
             shutdown: AtomicBool::new(false),
             shutdown_requested: Mutex::new(false),
             shutdown_cv: Condvar::new(),
         })
+    }
+
+    /// Whether `-deprecatedrpc=<name>` asked to keep a deprecated behaviour
+    /// (`IsDeprecatedRPCEnabled`).
+    pub fn deprecated_rpc_enabled(&self, name: &str) -> bool {
+        self.deprecated_rpc.iter().any(|d| d == name)
+    }
+
+    /// The `warnings` field of `getblockchaininfo` and friends: a list, or with
+    /// `-deprecatedrpc=warnings` the latest warning as one string (`GetWarningsForRpc`).
+    pub fn warnings_for_rpc(&self) -> serde_json::Value {
+        if self.deprecated_rpc_enabled("warnings") {
+            serde_json::Value::String(String::new())
+        } else {
+            serde_json::Value::Array(Vec::new())
+        }
     }
 
     /// Locks the chainstate.

@@ -234,6 +234,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         chain,
         chainstate,
         mempool::Mempool::new(mempool_options),
+        args.get_args("-deprecatedrpc"),
         spawn_exe,
     );
     if mock != 0 {

@@ -539,3 +539,32 @@ fn scantxoutset_and_generatetodescriptor() {
     let made = node.call("generateblock", json!(["raw(51)", []]));
     assert_eq!(node.call("getbestblockhash", json!([])), made["hash"]);
 }
+
+#[test]
+fn deprecated_rpc_behaviours_on_request() {
+    let dir = TempDir::new("rpc-deprecated");
+    let node = TestNode::start(
+        BITCOIND,
+        &dir.0,
+        &["-deprecatedrpc=warnings", "-deprecatedrpc=fullrbf"],
+    );
+    assert_eq!(
+        node.call("getblockchaininfo", json!([]))["warnings"],
+        json!("")
+    );
+    assert_eq!(node.call("getmininginfo", json!([]))["warnings"], json!(""));
+    assert_eq!(
+        node.call("getmempoolinfo", json!([]))["fullrbf"],
+        json!(true)
+    );
+    let dir2 = TempDir::new("rpc-current");
+    let plain = TestNode::start(BITCOIND, &dir2.0, &[]);
+    assert!(plain
+        .call("getmempoolinfo", json!([]))
+        .get("fullrbf")
+        .is_none());
+    assert_eq!(
+        plain.call("getmempoolinfo", json!([]))["loaded"],
+        json!(true)
+    );
+}

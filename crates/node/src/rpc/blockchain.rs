@@ -577,7 +577,7 @@ fn blockchain_info(n: &NodeContext) -> Value {
             json!(hex(cs.params().signet_challenge.as_deref().unwrap_or(&[]))),
         );
     }
-    o.insert("warnings".into(), json!([]));
+    o.insert("warnings".into(), n.warnings_for_rpc());
     Value::Object(o)
 }
 

@@ -86,6 +86,9 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
             m.insert("limitclustersize".into(), json!(o.cluster_size_vbytes));
             // An empty pool is trivially in optimal order.
             m.insert("optimal".into(), json!(info.size == 0));
+            if n.deprecated_rpc_enabled("fullrbf") {
+                m.insert("fullrbf".into(), json!(true));
+            }
             Ok(Value::Object(m))
         },
     ));

@@ -431,7 +431,7 @@ fn mining_info(n: &NodeContext) -> RpcResult {
             json!(hex(cs.params().signet_challenge.as_deref().unwrap_or(&[]))),
         );
     }
-    o.insert("warnings".into(), json!([]));
+    o.insert("warnings".into(), n.warnings_for_rpc());
     Ok(Value::Object(o))
 }
 
