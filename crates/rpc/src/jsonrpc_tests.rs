@@ -21,7 +21,7 @@ fn table(counter: Arc<AtomicUsize>) -> Table {
         description: "Count.",
         args: vec![],
         result: "",
-        examples: "",
+        examples: "".into(),
         handler: Arc::new(|_r: &Request| Ok(json!(0))),
     });
     t.register(Command {
@@ -30,7 +30,7 @@ fn table(counter: Arc<AtomicUsize>) -> Table {
         description: "Hash.",
         args: vec![Arg::required("height", ArgType::Num, "")],
         result: "",
-        examples: "",
+        examples: "".into(),
         handler: Arc::new(|r: &Request| {
             if r.arg_i64(0)? == 0 {
                 Ok(json!(GENESIS))
@@ -48,7 +48,7 @@ fn table(counter: Arc<AtomicUsize>) -> Table {
         description: "Counts calls.",
         args: vec![],
         result: "",
-        examples: "",
+        examples: "".into(),
         handler: Arc::new(move |_r: &Request| {
             counter.fetch_add(1, Ordering::SeqCst);
             Ok(Value::Null)
@@ -271,7 +271,7 @@ fn request_context_reaches_handlers() {
         description: "Echo.",
         args: vec![],
         result: "",
-        examples: "",
+        examples: "".into(),
         handler: Arc::new(|r: &Request| {
             Ok(json!([r.user, r.peer_addr, r.uri, r.wallet_name(), r.id]))
         }),

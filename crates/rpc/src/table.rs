@@ -39,7 +39,7 @@ pub struct Command {
     /// (for several conditional `Result (...):` sections). Empty: no section.
     pub result: &'static str,
     /// Example lines (see [`help_example_cli`], [`help_example_rpc`]); shown under `Examples:`.
-    pub examples: &'static str,
+    pub examples: std::borrow::Cow<'static, str>,
     /// The implementation.
     pub handler: Handler,
 }
@@ -521,7 +521,7 @@ impl Table {
         }
         if !cmd.examples.is_empty() {
             out += "\nExamples:\n";
-            out += cmd.examples;
+            out += &cmd.examples;
         }
         out
     }
@@ -680,7 +680,7 @@ fn help_command() -> Command {
             "The command to get help on",
         )],
         result: "",
-        examples: "",
+        examples: "".into(),
         // Never called: Table::execute_params answers help itself.
         handler: Arc::new(|_req: &Request| Ok(Value::Null)),
     }
@@ -700,7 +700,7 @@ fn openrpc_command(name: &'static str, description: &'static str, args: Vec<Arg>
         description,
         args,
         result: "",
-        examples,
+        examples: examples.into(),
         // Never called: Table::execute_params answers these itself.
         handler: Arc::new(|_req: &Request| Ok(Value::Null)),
     }

@@ -122,7 +122,7 @@ fn echo_table() -> Table {
             .skip_type_check(),
         ],
         result: "\"hex\"    (string) A string that is serialized",
-        examples: "> bitcoin-cli getblock \"00\"\n",
+        examples: "> bitcoin-cli getblock \"00\"\n".into(),
         handler: Arc::new(|r: &Request| {
             Ok(json!([
                 r.arg_str(0)?,
@@ -144,7 +144,7 @@ fn echo_table() -> Table {
             Arg::omitted("amount", ArgType::Amount, ""),
         ],
         result: "",
-        examples: "",
+        examples: "".into(),
         handler: Arc::new(|_r: &Request| Ok(Value::Null)),
     });
     t.register(Command {
@@ -153,7 +153,7 @@ fn echo_table() -> Table {
         description: "Hidden command.",
         args: vec![],
         result: "",
-        examples: "",
+        examples: "".into(),
         handler: Arc::new(|_r: &Request| panic!("boom")),
     });
     t.register(Command {
@@ -162,7 +162,7 @@ fn echo_table() -> Table {
         description: "Request a graceful shutdown of Bitcoin Core.",
         args: vec![Arg::omitted("wait", ArgType::Num, "how long to wait in ms").hidden()],
         result: "\"str\"    (string) A string with the content 'Bitcoin Core stopping'",
-        examples: "",
+        examples: "".into(),
         handler: Arc::new(|_r: &Request| Ok(json!("Bitcoin Core stopping"))),
     });
     t
@@ -324,7 +324,7 @@ fn nested_help_sections() {
             ),
         ],
         result: "",
-        examples: "",
+        examples: "".into(),
         handler: Arc::new(|_r: &Request| Ok(Value::Null)),
     });
     let help = t.help("createrawtransaction");

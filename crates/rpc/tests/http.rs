@@ -45,7 +45,7 @@ fn test_table(gate: Arc<Gate>) -> Arc<Table> {
         description: "Returns the height.",
         args: vec![],
         result: "n    (numeric) The current block count",
-        examples: "",
+        examples: "".into(),
         handler: Arc::new(|_r: &Request| Ok(json!(0))),
     });
     t.register(Command {
@@ -54,7 +54,7 @@ fn test_table(gate: Arc<Gate>) -> Arc<Table> {
         description: "Echoes.",
         args: vec![Arg::omitted("arg0", ArgType::Str, "").skip_type_check()],
         result: "",
-        examples: "",
+        examples: "".into(),
         handler: Arc::new(|r: &Request| Ok(r.param(0).cloned().unwrap_or(Value::Null))),
     });
     t.register(Command {
@@ -63,7 +63,7 @@ fn test_table(gate: Arc<Gate>) -> Arc<Table> {
         description: "Waits for the test to release it.",
         args: vec![],
         result: "",
-        examples: "",
+        examples: "".into(),
         handler: Arc::new(move |_r: &Request| {
             gate.wait();
             Ok(json!("released"))

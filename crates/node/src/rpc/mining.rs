@@ -76,8 +76,9 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
             generate_blocks(&n, script, nblocks, max_tries)
         },
     ));
-    // Retired: answers like an unknown method, with a pointer to its replacement.
-    table.register(command(
+    // Retired: answers like an unknown method, with a pointer to its replacement; its help
+    // is that message alone, as Core's.
+    let mut retired = command(
         "hidden",
         "generate",
         "has been replaced by the -generate cli option. Refer to -help for more information.",
@@ -89,7 +90,9 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
                 "generate\n\nhas been replaced by the -generate cli option. Refer to -help for more information.\n",
             ))
         },
-    ));
+    );
+    retired.examples = "".into();
+    table.register(retired);
     let n = node.clone();
     table.register(command(
         "hidden",

@@ -43,15 +43,37 @@ pub(crate) fn command(
     result: &'static str,
     handler: impl Fn(&Request) -> RpcResult + Send + Sync + 'static,
 ) -> Command {
+    let examples = examples_for(name, &args);
     Command {
         category,
         name,
         description,
         args,
         result,
-        examples: "",
+        examples: examples.into(),
         handler: Arc::new(handler),
     }
+}
+
+/// Examples in Core's form for calling `name` from bitcoin-cli and over JSON-RPC, with the
+/// required arguments as placeholders.
+fn examples_for(name: &str, args: &[Arg]) -> String {
+    let required: Vec<String> = args
+        .iter()
+        .filter(|a| !a.is_optional() && !a.hidden)
+        .map(|a| {
+            let n = a.first_name();
+            match a.ty {
+                rpc::ArgType::Str | rpc::ArgType::StrHex => format!("\"{n}\""),
+                _ => n.to_string(),
+            }
+        })
+        .collect();
+    format!(
+        "{}{}",
+        rpc::help_example_cli(name, &required.join(" ")),
+        rpc::help_example_rpc(name, &required.join(", "))
+    )
 }
 
 /// A double as Core's UniValue prints it.
