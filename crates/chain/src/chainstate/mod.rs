@@ -719,23 +719,7 @@ impl ChainState {
             .map(|a| self.index.entry(a).hash);
         let bip30 = crate::validation::bip30_checked(&self.params, height, &hash, bip34_ancestor);
         self.fetch(Self::touched_outpoints(block, bip30))?;
-        let index = &self.index;
-        let mtp_at = |h: u32| {
-            index
-                .ancestor(prev, h)
-                .map_or(0, |a| index.median_time_past(a))
-        };
-        let ctx = ConnectContext {
-            height,
-            hash,
-            prev_median_time_past: index.median_time_past(prev),
-            median_time_past_at: &mtp_at,
-            bip34_ancestor,
-            check_scripts: true,
-            script_threads: self.options.script_threads,
-            script_cache: None,
-        };
-        connect_block(block, &self.params, &ctx, &CacheView(&self.cache))
+        self.check_connect(block, prev, hash, true, &CacheView(&self.cache))
             .map(|_| ())
             .map_err(ProcessError::Block)
     }
@@ -1039,23 +1023,14 @@ impl ChainState {
             self.last_script_check = Some(reason);
         }
         let check_scripts = reason.is_some();
-        let index = &self.index;
-        let mtp_at = |h: u32| {
-            index
-                .ancestor(prev, h)
-                .map_or(0, |a| index.median_time_past(a))
-        };
-        let ctx = ConnectContext {
-            height: entry.height,
-            hash: entry.hash,
-            prev_median_time_past: index.median_time_past(prev),
-            median_time_past_at: &mtp_at,
-            bip34_ancestor,
+        let connected = self.check_connect(
+            block,
+            prev,
+            entry.hash,
             check_scripts,
-            script_threads: self.options.script_threads,
-            script_cache: None,
-        };
-        let changes = match connect_block(block, &self.params, &ctx, &CacheView(&self.cache)) {
+            &CacheView(&self.cache),
+        );
+        let changes = match connected {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
@@ -1077,6 +1052,37 @@ impl ChainState {
             s.block_connected(block, entry.height);
         }
         Ok(Ok(()))
+    }
+
+    /// Runs `ConnectBlock` for `block` (hash `hash`) as the child of entry `prev` against
+    /// `view`, changing nothing: the caller applies what it returns.
+    fn check_connect(
+        &self,
+        block: &Block,
+        prev: usize,
+        hash: BlockHash,
+        check_scripts: bool,
+        view: &dyn CoinsView,
+    ) -> Result<crate::validation::ConnectedBlock, BlockError> {
+        let index = &self.index;
+        let mtp_at = |h: u32| {
+            index
+                .ancestor(prev, h)
+                .map_or(0, |a| index.median_time_past(a))
+        };
+        let ctx = ConnectContext {
+            height: index.entry(prev).height + 1,
+            hash,
+            prev_median_time_past: index.median_time_past(prev),
+            median_time_past_at: &mtp_at,
+            bip34_ancestor: index
+                .ancestor(prev, self.params.bip34_height)
+                .map(|a| index.entry(a).hash),
+            check_scripts,
+            script_threads: self.options.script_threads,
+            script_cache: None,
+        };
+        connect_block(block, &self.params, &ctx, view)
     }
 
     /// Undoes the tip block (`DisconnectTip`).

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use bitcoin::OutPoint;
 
 use super::{CacheView, ChainState, ChainStateError};
-use crate::validation::{check_block, connect_block, disconnect_block, CoinsView, ConnectContext};
+use crate::validation::{check_block, disconnect_block, CoinsView};
 use crate::Coin;
 
 /// Blocks checked by default (`DEFAULT_CHECKBLOCKS`).
@@ -241,32 +241,12 @@ impl ChainState {
             return Ok(Ok(()));
         };
         self.fetch(Self::touched_outpoints(block, true))?;
-        let bip34_ancestor = self
-            .index
-            .ancestor(prev, self.params.bip34_height)
-            .map(|a| self.index.entry(a).hash);
         let check_scripts = self.script_check_reason(i).is_some();
-        let index = &self.index;
-        let mtp_at = |h: u32| {
-            index
-                .ancestor(prev, h)
-                .map_or(0, |a| index.median_time_past(a))
-        };
-        let ctx = ConnectContext {
-            height: entry.height,
-            hash: entry.hash,
-            prev_median_time_past: index.median_time_past(prev),
-            median_time_past_at: &mtp_at,
-            bip34_ancestor,
-            check_scripts,
-            script_threads: self.options.script_threads,
-            script_cache: None,
-        };
         let overlay = Overlay {
             changes: std::mem::take(changes),
             base: CacheView(&self.cache),
         };
-        let result = connect_block(block, &self.params, &ctx, &overlay);
+        let result = self.check_connect(block, prev, entry.hash, check_scripts, &overlay);
         *changes = overlay.changes;
         match result {
             Err(e) => Ok(Err(format!(
