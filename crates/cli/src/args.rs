@@ -19,13 +19,7 @@ pub const NETINFO_MAX_LEVEL: u8 = 4;
 
 /// The RPC port of each network.
 pub fn default_rpc_port(chain: ChainType) -> u16 {
-    match chain {
-        ChainType::Main => 8332,
-        ChainType::Testnet => 18332,
-        ChainType::Testnet4 => 48332,
-        ChainType::Signet => 38332,
-        ChainType::Regtest => 18443,
-    }
+    chain.rpc_port()
 }
 
 /// One option: Core's name with its help parameter, help text, flags, category.

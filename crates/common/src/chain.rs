@@ -44,6 +44,17 @@ impl ChainType {
         })
     }
 
+    /// The network's default JSON-RPC port (`-rpcport`).
+    pub fn rpc_port(self) -> u16 {
+        match self {
+            ChainType::Main => 8332,
+            ChainType::Testnet => 18332,
+            ChainType::Testnet4 => 48332,
+            ChainType::Signet => 38332,
+            ChainType::Regtest => 18443,
+        }
+    }
+
     /// Subdirectory of the datadir for this network (empty for mainnet).
     pub fn data_subdir(self) -> &'static str {
         match self {

@@ -120,13 +120,7 @@ impl std::error::Error for HttpConfigError {}
 
 /// Core's default RPC port per chain.
 pub fn default_rpc_port(chain: ChainType) -> u16 {
-    match chain {
-        ChainType::Main => 8332,
-        ChainType::Testnet => 18332,
-        ChainType::Testnet4 => 48332,
-        ChainType::Signet => 38332,
-        ChainType::Regtest => 18443,
-    }
+    chain.rpc_port()
 }
 
 /// Core's `SplitHostPort`: `(host, port)` or `None` if a port is present but invalid.
