@@ -9,10 +9,11 @@
 pub mod args;
 pub mod convert;
 pub mod getinfo;
+/// Core's JSON, shared with the server.
+pub use univalue as json;
 pub mod handlers;
 pub mod http;
 pub mod ipc_transport;
-pub mod json;
 pub mod netinfo;
 pub mod run;
 pub mod transport;

@@ -165,19 +165,19 @@ fn parse_request<'r>(
     caller: Caller<'_>,
     log: LogFn<'_>,
 ) -> Result<Parsed<'r>, RpcError> {
-    let Raw::Obj(entries) = raw else {
+    let Raw::Object(entries) = raw else {
         return Err(RpcError::new(RPC_INVALID_REQUEST, "Invalid Request object"));
     };
     state.id = entries
         .iter()
         .find(|(k, _)| k == "id")
-        .map(|(_, v)| v.to_value());
+        .map(|(_, v)| json::to_value(v));
     state.version = Version::V1;
     match raw.find("jsonrpc") {
         None | Some(Raw::Null) => {}
-        Some(Raw::Str(s)) if s == "1.0" => {}
-        Some(Raw::Str(s)) if s == "2.0" => state.version = Version::V2,
-        Some(Raw::Str(_)) => {
+        Some(Raw::String(s)) if s == "1.0" => {}
+        Some(Raw::String(s)) if s == "2.0" => state.version = Version::V2,
+        Some(Raw::String(_)) => {
             return Err(RpcError::new(
                 RPC_INVALID_REQUEST,
                 "JSON-RPC version not supported",
@@ -192,7 +192,7 @@ fn parse_request<'r>(
     }
     let method = match raw.find("method") {
         None | Some(Raw::Null) => return Err(RpcError::new(RPC_INVALID_REQUEST, "Missing method")),
-        Some(Raw::Str(s)) => s.clone(),
+        Some(Raw::String(s)) => s.clone(),
         Some(_) => {
             return Err(RpcError::new(
                 RPC_INVALID_REQUEST,
@@ -223,7 +223,7 @@ fn parse_request<'r>(
     log(Some("rpc"), &line);
     let params = match raw.find("params") {
         None | Some(Raw::Null) => None,
-        Some(p @ (Raw::Arr(_) | Raw::Obj(_))) => Some(p),
+        Some(p @ (Raw::Array(_) | Raw::Object(_))) => Some(p),
         Some(_) => {
             return Err(RpcError::new(
                 RPC_INVALID_REQUEST,
@@ -319,7 +319,7 @@ pub fn handle_json_rpc_full(
         empty(403)
     };
     match &raw {
-        Raw::Obj(_) => {
+        Raw::Object(_) => {
             let parsed = match parse_request(&raw, &mut state, caller, log) {
                 Ok(p) => p,
                 Err(e) => return error_reply(e, &state),
@@ -340,19 +340,19 @@ pub fn handle_json_rpc_full(
             }
             ok_reply(&state.reply(outcome))
         }
-        Raw::Arr(items) => {
+        Raw::Array(items) => {
             if let Some(methods) = allowed {
                 for item in items {
-                    if !matches!(item, Raw::Obj(_)) {
+                    if !matches!(item, Raw::Object(_)) {
                         return error_reply(
                             RpcError::new(RPC_INVALID_REQUEST, "Invalid Request object"),
                             &state,
                         );
                     }
                     let method = match item.find("method") {
-                        Some(Raw::Str(s)) => s.clone(),
+                        Some(Raw::String(s)) => s.clone(),
                         other => {
-                            let got = other.map_or("null", Raw::type_name);
+                            let got = other.map_or("null", |v| v.type_name());
                             return error_reply(
                                 RpcError::new(
                                     RPC_PARSE_ERROR,

@@ -78,13 +78,13 @@ impl Params {
     /// Converts parsed request params (array or object) into [`Params`].
     pub(crate) fn from_raw(raw: &Raw) -> Params {
         match raw {
-            Raw::Obj(entries) => Params::Named(
+            Raw::Object(entries) => Params::Named(
                 entries
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.to_value()))
+                    .map(|(k, v)| (k.clone(), json::to_value(v)))
                     .collect(),
             ),
-            Raw::Arr(items) => Params::Positional(items.iter().map(Raw::to_value).collect()),
+            Raw::Array(items) => Params::Positional(items.iter().map(json::to_value).collect()),
             _ => Params::Positional(Vec::new()),
         }
     }

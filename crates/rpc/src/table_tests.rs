@@ -6,9 +6,9 @@ use serde_json::json;
 
 fn named(text: &str) -> Vec<(String, Value)> {
     match parse(text.as_bytes()).unwrap() {
-        Raw::Obj(entries) => entries
+        Raw::Object(entries) => entries
             .into_iter()
-            .map(|(k, v)| (k, v.to_value()))
+            .map(|(k, v)| (k, crate::json::to_value(&v)))
             .collect(),
         _ => panic!("not an object"),
     }

@@ -6,17 +6,7 @@ use bitcoin::BlockHash;
 use rpc::codes::{RPC_INVALID_PARAMETER, RPC_MISC_ERROR, RPC_TYPE_ERROR};
 use rpc::{RpcError, Value};
 
-/// UniValue's name for a JSON type (`uvTypeName`).
-pub fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Object(_) => "object",
-        Value::Array(_) => "array",
-        Value::String(_) => "string",
-        Value::Number(_) => "number",
-    }
-}
+pub use rpc::json::type_name;
 
 fn wrong_type(v: &Value, expected: &str) -> RpcError {
     // UniValue's type_error, which the server reports as a type error.

@@ -1,4 +1,5 @@
-//! A JSON value with Core's UniValue semantics.
+//! JSON with the semantics of Core's UniValue, shared by the RPC server (reading
+//! requests) and `bitcoin-cli` (reading replies and printing them).
 //!
 //! Core's client reads and writes JSON through UniValue, which differs from
 //! general-purpose JSON libraries in ways that show in the output: numbers keep
@@ -134,7 +135,17 @@ impl Value {
         }
     }
 
-    fn type_name(&self) -> &'static str {
+    /// The first member named `key` if this is an object and has one (`null` members
+    /// included, unlike [`Value::get`]'s answer for a missing key, which looks the same).
+    pub fn find(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// UniValue's name of the value's type (`uvTypeName`).
+    pub fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "bool",
@@ -297,6 +308,12 @@ impl Value {
         }
     }
 
+    /// [`Value::parse`] of bytes that must be UTF-8 (as JSON outside strings is ASCII,
+    /// and UniValue keeps strings' bytes, only UTF-8 text can round-trip).
+    pub fn parse_bytes(text: &[u8]) -> Option<Value> {
+        std::str::from_utf8(text).ok().and_then(Value::parse)
+    }
+
     /// Parses `text` with UniValue's rules; `None` where UniValue's `read` fails.
     pub fn parse(text: &str) -> Option<Value> {
         Parser {
@@ -307,11 +324,14 @@ impl Value {
     }
 }
 
-fn pad(out: &mut String, n: usize) {
+/// Appends `n` spaces (indentation of the pretty printer).
+pub fn pad(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
-fn write_string(out: &mut String, s: &str) {
+/// Appends `s` as a JSON string with UniValue's escapes (control characters and DEL as
+/// `\u00XX`, the usual short forms, everything else as is).
+pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -556,9 +576,20 @@ impl Parser<'_> {
                 self.pos += 1;
                 continue;
             }
-            // The input is valid UTF-8 (it came from a &str); take one whole character.
-            let rest = std::str::from_utf8(&self.bytes[self.pos..]).map_err(|_| ())?;
-            let Some(c) = rest.chars().next() else {
+            // The input is valid UTF-8 (it came from a &str): the lead byte gives the
+            // character's length, so only that character is decoded (decoding the whole
+            // rest each time made long strings quadratic).
+            let len = match b {
+                0x00..=0x7f => 1,
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                _ => 4,
+            };
+            let chunk = self.bytes.get(self.pos..self.pos + len).ok_or(())?;
+            let Some(c) = std::str::from_utf8(chunk)
+                .ok()
+                .and_then(|t| t.chars().next())
+            else {
                 return Err(());
             };
             if c.is_ascii() {
@@ -670,6 +701,7 @@ impl Parser<'_> {
 
 #[cfg(test)]
 mod tests {
+
     #![allow(clippy::unwrap_used)]
     use super::*;
 
@@ -756,5 +788,20 @@ mod tests {
         o.push_kv("a", Value::from_i64(3));
         o.push_kv_end("b", Value::from_i64(4));
         assert_eq!(o.write(), "{\"a\":3,\"b\":2,\"b\":4}");
+    }
+}
+
+#[cfg(test)]
+mod linear_time_tests {
+    #[test]
+    fn long_strings_parse_in_linear_time() {
+        // 8 MB of hex in one string, as a large submitblock request carries.
+        let text = format!("[\"{}\", \"é\"]", "0123456789abcdef".repeat(1 << 19));
+        let start = std::time::Instant::now();
+        let v = super::Value::parse(&text).expect("parses");
+        assert_eq!(v.at(0).as_str().map(str::len), Some(8 << 20));
+        assert_eq!(v.at(1).as_str(), Some("é"));
+        // Quadratic decoding took hours on this input; linear takes milliseconds.
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
     }
 }
