@@ -8,35 +8,14 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use interfaces::{Init, InitClient};
+use support::{free_port, TempDir};
+
+mod support;
 
 const NODE: &str = env!("CARGO_BIN_EXE_bitcoin-node");
-
-/// A temporary datadir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "bn-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A running node, killed on drop.
 struct Node {
@@ -76,14 +55,6 @@ impl Drop for Node {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A loopback port nothing listens on now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap()
 }
 
 fn wait_for(path: &Path) {
@@ -133,7 +104,7 @@ fn spawned_node_serves_echo_and_exits_when_parent_disconnects() {
 
 #[test]
 fn ipcbind_unix_listens_in_network_datadir_with_owner_only_socket() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("bn");
     let sock = dir.0.join("regtest/node.sock");
     std::fs::create_dir_all(sock.parent().unwrap()).unwrap();
     // A stale socket file from an earlier run.
@@ -211,7 +182,7 @@ fn check_server_log(out: &str) {
 
 #[test]
 fn ipcbind_custom_relative_path_and_bad_address() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("bn");
     let mut node = Node::start(&dir.0, &["-ipcbind=unix:sub/dir/custom.sock"]);
     let sock = dir.0.join("regtest/sub/dir/custom.sock");
     wait_for(&sock);
@@ -236,7 +207,7 @@ fn ipcbind_custom_relative_path_and_bad_address() {
 
 #[test]
 fn malformed_bytes_on_the_socket_leave_the_node_serving() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("bn");
     let _node = Node::start(&dir.0, &["-ipcbind=unix"]);
     let sock = dir.0.join("regtest/node.sock");
     wait_for(&sock);
@@ -281,7 +252,7 @@ fn bad_command_line_is_rejected() {
 
 #[test]
 fn first_start_stores_and_connects_genesis_then_stops_after_import() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("bn");
     let out = Command::new(NODE)
         .arg("-regtest")
         .arg(format!("-datadir={}", dir.0.display()))
@@ -322,7 +293,7 @@ fn first_start_stores_and_connects_genesis_then_stops_after_import() {
 
 #[test]
 fn a_bad_assumevalid_is_a_startup_error() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("bn");
     let out = Command::new(NODE)
         .arg("-regtest")
         .arg(format!("-datadir={}", dir.0.display()))
