@@ -199,12 +199,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     table.set_warmup(Some("Loading block index…".into()));
     let http = if args.get_bool_arg("-server", false) {
         let config = ::rpc::HttpConfig::from_args(&args, chain, &net_dir).map_err(err)?;
-        let log: ::rpc::http::LogSink = Arc::new(|category: Option<&'static str>, line: &str| {
-            match category.and_then(Category::from_name) {
-                Some(c) => logging::log_debug(c, line),
-                None => logging::log_info(line),
-            }
-        });
+        let log: ::rpc::http::LogSink = Arc::new(log_line);
         Some(
             ::rpc::HttpServer::start(config, table.clone(), log).map_err(|e| {
                 logging::log_error(&e.to_string());
@@ -223,7 +218,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         params,
         options,
         &args,
-        Box::new(|line: &str| logging::log_info(line)),
+        Box::new(log_line),
     )?;
     let chainstate = verify_loaded_chainstate(chainstate, &args, &table)?;
     let spawn_exe = match binary {
@@ -365,6 +360,15 @@ fn verify_loaded_chainstate(
             "Error: Insufficient dbcache for block verification".into(),
         )),
         _ => Ok(chainstate),
+    }
+}
+
+/// Logs a line from a component: with a debug category (`Some("rpc")`) only when that
+/// category is enabled, without one always.
+fn log_line(category: Option<&'static str>, line: &str) {
+    match category.and_then(Category::from_name) {
+        Some(c) => logging::log_debug(c, line),
+        None => logging::log_info(line),
     }
 }
 

@@ -568,3 +568,46 @@ fn deprecated_rpc_behaviours_on_request() {
         json!(true)
     );
 }
+
+#[test]
+fn reindex_takes_blocks_out_of_order_and_says_so() {
+    let dir = TempDir::new("rpc-reindex-order");
+    let mut node = TestNode::start(BITCOIND, &dir.0, &["-blocksxor=0"]);
+    let hashes = node.call("generatetoaddress", json!([3, regtest_address()]));
+    let (status, _) = node.stop();
+    assert!(status.success());
+    // Swap the records of blocks 1 and 2 in the block file (magic, size, block).
+    let path = dir.0.join("regtest/blocks/blk00000.dat");
+    let data = std::fs::read(&path).unwrap();
+    let mut records = Vec::new();
+    let mut pos = 0;
+    while pos + 8 <= data.len() && data[pos..pos + 4] != [0, 0, 0, 0] {
+        let size = u32::from_le_bytes(data[pos + 4..pos + 8].try_into().unwrap()) as usize;
+        records.push(data[pos..pos + 8 + size].to_vec());
+        pos += 8 + size;
+    }
+    assert_eq!(records.len(), 4);
+    records.swap(1, 2);
+    let mut reordered = records.concat();
+    reordered.resize(data.len(), 0);
+    std::fs::write(&path, reordered).unwrap();
+    node.extra = vec![
+        "-reindex".into(),
+        "-debug=reindex".into(),
+        "-blocksxor=0".into(),
+    ];
+    node.spawn();
+    node.wait_ready();
+    assert_eq!(node.call("getbestblockhash", json!([])), hashes[2]);
+    let log = node.debug_log();
+    let (h1, h2) = (hashes[0].as_str().unwrap(), hashes[1].as_str().unwrap());
+    assert!(
+        log.contains(&format!(
+            "[reindex] LoadExternalBlockFile: Out of order block {h2}, parent {h1} not known"
+        )),
+        "{log}"
+    );
+    assert!(log.contains(&format!(
+        "[reindex] LoadExternalBlockFile: Processing out of order child {h2} of {h1}"
+    )));
+}

@@ -213,7 +213,9 @@ type CandidateKey = (std::cmp::Reverse<bitcoin::pow::Work>, i64, usize);
 pub const VERSIONBITS_TOP_BITS: i32 = crate::versionbits::VERSIONBITS_TOP_BITS;
 
 /// Where the chainstate's log lines go.
-pub type LogSink = Box<dyn FnMut(&str) + Send>;
+/// Lines come with their debug category (`Some("reindex")`, logged only when that
+/// category is enabled) or `None` for lines that are always logged.
+pub type LogSink = Box<dyn FnMut(Option<&'static str>, &str) + Send>;
 
 /// Default `-maxtipage`: a tip older than this keeps the node in initial block download.
 pub const DEFAULT_MAX_TIP_AGE: i64 = 24 * 60 * 60;
@@ -381,6 +383,13 @@ impl ChainState {
                     match self.index.accept_header(&r.header, now) {
                         Ok(i) => i,
                         Err(HeaderError::PrevBlockNotFound) => {
+                            self.log_debug(
+                                "reindex",
+                                &format!(
+                                    "LoadExternalBlockFile: Out of order block {hash}, parent {} not known",
+                                    r.header.prev_blockhash
+                                ),
+                            );
                             waiting.entry(r.header.prev_blockhash).or_default().push(r);
                             continue;
                         }
@@ -394,6 +403,15 @@ impl ChainState {
                     self.dirty_entries.insert(i);
                 }
                 if let Some(children) = waiting.remove(&hash) {
+                    for c in &children {
+                        self.log_debug(
+                            "reindex",
+                            &format!(
+                                "LoadExternalBlockFile: Processing out of order child {} of {hash}",
+                                c.header.block_hash()
+                            ),
+                        );
+                    }
                     ready.extend(children);
                 }
             }
@@ -413,7 +431,14 @@ impl ChainState {
 
     fn log_line(&mut self, line: &str) {
         if let Some(log) = self.log.as_mut() {
-            log(line);
+            log(None, line);
+        }
+    }
+
+    /// A line of a debug category (Core's `LogDebug`).
+    fn log_debug(&mut self, category: &'static str, line: &str) {
+        if let Some(log) = self.log.as_mut() {
+            log(Some(category), line);
         }
     }
 

@@ -357,7 +357,9 @@ fn events_arrive_in_order_through_a_reorg_and_tip_lines_are_logged() {
     let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     cs.subscribe(Box::new(Recorder(seen.clone())));
     let sink = lines.clone();
-    cs.set_log(Box::new(move |l| sink.lock().unwrap().push(l.to_string())));
+    cs.set_log(Box::new(move |_, l| {
+        sink.lock().unwrap().push(l.to_string())
+    }));
     cs.process_block(&base.next(0), NOW).unwrap();
     let mut a = base.clone();
     let mut b = base.clone();
@@ -532,7 +534,7 @@ fn assumevalid_skips_scripts_only_below_it_with_two_weeks_of_work_on_top() {
         );
         let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
         let sink = lines.clone();
-        cs.set_log(Box::new(move |l| {
+        cs.set_log(Box::new(move |_, l| {
             if l.contains("script verification") {
                 sink.lock().unwrap().push(l.to_string());
             }
