@@ -415,8 +415,3 @@ fn spawn_signal_thread(set: libc::sigset_t, node: Arc<NodeContext>) {
             node.request_shutdown();
         });
 }
-
-/// The default datadir, for callers that have no arguments yet.
-pub fn default_datadir() -> PathBuf {
-    common::chain::default_datadir()
-}

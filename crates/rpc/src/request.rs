@@ -57,8 +57,8 @@ fn out_of_range() -> RpcError {
 }
 
 /// Parses an integer number's text strictly (no fraction, no exponent, in range),
-/// as UniValue's `getInt` does.
-fn int_text<T: std::str::FromStr>(v: &Value) -> Result<T, RpcError> {
+/// as UniValue's `getInt<T>` does.
+pub fn value_int<T: std::str::FromStr>(v: &Value) -> Result<T, RpcError> {
     match v {
         Value::Number(n) => {
             let text = n.to_string();
@@ -75,12 +75,12 @@ fn int_text<T: std::str::FromStr>(v: &Value) -> Result<T, RpcError> {
 
 /// A JSON value as `i64`, with UniValue's `getInt<int64_t>` errors.
 pub fn value_i64(v: &Value) -> Result<i64, RpcError> {
-    int_text(v)
+    value_int(v)
 }
 
 /// A JSON value as `i32`, with UniValue's `getInt<int>` errors.
 pub fn value_i32(v: &Value) -> Result<i32, RpcError> {
-    int_text(v)
+    value_int(v)
 }
 
 /// A JSON value as `u64`, with UniValue's `getInt<uint64_t>` errors.
@@ -90,7 +90,7 @@ pub fn value_u64(v: &Value) -> Result<u64, RpcError> {
             return Err(out_of_range());
         }
     }
-    int_text(v)
+    value_int(v)
 }
 
 /// A JSON value as `u32`, with UniValue's `getInt<uint32_t>` errors.
@@ -100,7 +100,7 @@ pub fn value_u32(v: &Value) -> Result<u32, RpcError> {
             return Err(out_of_range());
         }
     }
-    int_text(v)
+    value_int(v)
 }
 
 /// A JSON value as `f64`, with UniValue's `get_real` errors.
@@ -119,6 +119,14 @@ pub fn value_str(v: &Value) -> Result<&str, RpcError> {
     match v {
         Value::String(s) => Ok(s),
         other => Err(type_error(other, "string")),
+    }
+}
+
+/// A JSON value as an array, with UniValue's `get_array` error.
+pub fn value_array(v: &Value) -> Result<&Vec<Value>, RpcError> {
+    match v {
+        Value::Array(a) => Ok(a),
+        other => Err(type_error(other, "array")),
     }
 }
 

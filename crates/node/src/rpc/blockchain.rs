@@ -166,7 +166,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
                     "reconsider" => cs.reconsider_block(&hash),
                     _ => cs.precious_block(&hash),
                 };
-                r.map_err(|e| RpcError::new(RPC_DATABASE_ERROR, e.to_string()))?;
+                r.to_rpc(RPC_DATABASE_ERROR)?;
                 Ok(Value::Null)
             },
         ));
@@ -315,7 +315,7 @@ pub(super) fn block_not_found() -> RpcError {
 }
 
 pub(super) fn tip_index(cs: &ChainState) -> usize {
-    cs.index().find(&cs.tip()).unwrap_or(0)
+    cs.active_entry(cs.height()).unwrap_or(0)
 }
 
 /// Whether entry `i` is on the active chain.
@@ -590,7 +590,7 @@ fn gettxout(n: &NodeContext, req: &Request) -> RpcResult {
     let cs = n.chainstate();
     let coin = cs
         .coin(&OutPoint { txid, vout })
-        .map_err(|e| RpcError::new(RPC_INTERNAL_ERROR, e.to_string()))?;
+        .to_rpc(RPC_INTERNAL_ERROR)?;
     let Some(coin) = coin else {
         return Ok(Value::Null);
     };

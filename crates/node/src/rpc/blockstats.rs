@@ -15,8 +15,8 @@ use rpc::codes::{
 use rpc::{Arg, ArgType, RpcError, Table, Value};
 use serde_json::{json, Map};
 
-use super::command;
 use super::values::{get_array, get_int, get_str, parse_block_hash};
+use super::{command, ToRpcError};
 use crate::context::NodeContext;
 
 /// Largest amount of money (`MAX_MONEY`), satoshis.
@@ -101,7 +101,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
             let outcome = n
                 .chainstate()
                 .verify_db(level, depth)
-                .map_err(|e| RpcError::new(RPC_INTERNAL_ERROR, e.to_string()))?;
+                .to_rpc(RPC_INTERNAL_ERROR)?;
             Ok(json!(outcome == VerifyOutcome::Success))
         },
     ));

@@ -15,7 +15,7 @@ pub mod values;
 
 use std::sync::Arc;
 
-use rpc::{Arg, Command, Request, RpcError, RpcResult, Table, Value};
+use rpc::{Arg, Command, Request, RpcError, RpcResult, Table};
 
 use crate::context::NodeContext;
 
@@ -77,9 +77,7 @@ fn examples_for(name: &str, args: &[Arg]) -> String {
 }
 
 /// A double as Core's UniValue prints it.
-pub(crate) fn format_double(f: f64) -> Value {
-    rpc::double_value(f)
-}
+pub(crate) use rpc::double_value as format_double;
 
 /// Maps a failure of our own storage to an RPC error with `code`.
 pub(crate) trait ToRpcError<T> {

@@ -13,8 +13,8 @@ use rpc::{Arg, ArgType, RpcError, Table, Value};
 use serde_json::{json, Map};
 
 use super::blockchain::param;
-use super::command;
 use super::values::{get_array, get_int, get_str, hex};
+use super::{command, ToRpcError};
 use crate::context::NodeContext;
 
 /// The single scan slot (Core's `g_scan_in_progress`, `g_scan_progress`,
@@ -191,9 +191,7 @@ fn scan(n: &NodeContext, state: &ScanState, objects: &[Value]) -> Result<Value, 
     }
     let (coins, height, tip, hashes) = {
         let mut cs = n.chainstate();
-        let coins = cs
-            .all_coins()
-            .map_err(|e| RpcError::new(RPC_INTERNAL_ERROR, e.to_string()))?;
+        let coins = cs.all_coins().to_rpc(RPC_INTERNAL_ERROR)?;
         let height = cs.height();
         let hashes: Vec<String> = (0..=height)
             .map(|h| cs.hash_at(h).map(|b| b.to_string()).unwrap_or_default())

@@ -214,49 +214,12 @@ fn descriptor_info(text: &str, network: Network) -> RpcResult {
     Ok(Value::Object(out))
 }
 
-/// Core's `ParseDescriptorRange`.
-fn parse_range(v: &Value) -> Result<(i64, i64), RpcError> {
-    let (low, high) = match v {
-        Value::Number(_) => (0, get_int::<i64>(v)?),
-        Value::Array(a) if a.len() == 2 && a.iter().all(Value::is_number) => {
-            let low = get_int::<i64>(&a[0])?;
-            let high = get_int::<i64>(&a[1])?;
-            if low > high {
-                return Err(RpcError::new(
-                    RPC_INVALID_PARAMETER,
-                    "Range specified as [begin,end] must not have begin after end",
-                ));
-            }
-            (low, high)
-        }
-        _ => {
-            return Err(RpcError::new(
-                RPC_INVALID_PARAMETER,
-                "Range must be specified as end or as [begin,end]",
-            ))
-        }
-    };
-    if low < 0 {
-        return Err(RpcError::new(
-            RPC_INVALID_PARAMETER,
-            "Range should be greater or equal than 0",
-        ));
-    }
-    if (high >> 31) != 0 {
-        return Err(RpcError::new(
-            RPC_INVALID_PARAMETER,
-            "End of range is too high",
-        ));
-    }
-    if high >= low + 1_000_000 {
-        return Err(RpcError::new(RPC_INVALID_PARAMETER, "Range is too large"));
-    }
-    Ok((low, high))
-}
-
 fn derive_addresses(req: &Request, network: Network) -> RpcResult {
     let text = get_str(param(req, 0)?)?;
-    let range = req.param(1).map(parse_range).transpose()?;
+    let range = req
+        .param(1)
+        .map(super::scan::parse_descriptor_range)
+        .transpose()?;
     let descs = descriptors::parse(text, true, network).map_err(parse_error)?;
     let first = descs
         .first()

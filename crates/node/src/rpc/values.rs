@@ -3,56 +3,12 @@
 
 use bitcoin::hashes::Hash;
 use bitcoin::BlockHash;
-use rpc::codes::{RPC_INVALID_PARAMETER, RPC_MISC_ERROR, RPC_TYPE_ERROR};
+use rpc::codes::{RPC_INVALID_PARAMETER, RPC_TYPE_ERROR};
 use rpc::{RpcError, Value};
 
-pub use rpc::json::type_name;
-
-fn wrong_type(v: &Value, expected: &str) -> RpcError {
-    // UniValue's type_error, which the server reports as a type error.
-    RpcError::new(
-        RPC_TYPE_ERROR,
-        format!(
-            "JSON value of type {} is not of expected type {expected}",
-            type_name(v)
-        ),
-    )
-}
-
-/// `UniValue::getInt<T>`: the number's text must be a whole number that fits.
-pub fn get_int<T: std::str::FromStr>(v: &Value) -> Result<T, RpcError> {
-    match v {
-        Value::Number(n) => n
-            .to_string()
-            .parse::<T>()
-            .map_err(|_| RpcError::new(RPC_MISC_ERROR, "JSON integer out of range")),
-        other => Err(wrong_type(other, "number")),
-    }
-}
-
-/// `UniValue::get_str`.
-pub fn get_str(v: &Value) -> Result<&str, RpcError> {
-    match v {
-        Value::String(s) => Ok(s),
-        other => Err(wrong_type(other, "string")),
-    }
-}
-
-/// `UniValue::get_bool`.
-pub fn get_bool(v: &Value) -> Result<bool, RpcError> {
-    match v {
-        Value::Bool(b) => Ok(*b),
-        other => Err(wrong_type(other, "bool")),
-    }
-}
-
-/// `UniValue::get_array`.
-pub fn get_array(v: &Value) -> Result<&Vec<Value>, RpcError> {
-    match v {
-        Value::Array(a) => Ok(a),
-        other => Err(wrong_type(other, "array")),
-    }
-}
+pub use rpc::request::{
+    value_array as get_array, value_bool as get_bool, value_int as get_int, value_str as get_str,
+};
 
 /// `ParseHashV`: 64 hex digits, in display (reversed) order.
 pub fn parse_hash(v: &Value, name: &str) -> Result<[u8; 32], RpcError> {
@@ -83,20 +39,6 @@ pub fn parse_block_hash(v: &Value, name: &str) -> Result<BlockHash, RpcError> {
     parse_hash(v, name).map(BlockHash::from_byte_array)
 }
 
-/// `ParseHexV`: an even number of hex digits.
-pub fn parse_hex(v: &Value, name: &str) -> Result<Vec<u8>, RpcError> {
-    let s = match v {
-        Value::String(s) => s.as_str(),
-        _ => "",
-    };
-    decode_hex(s).ok_or_else(|| {
-        RpcError::new(
-            RPC_INVALID_PARAMETER,
-            format!("{name} must be hexadecimal string (not '{s}')"),
-        )
-    })
-}
-
 pub use chain_json::{from_hex as decode_hex, to_hex as hex};
 
 /// `ParseVerbosity`: a number, or (where allowed) a bool meaning 0 or 1.
@@ -117,16 +59,15 @@ pub fn parse_verbosity(v: Option<&Value>, default: i32, allow_bool: bool) -> Res
     }
 }
 
-/// A JSON number with exactly this text (a double as Core's UniValue prints it, say).
-pub fn number_text(text: &str) -> Value {
-    serde_json::from_str::<Value>(text).unwrap_or(Value::Null)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
+
+    fn number_text(text: &str) -> Value {
+        serde_json::from_str::<Value>(text).unwrap()
+    }
 
     #[test]
     fn ints_as_univalue() {
