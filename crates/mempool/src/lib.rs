@@ -74,11 +74,28 @@ pub struct MempoolInfo {
     pub unbroadcast: usize,
 }
 
-/// The pool.
+/// One transaction in the pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MempoolEntry {
+    /// Transaction id, as RPC prints it.
+    pub txid: String,
+    /// Virtual size (BIP 141).
+    pub vsize: u64,
+    /// Fee in satoshis.
+    pub fee: i64,
+    /// Not yet announced to any peer.
+    pub unbroadcast: bool,
+}
+
+/// The pool. Entries arrive through acceptance (relay, `sendrawtransaction`), which
+/// comes with the mempool work; until then it starts, and stays, empty.
 #[derive(Debug, Clone)]
 pub struct Mempool {
     options: MempoolOptions,
     loaded: bool,
+    entries: Vec<MempoolEntry>,
+    /// Core's `m_sequence_number`: starts at 1, one more per addition or removal.
+    sequence: u64,
 }
 
 impl Mempool {
@@ -87,6 +104,8 @@ impl Mempool {
         Mempool {
             options,
             loaded: false,
+            entries: Vec::new(),
+            sequence: 1,
         }
     }
 
@@ -102,18 +121,17 @@ impl Mempool {
 
     /// Number of transactions.
     pub fn size(&self) -> usize {
-        self.txids().len()
+        self.entries.len()
     }
 
     /// The transactions' ids, in the pool's order.
     pub fn txids(&self) -> Vec<String> {
-        Vec::new()
+        self.entries.iter().map(|e| e.txid.clone()).collect()
     }
 
-    /// The mempool sequence number: one more than the additions and removals so far
-    /// (Core starts it at 1).
+    /// The mempool sequence number.
     pub fn sequence(&self) -> u64 {
-        1
+        self.sequence
     }
 
     /// The summary `getmempoolinfo` reports.
@@ -121,12 +139,12 @@ impl Mempool {
         MempoolInfo {
             loaded: self.loaded,
             size: self.size(),
-            bytes: 0,
-            usage: 0,
-            total_fee: 0,
+            bytes: self.entries.iter().map(|e| e.vsize).sum(),
+            usage: (self.entries.capacity() * std::mem::size_of::<MempoolEntry>()) as u64,
+            total_fee: self.entries.iter().map(|e| e.fee).sum(),
             // With room to spare, the pool's own minimum is zero, so the relay minimum rules.
             min_fee_rate: self.options.min_relay_feerate,
-            unbroadcast: 0,
+            unbroadcast: self.entries.iter().filter(|e| e.unbroadcast).count(),
         }
     }
 }
