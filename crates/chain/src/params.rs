@@ -383,14 +383,13 @@ impl ChainParams {
         self.network != Network::Bitcoin
     }
 
-    /// Where unknown version bits are counted: 75% of a retarget period on test networks,
-    /// 1815 of 2016 blocks on mainnet.
+    /// Where unknown version bits are counted: Core's rule-change window and threshold
+    /// (`nMinerConfirmationWindow`, `nRuleChangeActivationThreshold`) per network.
     pub fn warning_params(&self) -> crate::versionbits::WarningParams {
-        let (period, threshold) = if self.is_test_chain() {
-            let period = self.difficulty_adjustment_interval();
-            (period, period * 3 / 4)
-        } else {
-            (2016, 1815)
+        let (period, threshold) = match self.network {
+            Network::Regtest => (144, 108),
+            Network::Testnet | Network::Testnet4 => (2016, 1512),
+            _ => (2016, 1815),
         };
         crate::versionbits::WarningParams {
             period,
@@ -466,7 +465,7 @@ impl ChainParams {
     /// Names of the script flags of the block `hash` at `height` (`GetScriptFlagNames` of
     /// `GetBlockScriptFlags`): sorted by name, unnamed bits last as one hex number.
     pub fn block_script_flag_names(&self, hash: &BlockHash, height: u32) -> Vec<String> {
-        script_flag_names(self.block_script_flags(hash, height))
+        self.block_script_flags(hash, height).names()
     }
 
     /// Blocks per difficulty period (`DifficultyAdjustmentInterval`).
@@ -482,23 +481,6 @@ impl ChainParams {
         }
         (50 * 100_000_000u64) >> halvings
     }
-}
-
-/// Names of the flags set, in Core's (alphabetical) order, with the bits that have no name
-/// as one `0x%08x` number at the end (`GetScriptFlagNames`).
-pub fn script_flag_names(flags: VerifyFlags) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut left = flags.0;
-    for (name, f) in VerifyFlags::NAMES {
-        if flags.intersects(*f) {
-            names.push((*name).to_string());
-            left &= !f.0;
-        }
-    }
-    if left != 0 {
-        names.push(format!("0x{left:08x}"));
-    }
-    names
 }
 
 #[cfg(test)]
@@ -581,10 +563,10 @@ mod tests {
     #[test]
     fn script_flag_names_sorted_with_leftover() {
         let f = VerifyFlags::WITNESS | VerifyFlags::P2SH | VerifyFlags::DERSIG;
-        assert_eq!(script_flag_names(f), ["DERSIG", "P2SH", "WITNESS"]);
-        assert!(script_flag_names(VerifyFlags::NONE).is_empty());
+        assert_eq!(f.names(), ["DERSIG", "P2SH", "WITNESS"]);
+        assert!(VerifyFlags::NONE.names().is_empty());
         assert_eq!(
-            script_flag_names(VerifyFlags(1 << 30) | VerifyFlags::P2SH),
+            (VerifyFlags(1 << 30) | VerifyFlags::P2SH).names(),
             ["P2SH", "0x40000000"]
         );
         use bitcoin::hashes::Hash;

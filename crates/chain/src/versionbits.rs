@@ -623,12 +623,6 @@ impl VersionBitsCache {
         }
         out
     }
-
-    /// Forgets every cached state (`Clear`).
-    pub fn clear(&self) {
-        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        *g = Caches::default();
-    }
 }
 
 /// A `-vbparams` value that cannot be applied; the text is Core's startup error.

@@ -209,9 +209,6 @@ pub struct ChainState {
 /// most recently made precious), then the index position.
 type CandidateKey = (std::cmp::Reverse<bitcoin::pow::Work>, i64, usize);
 
-/// BIP9's top bits, set in the version of every new block.
-pub const VERSIONBITS_TOP_BITS: i32 = crate::versionbits::VERSIONBITS_TOP_BITS;
-
 /// Where the chainstate's log lines go.
 /// Lines come with their debug category (`Some("reindex")`, logged only when that
 /// category is enabled) or `None` for lines that are always logged.
@@ -764,7 +761,7 @@ impl ChainState {
         Ok(())
     }
 
-    /// The most-work entry whose branch from the active chain has all its block data.
+    /// Orders entries as candidates: most work first, then the earliest sequence.
     fn candidate_key(&self, i: usize) -> CandidateKey {
         let e = self.index.entry(i);
         (std::cmp::Reverse(e.chain_work), e.sequence, i)
@@ -818,14 +815,17 @@ impl ChainState {
         self.rebuild_candidates();
     }
 
-    /// Every linked, valid entry becomes a candidate again (after a change of validity or
-    /// of tie-break order); activation then prunes what is worse than the tip.
+    /// Every linked, valid entry at least as good as the tip becomes a candidate again
+    /// (after a change of validity or of tie-break order).
     fn rebuild_candidates(&mut self) {
         self.candidates.clear();
+        let tip_key = self.candidate_key(self.tip_index());
         for i in 0..self.index.len() {
             if self.is_linked(i) && !self.index.entry(i).status.failed() {
                 let key = self.candidate_key(i);
-                self.candidates.insert(key);
+                if key <= tip_key {
+                    self.candidates.insert(key);
+                }
             }
         }
     }

@@ -240,7 +240,7 @@ impl ChainState {
         let Some(prev) = entry.prev else {
             return Ok(Ok(()));
         };
-        self.fetch(Self::touched_outpoints(block, true))?;
+        // Level 3 fetched every coin these blocks touch, and nothing was evicted since.
         let check_scripts = self.script_check_reason(i).is_some();
         let overlay = Overlay {
             changes: std::mem::take(changes),
