@@ -5,14 +5,13 @@ use bitcoin::{Block, Transaction};
 
 use crate::hex::from_hex;
 use crate::ops::{has_valid_ops, MAX_SCRIPT_SIZE};
-use crate::tx::is_coinbase;
 use crate::wire::Reader;
 
 /// Whether every script of the transaction has valid ops and fits the size
 /// limit (coinbase scriptSigs exempt), used to choose between readings.
 fn scripts_sane(tx: &Transaction) -> bool {
     let ok = |s: &[u8]| has_valid_ops(s) && s.len() <= MAX_SCRIPT_SIZE;
-    (is_coinbase(tx) || tx.input.iter().all(|i| ok(i.script_sig.as_bytes())))
+    (tx.is_coinbase() || tx.input.iter().all(|i| ok(i.script_sig.as_bytes())))
         && tx.output.iter().all(|o| ok(o.script_pubkey.as_bytes()))
 }
 

@@ -32,4 +32,4 @@ pub use ops::op_name;
 pub use script_json::{decode_script_json, script_to_json};
 pub use solver::{classify, output_type, ScriptKind};
 pub use tx::{coinbase_tx_json, tx_to_json, SpentCoin, TxVerbosity};
-pub use wire::{encode_hex_tx, serialize_tx, txid, wtxid};
+pub use wire::serialize_tx;

@@ -40,18 +40,6 @@ pub(crate) fn sats(output: &TxOut) -> i64 {
     output.value.to_sat() as i64
 }
 
-/// Whether the transaction is a coinbase: one input spending the null
-/// outpoint.
-pub(crate) fn is_coinbase(tx: &Transaction) -> bool {
-    match tx.input.as_slice() {
-        [only] => {
-            only.previous_output.vout == u32::MAX
-                && only.previous_output.txid.as_byte_array() == &[0u8; 32]
-        }
-        _ => false,
-    }
-}
-
 /// A transaction as Core's `TxToUniv`: `txid`, `hash`, `version`, `size`,
 /// `vsize`, `weight`, `locktime`, `vin`, `vout`, then `fee` (when `undo`
 /// is given), `blockhash` (when given and not all zero) and `hex` (with
@@ -82,7 +70,7 @@ pub fn tx_to_json(
     entry.insert("weight".into(), weight.into());
     entry.insert("locktime".into(), tx.lock_time.to_consensus_u32().into());
 
-    let coinbase = is_coinbase(tx);
+    let coinbase = tx.is_coinbase();
     let mut total_in: i128 = 0;
     let mut vin = Vec::with_capacity(tx.input.len());
     for (i, txin) in tx.input.iter().enumerate() {

@@ -226,22 +226,6 @@ pub fn serialize_tx(tx: &Transaction, with_witness: bool) -> Vec<u8> {
     out
 }
 
-/// Hex of Core's full serialization (Core's `EncodeHexTx`).
-pub fn encode_hex_tx(tx: &Transaction) -> String {
-    crate::hex::to_hex(&serialize_tx(tx, true))
-}
-
-/// The transaction id (hash of the legacy serialization).
-pub fn txid(tx: &Transaction) -> Txid {
-    Txid::from_raw_hash(sha256d::Hash::hash(&serialize_tx(tx, false)))
-}
-
-/// The witness transaction id (hash of the full serialization; equal to
-/// the txid without witnesses).
-pub fn wtxid(tx: &Transaction) -> Wtxid {
-    Wtxid::from_raw_hash(sha256d::Hash::hash(&serialize_tx(tx, true)))
-}
-
 /// Both serializations of a transaction, computed once.
 pub(crate) struct Encoded {
     /// Legacy serialization (hashed for the txid).

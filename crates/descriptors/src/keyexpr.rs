@@ -9,7 +9,7 @@ use crate::keys::{
     decode_secret, decode_xpriv, decode_xpub, encode_secret, encode_xpriv, encode_xpub, secp,
     Secret,
 };
-use crate::span::{hex_bytes, is_hex, parse_u32, split, take_const, take_expr, take_func};
+use crate::span::{parse_u32, split, take_const, take_expr, take_func};
 
 /// Bit of a hardened child number.
 const HARDENED: u32 = 0x8000_0000;
@@ -494,8 +494,7 @@ fn parse_inner(
         apostrophe,
     };
     if parts.len() == 1 {
-        if is_hex(first) {
-            let data = hex_bytes(first);
+        if let Some(data) = chain_json::from_hex(first) {
             if let Some(key) = hex_pubkey(&data)? {
                 if permit_uncompressed || key.compressed {
                     return Ok(vec![make(
@@ -607,11 +606,11 @@ pub(crate) fn parse_key(s: &str, ctx: Ctx, network: Network) -> Result<Vec<KeyEx
             fpr.len()
         ));
     }
-    if !is_hex(fpr) {
+    let Some(fpr_bytes) = chain_json::from_hex(fpr) else {
         return Err(format!("Fingerprint '{fpr}' is not hex"));
-    }
+    };
     let mut fingerprint = [0u8; 4];
-    fingerprint.copy_from_slice(&hex_bytes(fpr));
+    fingerprint.copy_from_slice(&fpr_bytes);
     let path = parse_path(&elems, &mut apostrophe, false)?
         .into_iter()
         .next()

@@ -1,15 +1,13 @@
 //! Signed messages (Core's `common/signmessage`): compact recoverable signatures over
 //! the double-SHA256 of the magic prefix and the message.
 
-use bitcoin::hashes::{sha256d, Hash, HashEngine};
+use bitcoin::hashes::Hash;
 use bitcoin::secp256k1::Message;
 use bitcoin::{Network, PubkeyHash};
 use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
 
 use crate::address::{decode_destination, Destination};
 use crate::keys::{secp, Secret};
-
-const MAGIC: &str = "Bitcoin Signed Message:\n";
 
 /// Outcome of verifying a message, as Core distinguishes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,24 +26,9 @@ pub enum Verification {
     Ok,
 }
 
-fn write_compact_size(engine: &mut bitcoin::hashes::sha256::HashEngine, n: usize) {
-    let bytes: Vec<u8> = match n {
-        0..=0xfc => vec![n as u8],
-        0xfd..=0xffff => [vec![0xfd], (n as u16).to_le_bytes().to_vec()].concat(),
-        0x1_0000..=0xffff_ffff => [vec![0xfe], (n as u32).to_le_bytes().to_vec()].concat(),
-        _ => [vec![0xff], (n as u64).to_le_bytes().to_vec()].concat(),
-    };
-    engine.input(&bytes);
-}
-
-/// Core's `MessageHash`.
+/// Core's `MessageHash`: the double SHA-256 of the magic prefix and the message.
 pub fn message_hash(message: &str) -> [u8; 32] {
-    let mut engine = sha256d::Hash::engine();
-    for part in [MAGIC, message] {
-        write_compact_size(&mut engine, part.len());
-        engine.input(part.as_bytes());
-    }
-    sha256d::Hash::from_engine(engine).to_byte_array()
+    bitcoin::sign_message::signed_msg_hash(message).to_byte_array()
 }
 
 /// Core's `MessageSign`: the base64 compact signature.

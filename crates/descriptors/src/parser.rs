@@ -5,7 +5,7 @@ use bitcoin::{Network, ScriptBuf};
 use crate::address::decode_destination;
 use crate::keyexpr::{parse_key, Ctx, KeyExpr};
 use crate::node::Node;
-use crate::span::{hex_bytes, is_hex, parse_u32, take_const, take_expr, take_func};
+use crate::span::{parse_u32, take_const, take_expr, take_func};
 
 /// Most keys `multi()` may list.
 const MAX_PUBKEYS_PER_MULTISIG: usize = 20;
@@ -151,10 +151,10 @@ pub(crate) fn parse_script(s: &mut &str, ctx: Ctx, network: Network) -> Parsed {
         if ctx != Ctx::Top {
             return Err("Can only have raw() at top level".into());
         }
-        if !is_hex(expr) {
+        let Some(script) = chain_json::from_hex(expr) else {
             return Err("Raw script is not hex".into());
-        }
-        return Ok(vec![Node::Raw(ScriptBuf::from_bytes(hex_bytes(expr)))]);
+        };
+        return Ok(vec![Node::Raw(ScriptBuf::from_bytes(script))]);
     }
     if let Some(result) = crate::ms::parse(expr, ctx, network) {
         return result.map(|alternatives| {

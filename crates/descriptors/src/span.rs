@@ -63,16 +63,6 @@ pub(crate) fn parse_u32(s: &str) -> Option<u32> {
     s.parse().ok()
 }
 
-/// Core's `IsHex`: a non-empty even number of hex digits.
-pub(crate) fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|c| c.is_ascii_hexdigit())
-}
-
-/// Hex digits to bytes (callers check [`is_hex`] first).
-pub(crate) fn hex_bytes(s: &str) -> Vec<u8> {
-    chain_json::from_hex(s).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
