@@ -7,11 +7,11 @@
 
 mod money;
 
-pub use money::{format_money, parse_money};
+pub use money::parse_money;
 
 /// Default `-maxmempool`, in MB (`DEFAULT_MAX_MEMPOOL_SIZE_MB`).
 pub const DEFAULT_MAX_MEMPOOL_SIZE_MB: i64 = 300;
-/// Default `-minrelaytxfee` and `-incrementalrelayfee`, in satoshis per kvB.
+/// Default `-minrelaytxfee`, in satoshis per kvB.
 pub const DEFAULT_MIN_RELAY_TX_FEE: i64 = 100;
 /// Default `-incrementalrelayfee`, in satoshis per kvB.
 pub const DEFAULT_INCREMENTAL_RELAY_FEE: i64 = 100;

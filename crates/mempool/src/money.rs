@@ -1,4 +1,4 @@
-//! Amounts in option values (Core's `ParseMoney` and `FormatMoney`).
+//! Amounts in option values (Core's `ParseMoney`; `consensus::format_money` prints them).
 
 /// Satoshis per bitcoin.
 const COIN: i64 = 100_000_000;
@@ -40,21 +40,6 @@ pub fn parse_money(s: &str) -> Option<i64> {
     (0..=MAX_MONEY).contains(&value).then_some(value)
 }
 
-/// Formats satoshis as BTC with at least two decimals, as Core's `FormatMoney`.
-pub fn format_money(n: i64) -> String {
-    let abs = n.unsigned_abs();
-    let whole = abs / COIN as u64;
-    let frac = abs % COIN as u64;
-    let mut s = format!("{whole}.{frac:08}");
-    while s.ends_with('0') && s.len() - s.find('.').unwrap_or(0) > 3 {
-        s.pop();
-    }
-    if n < 0 {
-        s.insert(0, '-');
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,12 +58,5 @@ mod tests {
         // As Core's: a lone point is zero.
         assert_eq!(parse_money("."), Some(0));
         assert_eq!(parse_money("21000001"), None);
-    }
-
-    #[test]
-    fn formats_as_core() {
-        assert_eq!(format_money(100), "0.000001");
-        assert_eq!(format_money(COIN), "1.00");
-        assert_eq!(format_money(-150_000_000), "-1.50");
     }
 }

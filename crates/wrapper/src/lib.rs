@@ -192,7 +192,11 @@ fn run(argv: &[String]) -> Result<ExitCode, WrapperError> {
     let argv0 = argv.first().cloned().unwrap_or_else(|| "bitcoin".into());
     let cmd = parse_command_line(argv)?;
     if cmd.show_version {
-        println!("Bitcoin Core version v{}", env!("CARGO_PKG_VERSION"));
+        println!(
+            "{} version {}",
+            common::version::CLIENT_NAME,
+            common::version::CLIENT_BUILD
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let exe_name = Path::new(&argv0)
