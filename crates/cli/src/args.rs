@@ -2,7 +2,7 @@
 //! [`common::ArgsManager`], plus the client's defaults.
 
 use common::args::{ArgFlags, OptionsCategory};
-use common::{ArgsManager, ChainType};
+use common::ArgsManager;
 
 /// Default of `-rpcconnect`.
 pub const DEFAULT_RPCCONNECT: &str = "127.0.0.1";
@@ -16,11 +16,6 @@ pub const DEFAULT_NBLOCKS: &str = "1";
 pub const DEFAULT_MAX_TRIES: u64 = 1_000_000;
 /// Highest `-netinfo` level.
 pub const NETINFO_MAX_LEVEL: u8 = 4;
-
-/// The RPC port of each network.
-pub fn default_rpc_port(chain: ChainType) -> u16 {
-    chain.rpc_port()
-}
 
 /// One option: Core's name with its help parameter, help text, flags, category.
 type Spec = (&'static str, String, ArgFlags, OptionsCategory);
@@ -100,7 +95,7 @@ mod tests {
         let a = parse(&["-regtest", "--named", "echo", "-1", "-x"]).unwrap();
         assert!(a.get_bool_arg("-named", false));
         assert_eq!(a.get_command().unwrap().args, vec!["echo", "-1", "-x"]);
-        assert_eq!(a.get_chain_type().unwrap(), ChainType::Regtest);
+        assert_eq!(a.get_chain_type().unwrap(), common::ChainType::Regtest);
         assert!(parse(&["-", "echo"]).unwrap().get_command().is_none());
     }
 

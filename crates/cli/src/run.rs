@@ -499,7 +499,7 @@ impl Session<'_, '_> {
         endpoint: &str,
         user: &str,
     ) -> Result<Value, CallError> {
-        let mut port = args::default_rpc_port(self.chain);
+        let mut port = self.chain.rpc_port();
         let rpcconnect = self
             .args
             .get_arg_or("-rpcconnect", args::DEFAULT_RPCCONNECT);

@@ -80,7 +80,7 @@ fn write_into(v: &Value, indent: usize, level: usize, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Number(n) => out.push_str(n.as_str()),
         Value::String(s) => univalue::write_string(out, s),
         Value::Array(items) => {
             out.push('[');

@@ -61,9 +61,9 @@ fn out_of_range() -> RpcError {
 pub fn value_int<T: std::str::FromStr>(v: &Value) -> Result<T, RpcError> {
     match v {
         Value::Number(n) => {
-            let text = n.to_string();
+            let text = n.as_str();
             // from_chars accepts an optional '-' and digits only.
-            let digits = text.strip_prefix('-').unwrap_or(&text);
+            let digits = text.strip_prefix('-').unwrap_or(text);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(out_of_range());
             }
@@ -86,7 +86,7 @@ pub fn value_i32(v: &Value) -> Result<i32, RpcError> {
 /// A JSON value as `u64`, with UniValue's `getInt<uint64_t>` errors.
 pub fn value_u64(v: &Value) -> Result<u64, RpcError> {
     if let Value::Number(n) = v {
-        if n.to_string().starts_with('-') {
+        if n.as_str().starts_with('-') {
             return Err(out_of_range());
         }
     }
@@ -96,7 +96,7 @@ pub fn value_u64(v: &Value) -> Result<u64, RpcError> {
 /// A JSON value as `u32`, with UniValue's `getInt<uint32_t>` errors.
 pub fn value_u32(v: &Value) -> Result<u32, RpcError> {
     if let Value::Number(n) = v {
-        if n.to_string().starts_with('-') {
+        if n.as_str().starts_with('-') {
             return Err(out_of_range());
         }
     }
@@ -106,7 +106,7 @@ pub fn value_u32(v: &Value) -> Result<u32, RpcError> {
 /// A JSON value as `f64`, with UniValue's `get_real` errors.
 pub fn value_f64(v: &Value) -> Result<f64, RpcError> {
     match v {
-        Value::Number(n) => match n.to_string().parse::<f64>() {
+        Value::Number(n) => match n.as_str().parse::<f64>() {
             Ok(x) if x.is_finite() => Ok(x),
             _ => Err(RpcError::new(RPC_MISC_ERROR, "JSON double out of range")),
         },
@@ -207,18 +207,6 @@ impl Request {
     pub fn arg_i64(&self, i: usize) -> Result<i64, RpcError> {
         value_i64(self.need(i)?)
     }
-    /// Argument or default as `i32`.
-    pub fn arg_i32(&self, i: usize) -> Result<i32, RpcError> {
-        value_i32(self.need(i)?)
-    }
-    /// Argument or default as `u64`.
-    pub fn arg_u64(&self, i: usize) -> Result<u64, RpcError> {
-        value_u64(self.need(i)?)
-    }
-    /// Argument or default as `u32`.
-    pub fn arg_u32(&self, i: usize) -> Result<u32, RpcError> {
-        value_u32(self.need(i)?)
-    }
     /// Argument or default as `f64`.
     pub fn arg_f64(&self, i: usize) -> Result<f64, RpcError> {
         value_f64(self.need(i)?)
@@ -235,18 +223,6 @@ impl Request {
     /// Optional argument as a string (defaults ignored).
     pub fn maybe_str(&self, i: usize) -> Result<Option<&str>, RpcError> {
         self.param(i).map(value_str).transpose()
-    }
-    /// Optional argument as `i64` (defaults ignored).
-    pub fn maybe_i64(&self, i: usize) -> Result<Option<i64>, RpcError> {
-        self.param(i).map(value_i64).transpose()
-    }
-    /// Optional argument as `u64` (defaults ignored).
-    pub fn maybe_u64(&self, i: usize) -> Result<Option<u64>, RpcError> {
-        self.param(i).map(value_u64).transpose()
-    }
-    /// Optional argument as `f64` (defaults ignored).
-    pub fn maybe_f64(&self, i: usize) -> Result<Option<f64>, RpcError> {
-        self.param(i).map(value_f64).transpose()
     }
     /// Optional argument as a bool (defaults ignored).
     pub fn maybe_bool(&self, i: usize) -> Result<Option<bool>, RpcError> {

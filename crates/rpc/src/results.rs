@@ -103,11 +103,6 @@ impl ResultDoc {
         self.skip_type_check = true;
         self
     }
-    /// Prints as `...` with `text`.
-    pub fn elide(mut self, text: &'static str) -> ResultDoc {
-        self.elision = Elision::Text(text);
-        self
-    }
     /// Leaves it out of the help.
     pub fn elide_skip(mut self) -> ResultDoc {
         self.elision = Elision::Skip;

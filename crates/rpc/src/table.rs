@@ -105,7 +105,6 @@ pub struct Table {
     /// Handlers of the built-in commands, answered by the table itself.
     builtins: Vec<(Handler, Builtin)>,
     /// Version string shown by `getopenrpcinfo`.
-    version: Mutex<String>,
     warmup: Mutex<Option<String>>,
     active: Mutex<Active>,
     /// Cleared by [`Table::interrupt`] (Core's `g_rpc_running`).
@@ -182,7 +181,6 @@ impl Table {
                 (info.handler.clone(), Builtin::OpenRpcInfo),
                 (discover.handler.clone(), Builtin::Discover),
             ],
-            version: Mutex::new(DEFAULT_VERSION.to_string()),
             warmup: Mutex::new(Some("RPC server started".to_string())),
             running: AtomicBool::new(true),
             active: Mutex::new(Active {
@@ -229,11 +227,6 @@ impl Table {
             .cloned()
     }
 
-    /// Sets the version `getopenrpcinfo` reports (default "v31.99.0-dev").
-    pub fn set_client_version(&self, version: &str) {
-        *lock(&self.version) = version.to_string();
-    }
-
     /// The OpenRPC document of the registered commands (Core's `buildOpenRPCDoc`).
     pub fn openrpc_doc(&self, include_hidden: bool) -> Value {
         let commands: Vec<crate::openrpc::DocEntry> = self
@@ -241,7 +234,7 @@ impl Table {
             .values()
             .map(|c| (c.clone(), self.results_of(c.name)))
             .collect();
-        let version = lock(&self.version).clone();
+        let version = common::version::CLIENT_BUILD.to_string();
         crate::openrpc::build_doc(&commands, include_hidden, &version)
     }
 
@@ -297,11 +290,6 @@ impl Table {
             .iter()
             .map(|(_, m, start)| (m.clone(), now.saturating_duration_since(*start)))
             .collect()
-    }
-
-    /// All command names, sorted.
-    pub fn command_names(&self) -> Vec<&'static str> {
-        self.commands().keys().copied().collect()
     }
 
     /// The registered command `name`.
@@ -686,14 +674,8 @@ fn help_command() -> Command {
     }
 }
 
-/// Version string Core reports in `getopenrpcinfo` for this source tree.
-const DEFAULT_VERSION: &str = "v31.99.0-dev";
-
 fn openrpc_command(name: &'static str, description: &'static str, args: Vec<Arg>) -> Command {
-    let examples = match name {
-        "getopenrpcinfo" => "> bitcoin-cli getopenrpcinfo \n> curl --user myusername --data-binary '{\"jsonrpc\": \"2.0\", \"id\": \"curltest\", \"method\": \"getopenrpcinfo\", \"params\": []}' -H 'content-type: application/json' http://127.0.0.1:8332/\n",
-        _ => "> bitcoin-cli rpc.discover \n> curl --user myusername --data-binary '{\"jsonrpc\": \"2.0\", \"id\": \"curltest\", \"method\": \"rpc.discover\", \"params\": []}' -H 'content-type: application/json' http://127.0.0.1:8332/\n",
-    };
+    let examples = help_example_cli(name, "") + &help_example_rpc(name, "");
     Command {
         category: "control",
         name,

@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use bitcoin::hashes::{hmac, sha256, Hash, HashEngine};
+use bitcoin::hex::DisplayHex;
 
 /// User name written into the cookie file.
 pub const COOKIE_USER: &str = "__cookie__";
@@ -40,7 +41,7 @@ impl RpcAuthEntry {
 
     /// An entry for a plaintext user and password, with a fresh random salt.
     pub fn from_password(user: &str, password: &str) -> std::io::Result<RpcAuthEntry> {
-        let salt = hex(&random_bytes::<16>()?);
+        let salt = random_bytes::<16>()?.to_lower_hex_string();
         let hash = hmac_hex(&salt, password.as_bytes());
         Ok(RpcAuthEntry {
             user: user.to_string(),
@@ -57,14 +58,12 @@ pub struct Credentials {
     pub entries: Vec<RpcAuthEntry>,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn hmac_hex(key: &str, msg: &[u8]) -> String {
     let mut engine = hmac::HmacEngine::<sha256::Hash>::new(key.as_bytes());
     engine.input(msg);
-    hex(&hmac::Hmac::<sha256::Hash>::from_engine(engine).to_byte_array())
+    hmac::Hmac::<sha256::Hash>::from_engine(engine)
+        .to_byte_array()
+        .to_lower_hex_string()
 }
 
 /// Equality that takes the same time wherever the inputs differ.
@@ -224,7 +223,9 @@ impl std::fmt::Display for CookieError {
 /// Writes a fresh cookie `__cookie__:<64 hex>` to `path` (through `path.tmp`
 /// and a rename), returning the password and the file's final mode.
 pub(crate) fn write_cookie(path: &Path, perms: Option<u32>) -> Result<(String, u32), CookieError> {
-    let password = hex(&random_bytes::<32>().map_err(|_| CookieError::Random)?);
+    let password = random_bytes::<32>()
+        .map_err(|_| CookieError::Random)?
+        .to_lower_hex_string();
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);

@@ -88,15 +88,6 @@ pub enum HttpConfigError {
     InvalidCookiePerms(String),
 }
 
-impl HttpConfigError {
-    /// Whether Core reports this as "Unable to start HTTP server. See debug
-    /// log for details." after logging the `Display` text (true), or shows
-    /// the `Display` text itself as the init error (false).
-    pub fn is_http_start_failure(&self) -> bool {
-        !matches!(self, HttpConfigError::InvalidPort { .. })
-    }
-}
-
 impl fmt::Display for HttpConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -117,11 +108,6 @@ impl fmt::Display for HttpConfigError {
 }
 
 impl std::error::Error for HttpConfigError {}
-
-/// Core's default RPC port per chain.
-pub fn default_rpc_port(chain: ChainType) -> u16 {
-    chain.rpc_port()
-}
 
 /// Core's `SplitHostPort`: `(host, port)` or `None` if a port is present but invalid.
 pub fn split_host_port(input: &str, default_port: u16) -> Option<(String, u16)> {
@@ -160,37 +146,11 @@ fn abs_path(net_dir: &Path, value: &str) -> PathBuf {
     }
 }
 
-fn int_arg(args: &ArgsManager, name: &str, default: i64) -> i64 {
-    match args.get(name) {
-        None => default,
-        Some(v) => atoi64(&v),
-    }
-}
-
-/// C `atoi64`-like parsing: leading whitespace, optional sign, digits; garbage gives 0.
-fn atoi64(s: &str) -> i64 {
-    let s = s.trim_start();
-    let (neg, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut n: i64 = 0;
-    for b in digits.bytes().take_while(u8::is_ascii_digit) {
-        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-    }
-    if neg {
-        -n
-    } else {
-        n
-    }
-}
-
 impl HttpConfig {
     /// Defaults for `chain` with no options: loopback on the chain's port,
     /// cookie in `net_dir`.
     pub fn new(chain: ChainType, net_dir: &Path) -> HttpConfig {
-        let port = default_rpc_port(chain);
+        let port = chain.rpc_port();
         HttpConfig {
             bind: vec![("::1".into(), port), ("127.0.0.1".into(), port)],
             allow: default_allow(),
@@ -218,7 +178,7 @@ impl HttpConfig {
     ) -> Result<HttpConfig, HttpConfigError> {
         let mut cfg = HttpConfig::new(chain, net_dir);
 
-        let mut port = default_rpc_port(chain);
+        let mut port = chain.rpc_port();
         if let Some(v) = args.get("rpcport") {
             match v.parse::<u16>() {
                 Ok(n) if n != 0 && v.bytes().all(|b| b.is_ascii_digit()) => port = n,
@@ -311,10 +271,10 @@ impl HttpConfig {
         // Both are read as C `int`s in Core.
         let as_int = |v: i64| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX));
         cfg.threads =
-            as_int(int_arg(args, "rpcthreads", DEFAULT_HTTP_THREADS as i64)).max(1) as usize;
-        cfg.work_queue =
-            as_int(int_arg(args, "rpcworkqueue", DEFAULT_HTTP_WORKQUEUE as i64)).max(1) as usize;
-        let timeout = int_arg(args, "rpcservertimeout", DEFAULT_HTTP_SERVER_TIMEOUT as i64);
+            as_int(args.get_int_arg("-rpcthreads", DEFAULT_HTTP_THREADS as i64)).max(1) as usize;
+        cfg.work_queue = as_int(args.get_int_arg("-rpcworkqueue", DEFAULT_HTTP_WORKQUEUE as i64))
+            .max(1) as usize;
+        let timeout = args.get_int_arg("-rpcservertimeout", DEFAULT_HTTP_SERVER_TIMEOUT as i64);
         cfg.server_timeout = (timeout > 0).then(|| Duration::from_secs(timeout as u64));
         cfg.log_ips = args.get_bool("logips", false);
         // Core registers /wallet/ only with wallet support enabled.

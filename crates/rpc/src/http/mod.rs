@@ -9,8 +9,8 @@ mod subnet;
 
 pub use auth::{check_rpcauth, cookie_perms_from_str, Credentials, RpcAuthEntry, COOKIE_USER};
 pub use config::{
-    default_rpc_port, split_host_port, HttpConfig, HttpConfigError, PasswordSource,
-    DEFAULT_HTTP_SERVER_TIMEOUT, DEFAULT_HTTP_THREADS, DEFAULT_HTTP_WORKQUEUE, MAX_BODY_SIZE,
+    split_host_port, HttpConfig, HttpConfigError, PasswordSource, DEFAULT_HTTP_SERVER_TIMEOUT,
+    DEFAULT_HTTP_THREADS, DEFAULT_HTTP_WORKQUEUE, MAX_BODY_SIZE,
 };
 pub use server::{HttpError, HttpServer, LogSink};
 pub use subnet::Subnet;
