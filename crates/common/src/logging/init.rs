@@ -184,20 +184,6 @@ pub fn set_logging_options(args: &ArgsManager) -> bool {
     ips
 }
 
-/// All of Core's logging start-up steps in Core's order: [`set_logging_options`],
-/// [`set_logging_categories`], [`set_logging_level`], [`start_logging`] and
-/// [`set_rate_limiting_from_args`]. Core runs them at different points of `AppInit`
-/// (options first, so early lines are buffered with the right format); callers that
-/// need errors from other steps in between call the steps themselves.
-pub fn init_logging(args: &ArgsManager) -> Result<(), LoggingError> {
-    set_logging_options(args);
-    set_logging_categories(args)?;
-    set_logging_level(args)?;
-    start_logging(args)?;
-    set_rate_limiting_from_args(args);
-    Ok(())
-}
-
 /// Enables `-debug` categories and disables `-debugexclude` ones (Core's
 /// `SetLoggingCategories`): values before the last `-debug=0`/`-debug=none` are ignored.
 pub fn set_logging_categories(args: &ArgsManager) -> Result<(), LoggingError> {

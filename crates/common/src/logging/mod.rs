@@ -20,7 +20,6 @@
 pub mod category;
 mod format;
 pub mod init;
-mod legacy;
 mod ratelimit;
 #[cfg(test)]
 mod tests;
@@ -37,7 +36,6 @@ use std::time::{Duration, Instant, SystemTime};
 pub use category::{log_categories_string, log_levels_string, Category, Level};
 pub use format::{format_iso8601, short_function_name};
 pub use init::LoggingError;
-pub use legacy::{timestamp, Logger};
 pub use ratelimit::{RATELIMIT_MAX_BYTES, RATELIMIT_WINDOW};
 
 use category::CategorySelection;
@@ -321,20 +319,6 @@ impl LogManager {
         Ok(())
     }
 
-    /// Turns output off and stops buffering (Core's `DisableLogging`).
-    pub fn disable_logging(&self) {
-        self.update_options(|o| {
-            o.print_to_file = false;
-            o.print_to_console = false;
-        });
-        let _ = self.start_logging();
-    }
-
-    /// Requests reopening the log file before the next write (Core's SIGHUP handling).
-    pub fn reopen_file(&self) {
-        self.lock().reopen = true;
-    }
-
     /// Keeps only the last [`RECENT_DEBUG_HISTORY_SIZE`] bytes of the log file when it
     /// is more than 10% larger (Core's `ShrinkDebugFile`; run before starting).
     pub fn shrink_debug_file(&self) {
@@ -396,11 +380,6 @@ impl LogManager {
         id
     }
 
-    /// Removes a callback added with [`LogManager::push_callback`].
-    pub fn delete_callback(&self, id: u64) {
-        self.lock().callbacks.retain(|(i, _)| *i != id);
-    }
-
     // ----- categories and levels -----
 
     /// Bit mask of enabled categories.
@@ -411,11 +390,6 @@ impl LogManager {
     /// Enables a category.
     pub fn enable_category(&self, c: Category) {
         self.categories.fetch_or(c.mask(), Ordering::Relaxed);
-    }
-
-    /// Disables a category.
-    pub fn disable_category(&self, c: Category) {
-        self.categories.fetch_and(!c.mask(), Ordering::Relaxed);
     }
 
     fn select(&self, name: &str) -> Option<u64> {
