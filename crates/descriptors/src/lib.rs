@@ -16,7 +16,6 @@ mod address;
 mod base58;
 mod bech32;
 mod checksum;
-mod generate;
 mod keyexpr;
 mod keys;
 mod message;
@@ -31,7 +30,6 @@ use bitcoin::{Network, PublicKey, ScriptBuf};
 
 pub use address::{decode_destination, AddressError, Destination};
 pub use checksum::checksum_of;
-pub use generate::script_for_generate;
 pub use keys::{decode_secret, encode_secret, Secret};
 pub use message::{message_hash, sign_message, verify_message, Verification};
 
@@ -50,15 +48,6 @@ impl std::fmt::Display for DescriptorError {
 }
 
 impl std::error::Error for DescriptorError {}
-
-/// A failure that an RPC reports with this code and message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RpcLikeError {
-    /// Core's RPC error code.
-    pub code: i32,
-    /// Core's message.
-    pub message: String,
-}
 
 /// Expansion needs a private key the descriptor lacks (a hardened step), or a
 /// derivation failed.
@@ -173,7 +162,3 @@ pub fn parse(
         .collect())
 }
 
-/// Core's `GetScriptForMultisig` for `createmultisig`.
-pub fn multisig_script(required: u32, keys: &[PublicKey]) -> ScriptBuf {
-    node::multisig_script(required, keys)
-}

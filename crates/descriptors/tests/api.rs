@@ -1,10 +1,10 @@
-//! The public API beyond Core's vectors: checksum errors, `script_for_generate`,
+//! The public API beyond Core's vectors: checksum errors,
 //! private strings, multipath and regtest encodings.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use bitcoin::Network;
-use descriptors::{parse, script_for_generate, RpcLikeError};
+use descriptors::parse;
 
 const PK: &str = "03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd";
 const TPUB: &str = "tpubD6NzVbkrYhZ4WaWSyoBvQwbpLkojyoTZPRsgXELWz3Popb3qkjcJyJUGLnL4qHHoQvao8ESaAstxYSnhyswJ76uZPStJRJCTKvosUCJZL5B";
@@ -38,48 +38,6 @@ fn checksum_errors() {
     assert_eq!(descriptors::checksum_of(&format!("{desc}#qqqqqqqq")), "");
     // Anything after a complete top-level expression fails without a message, as Core.
     assert_eq!(err(&format!("{desc},x"), false), "");
-}
-
-#[test]
-fn generate_scripts() {
-    let hex =
-        |d: &str| chain_json::to_hex(script_for_generate(d, Network::Regtest).unwrap().as_bytes());
-    // combo() of a compressed key mines to P2WPKH, of an uncompressed one to P2PKH.
-    assert!(hex(&format!("combo({PK})")).starts_with("0014"));
-    let uncompressed = "04a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b8dec5235a0fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235";
-    assert!(hex(&format!("combo({uncompressed})")).starts_with("76a914"));
-    assert_eq!(hex("raw(6a00)"), "6a00");
-    let e = |d: &str| script_for_generate(d, Network::Regtest).unwrap_err();
-    assert_eq!(
-        e(&format!("wpkh({TPUB}/<0;1>)")),
-        RpcLikeError {
-            code: -8,
-            message: "Multipath descriptor not accepted".into()
-        }
-    );
-    assert_eq!(
-        e(&format!("wpkh({TPUB}/*)")),
-        RpcLikeError {
-            code: -8,
-            message: "Ranged descriptor not accepted. Maybe pass through deriveaddresses first?"
-                .into()
-        }
-    );
-    assert_eq!(
-        e(&format!("wpkh({TPUB}/1h)")),
-        RpcLikeError {
-            code: -5,
-            message: "Cannot derive script without private keys".into()
-        }
-    );
-    assert_eq!(
-        e("foo"),
-        RpcLikeError {
-            code: -5,
-            message: "'foo' is not a valid descriptor function".into()
-        }
-    );
-    assert!(hex(&format!("wpkh({TPRV}/1h)")).starts_with("0014"));
 }
 
 #[test]

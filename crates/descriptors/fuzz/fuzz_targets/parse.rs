@@ -12,7 +12,6 @@ fuzz_target!(|data: &[u8]| {
     for network in [Network::Bitcoin, Network::Regtest] {
         let _ = descriptors::decode_destination(text, network);
         let _ = descriptors::verify_message(text, text, text, network);
-        let _ = descriptors::script_for_generate(text, network);
         let _ = descriptors::checksum_of(text);
         for require in [false, true] {
             let Ok(descs) = descriptors::parse(text, require, network) else {

@@ -43,11 +43,8 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
             };
             let network = n.chainstate().params().network;
             let text = get_str(param(req, 1)?)?;
-            if let Err(e) = descriptors::parse(text, false, network) {
-                return Err(RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, e.0));
-            }
-            let script = descriptors::script_for_generate(text, network)
-                .map_err(|e| RpcError::new(e.code, e.message))?;
+            let script = script_from_descriptor(text, network)?
+                .map_err(|e| RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, e))?;
             generate_blocks(&n, script, nblocks, max_tries)
         },
     ));
@@ -220,18 +217,44 @@ fn generate_blocks(
     Ok(Value::Array(hashes))
 }
 
-/// Core's `getScriptFromDescriptor`: `Ok(None)` when `text` is no descriptor; errors for
-/// descriptors that give no single script.
+/// Core's `getScriptFromDescriptor`: the one script the mining commands pay to. `Ok(Err)`
+/// carries the parser's message when `text` is no descriptor; descriptors that give no
+/// single script are errors. For `combo()` it is the P2WPKH script of a compressed key,
+/// else the P2PKH one, as Core picks.
 fn script_from_descriptor(
     text: &str,
     network: bitcoin::Network,
-) -> Result<Option<ScriptBuf>, RpcError> {
-    if descriptors::parse(text, false, network).is_err() {
-        return Ok(None);
+) -> Result<Result<ScriptBuf, String>, RpcError> {
+    let descs = match descriptors::parse(text, false, network) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e.0)),
+    };
+    if descs.len() > 1 {
+        return Err(RpcError::new(
+            RPC_INVALID_PARAMETER,
+            "Multipath descriptor not accepted",
+        ));
     }
-    descriptors::script_for_generate(text, network)
-        .map(Some)
-        .map_err(|e| RpcError::new(e.code, e.message))
+    let Some(desc) = descs.first() else {
+        return Ok(Err(String::new()));
+    };
+    if desc.is_range() {
+        return Err(RpcError::new(
+            RPC_INVALID_PARAMETER,
+            "Ranged descriptor not accepted. Maybe pass through deriveaddresses first?",
+        ));
+    }
+    let scripts = desc
+        .expand(0)
+        .map_err(|e| RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, e.to_string()))?;
+    let chosen = match scripts.len() {
+        1 => scripts.into_iter().next(),
+        4 => scripts.into_iter().nth(2),
+        _ => scripts.into_iter().nth(1),
+    };
+    chosen
+        .map(Ok)
+        .ok_or_else(|| RpcError::new(RPC_MISC_ERROR, "Unexpected empty result"))
 }
 
 fn generate_block(n: &NodeContext, req: &Request) -> RpcResult {
@@ -239,8 +262,8 @@ fn generate_block(n: &NodeContext, req: &Request) -> RpcResult {
     let network = n.chainstate().params().network;
     // A descriptor first; only text that does not parse as one is tried as an address.
     let script = match script_from_descriptor(output, network)? {
-        Some(script) => script,
-        None => decode_address(output, network).ok_or_else(|| {
+        Ok(script) => script,
+        Err(_) => decode_address(output, network).ok_or_else(|| {
             RpcError::new(
                 RPC_INVALID_ADDRESS_OR_KEY,
                 "Error: Invalid address or descriptor",
@@ -459,3 +482,48 @@ const MININGINFO_RESULT: &str = r#"{                              (json object)
     ...
   ]
 }"#;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    const PK: &str = "03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd";
+    const TPUB: &str = "tpubD6NzVbkrYhZ4WaWSyoBvQwbpLkojyoTZPRsgXELWz3Popb3qkjcJyJUGLnL4qHHoQvao8ESaAstxYSnhyswJ76uZPStJRJCTKvosUCJZL5B";
+    const TPRV: &str = "tprv8ZgxMBicQKsPd7Uf69XL1XwhmjHopUGep8GuEiJDZmbQz6o58LninorQAfcKZWARbtRtfnLcJ5MQ2AtHcQJCCRUcMRvmDUjyEmNUWwx8UbK";
+
+    #[test]
+    fn generate_scripts() {
+        let script = |d: &str| script_from_descriptor(d, bitcoin::Network::Regtest);
+        let hex = |d: &str| hex(script(d).unwrap().unwrap().as_bytes());
+        // combo() of a compressed key mines to P2WPKH, of an uncompressed one to P2PKH.
+        assert!(hex(&format!("combo({PK})")).starts_with("0014"));
+        let uncompressed = "04a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b8dec5235a0fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235";
+        assert!(hex(&format!("combo({uncompressed})")).starts_with("76a914"));
+        assert_eq!(hex("raw(6a00)"), "6a00");
+        let e = |d: &str| {
+            let e = script(d).unwrap_err();
+            (e.code, e.message)
+        };
+        assert_eq!(
+            e(&format!("wpkh({TPUB}/<0;1>)")),
+            (-8, "Multipath descriptor not accepted".into())
+        );
+        assert_eq!(
+            e(&format!("wpkh({TPUB}/*)")),
+            (
+                -8,
+                "Ranged descriptor not accepted. Maybe pass through deriveaddresses first?".into()
+            )
+        );
+        assert_eq!(
+            e(&format!("wpkh({TPUB}/1h)")),
+            (-5, "Cannot derive script without private keys".into())
+        );
+        assert_eq!(
+            script("foo").unwrap(),
+            Err("'foo' is not a valid descriptor function".into())
+        );
+        assert!(hex(&format!("wpkh({TPRV}/1h)")).starts_with("0014"));
+    }
+}
