@@ -26,7 +26,7 @@ mod node;
 mod parser;
 mod span;
 
-use bitcoin::{Network, PublicKey, ScriptBuf};
+use bitcoin::{Network, ScriptBuf};
 
 pub use address::{decode_destination, AddressError, Destination};
 pub use checksum::checksum_of;
