@@ -25,20 +25,20 @@ pub fn chain_params(chain: ChainType, args: &ArgsManager) -> Result<ChainParams,
         ChainType::Testnet => ChainParams::testnet(),
         ChainType::Testnet4 => ChainParams::testnet4(),
         ChainType::Signet => {
-            ChainParams::signet_from_args(&args.get_all("signetchallenge")).map_err(err)?
+            ChainParams::signet_from_args(&args.get_args("-signetchallenge")).map_err(err)?
         }
         ChainType::Regtest => ChainParams::regtest(),
     };
     params
-        .apply_test_activation_heights(&args.get_all("testactivationheight"))
+        .apply_test_activation_heights(&args.get_args("-testactivationheight"))
         .map_err(err)?;
     params
-        .apply_vbparams(&args.get_all("vbparams"))
+        .apply_vbparams(&args.get_args("-vbparams"))
         .map_err(err)?;
     // Deployment parameters are for test networks only.
     if chain == ChainType::Main {
         for name in ["testactivationheight", "vbparams"] {
-            if args.is_set(name) {
+            if args.is_arg_set(name) {
                 return Err(StartupError(format!(
                     "Error: The -{name} option may not be used on mainnet."
                 )));
@@ -86,7 +86,7 @@ pub fn options(
     } else {
         450 << 20
     };
-    let cache_bytes = match args.get("dbcache") {
+    let cache_bytes = match args.get_arg("-dbcache") {
         Some(v) => {
             let mib = v.trim().parse::<i64>().unwrap_or(0).max(0) as u64;
             mib.saturating_mul(1 << 20).max(MIN_DBCACHE_BYTES)
@@ -95,14 +95,14 @@ pub fn options(
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as i64);
     let mut par = args
-        .get("par")
+        .get_arg("-par")
         .map_or(0, |v| v.trim().parse::<i64>().unwrap_or(0));
     if par <= 0 {
         par += cores;
     }
     // The validating thread counts as one of them.
     let script_threads = par.clamp(1, MAX_SCRIPTCHECK_THREADS + 1) as usize;
-    let assume_valid = match args.get("assumevalid") {
+    let assume_valid = match args.get_arg("-assumevalid") {
         None => params.default_assume_valid,
         Some(v) => {
             let be = parse_user_hash(&v).ok_or_else(|| {
@@ -122,7 +122,7 @@ pub fn options(
     Ok(ChainStateOptions {
         cache_bytes: usize::try_from(cache_bytes).unwrap_or(usize::MAX),
         script_threads,
-        blocks_xor: args.get_bool("blocksxor", true),
+        blocks_xor: args.get_bool_arg("-blocksxor", true),
         assume_valid,
     })
 }
@@ -145,10 +145,10 @@ pub fn open(
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
         _ => Ok(()),
     };
-    if args.get_bool("reindex", false) {
+    if args.get_bool_arg("-reindex", false) {
         remove(&index_dir)?;
         remove(&coins_dir)?;
-    } else if args.get_bool("reindex-chainstate", false) {
+    } else if args.get_bool_arg("-reindex-chainstate", false) {
         remove(&coins_dir)?;
     }
     let store_err =

@@ -534,28 +534,6 @@ impl ArgsManager {
         self.get_args("-test").iter().any(|o| o == option)
     }
 
-    // ----- older names -----
-
-    /// Same as [`ArgsManager::is_arg_set`].
-    pub fn is_set(&self, name: &str) -> bool {
-        self.is_arg_set(name)
-    }
-
-    /// Same as [`ArgsManager::get_arg`].
-    pub fn get(&self, name: &str) -> Option<String> {
-        self.get_arg(name)
-    }
-
-    /// Same as [`ArgsManager::get_args`].
-    pub fn get_all(&self, name: &str) -> Vec<String> {
-        self.get_args(name)
-    }
-
-    /// Same as [`ArgsManager::get_bool_arg`].
-    pub fn get_bool(&self, name: &str, default: bool) -> bool {
-        self.get_bool_arg(name, default)
-    }
-
     // ----- networks -----
 
     /// Selects the network whose config section applies (Core's `SelectConfigNetwork`,

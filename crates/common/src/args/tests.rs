@@ -291,11 +291,11 @@ fn legacy_api() {
         "-noprinttoconsole",
     ]))
     .unwrap();
-    assert!(a.get_bool("regtest", false));
-    assert!(a.is_set("debug"));
-    assert_eq!(a.get_all("debug"), s(&["ipc", "net"]));
-    assert!(!a.get_bool("printtoconsole", true));
-    assert_eq!(a.get("regtest").as_deref(), Some(""));
+    assert!(a.get_bool_arg("regtest", false));
+    assert!(a.is_arg_set("debug"));
+    assert_eq!(a.get_args("debug"), s(&["ipc", "net"]));
+    assert!(!a.get_bool_arg("printtoconsole", true));
+    assert_eq!(a.get_arg("regtest").as_deref(), Some(""));
     assert_eq!(
         crate::ChainType::from_args(&a).unwrap(),
         crate::ChainType::Regtest

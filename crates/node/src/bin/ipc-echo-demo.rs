@@ -35,10 +35,10 @@ fn attach(args: &[String]) -> Result<(), String> {
     am.parse(args.iter().cloned()).map_err(|e| e.to_string())?;
     let chain = common::ChainType::from_args(&am).map_err(|e| e.to_string())?;
     let datadir = am
-        .get("datadir")
+        .get_arg("-datadir")
         .map(PathBuf::from)
         .unwrap_or_else(common::chain::default_datadir);
-    let address = am.get("ipcconnect").unwrap_or_else(|| "unix".into());
+    let address = am.get_arg("-ipcconnect").unwrap_or_else(|| "unix".into());
     let addr = ipc::SocketAddress::parse(&address, &chain.net_dir(&datadir), "bitcoin-node")
         .map_err(|e| e.to_string())?;
     let conn = ipc::connect(&addr).map_err(|e| e.to_string())?;

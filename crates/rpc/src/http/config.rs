@@ -179,7 +179,7 @@ impl HttpConfig {
         let mut cfg = HttpConfig::new(chain, net_dir);
 
         let mut port = chain.rpc_port();
-        if let Some(v) = args.get("rpcport") {
+        if let Some(v) = args.get_arg("-rpcport") {
             match v.parse::<u16>() {
                 Ok(n) if n != 0 && v.bytes().all(|b| b.is_ascii_digit()) => port = n,
                 _ => {
@@ -191,12 +191,12 @@ impl HttpConfig {
             }
         }
         let binds: Vec<String> = args
-            .get_all("rpcbind")
+            .get_args("-rpcbind")
             .iter()
             .map(|s| s.to_string())
             .collect();
         let allows: Vec<String> = args
-            .get_all("rpcallowip")
+            .get_args("-rpcallowip")
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -232,15 +232,15 @@ impl HttpConfig {
             cfg.bind = endpoints;
         }
 
-        let password = args.get("rpcpassword").unwrap_or_default();
+        let password = args.get_arg("-rpcpassword").unwrap_or_default();
         if password.is_empty() {
-            let perms = match args.get("rpccookieperms") {
+            let perms = match args.get_arg("-rpccookieperms") {
                 None => None,
                 Some(p) => {
                     Some(cookie_perms_from_str(&p).ok_or(HttpConfigError::InvalidCookiePerms(p))?)
                 }
             };
-            let path = match args.get("rpccookiefile") {
+            let path = match args.get_arg("-rpccookiefile") {
                 None => Some(net_dir.join(".cookie")),
                 Some(v) if v == "0" => None,
                 Some(v) if v.is_empty() => Some(net_dir.join(".cookie")),
@@ -249,23 +249,23 @@ impl HttpConfig {
             cfg.password = PasswordSource::Cookie { path, perms };
         } else {
             cfg.password = PasswordSource::UserPassword {
-                user: args.get("rpcuser").unwrap_or_default(),
+                user: args.get_arg("-rpcuser").unwrap_or_default(),
                 password,
             };
         }
-        for value in args.get_all("rpcauth") {
+        for value in args.get_args("-rpcauth") {
             let entry = RpcAuthEntry::parse(&value).ok_or(HttpConfigError::InvalidRpcAuth)?;
             cfg.rpcauth.push(entry);
         }
 
         let whitelist: Vec<String> = args
-            .get_all("rpcwhitelist")
+            .get_args("-rpcwhitelist")
             .iter()
             .map(|s| s.to_string())
             .collect();
         let default = args
-            .is_set("rpcwhitelistdefault")
-            .then(|| args.get_bool("rpcwhitelistdefault", false));
+            .is_arg_set("-rpcwhitelistdefault")
+            .then(|| args.get_bool_arg("-rpcwhitelistdefault", false));
         cfg.whitelist = Whitelist::from_args(&whitelist, default);
 
         // Both are read as C `int`s in Core.
@@ -276,9 +276,9 @@ impl HttpConfig {
             .max(1) as usize;
         let timeout = args.get_int_arg("-rpcservertimeout", DEFAULT_HTTP_SERVER_TIMEOUT as i64);
         cfg.server_timeout = (timeout > 0).then(|| Duration::from_secs(timeout as u64));
-        cfg.log_ips = args.get_bool("logips", false);
+        cfg.log_ips = args.get_bool_arg("-logips", false);
         // Core registers /wallet/ only with wallet support enabled.
-        cfg.wallet_endpoint = !args.get_bool("disablewallet", false);
+        cfg.wallet_endpoint = !args.get_bool_arg("-disablewallet", false);
         Ok(cfg)
     }
 }
