@@ -138,6 +138,61 @@ fn rfind_upto(bytes: &[u8], last: usize, pred: impl Fn(u8) -> bool) -> Option<us
     bytes.get(..=last)?.iter().rposition(|&c| pred(c))
 }
 
+const BASE64_TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with `=` padding (Core's `EncodeBase64`).
+pub fn encode_base64(input: &[u8]) -> String {
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(
+                    BASE64_TABLE[((n >> (18 - 6 * i)) & 63) as usize],
+                ));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Core's `DecodeBase64`: a length that is a multiple of four, at most two trailing `=`,
+/// and no stray bits in the last character; `None` otherwise.
+pub fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut s = s;
+    for _ in 0..2 {
+        if let Some(rest) = s.strip_suffix(b"=") {
+            s = rest;
+        }
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0u32;
+    for &c in s {
+        let v = BASE64_TABLE.iter().position(|&t| t == c)? as u32;
+        acc = ((acc << 6) | v) & 0xfff;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    if bits >= 6 || (acc << (8 - bits)) & 0xff != 0 {
+        return None;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,63 +39,7 @@ pub fn sign_message(secret: &Secret, message: &str) -> String {
     let header = 27 + recid.to_i32() as u8 + if secret.compressed { 4 } else { 0 };
     let mut out = vec![header];
     out.extend_from_slice(&data);
-    encode_base64(&out)
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Base64 with padding.
-fn encode_base64(data: &[u8]) -> String {
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Core's `DecodeBase64`: length a multiple of four, at most two trailing `=`.
-fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(4) {
-        return None;
-    }
-    let trimmed = s.strip_suffix('=').unwrap_or(s);
-    let trimmed = trimmed.strip_suffix('=').unwrap_or(trimmed);
-    let mut bits: u32 = 0;
-    let mut nbits = 0;
-    let mut out = Vec::new();
-    for c in trimmed.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6 | u32::from(v)) & 0xfff;
-        nbits += 6;
-        if nbits >= 8 {
-            nbits -= 8;
-            out.push((bits >> nbits) as u8);
-        }
-    }
-    // Leftover bits must be fewer than six and all zero.
-    if nbits >= 6 || bits & ((1 << nbits) - 1) != 0 {
-        return None;
-    }
-    Some(out)
+    common::strutil::encode_base64(&out)
 }
 
 /// Core's `MessageVerify` on `network`.
@@ -111,7 +55,7 @@ pub fn verify_message(
     let Destination::PubKeyHash(hash) = dest else {
         return Verification::AddressNoKey;
     };
-    let Some(sig) = decode_base64(signature) else {
+    let Some(sig) = common::strutil::decode_base64(signature.as_bytes()) else {
         return Verification::MalformedSignature;
     };
     if sig.len() != 65 {

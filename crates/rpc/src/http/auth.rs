@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use bitcoin::hashes::{hmac, sha256, Hash, HashEngine};
 use bitcoin::hex::DisplayHex;
+pub(crate) use common::strutil::decode_base64;
 
 /// User name written into the cookie file.
 pub const COOKIE_USER: &str = "__cookie__";
@@ -115,45 +116,6 @@ fn trim(b: &[u8]) -> &[u8] {
     let start = b.iter().position(|c| !ws(c)).unwrap_or(b.len());
     let end = b.iter().rposition(|c| !ws(c)).map_or(start, |p| p + 1);
     &b[start..end.max(start)]
-}
-
-/// Strict Base64 decoding as Core's `DecodeBase64`: length a multiple of
-/// four, at most two trailing `=`, no stray bits.
-pub(crate) fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(4) {
-        return None;
-    }
-    let mut s = s;
-    for _ in 0..2 {
-        if let Some(rest) = s.strip_suffix(b"=") {
-            s = rest;
-        }
-    }
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    for &c in s {
-        acc = ((acc << 6) | value(c)?) & 0xfff;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    if bits >= 6 || (acc << (8 - bits)) & 0xff != 0 {
-        return None;
-    }
-    Some(out)
 }
 
 /// Random bytes from the operating system.
