@@ -50,42 +50,12 @@ enum CookieResult {
 
 pub use common::strutil::encode_base64 as base64;
 
-/// Core's `SplitHostPort`: splits `host[:port]` / `[v6]:port`; `None` when a
-/// port is present but not a valid non-zero 16-bit number.
+/// Core's `SplitHostPort` with no default port (0 when none is given).
 pub fn split_host_port(input: &str) -> Option<(String, u16)> {
-    let mut rest = input;
-    let mut port = 0u16;
-    let mut valid = true;
-    if let Some(colon) = input.rfind(':') {
-        let bracketed = input.starts_with('[') && colon > 0 && input.as_bytes()[colon - 1] == b']';
-        let multi_colon = colon != 0 && input[..colon].contains(':');
-        if colon == 0 || bracketed || !multi_colon {
-            valid = false;
-            if let Some(n) = parse_u16(&input[colon + 1..]) {
-                rest = &input[..colon];
-                port = n;
-                valid = n != 0;
-            }
-        }
-    }
-    if !valid {
-        return None;
-    }
-    let host = if rest.len() >= 2 && rest.starts_with('[') && rest.ends_with(']') {
-        &rest[1..rest.len() - 1]
-    } else {
-        rest
-    };
-    Some((host.to_string(), port))
+    common::strutil::split_host_port(input, 0)
 }
 
-/// Core's strict `ToIntegral<uint16_t>`: digits only, in range.
-pub fn parse_u16(s: &str) -> Option<u16> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
+pub use common::strutil::parse_u16;
 
 impl HttpTransport {
     /// A transport for `config`.

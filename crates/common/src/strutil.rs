@@ -138,6 +138,38 @@ fn rfind_upto(bytes: &[u8], last: usize, pred: impl Fn(u8) -> bool) -> Option<us
     bytes.get(..=last)?.iter().rposition(|&c| pred(c))
 }
 
+/// Core's `SplitHostPort`: `(host, port)` or `None` if a port is present but invalid.
+pub fn split_host_port(input: &str, default_port: u16) -> Option<(String, u16)> {
+    let mut host = input;
+    let mut port = default_port;
+    let mut valid = true;
+    if let Some(colon) = input.rfind(':') {
+        let bracketed = input.starts_with('[') && colon > 0 && input.as_bytes()[colon - 1] == b']';
+        let multi = colon != 0 && input[..colon].contains(':');
+        if colon == 0 || bracketed || !multi {
+            valid = false;
+            if let Some(n) = parse_u16(&input[colon + 1..]) {
+                host = &input[..colon];
+                port = n;
+                valid = n != 0;
+            }
+        }
+    }
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    valid.then(|| (host.to_string(), port))
+}
+
+/// Core's strict `ToIntegral<uint16_t>`: digits only, in range.
+pub fn parse_u16(s: &str) -> Option<u16> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
 const BASE64_TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Standard base64 with `=` padding (Core's `EncodeBase64`).

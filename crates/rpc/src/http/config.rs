@@ -109,32 +109,7 @@ impl fmt::Display for HttpConfigError {
 
 impl std::error::Error for HttpConfigError {}
 
-/// Core's `SplitHostPort`: `(host, port)` or `None` if a port is present but invalid.
-pub fn split_host_port(input: &str, default_port: u16) -> Option<(String, u16)> {
-    let mut host = input;
-    let mut port = default_port;
-    let mut valid = true;
-    if let Some(colon) = input.rfind(':') {
-        let bracketed = input.starts_with('[') && colon > 0 && input.as_bytes()[colon - 1] == b']';
-        let multi = colon != 0 && input[..colon].contains(':');
-        if colon == 0 || bracketed || !multi {
-            let digits = &input[colon + 1..];
-            valid = false;
-            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                if let Ok(n) = digits.parse::<u16>() {
-                    host = &input[..colon];
-                    port = n;
-                    valid = n != 0;
-                }
-            }
-        }
-    }
-    let host = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    valid.then(|| (host.to_string(), port))
-}
+pub use common::strutil::split_host_port;
 
 /// Resolves `value` against `net_dir` unless absolute (Core's `AbsPathForConfigVal`).
 fn abs_path(net_dir: &Path, value: &str) -> PathBuf {
@@ -180,8 +155,8 @@ impl HttpConfig {
 
         let mut port = chain.rpc_port();
         if let Some(v) = args.get_arg("-rpcport") {
-            match v.parse::<u16>() {
-                Ok(n) if n != 0 && v.bytes().all(|b| b.is_ascii_digit()) => port = n,
+            match common::strutil::parse_u16(&v) {
+                Some(n) if n != 0 => port = n,
                 _ => {
                     return Err(HttpConfigError::InvalidPort {
                         option: "-rpcport",
