@@ -160,7 +160,12 @@ impl CoinsView for CacheView<'_> {
 
 /// Rough heap cost of a cached coin, for the `-dbcache` limit.
 fn entry_bytes(e: &CacheEntry) -> usize {
-    96 + e.coin.as_ref().map_or(0, |c| c.output.script_pubkey.len())
+    coin_bytes(&e.coin)
+}
+
+/// Rough heap cost of one cached coin slot.
+fn coin_bytes(coin: &Option<Coin>) -> usize {
+    96 + coin.as_ref().map_or(0, |c| c.output.script_pubkey.len())
 }
 
 /// The chainstate of one network.

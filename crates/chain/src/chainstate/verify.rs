@@ -31,6 +31,8 @@ pub enum VerifyOutcome {
 struct Overlay<'a> {
     changes: HashMap<OutPoint, Option<Coin>>,
     base: CacheView<'a>,
+    /// Rough heap cost of `changes`, kept as they change.
+    bytes: usize,
 }
 
 impl CoinsView for Overlay<'_> {
@@ -42,15 +44,20 @@ impl CoinsView for Overlay<'_> {
     }
 }
 
-impl Overlay<'_> {
-    fn bytes(&self) -> usize {
-        self.changes.len() * 96
-            + self
-                .changes
-                .values()
-                .flatten()
-                .map(|c| c.output.script_pubkey.len())
-                .sum::<usize>()
+impl<'a> Overlay<'a> {
+    fn new(base: CacheView<'a>) -> Overlay<'a> {
+        Overlay {
+            changes: HashMap::new(),
+            base,
+            bytes: 0,
+        }
+    }
+
+    fn set(&mut self, outpoint: OutPoint, coin: Option<Coin>) {
+        self.bytes += super::coin_bytes(&coin);
+        if let Some(old) = self.changes.insert(outpoint, coin) {
+            self.bytes -= super::coin_bytes(&old);
+        }
     }
 }
 
@@ -136,13 +143,10 @@ impl ChainState {
             for (_, _, block, _) in &blocks {
                 self.fetch(Self::touched_outpoints(block, true))?;
             }
-            let mut overlay = Overlay {
-                changes: HashMap::new(),
-                base: CacheView(&self.cache),
-            };
+            let mut overlay = Overlay::new(CacheView(&self.cache));
             let mut lines = Vec::new();
             for (bh, _, block, undo) in &blocks {
-                if self.cache_bytes + overlay.bytes() > self.options.cache_bytes {
+                if self.cache_bytes + overlay.bytes > self.options.cache_bytes {
                     skipped_l3 = true;
                     break;
                 }
@@ -169,10 +173,10 @@ impl ChainState {
                             unclean_at = Some(*bh);
                         }
                         for o in d.removed {
-                            overlay.changes.insert(o, None);
+                            overlay.set(o, None);
                         }
                         for (o, c) in d.restored {
-                            overlay.changes.insert(o, Some(c));
+                            overlay.set(o, Some(c));
                         }
                     }
                 }
@@ -242,9 +246,11 @@ impl ChainState {
         };
         // Level 3 fetched every coin these blocks touch, and nothing was evicted since.
         let check_scripts = self.script_check_reason(i).is_some();
+        // Level 4 reuses level 3's changes and no longer checks the cache budget.
         let overlay = Overlay {
             changes: std::mem::take(changes),
             base: CacheView(&self.cache),
+            bytes: 0,
         };
         let result = self.check_connect(block, prev, entry.hash, check_scripts, &overlay);
         *changes = overlay.changes;
