@@ -63,68 +63,12 @@ pub fn parse_value(text: &str) -> Option<Value> {
 
 /// Writes `v` compactly, byte for byte as UniValue's `write()`.
 pub fn write(v: &Value) -> String {
-    let mut out = String::new();
-    write_into(v, 0, 0, &mut out);
-    out
+    univalue::write_json(v, 0)
 }
 
 /// Writes `v` indented by `indent` spaces per level, as UniValue's `write(indent)`.
 pub fn write_pretty(v: &Value, indent: usize) -> String {
-    let mut out = String::new();
-    write_into(v, indent, 0, &mut out);
-    out
-}
-
-fn write_into(v: &Value, indent: usize, level: usize, out: &mut String) {
-    let level = level.max(1);
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(n.as_str()),
-        Value::String(s) => univalue::write_string(out, s),
-        Value::Array(items) => {
-            out.push('[');
-            if indent > 0 {
-                out.push('\n');
-            }
-            for (i, item) in items.iter().enumerate() {
-                univalue::pad(out, indent * level);
-                write_into(item, indent, level + 1, out);
-                if i + 1 != items.len() {
-                    out.push(',');
-                }
-                if indent > 0 {
-                    out.push('\n');
-                }
-            }
-            univalue::pad(out, indent * (level - 1));
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            if indent > 0 {
-                out.push('\n');
-            }
-            let len = map.len();
-            for (i, (k, item)) in map.iter().enumerate() {
-                univalue::pad(out, indent * level);
-                univalue::write_string(out, k);
-                out.push(':');
-                if indent > 0 {
-                    out.push(' ');
-                }
-                write_into(item, indent, level + 1, out);
-                if i + 1 != len {
-                    out.push(',');
-                }
-                if indent > 0 {
-                    out.push('\n');
-                }
-            }
-            univalue::pad(out, indent * (level - 1));
-            out.push('}');
-        }
-    }
+    univalue::write_json(v, indent)
 }
 
 #[cfg(test)]

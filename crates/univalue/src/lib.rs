@@ -244,68 +244,12 @@ impl Value {
 
     /// Compact text, as UniValue's `write()`.
     pub fn write(&self) -> String {
-        let mut out = String::new();
-        self.write_into(&mut out, 0, 0);
-        out
+        write_json(self, 0)
     }
 
     /// Pretty text with `indent` spaces per level, as UniValue's `write(indent)`.
     pub fn write_pretty(&self, indent: usize) -> String {
-        let mut out = String::new();
-        self.write_into(&mut out, indent, 0);
-        out
-    }
-
-    fn write_into(&self, out: &mut String, indent: usize, level: usize) {
-        // UniValue treats level 0 as level 1 for the members of the outermost container.
-        let level = level.max(1);
-        match self {
-            Value::Null => out.push_str("null"),
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Number(n) => out.push_str(n),
-            Value::String(s) => write_string(out, s),
-            Value::Array(items) => {
-                out.push('[');
-                if indent > 0 {
-                    out.push('\n');
-                }
-                for (i, item) in items.iter().enumerate() {
-                    pad(out, indent * level);
-                    item.write_into(out, indent, level + 1);
-                    if i + 1 != items.len() {
-                        out.push(',');
-                    }
-                    if indent > 0 {
-                        out.push('\n');
-                    }
-                }
-                pad(out, indent * (level - 1));
-                out.push(']');
-            }
-            Value::Object(members) => {
-                out.push('{');
-                if indent > 0 {
-                    out.push('\n');
-                }
-                for (i, (key, value)) in members.iter().enumerate() {
-                    pad(out, indent * level);
-                    write_string(out, key);
-                    out.push(':');
-                    if indent > 0 {
-                        out.push(' ');
-                    }
-                    value.write_into(out, indent, level + 1);
-                    if i + 1 != members.len() {
-                        out.push(',');
-                    }
-                    if indent > 0 {
-                        out.push('\n');
-                    }
-                }
-                pad(out, indent * (level - 1));
-                out.push('}');
-            }
-        }
+        write_json(self, indent)
     }
 
     /// [`Value::parse`] of bytes that must be UTF-8 (as JSON outside strings is ASCII,
@@ -324,14 +268,133 @@ impl Value {
     }
 }
 
+/// One node of a JSON tree, as the writer sees it.
+pub enum View<'a, T> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number's exact text.
+    Number(&'a str),
+    /// A string.
+    String(&'a str),
+    /// An array's items.
+    Array(Vec<&'a T>),
+    /// An object's members, in order.
+    Object(Vec<(&'a str, &'a T)>),
+}
+
+/// A JSON tree UniValue's writer can print: this crate's [`Value`], or a
+/// `serde_json::Value` (with `arbitrary_precision`, so numbers keep their text).
+pub trait JsonTree: Sized {
+    /// The node at the root of `self`.
+    fn view(&self) -> View<'_, Self>;
+}
+
+impl JsonTree for Value {
+    fn view(&self) -> View<'_, Self> {
+        match self {
+            Value::Null => View::Null,
+            Value::Bool(b) => View::Bool(*b),
+            Value::Number(n) => View::Number(n),
+            Value::String(s) => View::String(s),
+            Value::Array(items) => View::Array(items.iter().collect()),
+            Value::Object(members) => {
+                View::Object(members.iter().map(|(k, v)| (k.as_str(), v)).collect())
+            }
+        }
+    }
+}
+
+impl JsonTree for serde_json::Value {
+    fn view(&self) -> View<'_, Self> {
+        match self {
+            serde_json::Value::Null => View::Null,
+            serde_json::Value::Bool(b) => View::Bool(*b),
+            serde_json::Value::Number(n) => View::Number(n.as_str()),
+            serde_json::Value::String(s) => View::String(s),
+            serde_json::Value::Array(items) => View::Array(items.iter().collect()),
+            serde_json::Value::Object(map) => {
+                View::Object(map.iter().map(|(k, v)| (k.as_str(), v)).collect())
+            }
+        }
+    }
+}
+
+/// Writes `v` as UniValue does: compact for `indent` 0 (`write()`), else with `indent`
+/// spaces per level (`write(indent)`), empty containers' closing bracket on its own line.
+pub fn write_json<T: JsonTree>(v: &T, indent: usize) -> String {
+    let mut out = String::new();
+    write_into(v, &mut out, indent, 0);
+    out
+}
+
+fn write_into<T: JsonTree>(v: &T, out: &mut String, indent: usize, level: usize) {
+    match v.view() {
+        View::Null => out.push_str("null"),
+        View::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        View::Number(n) => out.push_str(n),
+        View::String(s) => write_string(out, s),
+        View::Array(items) => write_container(
+            out,
+            ('[', ']'),
+            items.into_iter().map(|i| (None, i)),
+            indent,
+            level,
+        ),
+        View::Object(members) => write_container(
+            out,
+            ('{', '}'),
+            members.into_iter().map(|(k, v)| (Some(k), v)),
+            indent,
+            level,
+        ),
+    }
+}
+
+fn write_container<'a, T: JsonTree + 'a>(
+    out: &mut String,
+    (open, close): (char, char),
+    items: impl ExactSizeIterator<Item = (Option<&'a str>, &'a T)>,
+    indent: usize,
+    level: usize,
+) {
+    // UniValue treats level 0 as level 1 for the members of the outermost container.
+    let level = level.max(1);
+    out.push(open);
+    if indent > 0 {
+        out.push('\n');
+    }
+    let len = items.len();
+    for (i, (key, item)) in items.enumerate() {
+        pad(out, indent * level);
+        if let Some(key) = key {
+            write_string(out, key);
+            out.push(':');
+            if indent > 0 {
+                out.push(' ');
+            }
+        }
+        write_into(item, out, indent, level + 1);
+        if i + 1 != len {
+            out.push(',');
+        }
+        if indent > 0 {
+            out.push('\n');
+        }
+    }
+    pad(out, indent * (level - 1));
+    out.push(close);
+}
+
 /// Appends `n` spaces (indentation of the pretty printer).
-pub fn pad(out: &mut String, n: usize) {
+fn pad(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
 /// Appends `s` as a JSON string with UniValue's escapes (control characters and DEL as
 /// `\u00XX`, the usual short forms, everything else as is).
-pub fn write_string(out: &mut String, s: &str) {
+fn write_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {
