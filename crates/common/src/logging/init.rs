@@ -264,17 +264,10 @@ pub fn start_logging(args: &ArgsManager) -> Result<(), LoggingError> {
         log.shrink_debug_file();
     }
     log.start_logging()?;
-    let info = |m: String| {
-        log.log_message(
-            None,
-            super::Level::Info,
-            true,
-            file!(),
-            line!(),
-            "StartLogging",
-            m,
-        )
+    let at = |level: super::Level, m: String| {
+        log.log_message(None, level, true, file!(), line!(), "StartLogging", m)
     };
+    let info = |m: String| at(super::Level::Info, m);
     if !log.options().timestamps {
         let now = super::format::split_time(std::time::SystemTime::now()).0;
         info(format!("Startup time: {}", super::format_iso8601(now)));
@@ -291,13 +284,8 @@ pub fn start_logging(args: &ArgsManager) -> Result<(), LoggingError> {
     if args.is_arg_negated("-conf") {
         info("Config file: <disabled>".to_string());
     } else if config.is_dir() {
-        log.log_message(
-            None,
+        at(
             super::Level::Warning,
-            true,
-            file!(),
-            line!(),
-            "StartLogging",
             format!("Config file: {} (is directory, not file)", config.display()),
         );
     } else if config.exists() {
@@ -307,15 +295,7 @@ pub fn start_logging(args: &ArgsManager) -> Result<(), LoggingError> {
             "The specified config file {} does not exist",
             config.display()
         );
-        log.log_message(
-            None,
-            super::Level::Warning,
-            true,
-            file!(),
-            line!(),
-            "StartLogging",
-            msg.clone(),
-        );
+        at(super::Level::Warning, msg.clone());
         eprintln!("Warning: {msg}");
     } else {
         info(format!(
