@@ -161,4 +161,3 @@ pub fn parse(
         })
         .collect())
 }
-
