@@ -94,6 +94,7 @@ pub struct Mempool {
     options: MempoolOptions,
     loaded: bool,
     entries: Vec<MempoolEntry>,
+    txs: std::collections::HashMap<bitcoin::Txid, std::sync::Arc<bitcoin::Transaction>>,
     /// Core's `m_sequence_number`: starts at 1, one more per addition or removal.
     sequence: u64,
 }
@@ -105,6 +106,7 @@ impl Mempool {
             options,
             loaded: false,
             entries: Vec::new(),
+            txs: std::collections::HashMap::new(),
             sequence: 1,
         }
     }
@@ -127,6 +129,34 @@ impl Mempool {
     /// The transactions' ids, in the pool's order.
     pub fn txids(&self) -> Vec<String> {
         self.entries.iter().map(|e| e.txid.clone()).collect()
+    }
+
+    /// The transaction `txid`, if it is in the pool.
+    pub fn get(&self, txid: &bitcoin::Txid) -> Option<std::sync::Arc<bitcoin::Transaction>> {
+        self.txs.get(txid).cloned()
+    }
+
+    /// Whether `txid` is in the pool.
+    pub fn contains(&self, txid: &bitcoin::Txid) -> bool {
+        self.txs.contains_key(txid)
+    }
+
+    /// The output `outpoint` names, when a pool transaction creates it (the pool's side of
+    /// Core's `CCoinsViewMemPool`). Whether another pool transaction spends it is
+    /// [`Self::spender`]'s answer.
+    pub fn output(&self, outpoint: &bitcoin::OutPoint) -> Option<bitcoin::TxOut> {
+        let tx = self.txs.get(&outpoint.txid)?;
+        tx.output.get(outpoint.vout as usize).cloned()
+    }
+
+    /// The pool transaction spending `outpoint`, if any (Core's `GetConflictTx`).
+    pub fn spender(&self, outpoint: &bitcoin::OutPoint) -> Option<bitcoin::Txid> {
+        self.txs.values().find_map(|tx| {
+            tx.input
+                .iter()
+                .any(|i| i.previous_output == *outpoint)
+                .then(|| tx.compute_txid())
+        })
     }
 
     /// The mempool sequence number.
