@@ -97,6 +97,17 @@ impl ChainEvents for TipNotifier {
     }
 }
 
+/// The mock time if set (non-zero), else the system time.
+fn clock(mock: i64) -> i64 {
+    match mock {
+        0 => SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
+        t => t,
+    }
+}
+
 /// Locks a mutex, taking over a poisoned one: the data behind our mutexes stays
 /// consistent because nothing panics half-way through changing it.
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -109,14 +120,18 @@ pub struct NodeContext {
     pub chain_type: ChainType,
     /// The chainstate, behind Core's `cs_main`.
     pub chainstate: Mutex<ChainState>,
-    /// The transaction pool.
-    pub mempool: Mutex<mempool::Mempool>,
+    /// The transaction pool (locked after the chainstate when both are needed).
+    pub mempool: Arc<Mutex<mempool::Mempool>>,
+    /// Transactions of disconnected blocks waiting to return to the pool.
+    pub disconnected: crate::mempool_chain::DisconnectedTxs,
+    /// Block-building options.
+    pub assembler: crate::mempool_chain::AssemblerOptions,
     /// The tip, for waiting on it.
     pub tip: Arc<TipWatch>,
     /// When the node started (`uptime`).
     pub started: Instant,
     /// `setmocktime`: 0 means the real clock.
-    pub mock_time: AtomicI64,
+    pub mock_time: Arc<AtomicI64>,
     /// `-deprecatedrpc` values: deprecated behaviours kept on request.
     pub deprecated_rpc: Vec<String>,
     /// The executable `echoipc` spawns: this one in the multiprocess node, none in
@@ -133,6 +148,7 @@ impl NodeContext {
         chain_type: ChainType,
         mut chainstate: ChainState,
         mempool: mempool::Mempool,
+        assembler: crate::mempool_chain::AssemblerOptions,
         deprecated_rpc: Vec<String>,
         spawn_exe: Option<std::path::PathBuf>,
     ) -> Arc<NodeContext> {
@@ -141,13 +157,24 @@ impl NodeContext {
             height: chainstate.height(),
         });
         chainstate.subscribe(Box::new(TipNotifier(tip.clone())));
+        let mempool = Arc::new(Mutex::new(mempool));
+        let disconnected: crate::mempool_chain::DisconnectedTxs = Arc::default();
+        let mock_time = Arc::new(AtomicI64::new(0));
+        let clock_time = mock_time.clone();
+        chainstate.subscribe(Box::new(crate::mempool_chain::MempoolSync {
+            pool: mempool.clone(),
+            disconnected: disconnected.clone(),
+            clock: Arc::new(move || clock(clock_time.load(Ordering::Relaxed))),
+        }));
         Arc::new(NodeContext {
             chain_type,
             chainstate: Mutex::new(chainstate),
-            mempool: Mutex::new(mempool),
+            mempool,
+            disconnected,
+            assembler,
             tip,
             started: Instant::now(),
-            mock_time: AtomicI64::new(0),
+            mock_time,
             deprecated_rpc,
             spawn_exe,
             shutdown: AtomicBool::new(false),
@@ -179,13 +206,7 @@ impl NodeContext {
 
     /// The node's clock: the mock time if set, else the system time (`GetTime`).
     pub fn now(&self) -> i64 {
-        match self.mock_time.load(Ordering::Relaxed) {
-            0 => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0),
-            t => t,
-        }
+        clock(self.mock_time.load(Ordering::Relaxed))
     }
 
     /// Asks the node to shut down (`stop`, a signal).

@@ -4,6 +4,7 @@
 
 pub mod chainstate;
 pub mod context;
+pub mod mempool_chain;
 pub mod mempool_options;
 pub mod options;
 pub mod rpc;
@@ -190,7 +191,8 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
 
     // Parameter checks come before any server starts, as Core's
     // AppInitParameterInteraction.
-    let mempool_options = mempool_options::mempool_options(&args)?;
+    let mempool_options = mempool_options::mempool_options(&args, chain)?;
+    let assembler = mempool_options::assembler_options(&args)?;
     let params = chainstate::chain_params(chain, &args)?;
     let options = chainstate::options(&params, &args)?;
 
@@ -229,6 +231,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         chain,
         chainstate,
         mempool::Mempool::new(mempool_options),
+        assembler,
         args.get_args("-deprecatedrpc"),
         spawn_exe,
     );

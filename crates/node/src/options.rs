@@ -179,6 +179,54 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         any | F::DEBUG_ONLY,
         C::DebugTest,
     );
+    add("-limitancestorcount=<n>", "Deprecated: in-mempool ancestors a new transaction may have; cluster limits replace it and only the wallet's coin selection still reads it (default: 25)", any | F::DEBUG_ONLY, C::DebugTest);
+    add("-limitdescendantcount=<n>", "Deprecated: in-mempool descendants any ancestor may have; cluster limits replace it and only the wallet's coin selection still reads it (default: 25)", any | F::DEBUG_ONLY, C::DebugTest);
+    add(
+        "-checkmempool=<n>",
+        "Check the mempool's consistency every <n> transactions; 0 never (default: 0, regtest: 1)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+    add(
+        "-printpriority",
+        "Log each mined transaction's fee rate in BTC/kvB (default: 0)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+    add(
+        "-mempoolexpiry=<n>",
+        "Drop transactions from the mempool after <n> hours (default: 336)",
+        any,
+        C::Options,
+    );
+    add(
+        "-persistmempool",
+        "Save the mempool at shutdown and load it at start (default: 1)",
+        any,
+        C::Options,
+    );
+    add("-persistmempoolv1", "Write mempool.dat in the unobfuscated legacy format (version 1) for older software (default: 0)", any, C::Options);
+    add(
+        "-acceptnonstdtxn",
+        "Relay and mine non-standard transactions (test networks only; default: 0)",
+        any | F::DEBUG_ONLY,
+        C::NodeRelay,
+    );
+    add("-dustrelayfee=<amt>", "Fee rate in BTC/kvB that defines dust: outputs worth less than spending them costs at this rate (default: 0.00003)", any | F::DEBUG_ONLY, C::NodeRelay);
+    add(
+        "-bytespersigop",
+        "Virtual bytes each sigop counts as, for relay and mining (default: 20)",
+        any,
+        C::NodeRelay,
+    );
+    add(
+        "-blockmaxweight=<n>",
+        "Largest block weight to create (default: 4000000)",
+        any | F::DEBUG_ONLY,
+        C::BlockCreation,
+    );
+    add("-blockreservedweight=<n>", "Weight kept free for the block header and the largest coinbase mining software may add; affects RPC mining clients, not IPC ones (default: 8000)", any, C::BlockCreation);
+    add("-blockmintxfee=<amt>", "Lowest fee rate in BTC/kvB a transaction must pay to be put in a new block (default: 0.00000001)", any, C::BlockCreation);
     add(
         "-help-debug",
         "With -help, also list the options for debugging and testing",

@@ -166,6 +166,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
                     "reconsider" => cs.reconsider_block(&hash),
                     _ => cs.precious_block(&hash),
                 };
+                crate::mempool_chain::update_for_reorg(&n, &cs);
                 r.to_rpc(RPC_DATABASE_ERROR)?;
                 Ok(Value::Null)
             },

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use bitcoin::consensus::encode::serialize;
+use bitcoin::hashes::Hash;
 use bitcoin::{Address, Block, ScriptBuf};
 use chain::{BlockError, ChainState, ProcessError};
 use rpc::codes::{
@@ -202,15 +203,17 @@ fn generate_blocks(
     while count > 0 && !n.shutdown_requested() {
         let now = n.now();
         let mut cs = n.chainstate();
-        let mut block = cs.create_new_block(script.clone(), Vec::new(), 0, now);
+        let sel = crate::mempool_chain::select_for_next_block(n, &cs);
+        let txs: Vec<bitcoin::Transaction> = sel.txs.iter().map(|t| (**t).clone()).collect();
+        let mut block = cs.create_new_block(script.clone(), txs, sel.total_fees, now);
         match grind(&mut block, &cs, &mut max_tries) {
             None => break,
             Some(false) => continue,
             Some(true) => {}
         }
-        cs.process_block(&block, now).map_err(|_| {
-            RpcError::new(RPC_INTERNAL_ERROR, "ProcessNewBlock, block not accepted")
-        })?;
+        let r = cs.process_block(&block, now);
+        crate::mempool_chain::update_for_reorg(n, &cs);
+        r.map_err(|_| RpcError::new(RPC_INTERNAL_ERROR, "ProcessNewBlock, block not accepted"))?;
         count -= 1;
         hashes.push(json!(block.block_hash().to_string()));
     }
@@ -274,11 +277,15 @@ fn generate_block(n: &NodeContext, req: &Request) -> RpcResult {
     for v in get_array(param(req, 1)?)? {
         let s = get_str(v)?;
         if s.len() == 64 && decode_hex(s).is_some() {
-            // A txid names a mempool transaction; this node keeps no mempool yet.
-            return Err(RpcError::new(
-                RPC_INVALID_ADDRESS_OR_KEY,
-                format!("Transaction {s} not in mempool."),
-            ));
+            let txid = bitcoin::Txid::from_byte_array(crate::rpc::values::parse_hash(v, "txid")?);
+            let tx = crate::context::lock(&n.mempool).get(&txid).ok_or_else(|| {
+                RpcError::new(
+                    RPC_INVALID_ADDRESS_OR_KEY,
+                    format!("Transaction {s} not in mempool."),
+                )
+            })?;
+            txs.push((*tx).clone());
+            continue;
         }
         let tx = chain_json::parse_hex_tx(s, false, true).ok_or_else(|| {
             RpcError::new(
@@ -311,9 +318,9 @@ fn generate_block(n: &NodeContext, req: &Request) -> RpcResult {
     let mut o = Map::new();
     o.insert("hash".into(), json!(block.block_hash().to_string()));
     if submit {
-        cs.process_block(&block, now).map_err(|_| {
-            RpcError::new(RPC_INTERNAL_ERROR, "ProcessNewBlock, block not accepted")
-        })?;
+        let r = cs.process_block(&block, now);
+        crate::mempool_chain::update_for_reorg(n, &cs);
+        r.map_err(|_| RpcError::new(RPC_INTERNAL_ERROR, "ProcessNewBlock, block not accepted"))?;
     } else {
         o.insert("hex".into(), json!(hex(&serialize(&block))));
     }
@@ -339,7 +346,9 @@ fn submit_block(n: &NodeContext, req: &Request) -> RpcResult {
         .ok_or_else(|| RpcError::new(RPC_DESERIALIZATION_ERROR, "Block decode failed"))?;
     let now = n.now();
     let mut cs = n.chainstate();
-    match cs.process_block(&block, now) {
+    let r = cs.process_block(&block, now);
+    crate::mempool_chain::update_for_reorg(n, &cs);
+    match r {
         Ok(outcome) if !outcome.new_block => Ok(json!("duplicate")),
         Ok(outcome) if !outcome.active => Ok(json!("inconclusive")),
         Ok(_) => Ok(Value::Null),

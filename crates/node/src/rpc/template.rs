@@ -39,6 +39,13 @@ const LONGPOLL_NEXT_WAIT: Duration = Duration::from_secs(10);
 struct CachedTemplate {
     tip: BlockHash,
     block: Block,
+    /// The pool's change counter when it was built.
+    updated: u64,
+    /// When it was built.
+    time_start: i64,
+    /// Fee and sigop cost of each transaction after the coinbase.
+    fees: Vec<i64>,
+    sigops: Vec<i64>,
 }
 
 /// Registers `getblocktemplate`.
@@ -148,18 +155,32 @@ fn block_template(
     if !request.rules.contains("segwit") {
         return Err(RpcError::new(RPC_INVALID_PARAMETER, "getblocktemplate must be called with the segwit rule set (call with {\"rules\": [\"segwit\"]})"));
     }
-    let mut block = {
+    let block = {
         let mut c = lock(cache);
         let tip = cs.tip();
-        let stale = c.as_ref().is_none_or(|t| t.tip != tip);
+        let updated = transactions_updated(n);
+        let stale = c
+            .as_ref()
+            .is_none_or(|t| t.tip != tip || (t.updated != updated && now - t.time_start > 5));
         if stale {
+            let sel = crate::mempool_chain::select_for_next_block(n, &cs);
+            let txs: Vec<bitcoin::Transaction> = sel.txs.iter().map(|t| (**t).clone()).collect();
             *c = Some(CachedTemplate {
                 tip,
-                block: cs.create_new_block(ScriptBuf::from_bytes(vec![0x51]), Vec::new(), 0, now),
+                block: cs.create_new_block(
+                    ScriptBuf::from_bytes(vec![0x51]),
+                    txs,
+                    sel.total_fees,
+                    now,
+                ),
+                updated,
+                time_start: now,
+                fees: sel.fees,
+                sigops: sel.sigops,
             });
         }
         match c.as_ref() {
-            Some(t) => t.block.clone(),
+            Some(t) => (t.block.clone(), t.fees.clone(), t.sigops.clone(), t.updated),
             None => {
                 return Err(RpcError::new(
                     RPC_INTERNAL_ERROR,
@@ -168,7 +189,14 @@ fn block_template(
             }
         }
     };
-    template_json(&cs, &mut block, &request.rules, now)
+    let (mut block, fees, sigops, updated) = block;
+    template_json(
+        &cs,
+        &mut block,
+        &request.rules,
+        now,
+        (&fees, &sigops, updated),
+    )
 }
 
 /// Peers the node is connected to: none, as there is no peer-to-peer layer yet.
@@ -176,10 +204,9 @@ fn connection_count(_n: &NodeContext) -> usize {
     0
 }
 
-/// Transactions added to or removed from the pool so far (`GetTransactionsUpdated`): the
-/// pool takes no transactions yet.
-fn transactions_updated(_n: &NodeContext) -> u64 {
-    0
+/// Changes to the pool so far (`GetTransactionsUpdated`), as Core's 32-bit counter.
+fn transactions_updated(n: &NodeContext) -> u64 {
+    lock(&n.mempool).transactions_updated() as u32 as u64
 }
 
 /// Waits until the tip differs from the one `longpollid` names, or the pool changed.
@@ -284,6 +311,7 @@ fn template_json(
     block: &mut Block,
     client_rules: &BTreeSet<String>,
     now: i64,
+    (fees, sigops, updated): (&[i64], &[i64], u64),
 ) -> RpcResult {
     let params = cs.params();
     let height = cs.height();
@@ -370,11 +398,45 @@ fn template_json(
         "previousblockhash".into(),
         json!(block.header.prev_blockhash.to_string()),
     );
-    // The pool hands out no transactions yet.
-    out.insert("transactions".into(), json!([]));
+    let mut index: std::collections::HashMap<bitcoin::Txid, usize> =
+        std::collections::HashMap::new();
+    let mut transactions = Vec::new();
+    for (i, tx) in block.txdata.iter().enumerate() {
+        let txid = tx.compute_txid();
+        index.insert(txid, i);
+        if i == 0 {
+            continue;
+        }
+        let depends: Vec<Value> = tx
+            .input
+            .iter()
+            .filter_map(|input| index.get(&input.previous_output.txid))
+            .map(|&d| json!(d))
+            .collect();
+        let mut sig = sigops.get(i - 1).copied().unwrap_or(0);
+        if pre_segwit {
+            sig /= WITNESS_SCALE_FACTOR;
+        }
+        let mut e = Map::new();
+        e.insert(
+            "data".into(),
+            json!(hex(&bitcoin::consensus::encode::serialize(tx))),
+        );
+        e.insert("txid".into(), json!(txid.to_string()));
+        e.insert("hash".into(), json!(tx.compute_wtxid().to_string()));
+        e.insert("depends".into(), Value::Array(depends));
+        e.insert("fee".into(), json!(fees.get(i - 1).copied().unwrap_or(0)));
+        e.insert("sigops".into(), json!(sig));
+        e.insert("weight".into(), json!(tx.weight().to_wu()));
+        transactions.push(Value::Object(e));
+    }
+    out.insert("transactions".into(), Value::Array(transactions));
     out.insert("coinbaseaux".into(), json!({}));
     out.insert("coinbasevalue".into(), json!(coinbase_value));
-    out.insert("longpollid".into(), json!(format!("{}{}", cs.tip(), 0)));
+    out.insert(
+        "longpollid".into(),
+        json!(format!("{}{}", cs.tip(), updated)),
+    );
     out.insert("target".into(), json!(hex(&target)));
     out.insert("mintime".into(), json!(min_time));
     out.insert(

@@ -1,0 +1,323 @@
+//! The mempool beside the chainstate: acceptance against the active chain, following
+//! blocks (confirmed and conflicting transactions leave, a reorganisation's transactions
+//! return), and choosing transactions for new blocks (Core's `BlockAssembler`).
+
+use std::sync::{Arc, Mutex};
+
+use bitcoin::{Block, OutPoint, Transaction};
+use chain::chainstate::ChainEvents;
+use chain::ChainState;
+use common::logging::Category;
+use common::{log_debug, log_info};
+use consensus::script::VerifyFlags;
+use consensus::tx::SpentCoin;
+use mempool::accept::{AcceptArgs, Acceptor, ChainView, PackageResult, TxResult};
+use mempool::{FeeFrac, FeeRate, Mempool};
+
+use crate::context::{lock, NodeContext};
+
+/// The active chain as acceptance sees it.
+pub struct ChainStateView<'a> {
+    cs: &'a ChainState,
+    now: i64,
+}
+
+impl<'a> ChainStateView<'a> {
+    /// A view of `cs` at time `now`.
+    pub fn new(cs: &'a ChainState, now: i64) -> ChainStateView<'a> {
+        ChainStateView { cs, now }
+    }
+
+    fn tip_index(&self) -> Option<usize> {
+        self.cs.active_entry(self.cs.height())
+    }
+}
+
+impl ChainView for ChainStateView<'_> {
+    fn height(&self) -> u32 {
+        self.cs.height()
+    }
+
+    fn median_time_past(&self) -> i64 {
+        self.tip_index()
+            .map(|i| self.cs.index().median_time_past(i))
+            .unwrap_or(0)
+    }
+
+    fn median_time_past_at(&self, height: u32) -> i64 {
+        self.cs
+            .active_entry(height)
+            .map(|i| self.cs.index().median_time_past(i))
+            .unwrap_or(0)
+    }
+
+    fn coin(&self, outpoint: &OutPoint) -> Option<SpentCoin> {
+        match self.cs.coin(outpoint) {
+            Ok(c) => c.map(|c| SpentCoin {
+                output: c.output,
+                height: c.height,
+                is_coinbase: c.is_coinbase,
+            }),
+            Err(e) => {
+                common::log_error!("Reading coin {}: {}", outpoint, e);
+                None
+            }
+        }
+    }
+
+    fn script_flags(&self) -> VerifyFlags {
+        self.cs
+            .params()
+            .block_script_flags(&self.cs.tip(), self.cs.height())
+    }
+
+    fn now(&self) -> i64 {
+        self.now
+    }
+}
+
+/// Transactions of blocks disconnected by a reorganisation, newest block first, waiting
+/// to return to the pool once the new chain is in place (`DisconnectedBlockTransactions`).
+pub type DisconnectedTxs = Arc<Mutex<Vec<Vec<Arc<Transaction>>>>>;
+
+/// Keeps the pool in step with the chain's blocks.
+pub struct MempoolSync {
+    /// The pool.
+    pub pool: Arc<Mutex<Mempool>>,
+    /// Where disconnected blocks' transactions wait.
+    pub disconnected: DisconnectedTxs,
+    /// The node's clock.
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl ChainEvents for MempoolSync {
+    fn block_connected(&mut self, block: &Block, height: u32) {
+        let now = (self.clock)();
+        lock(&self.pool).remove_for_block(&block.txdata, height, now);
+        let mut waiting = lock(&self.disconnected);
+        if !waiting.is_empty() {
+            let ids: std::collections::HashSet<bitcoin::Txid> =
+                block.txdata.iter().map(|t| t.compute_txid()).collect();
+            for txs in waiting.iter_mut() {
+                txs.retain(|t| !ids.contains(&t.compute_txid()));
+            }
+        }
+    }
+
+    fn block_disconnected(&mut self, block: &Block, _height: u32) {
+        let txs: Vec<Arc<Transaction>> = block
+            .txdata
+            .iter()
+            .filter(|t| !t.is_coinbase())
+            .map(|t| Arc::new(t.clone()))
+            .collect();
+        lock(&self.disconnected).push(txs);
+    }
+}
+
+/// Returns disconnected transactions to the pool and drops those the new chain makes
+/// unminable (`MaybeUpdateMempoolForReorg`). Call after anything that may reorganise.
+pub fn update_for_reorg(node: &NodeContext, cs: &ChainState) {
+    let blocks = std::mem::take(&mut *lock(&node.disconnected));
+    if blocks.is_empty() {
+        return;
+    }
+    let now = node.now();
+    let view = ChainStateView::new(cs, now);
+    let mut pool = lock(&node.mempool);
+    {
+        let mut acceptor = Acceptor::new(&mut pool, &view);
+        // Oldest block first, so parents return before their children.
+        for txs in blocks.iter().rev() {
+            for tx in txs {
+                let r = acceptor.accept_single(tx, &AcceptArgs::single(now, true, false));
+                if !matches!(r, TxResult::Valid { .. }) {
+                    acceptor.remove_spenders_of(tx);
+                }
+            }
+        }
+    }
+    let height = cs.height();
+    let mtp = view.median_time_past();
+    pool.remove_for_reorg(|e| {
+        if !consensus::tx::is_final_tx(&e.tx, height as i32 + 1, mtp) {
+            return true;
+        }
+        let mut prev_heights = Vec::with_capacity(e.tx.input.len());
+        for input in &e.tx.input {
+            match view.coin(&input.previous_output) {
+                Some(c) => {
+                    if c.is_coinbase && height + 1 - c.height.min(height + 1) < 100 {
+                        return true;
+                    }
+                    prev_heights.push(c.height as i32);
+                }
+                // Spent from another pool transaction: the next block's height.
+                None => prev_heights.push(height as i32 + 1),
+            }
+        }
+        let locks = consensus::tx::calculate_sequence_locks(&e.tx, true, &mut prev_heights, |h| {
+            view.median_time_past_at(h.max(0) as u32)
+        });
+        !consensus::tx::evaluate_sequence_locks(height as i32 + 1, mtp, locks)
+    });
+    Acceptor::new(&mut pool, &view).limit_size();
+}
+
+/// Accepts `tx` (`AcceptToMemoryPool`) under the chainstate lock the caller holds.
+pub fn accept(
+    node: &NodeContext,
+    cs: &ChainState,
+    tx: &Arc<Transaction>,
+    test_accept: bool,
+) -> TxResult {
+    let now = node.now();
+    let view = ChainStateView::new(cs, now);
+    let mut pool = lock(&node.mempool);
+    let r = Acceptor::new(&mut pool, &view)
+        .accept_single(tx, &AcceptArgs::single(now, false, test_accept));
+    if let TxResult::Invalid { state, .. } = &r {
+        log_debug!(
+            Category::MempoolRej,
+            "{} (wtxid={}) was not accepted: {}",
+            tx.compute_txid(),
+            tx.compute_wtxid(),
+            state
+        );
+    }
+    r
+}
+
+/// Judges or submits a package (`ProcessNewPackage`).
+pub fn process_package(
+    node: &NodeContext,
+    cs: &ChainState,
+    txs: &[Arc<Transaction>],
+    test_accept: bool,
+    client_maxfeerate: Option<FeeRate>,
+) -> PackageResult {
+    let now = node.now();
+    let view = ChainStateView::new(cs, now);
+    let mut pool = lock(&node.mempool);
+    let mut acceptor = Acceptor::new(&mut pool, &view);
+    if test_accept {
+        acceptor.accept_multiple(txs, &AcceptArgs::package_test(now))
+    } else {
+        acceptor.accept_package(txs, &AcceptArgs::package_submit(now, client_maxfeerate))
+    }
+}
+
+/// Block-building limits (`BlockAssembler::Options`).
+#[derive(Debug, Clone, Copy)]
+pub struct AssemblerOptions {
+    /// `-blockmaxweight`.
+    pub max_weight: i64,
+    /// `-blockreservedweight`.
+    pub reserved_weight: i64,
+    /// `-blockmintxfee`, satoshis per kvB.
+    pub min_feerate: i64,
+    /// `-printpriority`.
+    pub print_modified_fee: bool,
+}
+
+impl Default for AssemblerOptions {
+    fn default() -> Self {
+        AssemblerOptions {
+            max_weight: 4_000_000,
+            reserved_weight: 8_000,
+            min_feerate: 1,
+            print_modified_fee: false,
+        }
+    }
+}
+
+/// The transactions a new block takes from the pool.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Transactions, parents first.
+    pub txs: Vec<Arc<Transaction>>,
+    /// Their fees.
+    pub fees: Vec<i64>,
+    /// Their sigop costs.
+    pub sigops: Vec<i64>,
+    /// Sum of fees.
+    pub total_fees: i64,
+    /// Block weight with the reserved weight.
+    pub weight: i64,
+}
+
+/// Reserved sigops for the coinbase (`DEFAULT_COINBASE_OUTPUT_MAX_ADDITIONAL_SIGOPS`).
+const COINBASE_SIGOPS: i64 = 400;
+const MAX_BLOCK_SIGOPS_COST: i64 = 80_000;
+
+/// Chooses transactions for a block at `height` whose parent has median time past `mtp`
+/// (`BlockAssembler::addChunks`): chunks best-first, skipping (with the rest of their
+/// cluster) those that do not fit, stopping below the minimum feerate.
+pub fn select_transactions(
+    pool: &Mempool,
+    height: u32,
+    mtp: i64,
+    opts: &AssemblerOptions,
+) -> Selection {
+    const MAX_CONSECUTIVE_FAILURES: i64 = 1000;
+    const BLOCK_FULL_ENOUGH_WEIGHT_DELTA: i64 = 4000;
+    let mut sel = Selection {
+        weight: opts.reserved_weight,
+        ..Selection::default()
+    };
+    let mut sigops = COINBASE_SIGOPS;
+    let mut failures = 0;
+    let mut skipped: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    let min = FeeRate::per_kvb(opts.min_feerate);
+    for chunk in pool.chunks_for_mining() {
+        if skipped.contains(&chunk.cluster) {
+            continue;
+        }
+        let vsize_rate = FeeFrac::new(chunk.feerate.fee, (chunk.feerate.size + 3) / 4);
+        if vsize_rate.cmp_rate(&min.frac()) == std::cmp::Ordering::Less {
+            break;
+        }
+        let chunk_sigops: i64 = chunk.txs.iter().map(|e| e.sigop_cost).sum();
+        let fits = sel.weight + chunk.feerate.size < opts.max_weight
+            && sigops + chunk_sigops < MAX_BLOCK_SIGOPS_COST
+            && chunk
+                .txs
+                .iter()
+                .all(|e| consensus::tx::is_final_tx(&e.tx, height as i32, mtp));
+        if !fits {
+            skipped.insert(chunk.cluster);
+            failures += 1;
+            if failures > MAX_CONSECUTIVE_FAILURES
+                && sel.weight + BLOCK_FULL_ENOUGH_WEIGHT_DELTA > opts.max_weight
+            {
+                break;
+            }
+            continue;
+        }
+        failures = 0;
+        for e in &chunk.txs {
+            sel.txs.push(e.tx.clone());
+            sel.fees.push(e.fee);
+            sel.sigops.push(e.sigop_cost);
+            sel.weight += e.weight;
+            sel.total_fees += e.fee;
+            sigops += e.sigop_cost;
+            if opts.print_modified_fee {
+                log_info!(
+                    "fee rate {} txid {}",
+                    FeeRate::from_fee(e.modified_fee, e.vsize),
+                    e.txid
+                );
+            }
+        }
+    }
+    sel
+}
+
+/// The transactions for a block on `cs`'s tip, by the node's assembler options.
+pub fn select_for_next_block(node: &NodeContext, cs: &ChainState) -> Selection {
+    let view = ChainStateView::new(cs, node.now());
+    let mtp = view.median_time_past();
+    let pool = lock(&node.mempool);
+    select_transactions(&pool, cs.height() + 1, mtp, &node.assembler)
+}
