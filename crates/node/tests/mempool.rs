@@ -1,0 +1,410 @@
+//! The mempool over RPC against a real `bitcoind`: acceptance and Core's reject reasons,
+//! replacement, packages, blocks and reorganisations, templates.
+//!
+//! Transactions are built as Core's test framework's MiniWallet builds them: outputs to
+//! P2WSH(OP_TRUE), spent with the script as the only witness item.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use bitcoin::absolute::LockTime;
+use bitcoin::consensus::encode::{deserialize, serialize};
+use bitcoin::hashes::Hash;
+use bitcoin::transaction::Version;
+use bitcoin::{
+    Address, Amount, Network, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid,
+    WScriptHash, Witness,
+};
+use serde_json::{json, Value};
+use support::{TempDir, TestNode, BITCOIND};
+
+fn op_true_script() -> ScriptBuf {
+    ScriptBuf::new_p2wsh(&WScriptHash::hash(&[0x51]))
+}
+
+fn op_true_address() -> String {
+    Address::from_script(&op_true_script(), Network::Regtest)
+        .unwrap()
+        .to_string()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A spendable output of P2WSH(OP_TRUE).
+#[derive(Clone, Copy, Debug)]
+struct Utxo {
+    outpoint: OutPoint,
+    value: u64,
+}
+
+fn spend(inputs: &[Utxo], outputs: Vec<TxOut>) -> Transaction {
+    Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: inputs
+            .iter()
+            .map(|u| TxIn {
+                previous_output: u.outpoint,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+                witness: Witness::from_slice(&[vec![0x51u8]]),
+            })
+            .collect(),
+        output: outputs,
+    }
+}
+
+fn to_op_true(value: u64) -> TxOut {
+    TxOut {
+        value: Amount::from_sat(value),
+        script_pubkey: op_true_script(),
+    }
+}
+
+/// A transaction spending `u` to one P2WSH(OP_TRUE) output, paying `fee`.
+fn simple(u: Utxo, fee: u64) -> Transaction {
+    spend(&[u], vec![to_op_true(u.value - fee)])
+}
+
+fn first_out(tx: &Transaction) -> Utxo {
+    Utxo {
+        outpoint: OutPoint {
+            txid: tx.compute_txid(),
+            vout: 0,
+        },
+        value: tx.output[0].value.to_sat(),
+    }
+}
+
+struct Fixture {
+    _dir: TempDir,
+    node: TestNode,
+    /// Mature coinbase outputs, oldest first.
+    coins: Vec<Utxo>,
+}
+
+impl Fixture {
+    fn new(tag: &str, blocks: u64, extra: &[&str]) -> Fixture {
+        let dir = TempDir::new(tag);
+        let node = TestNode::start(BITCOIND, &dir.0, extra);
+        node.call("generatetoaddress", json!([blocks, op_true_address()]));
+        let mut coins = Vec::new();
+        for h in 1..=(blocks.saturating_sub(100)) {
+            let hash = node.call("getblockhash", json!([h]));
+            let block = node.call("getblock", json!([hash, 0]));
+            let block: bitcoin::Block = deserialize(&unhex(block.as_str().unwrap())).unwrap();
+            let cb = &block.txdata[0];
+            coins.push(Utxo {
+                outpoint: OutPoint {
+                    txid: cb.compute_txid(),
+                    vout: 0,
+                },
+                value: cb.output[0].value.to_sat(),
+            });
+        }
+        Fixture {
+            _dir: dir,
+            node,
+            coins,
+        }
+    }
+
+    fn send(&self, tx: &Transaction) -> Value {
+        self.node
+            .call("sendrawtransaction", json!([hex(&serialize(tx))]))
+    }
+
+    fn send_err(&self, tx: &Transaction) -> (i64, String) {
+        self.node
+            .call_err("sendrawtransaction", json!([hex(&serialize(tx))]))
+    }
+
+    fn test_accept(&self, tx: &Transaction) -> Value {
+        self.node
+            .call("testmempoolaccept", json!([[hex(&serialize(tx))]]))[0]
+            .clone()
+    }
+
+    fn mempool(&self) -> Vec<String> {
+        let v = self.node.call("getrawmempool", json!([]));
+        let mut ids: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+fn txid_str(tx: &Transaction) -> String {
+    tx.compute_txid().to_string()
+}
+
+#[test]
+fn acceptance_and_core_reject_reasons() {
+    let f = Fixture::new("mempool-reject", 120, &[]);
+    let c = &f.coins;
+
+    // Accepted: in the pool with its entry.
+    let tx = simple(c[0], 1_000);
+    assert_eq!(f.send(&tx), json!(txid_str(&tx)));
+    assert_eq!(f.mempool(), vec![txid_str(&tx)]);
+    let e = f.node.call("getmempoolentry", json!([txid_str(&tx)]));
+    assert_eq!(e["fees"]["base"].to_string(), "0.00001000");
+    assert_eq!(e["ancestorcount"], json!(1));
+    assert_eq!(e["vsize"], json!(tx.vsize()));
+    assert_eq!(e["wtxid"], json!(tx.compute_wtxid().to_string()));
+    let info = f.node.call("getmempoolinfo", json!([]));
+    assert_eq!(info["size"], json!(1));
+    assert_eq!(info["bytes"], json!(tx.vsize()));
+    // Sending it again is harmless; testing it again names the duplicate.
+    assert_eq!(f.send(&tx), json!(txid_str(&tx)));
+    let r = f.test_accept(&tx);
+    assert_eq!(r["allowed"], json!(false));
+    assert_eq!(r["reject-reason"], json!("txn-already-in-mempool"));
+
+    // One transaction per reject reason, each with Core's string.
+    let mut cases: Vec<(&str, Transaction)> = Vec::new();
+    let mut v4 = simple(c[1], 1_000);
+    v4.version = Version(4);
+    cases.push(("version", v4));
+    let mut nonstd_out = simple(c[1], 1_000);
+    nonstd_out.output[0].script_pubkey = ScriptBuf::from_bytes(vec![0x52]);
+    cases.push(("scriptpubkey", nonstd_out));
+    let mut two_dust = simple(c[1], 1_000);
+    two_dust.output.push(to_op_true(1));
+    two_dust.output.push(to_op_true(1));
+    cases.push(("dust", two_dust));
+    let mut one_dust_with_fee = simple(c[1], 1_000);
+    one_dust_with_fee.output.push(to_op_true(1));
+    cases.push(("dust", one_dust_with_fee));
+    cases.push(("min relay fee not met", simple(c[1], 0)));
+    cases.push((
+        "bad-txns-in-belowout",
+        spend(&[c[1]], vec![to_op_true(c[1].value + 1)]),
+    ));
+    let mut nonfinal = simple(c[1], 1_000);
+    nonfinal.lock_time = LockTime::from_height(10_000).unwrap();
+    nonfinal.input[0].sequence = Sequence::ENABLE_LOCKTIME_NO_RBF;
+    cases.push(("non-final", nonfinal));
+    let mut relative = simple(c[1], 1_000);
+    relative.input[0].sequence = Sequence::from_height(200);
+    cases.push(("non-BIP68-final", relative));
+    let mut young = simple(c[1], 1_000);
+    young.input[0].previous_output = OutPoint {
+        txid: Txid::from_byte_array(
+            deserialize::<bitcoin::Block>(&unhex(
+                f.node
+                    .call(
+                        "getblock",
+                        json!([f.node.call("getbestblockhash", json!([])), 0]),
+                    )
+                    .as_str()
+                    .unwrap(),
+            ))
+            .unwrap()
+            .txdata[0]
+                .compute_txid()
+                .to_byte_array(),
+        ),
+        vout: 0,
+    };
+    cases.push(("bad-txns-premature-spend-of-coinbase", young));
+    let mut bad_witness = simple(c[1], 1_000);
+    bad_witness.input[0].witness = Witness::from_slice(&[vec![0x52u8]]);
+    cases.push((
+        "mempool-script-verify-flag-failed (Witness program hash mismatch)",
+        bad_witness,
+    ));
+    let mut big_item = simple(c[1], 1_000);
+    big_item.input[0].witness = Witness::from_slice(&[vec![7u8; 81], vec![0x51u8]]);
+    cases.push(("bad-witness-nonstandard", big_item));
+    let mut with_sig = simple(c[1], 1_000);
+    with_sig.input[0].script_sig = ScriptBuf::from_bytes(vec![0x51]);
+    cases.push((
+        "mempool-script-verify-flag-failed (Witness requires empty scriptSig)",
+        with_sig,
+    ));
+    let mut op_return_sig = simple(c[1], 1_000);
+    op_return_sig.input[0].script_sig = ScriptBuf::from_bytes(vec![0x6a]);
+    cases.push(("scriptsig-not-pushonly", op_return_sig));
+    let tiny = Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: vec![TxIn {
+            previous_output: c[1].outpoint,
+            script_sig: ScriptBuf::new(),
+            sequence: Sequence::MAX,
+            witness: Witness::from_slice(&[vec![0x51u8]]),
+        }],
+        output: vec![TxOut {
+            value: Amount::ZERO,
+            script_pubkey: ScriptBuf::from_bytes(vec![0x6a]),
+        }],
+    };
+    cases.push(("tx-size-small", tiny));
+    for (reason, tx) in &cases {
+        let r = f.test_accept(tx);
+        assert_eq!(r["allowed"], json!(false), "{reason}: {r}");
+        assert_eq!(r["reject-reason"], json!(reason), "{r}");
+    }
+    let missing = simple(
+        Utxo {
+            outpoint: OutPoint {
+                txid: Txid::from_byte_array([9; 32]),
+                vout: 0,
+            },
+            value: 10_000,
+        },
+        1_000,
+    );
+    assert_eq!(
+        f.test_accept(&missing)["reject-reason"],
+        json!("missing-inputs")
+    );
+    assert_eq!(
+        f.send_err(&missing),
+        (-25, "bad-txns-inputs-missingorspent".into())
+    );
+    let (code, msg) = f.send_err(&simple(c[1], 0));
+    assert_eq!(code, -26);
+    assert!(msg.starts_with("min relay fee not met, 0 < "), "{msg}");
+    let (code, msg) = f.send_err(&spend(&[c[1]], vec![to_op_true(c[1].value + 1)]));
+    assert_eq!(code, -26);
+    assert_eq!(
+        msg,
+        "bad-txns-in-belowout, value in (50.00) < value out (50.00000001)"
+    );
+    // maxfeerate: 0.10 BTC/kvB by default.
+    let (code, msg) = f.send_err(&simple(c[1], 10_000_000));
+    assert_eq!(code, -25);
+    assert_eq!(
+        msg,
+        "Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)"
+    );
+    let r = f.test_accept(&simple(c[1], 10_000_000));
+    assert_eq!(r["reject-reason"], json!("max-fee-exceeded"));
+
+    // Mined: the pool empties and the outputs are in the UTXO set.
+    f.node
+        .call("generatetoaddress", json!([1, op_true_address()]));
+    assert!(f.mempool().is_empty());
+    assert_eq!(
+        f.send_err(&tx),
+        (-27, "Transaction outputs already in utxo set".into())
+    );
+}
+
+#[test]
+fn replacement_packages_reorgs_and_templates() {
+    let f = Fixture::new("mempool-rbf", 130, &[]);
+    let c = &f.coins;
+
+    // Full RBF: a better-paying conflict replaces; a worse one is refused.
+    let a = simple(c[0], 1_000);
+    f.send(&a);
+    let worse = simple(c[0], 900);
+    let (code, msg) = f.send_err(&worse);
+    assert_eq!(code, -26);
+    assert_eq!(
+        msg,
+        format!(
+            "insufficient fee, rejecting replacement {}, less fees than conflicting txs; 0.000009 < 0.00001",
+            txid_str(&worse)
+        )
+    );
+    let tiny_bump = simple(c[0], 1_005);
+    let (_, msg) = f.send_err(&tiny_bump);
+    assert!(msg.contains("not enough additional fees to relay"), "{msg}");
+    let better = simple(c[0], 5_000);
+    f.send(&better);
+    assert_eq!(f.mempool(), vec![txid_str(&better)]);
+
+    // A child pays for its parent: one chunk, mined first.
+    let parent = simple(c[1], 200);
+    f.send(&parent);
+    let child = simple(first_out(&parent), 40_000);
+    f.send(&child);
+    let e = f.node.call("getmempoolentry", json!([txid_str(&parent)]));
+    assert_eq!(e["descendantcount"], json!(2));
+    assert_eq!(e["spentby"], json!([txid_str(&child)]));
+    assert_eq!(e["fees"]["chunk"].to_string(), "0.00040200");
+    let anc = f
+        .node
+        .call("getmempoolancestors", json!([txid_str(&child)]));
+    assert_eq!(anc, json!([txid_str(&parent)]));
+    let gbt = f
+        .node
+        .call("getblocktemplate", json!([{"rules": ["segwit"]}]));
+    let ids: Vec<&str> = gbt["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["txid"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [txid_str(&parent), txid_str(&child), txid_str(&better)]
+    );
+    assert_eq!(gbt["transactions"][1]["depends"], json!([1]));
+    assert_eq!(
+        gbt["coinbasevalue"],
+        json!(5_000_000_000u64 + 200 + 40_000 + 5_000)
+    );
+
+    // A package: a zero-fee parent enters only with its child.
+    let p0 = simple(c[2], 0);
+    assert_eq!(
+        f.test_accept(&p0)["reject-reason"],
+        json!("min relay fee not met")
+    );
+    let c0 = simple(first_out(&p0), 20_000);
+    let r = f.node.call(
+        "submitpackage",
+        json!([[hex(&serialize(&p0)), hex(&serialize(&c0))]]),
+    );
+    assert_eq!(r["package_msg"], json!("success"), "{r}");
+    let fees = &r["tx-results"][p0.compute_wtxid().to_string()]["fees"];
+    assert_eq!(fees["effective-includes"].as_array().unwrap().len(), 2);
+    assert!(f.mempool().contains(&txid_str(&p0)));
+
+    // Mining takes everything; invalidating the block returns it all.
+    let before = f.mempool();
+    assert_eq!(before.len(), 5);
+    let hash = f
+        .node
+        .call("generatetoaddress", json!([1, op_true_address()]))[0]
+        .clone();
+    let block = f.node.call("getblock", json!([hash, 1]));
+    assert_eq!(block["tx"].as_array().unwrap().len(), 6);
+    assert!(f.mempool().is_empty());
+    f.node.call("invalidateblock", json!([hash]));
+    assert_eq!(f.mempool(), before);
+    f.node.call("reconsiderblock", json!([hash]));
+    assert!(f.mempool().is_empty());
+
+    // Prioritisation moves a transaction's modified fee.
+    let d = simple(c[3], 1_000);
+    f.send(&d);
+    f.node
+        .call("prioritisetransaction", json!([txid_str(&d), 0, 5_000]));
+    let e = f.node.call("getmempoolentry", json!([txid_str(&d)]));
+    assert_eq!(e["fees"]["modified"].to_string(), "0.00006000");
+    let p = f.node.call("getprioritisedtransactions", json!([]));
+    assert_eq!(
+        p[txid_str(&d)],
+        json!({"fee_delta": 5000, "in_mempool": true, "modified_fee": 6000})
+    );
+}
