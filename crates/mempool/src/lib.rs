@@ -12,6 +12,7 @@ pub mod feerate;
 pub mod linearize;
 mod money;
 pub mod package;
+pub mod persist;
 pub mod policy;
 pub mod pool;
 pub mod truc;

@@ -126,6 +126,8 @@ pub struct NodeContext {
     pub disconnected: crate::mempool_chain::DisconnectedTxs,
     /// Block-building options.
     pub assembler: crate::mempool_chain::AssemblerOptions,
+    /// Where the pool is saved (`mempool.dat`).
+    pub persistence: crate::mempool_persist::Persistence,
     /// The tip, for waiting on it.
     pub tip: Arc<TipWatch>,
     /// When the node started (`uptime`).
@@ -149,6 +151,7 @@ impl NodeContext {
         mut chainstate: ChainState,
         mempool: mempool::Mempool,
         assembler: crate::mempool_chain::AssemblerOptions,
+        persistence: crate::mempool_persist::Persistence,
         deprecated_rpc: Vec<String>,
         spawn_exe: Option<std::path::PathBuf>,
     ) -> Arc<NodeContext> {
@@ -172,6 +175,7 @@ impl NodeContext {
             mempool,
             disconnected,
             assembler,
+            persistence,
             tip,
             started: Instant::now(),
             mock_time,

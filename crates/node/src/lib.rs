@@ -6,6 +6,7 @@ pub mod chainstate;
 pub mod context;
 pub mod mempool_chain;
 pub mod mempool_options;
+pub mod mempool_persist;
 pub mod options;
 pub mod rpc;
 
@@ -232,6 +233,11 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         chainstate,
         mempool::Mempool::new(mempool_options),
         assembler,
+        mempool_persist::Persistence {
+            path: net_dir.join("mempool.dat"),
+            enabled: args.get_bool_arg("-persistmempool", true),
+            v1: args.get_bool_arg("-persistmempoolv1", false),
+        },
         args.get_args("-deprecatedrpc"),
         spawn_exe,
     );
@@ -262,10 +268,16 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
             listeners.push(l);
         }
     }
-    // There is no saved mempool to load yet; the attempt is over.
-    context::lock(&node.mempool).set_loaded();
     table.set_warmup(None);
     log_info!("init message: Done loading");
+    // Core loads the saved pool in the background after "Done loading".
+    if node.persistence.enabled && !node.shutdown_requested() {
+        let path = node.persistence.path.clone();
+        mempool_persist::load(&node, &path, mempool_persist::ImportOptions::default());
+    }
+    if !node.shutdown_requested() {
+        context::lock(&node.mempool).set_loaded();
+    }
 
     spawn_signal_thread(signals, node.clone());
     node.wait_for_shutdown();
@@ -389,9 +401,16 @@ fn shut_down(
         h.stop();
     }
     drop(listeners);
+    if node.persistence.enabled && lock_loaded(node) {
+        mempool_persist::dump(node, &node.persistence.path, node.persistence.v1);
+    }
     node.chainstate().flush().map_err(err)?;
     log_info!("Shutdown: done");
     Ok(())
+}
+
+fn lock_loaded(node: &NodeContext) -> bool {
+    context::lock(&node.mempool).loaded()
 }
 
 /// Blocks SIGINT and SIGTERM in the calling thread and the threads it starts later.

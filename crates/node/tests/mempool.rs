@@ -408,3 +408,60 @@ fn replacement_packages_reorgs_and_templates() {
         json!({"fee_delta": 5000, "in_mempool": true, "modified_fee": 6000})
     );
 }
+
+#[test]
+fn a_restart_keeps_the_mempool() {
+    let mut f = Fixture::new("mempool-persist", 105, &[]);
+    let c = f.coins.clone();
+    let a = simple(c[0], 1_000);
+    let b = simple(first_out(&a), 2_000);
+    let other = simple(c[1], 3_000);
+    for tx in [&a, &b, &other] {
+        f.send(tx);
+    }
+    f.node
+        .call("prioritisetransaction", json!([txid_str(&other), 0, 777]));
+    let ghost = Txid::from_byte_array([5; 32]);
+    f.node
+        .call("prioritisetransaction", json!([ghost.to_string(), 0, 42]));
+    let before = f.mempool();
+    let saved = f.node.call("savemempool", json!([]));
+    let path = f.node.datadir.join("regtest").join("mempool.dat");
+    assert_eq!(saved["filename"], json!(path.display().to_string()));
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..9], &[2, 0, 0, 0, 0, 0, 0, 0, 8]);
+
+    let (status, stderr) = f.node.stop();
+    assert!(status.success(), "{stderr}");
+    f.node.spawn();
+    f.node.wait_ready();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while f.node.call("getmempoolinfo", json!([]))["loaded"] != json!(true) {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(f.mempool(), before);
+    let e = f.node.call("getmempoolentry", json!([txid_str(&other)]));
+    assert_eq!(e["fees"]["modified"].to_string(), "0.00003777");
+    let p = f.node.call("getprioritisedtransactions", json!([]));
+    assert_eq!(p[ghost.to_string()]["fee_delta"], json!(42));
+    assert!(f
+        .node
+        .debug_log()
+        .contains("Imported mempool transactions from file: 3 succeeded, 0 failed, 0 expired, 0 already there, 3 waiting for initial broadcast"));
+
+    // Without -persistmempool nothing is loaded or saved.
+    f.node.stop();
+    f.node.extra.push("-persistmempool=0".into());
+    f.node.spawn();
+    f.node.wait_ready();
+    assert!(f.mempool().is_empty());
+    assert_eq!(
+        f.node.call("getmempoolinfo", json!([]))["loaded"],
+        json!(true)
+    );
+    // importmempool reads the file the first run saved.
+    f.node
+        .call("importmempool", json!([path.display().to_string()]));
+    assert_eq!(f.mempool(), before);
+}

@@ -360,6 +360,8 @@ impl ChainState {
                 ChainStateError::Corrupt(format!("best block {hash} not in the index"))
             })?;
             cs.active = cs.branch_to(tip);
+            // A recent tip ends initial download at once, as Core's LoadChainTip.
+            cs.update_ibd_status();
             // The tip read from disk wins ties against the other entries read from disk.
             cs.index.make_precious(tip, 0);
         }

@@ -687,6 +687,66 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     ));
     let n = node.clone();
     table.register(command(
+        "blockchain",
+        "savemempool",
+        "Writes the mempool to disk. Fails while a previous dump is still being loaded.\n",
+        vec![],
+        "{                    (json object)\n  \"filename\" : \"str\"    (string) the directory and file where the mempool was saved\n}",
+        move |_| {
+            if !lock(&n.mempool).loaded() {
+                return Err(RpcError::new(rpc::codes::RPC_MISC_ERROR, "The mempool was not loaded yet"));
+            }
+            let path = n.persistence.path.clone();
+            if !crate::mempool_persist::dump(&n, &path, n.persistence.v1) {
+                return Err(RpcError::new(rpc::codes::RPC_MISC_ERROR, "Unable to dump mempool to disk"));
+            }
+            Ok(json!({"filename": path.display().to_string()}))
+        },
+    ));
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "importmempool",
+        "Reads a mempool.dat file and tries to add its transactions to the mempool.\nWarning: importing untrusted files is dangerous, above all when their metadata is taken over.",
+        vec![
+            Arg::required("filepath", ArgType::Str, "The mempool file"),
+            Arg::omitted("options", ArgType::ObjNamedParams, "").with_inner(vec![
+                Arg::optional("use_current_time", ArgType::Bool, json!(true), "Enter the transactions at the current time rather than at their saved entry time.\nWarning: importing untrusted metadata may have unexpected and unwanted effects."),
+                Arg::optional("apply_fee_delta_priority", ArgType::Bool, json!(false), "Apply the file's fee deltas, added to any deltas already set.\nprioritisetransaction sets such deltas.\nWarning: importing untrusted metadata may have unexpected and unwanted effects.\nOnly set this when you know what it does."),
+                Arg::optional("apply_unbroadcast_set", ArgType::Bool, json!(false), "Restore the file's set of transactions not yet announced to peers.\nWarning: importing untrusted metadata may have unexpected and unwanted effects."),
+            ]).oneline("options"),
+        ],
+        "{    (json object)\n}",
+        move |req| {
+            if n.chainstate().is_initial_block_download() {
+                return Err(RpcError::new(
+                    rpc::codes::RPC_CLIENT_IN_INITIAL_DOWNLOAD,
+                    "Can only import the mempool after the block download and sync is done.",
+                ));
+            }
+            let path = get_str(req.param(0).unwrap_or(&Value::Null))?.to_string();
+            let opt = |key: &str, default: bool| -> Result<bool, RpcError> {
+                match req.param(1).and_then(|o| o.get(key)) {
+                    None | Some(Value::Null) => Ok(default),
+                    Some(v) => get_bool(v),
+                }
+            };
+            let opts = crate::mempool_persist::ImportOptions {
+                use_current_time: opt("use_current_time", true)?,
+                apply_fee_delta_priority: opt("apply_fee_delta_priority", false)?,
+                apply_unbroadcast_set: opt("apply_unbroadcast_set", false)?,
+            };
+            if !crate::mempool_persist::load(&n, std::path::Path::new(&path), opts) {
+                return Err(RpcError::new(
+                    rpc::codes::RPC_MISC_ERROR,
+                    "Unable to import mempool file, see debug log for details.",
+                ));
+            }
+            Ok(json!({}))
+        },
+    ));
+    let n = node.clone();
+    table.register(command(
         "mining",
         "prioritisetransaction",
         "Changes the fee a transaction is judged by for mining (and for acceptance), without changing what it pays.\n",
