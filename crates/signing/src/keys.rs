@@ -63,11 +63,6 @@ pub fn pubkey_fully_valid(pubkey: &[u8]) -> bool {
     pubkey_valid_size(pubkey) && PublicKey::from_slice(pubkey).is_ok()
 }
 
-/// `CPubKey::IsCompressed`.
-pub fn pubkey_compressed(pubkey: &[u8]) -> bool {
-    pubkey.len() == 33
-}
-
 /// The serialized public key of `secret` in the encoding its flag asks for.
 pub fn secret_pubkey(secret: &Secret) -> Vec<u8> {
     secret.public_key().to_bytes()

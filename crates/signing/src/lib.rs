@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod creator;
+mod infer;
 mod keys;
 mod ms;
 mod provider;
@@ -27,6 +28,7 @@ pub use creator::{
     money_range, DummyChecker, DummySignatureCreator, SignatureCreator, TxSignatureCreator,
     MAX_MONEY,
 };
+pub use infer::infer_wsh_miniscript;
 pub use keys::{
     create_tap_tweak, hash160, key_id, pubkey_fully_valid, pubkey_valid_size, script_id,
     secret_pubkey, sha256, sign_ecdsa, sign_schnorr, xonly_key_ids, KeyId, ScriptId, Secret, XOnly,

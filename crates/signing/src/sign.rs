@@ -277,7 +277,7 @@ fn sign_taproot(
                 .or_insert_with(|| (Default::default(), info));
         }
     }
-    let mut keypath_sig = |sigdata: &mut SignatureData, pk: &XOnly, root: Option<[u8; 32]>| {
+    let keypath_sig = |sigdata: &mut SignatureData, pk: &XOnly, root: Option<[u8; 32]>| {
         let tweak = root.as_ref().map(|r| (*r != [0; 32]).then_some(r));
         if let Some(sig) =
             creator.create_schnorr_sig(provider, pk, None, tweak, SigVersion::Taproot)

@@ -3,11 +3,15 @@
 
 pub mod blockchain;
 pub mod blockstats;
+pub mod coinview;
 pub mod control;
 pub mod deployments;
 pub mod mempool;
 pub mod mining;
 pub mod mining_docs;
+pub mod rawtransaction;
+pub mod rawtx_docs;
+pub mod rawtx_util;
 pub mod scan;
 pub mod template;
 pub mod util;
@@ -32,6 +36,7 @@ pub fn register_all(table: &Arc<Table>, node: &Arc<NodeContext>, log_path: Strin
     scan::register(table, node);
     mining_docs::register(table);
     util::register(table, node);
+    rawtransaction::register(table, node);
 }
 
 /// A command with no examples beyond Core's usual `bitcoin-cli` and JSON-RPC forms.
