@@ -12,13 +12,7 @@ use consensus::sighash::{
 use crate::keys::{sign_ecdsa, sign_schnorr, KeyId, XOnly};
 use crate::provider::SigningProvider;
 
-/// The most satoshis there can be (`MAX_MONEY`).
-pub const MAX_MONEY: i64 = 21_000_000 * 100_000_000;
-
-/// `MoneyRange`.
-pub fn money_range(amount: i64) -> bool {
-    (0..=MAX_MONEY).contains(&amount)
-}
+pub use consensus::tx::{money_range, MAX_MONEY};
 
 /// Makes signatures for one input and checks them.
 pub trait SignatureCreator {

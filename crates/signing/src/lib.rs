@@ -19,6 +19,7 @@ mod infer;
 mod keys;
 mod ms;
 mod provider;
+pub mod psbt;
 mod sigdata;
 mod sign;
 mod taproot;
