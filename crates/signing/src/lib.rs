@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod creator;
+mod descriptor_provider;
 mod infer;
 mod keys;
 mod ms;
@@ -29,6 +30,7 @@ pub use creator::{
     money_range, DummyChecker, DummySignatureCreator, SignatureCreator, TxSignatureCreator,
     MAX_MONEY,
 };
+pub use descriptor_provider::expand_descriptor_into;
 pub use infer::infer_wsh_miniscript;
 pub use keys::{
     create_tap_tweak, hash160, key_id, pubkey_fully_valid, pubkey_valid_size, script_id,

@@ -9,6 +9,9 @@ pub mod deployments;
 pub mod mempool;
 pub mod mining;
 pub mod mining_docs;
+pub mod psbt;
+pub mod psbt_docs;
+pub mod psbt_json;
 pub mod rawtransaction;
 pub mod rawtx_docs;
 pub mod rawtx_util;
@@ -37,6 +40,7 @@ pub fn register_all(table: &Arc<Table>, node: &Arc<NodeContext>, log_path: Strin
     mining_docs::register(table);
     util::register(table, node);
     rawtransaction::register(table, node);
+    psbt::register(table, node);
 }
 
 /// A command with no examples beyond Core's usual `bitcoin-cli` and JSON-RPC forms.

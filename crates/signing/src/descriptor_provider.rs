@@ -1,0 +1,168 @@
+//! What an output descriptor tells a signer (Core's `Descriptor::Expand` and
+//! `ExpandPrivate` into a `FlatSigningProvider`): public keys with origins, redeem and
+//! witness scripts, taproot trees and, on request, private keys.
+//!
+//! The descriptor has already been checked with the `descriptors` crate, which has Core's
+//! grammar and errors; the keys and scripts are read here with the `miniscript` crate.
+//! Descriptors it does not read (`combo()`, `rawtr()`, `musig()`, `addr()`, `raw()`)
+//! contribute nothing, as `addr()` and `raw()` do in Core.
+
+use bitcoin::bip32::{ChildNumber, DerivationPath};
+use bitcoin::PublicKey;
+use miniscript::descriptor::{
+    DefiniteDescriptorKey, DescriptorPublicKey, DescriptorSecretKey, ShInner, SinglePubKey,
+    Wildcard,
+};
+use miniscript::{Descriptor, ForEachKey};
+
+use crate::keys::{key_id, script_id, secp, Secret};
+use crate::provider::{FlatSigningProvider, KeyOrigin};
+use crate::taproot::{TaprootBuilder, TAPROOT_LEAF_TAPSCRIPT};
+
+fn origin_of(key: &DefiniteDescriptorKey, pubkey: &PublicKey) -> KeyOrigin {
+    let path = |p: Option<DerivationPath>| -> Vec<u32> {
+        p.map(|p| p.into_iter().map(|c| u32::from(*c)).collect())
+            .unwrap_or_default()
+    };
+    if let DescriptorPublicKey::Single(single) = key.as_descriptor_public_key() {
+        if single.origin.is_none() {
+            // Core fingerprints a bare key by its own id (x-only keys as even keys).
+            let id = key_id(&pubkey.to_bytes());
+            let fingerprint = [id[0], id[1], id[2], id[3]];
+            return KeyOrigin {
+                fingerprint,
+                path: Vec::new(),
+            };
+        }
+        if let SinglePubKey::XOnly(_) = single.key {
+            let fingerprint = key.master_fingerprint().to_bytes();
+            return KeyOrigin {
+                fingerprint,
+                path: path(key.full_derivation_path()),
+            };
+        }
+    }
+    KeyOrigin {
+        fingerprint: key.master_fingerprint().to_bytes(),
+        path: path(key.full_derivation_path()),
+    }
+}
+
+fn add_keys(desc: &Descriptor<DefiniteDescriptorKey>, out: &mut FlatSigningProvider) {
+    desc.for_each_key(|k| {
+        if let Ok(pubkey) = k.derive_public_key(secp()) {
+            let bytes = pubkey.to_bytes();
+            let id = key_id(&bytes);
+            let origin = origin_of(k, &pubkey);
+            out.origins
+                .entry(id)
+                .or_insert_with(|| (bytes.clone(), origin));
+            out.pubkeys.entry(id).or_insert(bytes);
+        }
+        true
+    });
+}
+
+fn add_script(out: &mut FlatSigningProvider, script: Vec<u8>) {
+    out.scripts.entry(script_id(&script)).or_insert(script);
+}
+
+fn add_scripts(desc: &Descriptor<PublicKey>, out: &mut FlatSigningProvider) {
+    match desc {
+        Descriptor::Sh(sh) => match sh.as_inner() {
+            ShInner::Wsh(wsh) => {
+                add_script(out, wsh.inner_script().to_bytes());
+                add_script(out, wsh.script_pubkey().to_bytes());
+            }
+            ShInner::Wpkh(wpkh) => add_script(out, wpkh.script_pubkey().to_bytes()),
+            ShInner::SortedMulti(_) | ShInner::Ms(_) => add_script(
+                out,
+                desc.explicit_script()
+                    .map(|s| s.to_bytes())
+                    .unwrap_or_default(),
+            ),
+        },
+        Descriptor::Wsh(wsh) => add_script(out, wsh.inner_script().to_bytes()),
+        Descriptor::Tr(tr) => {
+            let mut builder = TaprootBuilder::new();
+            for (depth, ms) in tr.iter_scripts() {
+                builder.add(
+                    usize::from(depth),
+                    ms.encode().as_bytes(),
+                    TAPROOT_LEAF_TAPSCRIPT,
+                    true,
+                );
+            }
+            let internal = tr.internal_key().inner.x_only_public_key().0.serialize();
+            if builder.finalize(&internal) {
+                out.tr_trees.entry(builder.output_key()).or_insert(builder);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The private key `secret` stands for at derivation index `pos`.
+fn derive_secret(secret: &DescriptorSecretKey, pos: u32) -> Option<Secret> {
+    match secret {
+        DescriptorSecretKey::Single(s) => Some(Secret {
+            key: s.key.inner,
+            compressed: s.key.compressed,
+        }),
+        DescriptorSecretKey::XPrv(x) => {
+            let mut path: Vec<ChildNumber> = x.derivation_path.into_iter().copied().collect();
+            match x.wildcard {
+                Wildcard::None => {}
+                Wildcard::Unhardened => path.push(ChildNumber::from_normal_idx(pos).ok()?),
+                Wildcard::Hardened => path.push(ChildNumber::from_hardened_idx(pos).ok()?),
+            }
+            let derived = x.xkey.derive_priv(secp(), &path).ok()?;
+            Some(Secret {
+                key: derived.private_key,
+                compressed: true,
+            })
+        }
+        DescriptorSecretKey::MultiXPrv(_) => None,
+    }
+}
+
+/// Adds to `out` what `text` describes at each index of `positions` (every alternative of a
+/// multipath descriptor), with private keys when `expand_priv` (Core's
+/// `EvalDescriptorStringOrObject` after parsing).
+pub fn expand_descriptor_into(
+    text: &str,
+    positions: std::ops::RangeInclusive<u32>,
+    expand_priv: bool,
+    out: &mut FlatSigningProvider,
+) {
+    let Ok((desc, keymap)) = Descriptor::<DescriptorPublicKey>::parse_descriptor(secp(), text)
+    else {
+        return;
+    };
+    let Ok(singles) = desc.into_single_descriptors() else {
+        return;
+    };
+    let secrets: Vec<DescriptorSecretKey> = keymap
+        .into_values()
+        .flat_map(|k| k.into_single_keys())
+        .collect();
+    for pos in positions {
+        for single in &singles {
+            let Ok(definite) = single.at_derivation_index(pos) else {
+                continue;
+            };
+            add_keys(&definite, out);
+            if let Ok(derived) = definite.derived_descriptor(secp()) {
+                add_scripts(&derived, out);
+            }
+        }
+        if expand_priv {
+            for secret in &secrets {
+                if let Some(s) = derive_secret(secret, pos) {
+                    let pubkey = s.public_key().to_bytes();
+                    out.keys.entry(key_id(&pubkey)).or_insert(s);
+                }
+            }
+        }
+    }
+}
