@@ -16,7 +16,7 @@ pub mod persist;
 pub mod policy;
 pub mod pool;
 pub mod truc;
-mod usage;
+pub mod usage;
 
 pub use feerate::{FeeFrac, FeeRate};
 pub use money::parse_money;

@@ -30,6 +30,11 @@ fn script_usage(len: usize) -> usize {
     }
 }
 
+/// `RecursiveDynamicUsage(CTransactionRef)`: the transaction and its shared pointer.
+pub fn tx_usage(tx: &Transaction) -> usize {
+    entry_usage(tx) - malloc_usage(ENTRY_SIZE)
+}
+
 /// `RecursiveDynamicUsage(CTransaction)` plus the entry itself
 /// (`CTxMemPoolEntry::DynamicMemoryUsage`).
 pub fn entry_usage(tx: &Transaction) -> usize {
@@ -57,4 +62,9 @@ pub fn entry_usage(tx: &Transaction) -> usize {
 pub fn pool_usage(entries: usize, spent_outputs: usize, deltas: usize) -> usize {
     let per_entry = malloc_usage(ENTRY_SIZE + 9 * 8) + 16 + malloc_usage(96);
     entries * per_entry + spent_outputs * malloc_usage(72) + deltas * malloc_usage(80)
+}
+
+/// Per-transaction overhead of the disconnect pool's list node and txid map entry.
+pub fn disconnect_pool_overhead(n: usize) -> usize {
+    n * (malloc_usage(32) + malloc_usage(64))
 }

@@ -76,9 +76,69 @@ impl ChainView for ChainStateView<'_> {
     }
 }
 
-/// Transactions of blocks disconnected by a reorganisation, newest block first, waiting
-/// to return to the pool once the new chain is in place (`DisconnectedBlockTransactions`).
-pub type DisconnectedTxs = Arc<Mutex<Vec<Vec<Arc<Transaction>>>>>;
+/// Most memory the transactions of disconnected blocks may take while a reorganisation
+/// runs (`MAX_DISCONNECTED_TX_POOL_BYTES`).
+const MAX_DISCONNECTED_TX_POOL_BYTES: usize = 20_000_000;
+
+/// Transactions of blocks disconnected by a reorganisation, waiting to return to the pool
+/// once the new chain is in place (`DisconnectedBlockTransactions`): each block's
+/// transactions are queued in reverse, newest block first, and the front is evicted when
+/// the queue outgrows its memory limit.
+#[derive(Debug, Default)]
+pub struct DisconnectPool {
+    queue: std::collections::VecDeque<Arc<Transaction>>,
+    inner_usage: usize,
+}
+
+impl DisconnectPool {
+    fn usage(&self) -> usize {
+        self.inner_usage + mempool::usage::disconnect_pool_overhead(self.queue.len())
+    }
+
+    /// Queues `block`'s transactions; returns those evicted to stay within the limit.
+    fn add_block(&mut self, block: &Block) -> Vec<Arc<Transaction>> {
+        for tx in block.txdata.iter().rev() {
+            self.inner_usage += mempool::usage::tx_usage(tx);
+            self.queue.push_back(Arc::new(tx.clone()));
+        }
+        let mut evicted = Vec::new();
+        while self.usage() > MAX_DISCONNECTED_TX_POOL_BYTES {
+            let Some(tx) = self.queue.pop_front() else {
+                break;
+            };
+            self.inner_usage -= mempool::usage::tx_usage(&tx);
+            evicted.push(tx);
+        }
+        evicted
+    }
+
+    /// Drops transactions a connected block holds.
+    fn remove_for_block(&mut self, block: &Block) {
+        if self.queue.is_empty() {
+            return;
+        }
+        let ids: std::collections::HashSet<bitcoin::Txid> =
+            block.txdata.iter().map(|t| t.compute_txid()).collect();
+        let mut usage = self.inner_usage;
+        self.queue.retain(|t| {
+            let keep = !ids.contains(&t.compute_txid());
+            if !keep {
+                usage -= mempool::usage::tx_usage(t);
+            }
+            keep
+        });
+        self.inner_usage = usage;
+    }
+
+    /// Takes everything, oldest block first and in block order.
+    fn take(&mut self) -> Vec<Arc<Transaction>> {
+        self.inner_usage = 0;
+        std::mem::take(&mut self.queue).into_iter().rev().collect()
+    }
+}
+
+/// The disconnect pool shared by the chain's subscriber and the node.
+pub type DisconnectedTxs = Arc<Mutex<DisconnectPool>>;
 
 /// Keeps the pool in step with the chain's blocks.
 pub struct MempoolSync {
@@ -94,32 +154,23 @@ impl ChainEvents for MempoolSync {
     fn block_connected(&mut self, block: &Block, height: u32) {
         let now = (self.clock)();
         lock(&self.pool).remove_for_block(&block.txdata, height, now);
-        let mut waiting = lock(&self.disconnected);
-        if !waiting.is_empty() {
-            let ids: std::collections::HashSet<bitcoin::Txid> =
-                block.txdata.iter().map(|t| t.compute_txid()).collect();
-            for txs in waiting.iter_mut() {
-                txs.retain(|t| !ids.contains(&t.compute_txid()));
-            }
-        }
+        lock(&self.disconnected).remove_for_block(block);
     }
 
     fn block_disconnected(&mut self, block: &Block, _height: u32) {
-        let txs: Vec<Arc<Transaction>> = block
-            .txdata
-            .iter()
-            .filter(|t| !t.is_coinbase())
-            .map(|t| Arc::new(t.clone()))
-            .collect();
-        lock(&self.disconnected).push(txs);
+        let evicted = lock(&self.disconnected).add_block(block);
+        let mut pool = lock(&self.pool);
+        for tx in evicted {
+            pool.remove_recursive(&tx, mempool::RemovalReason::Reorg);
+        }
     }
 }
 
 /// Returns disconnected transactions to the pool and drops those the new chain makes
 /// unminable (`MaybeUpdateMempoolForReorg`). Call after anything that may reorganise.
 pub fn update_for_reorg(node: &NodeContext, cs: &ChainState) {
-    let blocks = std::mem::take(&mut *lock(&node.disconnected));
-    if blocks.is_empty() {
+    let txs = lock(&node.disconnected).take();
+    if txs.is_empty() {
         return;
     }
     let now = node.now();
@@ -128,12 +179,10 @@ pub fn update_for_reorg(node: &NodeContext, cs: &ChainState) {
     {
         let mut acceptor = Acceptor::new(&mut pool, &view);
         // Oldest block first, so parents return before their children.
-        for txs in blocks.iter().rev() {
-            for tx in txs {
-                let r = acceptor.accept_single(tx, &AcceptArgs::single(now, true, false));
-                if !matches!(r, TxResult::Valid { .. }) {
-                    acceptor.remove_spenders_of(tx);
-                }
+        for tx in txs.iter().filter(|t| !t.is_coinbase()) {
+            let r = acceptor.accept_single(tx, &AcceptArgs::single(now, true, false));
+            if !matches!(r, TxResult::Valid { .. }) {
+                acceptor.remove_spenders_of(tx);
             }
         }
     }

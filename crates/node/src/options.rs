@@ -85,6 +85,8 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         any | F::NETWORK_ONLY,
         C::Connection,
     );
+    add("-whitebind=<[permissions@]addr>", "Bind to this address and give the peers connecting to it these permissions (comma-separated: bloomfilter, noban, forcerelay, relay, mempool, download, addr; default noban,mempool,relay). May be given several times", any | F::NETWORK_ONLY, C::Connection);
+    add("-whitelist=<[permissions@]IP address or network>", "Give peers from this address (1.2.3.4) or CIDR network (1.2.3.0/24) these permissions, with the directions they apply to (in, out; default in). Permissions as for -whitebind. May be given several times", any, C::Connection);
     add(
         "-listen",
         "Accept connections from outside (default: 1 unless -proxy or -connect)",
