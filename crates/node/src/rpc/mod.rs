@@ -17,6 +17,7 @@ pub mod rawtx_docs;
 pub mod rawtx_util;
 pub mod scan;
 pub mod template;
+pub mod txlookup;
 pub mod util;
 pub mod values;
 
@@ -39,6 +40,7 @@ pub fn register_all(table: &Arc<Table>, node: &Arc<NodeContext>, log_path: Strin
     scan::register(table, node);
     mining_docs::register(table);
     util::register(table, node);
+    txlookup::register(table, node);
     rawtransaction::register(table, node);
     psbt::register(table, node);
 }
