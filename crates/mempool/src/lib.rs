@@ -10,6 +10,7 @@
 pub mod accept;
 pub mod feerate;
 pub mod linearize;
+pub mod mining;
 mod money;
 pub mod package;
 pub mod persist;

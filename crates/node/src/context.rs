@@ -125,7 +125,7 @@ pub struct NodeContext {
     /// Transactions of disconnected blocks waiting to return to the pool.
     pub disconnected: crate::mempool_chain::DisconnectedTxs,
     /// Block-building options.
-    pub assembler: crate::mempool_chain::AssemblerOptions,
+    pub assembler: mempool::mining::AssemblerOptions,
     /// Where the pool is saved (`mempool.dat`).
     pub persistence: crate::mempool_persist::Persistence,
     /// The tip, for waiting on it.
@@ -150,7 +150,7 @@ impl NodeContext {
         chain_type: ChainType,
         mut chainstate: ChainState,
         mempool: mempool::Mempool,
-        assembler: crate::mempool_chain::AssemblerOptions,
+        assembler: mempool::mining::AssemblerOptions,
         persistence: crate::mempool_persist::Persistence,
         deprecated_rpc: Vec<String>,
         spawn_exe: Option<std::path::PathBuf>,

@@ -77,8 +77,8 @@ pub fn mempool_options(
 /// Block-building options (`ApplyArgsManOptions` for `BlockAssembler::Options`).
 pub fn assembler_options(
     args: &ArgsManager,
-) -> Result<crate::mempool_chain::AssemblerOptions, StartupError> {
-    let mut o = crate::mempool_chain::AssemblerOptions::default();
+) -> Result<mempool::mining::AssemblerOptions, StartupError> {
+    let mut o = mempool::mining::AssemblerOptions::default();
     o.max_weight = args.get_int_arg("-blockmaxweight", o.max_weight);
     o.reserved_weight = args.get_int_arg("-blockreservedweight", o.reserved_weight);
     o.min_feerate = amount(args, "blockmintxfee", o.min_feerate)?;
