@@ -8,6 +8,8 @@ use crate::taproot::{TaprootBuilder, TaprootSpendData};
 
 /// Taproot key-origin entries: the leaves a key appears in and its origin.
 pub type TapKeyOrigins = BTreeMap<XOnly, (BTreeSet<[u8; 32]>, KeyOrigin)>;
+/// ECDSA signatures by key id, each with its public key.
+pub type Signatures = BTreeMap<KeyId, (Vec<u8>, Vec<u8>)>;
 /// MuSig2 data keyed by (aggregate key, leaf hash or zero), then by participant.
 pub type MuSig2Map<V> = BTreeMap<(Vec<u8>, [u8; 32]), BTreeMap<Vec<u8>, V>>;
 
@@ -31,7 +33,7 @@ pub struct SignatureData {
     /// The taproot builder of the output, when a provider knows it.
     pub tr_builder: Option<TaprootBuilder>,
     /// ECDSA signatures by key id, with the key.
-    pub signatures: BTreeMap<KeyId, (Vec<u8>, Vec<u8>)>,
+    pub signatures: Signatures,
     /// Keys with origins met while signing.
     pub misc_pubkeys: BTreeMap<KeyId, (Vec<u8>, KeyOrigin)>,
     /// The taproot key-path signature.

@@ -164,9 +164,7 @@ fn sign_musig2(
         if sigversion == SigVersion::Taproot {
             if let Some(root) = merkle_root {
                 let root = (*root != [0; 32]).then_some(root);
-                let Some((tweaked, parity)) = create_tap_tweak(script_pubkey, root) else {
-                    return None;
-                };
+                let (tweaked, parity) = create_tap_tweak(script_pubkey, root)?;
                 plain_pub = vec![if parity { 3 } else { 2 }];
                 plain_pub.extend_from_slice(&tweaked);
             }

@@ -13,9 +13,9 @@ use consensus::script::{
 use consensus::sighash::{PrecomputedTransactionData, SIGHASH_ANYONECANPAY, SIGHASH_SINGLE};
 
 use crate::creator::{TxSignatureCreator, MAX_MONEY};
-use crate::keys::{key_id, KeyId};
+use crate::keys::key_id;
 use crate::provider::SigningProvider;
-use crate::sigdata::SignatureData;
+use crate::sigdata::{SignatureData, Signatures};
 use crate::sign::{produce_signature, STANDARD_SCRIPT_VERIFY_FLAGS};
 
 /// Core's message for an input without a known, unspent coin.
@@ -32,7 +32,7 @@ pub fn amount_of(out: &TxOut) -> i64 {
 /// (`SignatureExtractorChecker`).
 struct ExtractorChecker<'a> {
     inner: &'a dyn SignatureChecker,
-    found: RefCell<BTreeMap<KeyId, (Vec<u8>, Vec<u8>)>>,
+    found: RefCell<Signatures>,
 }
 
 impl SignatureChecker for ExtractorChecker<'_> {

@@ -32,7 +32,7 @@ fn expect_key_size(name: &str, key: &[u8], size: usize) -> ReadResult<()> {
 
 /// `DeserializeKeyOrigin`: a fingerprint and path filling `length` bytes.
 fn key_origin(s: &mut Reader<'_>, length: u64) -> ReadResult<KeyOrigin> {
-    if length % 4 != 0 || length == 0 {
+    if !length.is_multiple_of(4) || length == 0 {
         return Err("Invalid length for HD key path".into());
     }
     let fingerprint = s.array::<4>()?;
@@ -215,11 +215,11 @@ fn read_input(s: &mut Reader<'_>, input: &mut PsbtInput) -> ReadResult<()> {
             match ty {
                 0x00 => {
                     expect_key_size("Input Non-witness UTXO", &key, 1)?;
-                    input.non_witness_utxo = Some(s.from_vector(|s| s.transaction(true))?);
+                    input.non_witness_utxo = Some(s.sized_value(|s| s.transaction(true))?);
                 }
                 0x01 => {
                     expect_key_size("Input Witness UTXO", &key, 1)?;
-                    let out = s.from_vector(|s| s.tx_out())?;
+                    let out = s.sized_value(|s| s.tx_out())?;
                     // A null CTxOut (value -1, empty script) reads as no UTXO.
                     let null = out.value.to_sat() == u64::MAX && out.script_pubkey.is_empty();
                     input.witness_utxo = (!null).then_some(out);
@@ -243,7 +243,7 @@ fn read_input(s: &mut Reader<'_>, input: &mut PsbtInput) -> ReadResult<()> {
                 }
                 0x03 => {
                     expect_key_size("Input Sighash Type", &key, 1)?;
-                    input.sighash_type = Some(s.from_vector(|s| s.i32())?);
+                    input.sighash_type = Some(s.sized_value(|s| s.i32())?);
                 }
                 0x04 => {
                     expect_key_size("Input redeemScript", &key, 1)?;
@@ -260,7 +260,7 @@ fn read_input(s: &mut Reader<'_>, input: &mut PsbtInput) -> ReadResult<()> {
                 }
                 0x08 => {
                     expect_key_size("Input Final scriptWitness", &key, 1)?;
-                    input.final_script_witness = s.from_vector(|s| {
+                    input.final_script_witness = s.sized_value(|s| {
                         let n = s.compact_size(true)?;
                         let mut stack = Vec::new();
                         for _ in 0..n {
@@ -296,24 +296,24 @@ fn read_input(s: &mut Reader<'_>, input: &mut PsbtInput) -> ReadResult<()> {
                 0x0e => {
                     expect_key_size("Input Previous TXID", &key, 1)?;
                     not_v0("Previous txid")?;
-                    input.prev_txid = Txid::from_byte_array(s.from_vector(|s| s.array())?);
+                    input.prev_txid = Txid::from_byte_array(s.sized_value(|s| s.array())?);
                     found_prev_txid = true;
                 }
                 0x0f => {
                     expect_key_size("Input Previous Output's Index", &key, 1)?;
                     not_v0("Previous output's index")?;
-                    input.prev_out = s.from_vector(|s| s.u32())?;
+                    input.prev_out = s.sized_value(|s| s.u32())?;
                     found_prev_out = true;
                 }
                 0x10 => {
                     expect_key_size("Input Sequence", &key, 1)?;
                     not_v0("Sequence")?;
-                    input.sequence = Some(s.from_vector(|s| s.u32())?);
+                    input.sequence = Some(s.sized_value(|s| s.u32())?);
                 }
                 0x11 => {
                     expect_key_size("Input Required Time Based Locktime", &key, 1)?;
                     not_v0("Required time based locktime")?;
-                    let lock = s.from_vector(|s| s.u32())?;
+                    let lock = s.sized_value(|s| s.u32())?;
                     input.time_locktime = Some(lock);
                     if lock < LOCKTIME_THRESHOLD {
                         return Err(
@@ -324,7 +324,7 @@ fn read_input(s: &mut Reader<'_>, input: &mut PsbtInput) -> ReadResult<()> {
                 0x12 => {
                     expect_key_size("Input Required Height Based Locktime", &key, 1)?;
                     not_v0("Required height based locktime")?;
-                    let lock = s.from_vector(|s| s.u32())?;
+                    let lock = s.sized_value(|s| s.u32())?;
                     input.height_locktime = Some(lock);
                     if lock >= LOCKTIME_THRESHOLD {
                         return Err("Required height based locktime is invalid (greater than or equal to 500000000)".into());
@@ -389,11 +389,11 @@ fn read_input(s: &mut Reader<'_>, input: &mut PsbtInput) -> ReadResult<()> {
                 }
                 0x17 => {
                     expect_key_size("Input Taproot Internal Key", &key, 1)?;
-                    input.tap_internal_key = s.from_vector(|s| s.array())?;
+                    input.tap_internal_key = s.sized_value(|s| s.array())?;
                 }
                 0x18 => {
                     expect_key_size("Input Taproot Merkle Root", &key, 1)?;
-                    input.tap_merkle_root = s.from_vector(|s| s.array())?;
+                    input.tap_merkle_root = s.sized_value(|s| s.array())?;
                 }
                 0x1a => {
                     expect_key_size("Input MuSig2 Participants Pubkeys", &key, 34)?;
@@ -426,7 +426,7 @@ fn read_input(s: &mut Reader<'_>, input: &mut PsbtInput) -> ReadResult<()> {
                         );
                     }
                     let (agg, part, leaf) = musig2_identifier(&key)?;
-                    let psig = s.from_vector(|s| s.array::<32>())?;
+                    let psig = s.sized_value(|s| s.array::<32>())?;
                     input
                         .musig2_partial_sigs
                         .entry((agg, leaf))
@@ -481,7 +481,7 @@ fn read_output(s: &mut Reader<'_>, output: &mut PsbtOutput) -> ReadResult<()> {
                     if version < 2 {
                         return Err("Output amount is not allowed in PSBTv0".into());
                     }
-                    output.amount = s.from_vector(|s| s.i64())?;
+                    output.amount = s.sized_value(|s| s.i64())?;
                     found_amount = true;
                 }
                 0x04 => {
@@ -494,7 +494,7 @@ fn read_output(s: &mut Reader<'_>, output: &mut PsbtOutput) -> ReadResult<()> {
                 }
                 0x05 => {
                     expect_key_size("Output Taproot Internal Key", &key, 1)?;
-                    output.tap_internal_key = s.from_vector(|s| s.array())?;
+                    output.tap_internal_key = s.sized_value(|s| s.array())?;
                 }
                 0x06 => {
                     expect_key_size("Output Taproot Tree Key", &key, 1)?;
@@ -579,7 +579,7 @@ fn read_globals(s: &mut Reader<'_>, psbt: &mut Psbt) -> ReadResult<Found> {
             match ty {
                 0x00 => {
                     expect_key_size("Global Unsigned TX", &key, 1)?;
-                    let tx = s.from_vector(|s| s.transaction(false))?;
+                    let tx = s.sized_value(|s| s.transaction(false))?;
                     if tx
                         .input
                         .iter()
@@ -598,27 +598,27 @@ fn read_globals(s: &mut Reader<'_>, psbt: &mut Psbt) -> ReadResult<Found> {
                 }
                 0x02 => {
                     expect_key_size("Global Transaction Version", &key, 1)?;
-                    psbt.tx_version = s.from_vector(|s| s.u32())?;
+                    psbt.tx_version = s.sized_value(|s| s.u32())?;
                     f.tx_version = true;
                 }
                 0x03 => {
                     expect_key_size("Global Fallback Locktime", &key, 1)?;
-                    psbt.fallback_locktime = Some(s.from_vector(|s| s.u32())?);
+                    psbt.fallback_locktime = Some(s.sized_value(|s| s.u32())?);
                     f.fallback_locktime = true;
                 }
                 0x04 => {
                     expect_key_size("Global Input Count", &key, 1)?;
-                    f.input_count = s.from_vector(|s| s.compact_size(true))?;
+                    f.input_count = s.sized_value(|s| s.compact_size(true))?;
                     f.input_count_seen = true;
                 }
                 0x05 => {
                     expect_key_size("Global Output Count", &key, 1)?;
-                    f.output_count = s.from_vector(|s| s.compact_size(true))?;
+                    f.output_count = s.sized_value(|s| s.compact_size(true))?;
                     f.output_count_seen = true;
                 }
                 0x06 => {
                     expect_key_size("Global TX Modifiable Flags", &key, 1)?;
-                    psbt.tx_modifiable = Some(s.from_vector(|s| s.u8())?);
+                    psbt.tx_modifiable = Some(s.sized_value(|s| s.u8())?);
                 }
                 0x01 => {
                     expect_key_size("Global XPUB", &key, 79)?;
@@ -633,7 +633,7 @@ fn read_globals(s: &mut Reader<'_>, psbt: &mut Psbt) -> ReadResult<Found> {
                 }
                 0xfb => {
                     expect_key_size("Global PSBT Version", &key, 1)?;
-                    let v = s.from_vector(|s| s.u32())?;
+                    let v = s.sized_value(|s| s.u32())?;
                     psbt.version = Some(v);
                     if v > HIGHEST_VERSION {
                         return Err("Unsupported version number".into());

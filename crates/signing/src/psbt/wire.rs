@@ -112,7 +112,7 @@ impl<'a> Reader<'a> {
 
     /// Core's `UnserializeFromVector`: a length, then `f`, which must use exactly that many
     /// bytes.
-    pub fn from_vector<T>(&mut self, f: impl FnOnce(&mut Self) -> ReadResult<T>) -> ReadResult<T> {
+    pub fn sized_value<T>(&mut self, f: impl FnOnce(&mut Self) -> ReadResult<T>) -> ReadResult<T> {
         let expected = self.compact_size(true)?;
         let before = self.remaining();
         let v = f(self)?;
