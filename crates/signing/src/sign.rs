@@ -561,3 +561,238 @@ pub fn is_segwit_output(provider: &dyn SigningProvider, script: &[u8]) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::BTreeMap;
+
+    use bitcoin::hashes::Hash;
+    use bitcoin::secp256k1::SecretKey;
+    use bitcoin::transaction::Version;
+    use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Witness};
+
+    use crate::keys::{hash160, key_id, script_id, sha256, Secret};
+    use crate::provider::FlatSigningProvider;
+    use crate::taproot::TaprootBuilder;
+    use crate::transaction::sign_transaction;
+
+    fn secret(byte: u8, compressed: bool) -> Secret {
+        Secret {
+            key: SecretKey::from_slice(&[byte; 32]).unwrap(),
+            compressed,
+        }
+    }
+
+    fn pubkey(s: &Secret) -> Vec<u8> {
+        s.public_key().to_bytes()
+    }
+
+    fn xonly(s: &Secret) -> [u8; 32] {
+        pubkey(&Secret {
+            compressed: true,
+            ..*s
+        })[1..]
+            .try_into()
+            .unwrap()
+    }
+
+    fn provider(keys: &[Secret]) -> FlatSigningProvider {
+        let mut p = FlatSigningProvider::new();
+        for k in keys {
+            let pk = pubkey(k);
+            p.pubkeys.insert(key_id(&pk), pk.clone());
+            p.keys.insert(key_id(&pk), *k);
+        }
+        p
+    }
+
+    fn push(script: &mut Vec<u8>, data: &[u8]) {
+        consensus::script::push_data(script, data);
+    }
+
+    fn multisig(k: u8, keys: &[Vec<u8>]) -> Vec<u8> {
+        let mut s = vec![0x50 + k];
+        for key in keys {
+            push(&mut s, key);
+        }
+        s.push(0x50 + keys.len() as u8);
+        s.push(0xae);
+        s
+    }
+
+    fn p2sh(script: &[u8]) -> Vec<u8> {
+        let mut s = vec![0xa9, 0x14];
+        s.extend_from_slice(&hash160(script));
+        s.push(0x87);
+        s
+    }
+
+    fn p2wsh(script: &[u8]) -> Vec<u8> {
+        let mut s = vec![0x00, 0x20];
+        s.extend_from_slice(&sha256(script));
+        s
+    }
+
+    fn p2wpkh(key: &[u8]) -> Vec<u8> {
+        let mut s = vec![0x00, 0x14];
+        s.extend_from_slice(&hash160(key));
+        s
+    }
+
+    fn p2tr(output: &[u8; 32]) -> Vec<u8> {
+        let mut s = vec![0x51, 0x20];
+        s.extend_from_slice(output);
+        s
+    }
+
+    /// Signs a one-input spend of `spk` and returns the errors and the transaction.
+    fn sign(
+        spk: &[u8],
+        p: &FlatSigningProvider,
+        sighash: i32,
+        sequence: u32,
+    ) -> (BTreeMap<usize, String>, Transaction) {
+        let outpoint = OutPoint::new(Txid::from_byte_array([7; 32]), 1);
+        let mut tx = Transaction {
+            version: Version(2),
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: outpoint,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence(sequence),
+                witness: Witness::new(),
+            }],
+            output: vec![TxOut {
+                value: Amount::from_sat(90_000),
+                script_pubkey: ScriptBuf::from_bytes(vec![0x51]),
+            }],
+        };
+        let mut coins = BTreeMap::new();
+        coins.insert(
+            outpoint,
+            TxOut {
+                value: Amount::from_sat(100_000),
+                script_pubkey: ScriptBuf::from_bytes(spk.to_vec()),
+            },
+        );
+        let errors = sign_transaction(&mut tx, p, &coins, sighash);
+        (errors, tx)
+    }
+
+    fn complete(spk: &[u8], p: &FlatSigningProvider) -> Transaction {
+        let (errors, tx) = sign(spk, p, 1, 0xffff_fffd);
+        assert!(errors.is_empty(), "{errors:?}");
+        tx
+    }
+
+    #[test]
+    fn legacy_and_segwit_v0_templates() {
+        let a = secret(1, true);
+        let u = secret(2, false);
+        // P2PK, and P2PKH with an uncompressed key.
+        let mut pk = Vec::new();
+        push(&mut pk, &pubkey(&a));
+        pk.push(0xac);
+        complete(&pk, &provider(&[a]));
+        let mut pkh = vec![0x76, 0xa9];
+        push(&mut pkh, &hash160(&pubkey(&u)));
+        pkh.extend_from_slice(&[0x88, 0xac]);
+        complete(&pkh, &provider(&[u]));
+        // P2WPKH and P2SH-P2WPKH.
+        let tx = complete(&p2wpkh(&pubkey(&a)), &provider(&[a]));
+        assert_eq!(tx.input[0].witness.len(), 2);
+        let mut p = provider(&[a]);
+        let inner = p2wpkh(&pubkey(&a));
+        p.scripts.insert(script_id(&inner), inner.clone());
+        let tx = complete(&p2sh(&inner), &p);
+        assert_eq!(tx.input[0].script_sig.len(), 23);
+        // Segwit cannot sign with an uncompressed key.
+        let (errors, _) = sign(&p2wpkh(&pubkey(&u)), &provider(&[u]), 1, 0xffff_fffd);
+        assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
+    fn multisig_partial_then_complete() {
+        let keys = [secret(3, true), secret(4, true), secret(5, true)];
+        let script = multisig(2, &keys.iter().map(pubkey).collect::<Vec<_>>());
+        for wrap in [p2sh(&script), p2wsh(&script)] {
+            let mut one = provider(&keys[..1]);
+            one.scripts.insert(script_id(&script), script.clone());
+            let (errors, tx) = sign(&wrap, &one, 1, 0xffff_fffd);
+            assert_eq!(
+                errors.get(&0).map(String::as_str),
+                Some("CHECK(MULTI)SIG failing with non-zero signature (possibly need more signatures)")
+            );
+            // The second signer finds the first signature in the transaction.
+            let mut two = provider(&keys[2..]);
+            two.scripts.insert(script_id(&script), script.clone());
+            let outpoint = tx.input[0].previous_output;
+            let mut tx2 = tx.clone();
+            let mut coins = BTreeMap::new();
+            coins.insert(
+                outpoint,
+                TxOut {
+                    value: Amount::from_sat(100_000),
+                    script_pubkey: ScriptBuf::from_bytes(wrap.clone()),
+                },
+            );
+            let errors = sign_transaction(&mut tx2, &two, &coins, 1);
+            assert!(errors.is_empty(), "{errors:?}");
+        }
+    }
+
+    #[test]
+    fn taproot_key_and_script_paths() {
+        let internal = secret(6, true);
+        let leaf_key = secret(7, true);
+        // Key path of a key without scripts (BIP86), with SIGHASH_DEFAULT: 64 bytes.
+        let mut b = TaprootBuilder::new();
+        assert!(b.finalize(&xonly(&internal)));
+        let mut p = provider(&[internal]);
+        p.tr_trees.insert(b.output_key(), b.clone());
+        let (errors, tx) = sign(&p2tr(&b.output_key()), &p, 0, 0xffff_fffd);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(tx.input[0].witness.len(), 1);
+        assert_eq!(tx.input[0].witness.nth(0).unwrap().len(), 64);
+        // Script path: a pk() leaf whose key we have, the internal key's we do not.
+        let mut leaf = Vec::new();
+        push(&mut leaf, &xonly(&leaf_key));
+        leaf.push(0xac);
+        let mut b = TaprootBuilder::new();
+        b.add(0, &leaf, 0xc0, true);
+        assert!(b.finalize(&xonly(&internal)));
+        let mut p = provider(&[leaf_key]);
+        p.tr_trees.insert(b.output_key(), b.clone());
+        let (errors, tx) = sign(&p2tr(&b.output_key()), &p, 0x83, 0xffff_fffd);
+        assert!(errors.is_empty(), "{errors:?}");
+        let w: Vec<Vec<u8>> = tx.input[0].witness.to_vec();
+        assert_eq!(w.len(), 3);
+        assert_eq!(
+            w[0].len(),
+            65,
+            "SINGLE|ANYONECANPAY adds the hash type byte"
+        );
+        assert_eq!(w[1], leaf);
+    }
+
+    #[test]
+    fn miniscript_witness_script_with_timelock() {
+        let a = secret(8, true);
+        // and_v(v:pk(A),older(10))
+        let mut ws = Vec::new();
+        push(&mut ws, &pubkey(&a));
+        ws.extend_from_slice(&[0xad, 0x5a, 0xb2]);
+        let mut p = provider(&[a]);
+        p.scripts.insert(script_id(&ws), ws.clone());
+        let (errors, _) = sign(&p2wsh(&ws), &p, 1, 5);
+        assert_eq!(
+            errors.len(),
+            1,
+            "a sequence below the relative lock cannot satisfy it"
+        );
+        let (errors, tx) = sign(&p2wsh(&ws), &p, 1, 10);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(tx.input[0].witness.len(), 2);
+    }
+}
