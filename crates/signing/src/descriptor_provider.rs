@@ -4,8 +4,9 @@
 //!
 //! The descriptor has already been checked with the `descriptors` crate, which has Core's
 //! grammar and errors; the keys and scripts are read here with the `miniscript` crate.
-//! Descriptors it does not read (`combo()`, `rawtr()`, `musig()`, `addr()`, `raw()`)
-//! contribute nothing, as `addr()` and `raw()` do in Core.
+//! `combo(KEY)` is read as the `sh(wpkh(KEY))` and `pkh(KEY)` it implies, which carry
+//! the same key data and P2WPKH script. Descriptors it does not read (`rawtr()`,
+//! `musig()`, `addr()`, `raw()`) contribute nothing, as `addr()` and `raw()` do in Core.
 
 use bitcoin::bip32::{ChildNumber, DerivationPath};
 use bitcoin::PublicKey;
@@ -135,6 +136,26 @@ pub fn expand_descriptor_into(
     expand_priv: bool,
     out: &mut FlatSigningProvider,
 ) {
+    let body = text.split('#').next().unwrap_or(text);
+    if let Some(key) = body
+        .strip_prefix("combo(")
+        .and_then(|s| s.strip_suffix(')'))
+    {
+        // Uncompressed keys have no segwit form: then only pkh() reads.
+        for form in [format!("sh(wpkh({key}))"), format!("pkh({key})")] {
+            expand_one(&form, positions.clone(), expand_priv, out);
+        }
+        return;
+    }
+    expand_one(text, positions, expand_priv, out);
+}
+
+fn expand_one(
+    text: &str,
+    positions: std::ops::RangeInclusive<u32>,
+    expand_priv: bool,
+    out: &mut FlatSigningProvider,
+) {
     let Ok((desc, keymap)) = Descriptor::<DescriptorPublicKey>::parse_descriptor(secp(), text)
     else {
         return;
@@ -164,5 +185,42 @@ pub fn expand_descriptor_into(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::hash160;
+
+    const KEY: &str = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+
+    #[test]
+    fn keys_scripts_and_origins() {
+        let mut p = FlatSigningProvider::new();
+        expand_descriptor_into(&format!("sh(wpkh({KEY}))"), 0..=0, false, &mut p);
+        let pubkey: Vec<u8> = (0..33)
+            .map(|i| u8::from_str_radix(&KEY[2 * i..2 * i + 2], 16).unwrap_or(0))
+            .collect();
+        let id = key_id(&pubkey);
+        assert_eq!(p.pubkeys.get(&id), Some(&pubkey));
+        // A bare key is its own master: its fingerprint, an empty path.
+        let (_, origin) = &p.origins[&id];
+        assert_eq!(origin.fingerprint[..], id[..4]);
+        assert!(origin.path.is_empty());
+        let mut p2wpkh = vec![0x00, 0x14];
+        p2wpkh.extend_from_slice(&hash160(&pubkey));
+        assert_eq!(p.scripts.get(&script_id(&p2wpkh)), Some(&p2wpkh));
+
+        let mut combo = FlatSigningProvider::new();
+        expand_descriptor_into(&format!("combo({KEY})"), 0..=0, false, &mut combo);
+        assert_eq!(combo.scripts, p.scripts);
+
+        let mut tr = FlatSigningProvider::new();
+        let xonly = &KEY[2..];
+        expand_descriptor_into(&format!("tr({xonly},pk({xonly}))"), 0..=0, false, &mut tr);
+        assert_eq!(tr.tr_trees.len(), 1);
+        let spend = tr.tr_trees.values().next().map(TaprootBuilder::spend_data);
+        assert_eq!(spend.map(|s| s.scripts.len()), Some(1));
     }
 }
