@@ -216,6 +216,23 @@ mod tests {
         expand_descriptor_into(&format!("combo({KEY})"), 0..=0, false, &mut combo);
         assert_eq!(combo.scripts, p.scripts);
 
+        // An xpub with origin: the origin's fingerprint, its path then the derivation.
+        let tpub = "tpubD6NzVbkrYhZ4WaWSyoBvQwbpLkojyoTZPRsgXELWz3Popb3qkjcJyJUGLnL4qHHoQvao8ESaAstxYSnhyswJ76uZPStJRJCTKvosUCJZL5B";
+        let mut x = FlatSigningProvider::new();
+        expand_descriptor_into(
+            &format!("wpkh([deadbeef/84h/1h]{tpub}/0/*)"),
+            5..=6,
+            false,
+            &mut x,
+        );
+        assert_eq!(x.origins.len(), 2);
+        let paths: Vec<Vec<u32>> = x.origins.values().map(|(_, o)| o.path.clone()).collect();
+        for (_, o) in x.origins.values() {
+            assert_eq!(o.fingerprint, [0xde, 0xad, 0xbe, 0xef]);
+        }
+        assert!(paths.contains(&vec![0x8000_0054, 0x8000_0001, 0, 5]));
+        assert!(paths.contains(&vec![0x8000_0054, 0x8000_0001, 0, 6]));
+
         let mut tr = FlatSigningProvider::new();
         let xonly = &KEY[2..];
         expand_descriptor_into(&format!("tr({xonly},pk({xonly}))"), 0..=0, false, &mut tr);

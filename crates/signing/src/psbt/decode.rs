@@ -220,8 +220,8 @@ fn read_input(s: &mut Reader<'_>, input: &mut PsbtInput) -> ReadResult<()> {
                 0x01 => {
                     expect_key_size("Input Witness UTXO", &key, 1)?;
                     let out = s.sized_value(|s| s.tx_out())?;
-                    // A null CTxOut (value -1, empty script) reads as no UTXO.
-                    let null = out.value.to_sat() == u64::MAX && out.script_pubkey.is_empty();
+                    // A CTxOut of value -1 is null (`IsNull`): Core treats it as absent.
+                    let null = out.value.to_sat() == u64::MAX;
                     input.witness_utxo = (!null).then_some(out);
                 }
                 0x02 => {
