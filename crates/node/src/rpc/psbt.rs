@@ -219,13 +219,18 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
         "",
         join_psbts,
     ));
+    let n = node.clone();
     table.register(command(
         "rawtransactions",
         "analyzepsbt",
         "Reports the state of a PSBT and of each of its inputs\n",
         vec![psbt_arg()],
         "",
-        |req| Ok(analysis_json(decode_psbt(param(req, 0)?)?)),
+        move |req| {
+            let psbt = decode_psbt(param(req, 0)?)?;
+            let bytes_per_sigop = crate::context::lock(&n.mempool).options().bytes_per_sigop;
+            Ok(analysis_json(psbt, bytes_per_sigop))
+        },
     ));
     psbt_docs::register(table);
 }
@@ -467,8 +472,8 @@ fn join_psbts(req: &Request) -> RpcResult {
     Ok(json!(out.to_base64()))
 }
 
-fn analysis_json(psbt: Psbt) -> Value {
-    let a = analyze_psbt(psbt);
+fn analysis_json(psbt: Psbt, bytes_per_sigop: i64) -> Value {
+    let a = analyze_psbt(psbt, bytes_per_sigop);
     let mut result = Map::new();
     let inputs: Vec<Value> = a
         .inputs

@@ -11,9 +11,6 @@ use crate::provider::EmptyProvider;
 use crate::sigdata::SignatureData;
 use crate::sign::STANDARD_SCRIPT_VERIFY_FLAGS;
 
-/// Core's `DEFAULT_BYTES_PER_SIGOP`.
-const BYTES_PER_SIGOP: i64 = 20;
-
 /// The roles of BIP174, in workflow order (`PSBTRole`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PsbtRole {
@@ -91,8 +88,9 @@ impl PsbtAnalysis {
     }
 }
 
-/// `AnalyzePSBT`.
-pub fn analyze_psbt(mut psbt: Psbt) -> PsbtAnalysis {
+/// `AnalyzePSBT`; `bytes_per_sigop` is the node's `-bytespersigop` (Core's default 20),
+/// which weighs signature operations in the size estimate.
+pub fn analyze_psbt(mut psbt: Psbt, bytes_per_sigop: i64) -> PsbtAnalysis {
     let Some(mut tx) = psbt.unsigned_tx() else {
         return PsbtAnalysis::invalid("PSBT cannot be made into a valid transaction".into());
     };
@@ -227,7 +225,7 @@ pub fn analyze_psbt(mut psbt: Psbt) -> PsbtAnalysis {
     }
     let weight = tx.weight().to_wu() as i64;
     let sigop_cost = transaction_sig_op_cost(&tx, &spent, STANDARD_SCRIPT_VERIFY_FLAGS);
-    let vsize = (weight.max(sigop_cost * BYTES_PER_SIGOP) + 3) / 4;
+    let vsize = (weight.max(sigop_cost.saturating_mul(bytes_per_sigop)) + 3) / 4;
     result.estimated_vsize = Some(vsize);
     result.estimated_feerate = Some(if vsize > 0 {
         (i128::from(fee) * 1000).div_euclid(i128::from(vsize)) as i64
