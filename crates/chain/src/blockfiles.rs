@@ -180,11 +180,15 @@ impl BlockFiles {
     }
 
     fn xor(&self, data: &mut [u8], offset: u64) {
-        if self.key == [0; 8] {
-            return;
-        }
-        for (i, b) in data.iter_mut().enumerate() {
-            *b ^= self.key[((offset + i as u64) % 8) as usize];
+        xor_with(&self.key, data, offset);
+    }
+
+    /// A read-only handle on the block files, for readers that do not hold the chainstate.
+    pub fn reader(&self) -> BlockReader {
+        BlockReader {
+            dir: self.dir.clone(),
+            magic: self.magic,
+            key: self.key,
         }
     }
 
@@ -262,32 +266,12 @@ impl BlockFiles {
     }
 
     fn read_record(&self, kind: &str, pos: FilePos, trailer: usize) -> Result<Vec<u8>> {
-        let f = File::open(self.path(kind, pos.file))?;
-        let start = u64::from(pos.pos)
-            .checked_sub(STORAGE_HEADER_BYTES)
-            .ok_or(BlockFilesError::BadMagic(pos))?;
-        let mut header = [0u8; 8];
-        f.read_exact_at(&mut header, start)?;
-        self.xor(&mut header, start);
-        if header[..4] != self.magic {
-            return Err(BlockFilesError::BadMagic(pos));
-        }
-        let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as u64;
-        // A length beyond the file is corruption, not a reason to allocate it.
-        if pos.pos as u64 + len + trailer as u64 > f.metadata()?.len() {
-            return Err(BlockFilesError::BadMagic(pos));
-        }
-        let mut buf = vec![0u8; len as usize + trailer];
-        f.read_exact_at(&mut buf, pos.pos as u64)?;
-        self.xor(&mut buf, pos.pos as u64);
-        Ok(buf)
+        self.reader().read_record(kind, pos, trailer)
     }
 
     /// Reads the block whose data starts at `pos`.
     pub fn read_block(&self, pos: FilePos) -> Result<Block> {
-        let data = self.read_record("blk", pos, 0)?;
-        bitcoin::consensus::deserialize(&data)
-            .map_err(|e| BlockFilesError::BadBlock(pos, e.to_string()))
+        self.reader().read_block(pos)
     }
 
     /// Reads undo data at `pos` and checks it against its checksum and the previous block.
@@ -386,6 +370,127 @@ impl BlockFiles {
     }
 }
 
+/// XORs `data`, which sits at `offset` in its file, with the 8-byte `key`.
+fn xor_with(key: &[u8; 8], data: &mut [u8], offset: u64) {
+    if *key == [0; 8] {
+        return;
+    }
+    for (i, b) in data.iter_mut().enumerate() {
+        *b ^= key[((offset + i as u64) % 8) as usize];
+    }
+}
+
+/// Reads block records without the write side of [`BlockFiles`]: records are appended and
+/// never changed once written, so a reader may run beside the chainstate without its lock.
+#[derive(Debug, Clone)]
+pub struct BlockReader {
+    dir: PathBuf,
+    magic: [u8; 4],
+    key: [u8; 8],
+}
+
+impl BlockReader {
+    fn path(&self, kind: &str, file: u32) -> PathBuf {
+        self.dir.join(format!("{kind}{file:05}.dat"))
+    }
+
+    /// The length of the record whose data starts at `pos`, after checking its magic and
+    /// that it fits in the file with `trailer` more bytes.
+    fn record_len(&self, f: &File, pos: FilePos, trailer: usize) -> Result<u64> {
+        let start = u64::from(pos.pos)
+            .checked_sub(STORAGE_HEADER_BYTES)
+            .ok_or(BlockFilesError::BadMagic(pos))?;
+        let mut header = [0u8; 8];
+        f.read_exact_at(&mut header, start)?;
+        xor_with(&self.key, &mut header, start);
+        if header[..4] != self.magic {
+            return Err(BlockFilesError::BadMagic(pos));
+        }
+        let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as u64;
+        // A length beyond the file is corruption, not a reason to allocate it.
+        if pos.pos as u64 + len + trailer as u64 > f.metadata()?.len() {
+            return Err(BlockFilesError::BadMagic(pos));
+        }
+        Ok(len)
+    }
+
+    fn read_record(&self, kind: &str, pos: FilePos, trailer: usize) -> Result<Vec<u8>> {
+        let f = File::open(self.path(kind, pos.file))?;
+        let len = self.record_len(&f, pos, trailer)?;
+        let mut buf = vec![0u8; len as usize + trailer];
+        f.read_exact_at(&mut buf, pos.pos as u64)?;
+        xor_with(&self.key, &mut buf, pos.pos as u64);
+        Ok(buf)
+    }
+
+    /// Reads the block whose data starts at `pos`.
+    pub fn read_block(&self, pos: FilePos) -> Result<Block> {
+        let data = self.read_record("blk", pos, 0)?;
+        bitcoin::consensus::deserialize(&data)
+            .map_err(|e| BlockFilesError::BadBlock(pos, e.to_string()))
+    }
+
+    /// Reads the header of the block whose data starts at `pos` and the transaction
+    /// `tx_offset` bytes after that header (Core's `CDiskTxPos`), without reading the rest
+    /// of the block.
+    pub fn read_tx(
+        &self,
+        pos: FilePos,
+        tx_offset: u32,
+    ) -> Result<(bitcoin::block::Header, bitcoin::Transaction)> {
+        use bitcoin::consensus::Decodable;
+        const HEADER_BYTES: u64 = 80;
+        let f = File::open(self.path("blk", pos.file))?;
+        let len = self.record_len(&f, pos, 0)?;
+        let tx_start = HEADER_BYTES + u64::from(tx_offset);
+        if tx_start >= len {
+            return Err(BlockFilesError::BadBlock(
+                pos,
+                format!("transaction offset {tx_offset} beyond the block"),
+            ));
+        }
+        let bad =
+            |e: bitcoin::consensus::encode::Error| BlockFilesError::BadBlock(pos, e.to_string());
+        let mut header = [0u8; HEADER_BYTES as usize];
+        f.read_exact_at(&mut header, pos.pos as u64)?;
+        xor_with(&self.key, &mut header, pos.pos as u64);
+        let header: bitcoin::block::Header =
+            bitcoin::consensus::deserialize(&header).map_err(bad)?;
+        let region = RecordRegion {
+            file: &f,
+            at: pos.pos as u64 + tx_start,
+            end: pos.pos as u64 + len,
+            key: self.key,
+        };
+        let mut stream = bitcoin::io::FromStd::new(std::io::BufReader::new(region));
+        let tx = bitcoin::Transaction::consensus_decode(&mut stream).map_err(bad)?;
+        Ok((header, tx))
+    }
+}
+
+/// The unread rest of one record, de-obfuscated as it is read.
+struct RecordRegion<'a> {
+    file: &'a File,
+    at: u64,
+    end: u64,
+    key: [u8; 8],
+}
+
+impl std::io::Read for RecordRegion<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf
+            .len()
+            .min(usize::try_from(self.end - self.at).unwrap_or(usize::MAX));
+        if n == 0 {
+            return Ok(0);
+        }
+        let got = self.file.read_at(&mut buf[..n], self.at)?;
+        xor_with(&self.key, &mut buf[..got], self.at);
+        self.at += got as u64;
+        Ok(got)
+    }
+}
+
 fn random_key() -> std::io::Result<[u8; 8]> {
     let mut key = [0u8; 8];
     File::open("/dev/urandom")?
@@ -423,6 +528,15 @@ mod tests {
             8 + bitcoin::consensus::serialize(&genesis).len() + 8
         );
         assert_eq!(files.read_block(p2).unwrap(), genesis);
+        let (header, tx) = files.reader().read_tx(p2, 1).unwrap();
+        assert_eq!(header, genesis.header);
+        assert_eq!(tx, genesis.txdata[0]);
+        assert!(matches!(
+            files.reader().read_tx(p2, 10_000),
+            Err(BlockFilesError::BadBlock(..))
+        ));
+        // An offset inside the coinbase decodes garbage or runs off the record: an error.
+        assert!(files.reader().read_tx(p2, 7).is_err());
         let undo = BlockUndo {
             txs: vec![crate::undo::TxUndo {
                 prevouts: vec![crate::Coin {

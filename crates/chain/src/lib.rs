@@ -19,7 +19,7 @@ pub mod validation;
 pub mod varint;
 pub mod versionbits;
 
-pub use blockfiles::{BlockFiles, BlockFilesError, FilePos};
+pub use blockfiles::{BlockFiles, BlockFilesError, BlockReader, FilePos};
 pub use chainstate::{BlockOutcome, ChainState, ChainStateError, ChainStateOptions, ProcessError};
 pub use coin::Coin;
 pub use index::{BlockIndex, BlockStatus, HeaderError};

@@ -12,6 +12,12 @@ use crate::ChainParams;
 pub trait ChainEvents: Send {
     /// `block` was connected at `height`.
     fn block_connected(&mut self, _block: &Block, _height: u32) {}
+    /// `block`, entry `entry` of `index`, was connected: for subscribers that need where
+    /// the block is stored (the entry's `data`) or its ancestors. The chainstate calls this
+    /// one; by default it passes the connection on to [`Self::block_connected`].
+    fn block_connected_in(&mut self, block: &Block, index: &BlockIndex, entry: usize) {
+        self.block_connected(block, index.entry(entry).height);
+    }
     /// `block`, at `height`, was disconnected.
     fn block_disconnected(&mut self, _block: &Block, _height: u32) {}
     /// The tip moved to `tip` at `height`; `fork_height` is the height of the last block it

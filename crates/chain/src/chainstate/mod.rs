@@ -558,6 +558,11 @@ impl ChainState {
         Ok(Some(self.files.read_block(pos)?))
     }
 
+    /// A read-only handle on the block files, usable without holding the chainstate.
+    pub fn block_reader(&self) -> crate::BlockReader {
+        self.files.reader()
+    }
+
     /// Reads a stored block's undo data (the coins it spent), if it was connected once.
     pub fn read_undo(&self, hash: &BlockHash) -> Result<Option<crate::BlockUndo>, ChainStateError> {
         let Some(i) = self.index.find(hash) else {
@@ -1081,7 +1086,7 @@ impl ChainState {
         self.active.push(i);
         self.log_update_tip();
         for s in &mut self.subscribers {
-            s.block_connected(block, entry.height);
+            s.block_connected_in(block, &self.index, i);
         }
         Ok(Ok(()))
     }

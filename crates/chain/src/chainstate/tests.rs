@@ -661,3 +661,42 @@ fn a_best_header_without_its_block_does_not_hold_back_other_blocks() {
     cs.process_block(&third, NOW).unwrap();
     assert_eq!(cs.tip(), third.block_hash());
 }
+
+/// Records where each connected block is stored, as an index of the chain would.
+struct Positions(std::sync::Arc<std::sync::Mutex<Vec<(u32, crate::FilePos)>>>);
+
+impl ChainEvents for Positions {
+    fn block_connected_in(&mut self, _b: &Block, index: &BlockIndex, entry: usize) {
+        let e = index.entry(entry);
+        if let Some(pos) = e.data {
+            self.0.lock().unwrap().push((e.height, pos));
+        }
+    }
+}
+
+#[test]
+fn connections_carry_the_stored_position_and_a_reader_finds_each_transaction() {
+    let dir = TempDir::new("positions");
+    let mut miner = Miner::new();
+    let mut cs = open(&dir, 1 << 30);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    cs.subscribe(Box::new(Positions(seen.clone())));
+    for _ in 0..102 {
+        cs.process_block(&miner.next(0), NOW).unwrap();
+    }
+    let reader = cs.block_reader();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 102);
+    for (height, pos) in seen {
+        let block = &miner.blocks[height as usize];
+        assert_eq!(&reader.read_block(pos).unwrap(), block);
+        // Offsets after the header: the transaction count, then each transaction in turn.
+        let mut offset = bitcoin::VarInt(block.txdata.len() as u64).size() as u32;
+        for t in &block.txdata {
+            let (header, found) = reader.read_tx(pos, offset).unwrap();
+            assert_eq!(header, block.header);
+            assert_eq!(&found, t);
+            offset += t.total_size() as u32;
+        }
+    }
+}
