@@ -8,9 +8,9 @@ use ResultType::{Arr, Bool, Num, Obj, ObjDyn, Str, StrAmount, StrHex};
 
 fn script_doc(what: &'static str) -> ResultDoc {
     r(Obj, what, "").optional().with_inner(vec![
-        r(Str, "asm", "Disassembly of the script"),
-        r(StrHex, "hex", "The raw script bytes, hex-encoded"),
-        r(Str, "type", "The type, eg 'pubkeyhash'"),
+        r(Str, "asm", "The script disassembled"),
+        r(StrHex, "hex", "The script, hex-encoded"),
+        r(Str, "type", "The script's type, e.g. 'multisig'"),
     ])
 }
 
@@ -18,17 +18,9 @@ fn bip32_doc() -> ResultDoc {
     r(Arr, "bip32_derivs", "")
         .optional()
         .with_inner(vec![r(Obj, "", "").with_inner(vec![
-            r(
-                Str,
-                "pubkey",
-                "The public key with the derivation path as the value.",
-            ),
-            r(
-                Str,
-                "master_fingerprint",
-                "The fingerprint of the master key",
-            ),
-            r(Str, "path", "The path"),
+            r(Str, "pubkey", "The public key derived along the path"),
+            r(Str, "master_fingerprint", "The master key's fingerprint"),
+            r(Str, "path", "The derivation path"),
         ])])
 }
 
@@ -36,26 +28,13 @@ fn tap_bip32_doc() -> ResultDoc {
     r(Arr, "taproot_bip32_derivs", "")
         .optional()
         .with_inner(vec![r(Obj, "", "").with_inner(vec![
-            r(
-                Str,
-                "pubkey",
-                "The x-only public key this path corresponds to",
-            ),
-            r(
-                Str,
-                "master_fingerprint",
-                "The fingerprint of the master key",
-            ),
-            r(Str, "path", "The path"),
-            r(
-                Arr,
-                "leaf_hashes",
-                "The hashes of the leaves this pubkey appears in",
-            )
-            .with_inner(vec![r(
+            r(Str, "pubkey", "The x-only key derived along this path"),
+            r(Str, "master_fingerprint", "The master key's fingerprint"),
+            r(Str, "path", "The derivation path"),
+            r(Arr, "leaf_hashes", "The leaves the key is used in").with_inner(vec![r(
                 StrHex,
                 "hash",
-                "The hash of a leaf this pubkey appears in",
+                "A leaf hash",
             )]),
         ])])
 }
@@ -64,38 +43,41 @@ fn musig_participants_doc() -> ResultDoc {
     r(Arr, "musig2_participant_pubkeys", "")
         .optional()
         .with_inner(vec![r(Obj, "", "").with_inner(vec![
-            r(
-                StrHex,
-                "aggregate_pubkey",
-                "The compressed aggregate public key the participants make.",
-            ),
+            r(StrHex, "aggregate_pubkey", "The aggregate key (compressed)"),
             r(Arr, "participant_pubkeys", "").with_inner(vec![r(
                 StrHex,
                 "pubkey",
-                "A compressed public key aggregated into aggregate_pubkey.",
+                "A participant's compressed public key",
             )]),
         ])])
 }
 
 fn musig_data_doc(key: &'static str, value: &'static str, what: &'static str) -> ResultDoc {
-    r(Arr, key, "").optional().with_inner(vec![r(Obj, "", "").with_inner(vec![
-        r(StrHex, "participant_pubkey", "The compressed public key of the participant who made it."),
-        r(StrHex, "aggregate_pubkey", "The compressed aggregate public key it is for."),
-        r(StrHex, "leaf_hash", "The hash of the leaf script holding the aggregate key; absent when signing for the internal key.").optional(),
-        r(StrHex, value, what),
-    ])])
+    r(Arr, key, "")
+        .optional()
+        .with_inner(vec![r(Obj, "", "").with_inner(vec![
+            r(
+                StrHex,
+                "participant_pubkey",
+                "The participant's compressed public key",
+            ),
+            r(StrHex, "aggregate_pubkey", "The aggregate key (compressed)"),
+            r(
+                StrHex,
+                "leaf_hash",
+                "The leaf holding the aggregate key; absent for the key path",
+            )
+            .optional(),
+            r(StrHex, value, what),
+        ])])
 }
 
 fn proprietary_doc(description: &'static str, optional: bool) -> ResultDoc {
     let d = r(Arr, "proprietary", description).with_inner(vec![r(Obj, "", "").with_inner(vec![
-        r(
-            StrHex,
-            "identifier",
-            "The hex string for the proprietary identifier",
-        ),
-        r(Num, "subtype", "The number for the subtype"),
-        r(StrHex, "key", "The hex for the key"),
-        r(StrHex, "value", "The hex for the value"),
+        r(StrHex, "identifier", "The identifier, hex-encoded"),
+        r(Num, "subtype", "The subtype"),
+        r(StrHex, "key", "The whole key, hex-encoded"),
+        r(StrHex, "value", "The value, hex-encoded"),
     ])]);
     if optional {
         d.optional()
@@ -108,7 +90,7 @@ fn unknown_doc(description: &'static str, optional: bool) -> ResultDoc {
     let d = r(ObjDyn, "unknown", description).with_inner(vec![r(
         StrHex,
         "key",
-        "(key-value pair) An unknown key-value pair",
+        "An entry: the key, with the value",
     )]);
     if optional {
         d.optional()
@@ -121,7 +103,7 @@ fn preimages_doc(key: &'static str) -> ResultDoc {
     r(ObjDyn, key, "").optional().with_inner(vec![r(
         Str,
         "hash",
-        "The hash and preimage that corresponds to it.",
+        "A hash, with its preimage as the value",
     )])
 }
 
@@ -130,14 +112,14 @@ fn inputs_doc() -> ResultDoc {
         r(
             Obj,
             "non_witness_utxo",
-            "Decoded network transaction for non-witness UTXOs",
+            "The previous transaction, decoded (non-segwit inputs)",
         )
         .optional()
         .with_inner(tx_doc_elided()),
-        r(Obj, "witness_utxo", "Transaction output for witness UTXOs")
+        r(Obj, "witness_utxo", "The output spent, for segwit inputs")
             .optional()
             .with_inner(vec![
-                r(Num, "amount", "The value in BTC"),
+                r(Num, "amount", "The amount in BTC"),
                 r(Obj, "scriptPubKey", "").with_inner(script_pubkey_doc()),
             ]),
         r(ObjDyn, "partial_signatures", "")
@@ -145,47 +127,28 @@ fn inputs_doc() -> ResultDoc {
             .with_inner(vec![r(
                 Str,
                 "pubkey",
-                "The public key and signature that corresponds to it.",
+                "A public key, with its signature as the value",
             )]),
-        r(Str, "sighash", "The sighash type to be used").optional(),
+        r(Str, "sighash", "The sighash type to sign with").optional(),
         script_doc("redeem_script"),
         script_doc("witness_script"),
         bip32_doc(),
         r(Obj, "final_scriptSig", "").optional().with_inner(vec![
-            r(Str, "asm", "Disassembly of the final signature script"),
-            r(
-                StrHex,
-                "hex",
-                "The raw final signature script bytes, hex-encoded",
-            ),
+            r(Str, "asm", "The final input script disassembled"),
+            r(StrHex, "hex", "The final input script, hex-encoded"),
         ]),
         r(Arr, "final_scriptwitness", "")
             .optional()
-            .with_inner(vec![r(StrHex, "", "hex-encoded witness data (if any)")]),
+            .with_inner(vec![r(StrHex, "", "A witness item, hex-encoded")]),
         preimages_doc("ripemd160_preimages"),
         preimages_doc("sha256_preimages"),
         preimages_doc("hash160_preimages"),
         preimages_doc("hash256_preimages"),
-        r(
-            StrHex,
-            "previous_txid",
-            "TXID of the transaction containing the output being spent by this input",
-        )
-        .optional(),
-        r(Num, "previous_vout", "Index of the output being spent").optional(),
-        r(Num, "sequence", "Sequence number for this input").optional(),
-        r(
-            Num,
-            "time_locktime",
-            "Time-based locktime required for this input",
-        )
-        .optional(),
-        r(
-            Num,
-            "height_locktime",
-            "Height-based locktime required for this input",
-        )
-        .optional(),
+        r(StrHex, "previous_txid", "The txid of the output spent").optional(),
+        r(Num, "previous_vout", "The index of the output spent").optional(),
+        r(Num, "sequence", "The input's sequence number").optional(),
+        r(Num, "time_locktime", "A time lock this input requires").optional(),
+        r(Num, "height_locktime", "A height lock this input requires").optional(),
         r(
             StrHex,
             "taproot_key_path_sig",
@@ -197,63 +160,61 @@ fn inputs_doc() -> ResultDoc {
             .with_inner(vec![r(
                 Obj,
                 "signature",
-                "The signature for the pubkey and leaf hash combination",
+                "A signature by one key for one leaf",
             )
             .optional()
             .with_inner(vec![
-                r(Str, "pubkey", "The x-only pubkey for this signature"),
-                r(Str, "leaf_hash", "The leaf hash for this signature"),
-                r(Str, "sig", "The signature itself"),
+                r(Str, "pubkey", "The x-only key that signed"),
+                r(Str, "leaf_hash", "The leaf that was signed for"),
+                r(Str, "sig", "The signature"),
             ])]),
         r(Arr, "taproot_scripts", "")
             .optional()
             .with_inner(vec![r(Obj, "", "").with_inner(vec![
-                r(StrHex, "script", "A leaf script"),
-                r(Num, "leaf_ver", "The version number for the leaf script"),
-                r(Arr, "control_blocks", "The control blocks for this script").with_inner(vec![r(
+                r(StrHex, "script", "The leaf script, hex-encoded"),
+                r(Num, "leaf_ver", "The leaf version"),
+                r(
+                    Arr,
+                    "control_blocks",
+                    "The control blocks that reach this leaf",
+                )
+                .with_inner(vec![r(
                     StrHex,
                     "control_block",
-                    "A hex-encoded control block for this script",
+                    "A control block, hex-encoded",
                 )]),
             ])]),
         tap_bip32_doc(),
         r(
             StrHex,
             "taproot_internal_key",
-            "The hex-encoded Taproot x-only internal key",
+            "The taproot internal key (x-only), hex-encoded",
         )
         .optional(),
         r(
             StrHex,
             "taproot_merkle_root",
-            "The hex-encoded Taproot merkle root",
+            "The taproot Merkle root, hex-encoded",
         )
         .optional(),
         musig_participants_doc(),
-        musig_data_doc("musig2_pubnonces", "pubnonce", "The public nonce itself."),
+        musig_data_doc("musig2_pubnonces", "pubnonce", "The public nonce"),
         musig_data_doc(
             "musig2_partial_sigs",
             "partial_sig",
-            "The partial signature itself.",
+            "The partial signature",
         ),
-        unknown_doc("The unknown input fields", true),
-        proprietary_doc("The input proprietary map", true),
+        unknown_doc("Input entries of unknown types", true),
+        proprietary_doc("Proprietary input entries", true),
     ])])
 }
 
 fn outputs_doc() -> ResultDoc {
-    let mut script = r(
-        Obj,
-        "script",
-        "The output script (scriptPubKey) for this output",
-    )
-    .optional();
+    let mut script = r(Obj, "script", "The output's script").optional();
     let mut inner = script_pubkey_doc();
     for (i, f) in inner.iter_mut().enumerate() {
         f.elision = if i == 0 {
-            Elision::Text(
-                "The layout is the same as the output of scriptPubKeys in decoderawtransaction.",
-            )
+            Elision::Text("Laid out as a scriptPubKey in decoderawtransaction's result.")
         } else {
             Elision::Skip
         };
@@ -263,59 +224,43 @@ fn outputs_doc() -> ResultDoc {
         script_doc("redeem_script"),
         script_doc("witness_script"),
         bip32_doc(),
-        r(Num, "amount", "The amount (nValue) for this output").optional(),
+        r(Num, "amount", "The output's amount").optional(),
         script,
         r(
             StrHex,
             "taproot_internal_key",
-            "The hex-encoded Taproot x-only internal key",
+            "The taproot internal key (x-only), hex-encoded",
         )
         .optional(),
         r(
             Arr,
             "taproot_tree",
-            "The tuples that make up the Taproot tree, in depth first search order",
+            "The leaves of the taproot tree, depth first",
         )
         .optional()
-        .with_inner(vec![r(
-            Obj,
-            "tuple",
-            "A single leaf script in the taproot tree",
-        )
-        .optional()
-        .with_inner(vec![
-            r(Num, "depth", "The depth of this element in the tree"),
-            r(Num, "leaf_ver", "The version of this leaf"),
-            r(Str, "script", "The hex-encoded script itself"),
-        ])]),
+        .with_inner(vec![r(Obj, "tuple", "One leaf of the tree")
+            .optional()
+            .with_inner(vec![
+                r(Num, "depth", "The leaf's depth in the tree"),
+                r(Num, "leaf_ver", "The leaf version"),
+                r(Str, "script", "The leaf script, hex-encoded"),
+            ])]),
         tap_bip32_doc(),
         musig_participants_doc(),
-        unknown_doc("The unknown output fields", true),
-        proprietary_doc("The output proprietary map", true),
+        unknown_doc("Output entries of unknown types", true),
+        proprietary_doc("Proprietary output entries", true),
     ])])
 }
 
 fn decodepsbt_result() -> ResultDoc {
     r(Obj, "", "").with_inner(vec![
-        r(
-            Obj,
-            "tx",
-            "The decoded network-serialized unsigned transaction.",
-        )
-        .optional()
-        .with_inner(tx_doc_elided()),
+        r(Obj, "tx", "The unsigned transaction, decoded")
+            .optional()
+            .with_inner(tx_doc_elided()),
         r(Arr, "global_xpubs", "").with_inner(vec![r(Obj, "", "").with_inner(vec![
-            r(
-                Str,
-                "xpub",
-                "The extended public key this path corresponds to",
-            ),
-            r(
-                StrHex,
-                "master_fingerprint",
-                "The fingerprint of the master key",
-            ),
-            r(Str, "path", "The path"),
+            r(Str, "xpub", "The extended public key with this origin"),
+            r(StrHex, "master_fingerprint", "The master key's fingerprint"),
+            r(Str, "path", "The derivation path"),
         ])]),
         r(
             Num,
@@ -326,22 +271,17 @@ fn decodepsbt_result() -> ResultDoc {
         r(
             Num,
             "fallback_locktime",
-            "The lock time used when no input requires one.",
+            "The lock time when no input requires one",
         )
         .optional(),
-        r(Num, "input_count", "The number of inputs in this psbt").optional(),
-        r(Num, "output_count", "The number of outputs in this psbt.").optional(),
-        r(Bool, "inputs_modifiable", "Whether inputs can be modified").optional(),
-        r(
-            Bool,
-            "outputs_modifiable",
-            "Whether outputs can be modified",
-        )
-        .optional(),
+        r(Num, "input_count", "How many inputs the PSBT has").optional(),
+        r(Num, "output_count", "How many outputs the PSBT has").optional(),
+        r(Bool, "inputs_modifiable", "Whether inputs may be added").optional(),
+        r(Bool, "outputs_modifiable", "Whether outputs may be added").optional(),
         r(
             Bool,
             "has_sighash_single",
-            "Whether this PSBT has SIGHASH_SINGLE inputs",
+            "Whether some input signs with SIGHASH_SINGLE",
         )
         .optional(),
         r(
@@ -350,14 +290,14 @@ fn decodepsbt_result() -> ResultDoc {
             "The PSBT version (not the unsigned transaction's version)",
         )
         .optional(),
-        proprietary_doc("The global proprietary map", false),
-        unknown_doc("The unknown global fields", false),
+        proprietary_doc("Proprietary global entries", false),
+        unknown_doc("Global entries of unknown types", false),
         inputs_doc(),
         outputs_doc(),
         r(
             StrAmount,
             "fee",
-            "The transaction fee paid if all UTXOs slots in the PSBT have been filled.",
+            "The fee, when every output spent is known",
         )
         .optional(),
     ])
@@ -366,21 +306,21 @@ fn decodepsbt_result() -> ResultDoc {
 fn analyzepsbt_result() -> ResultDoc {
     r(Obj, "", "").with_inner(vec![
         r(Arr, "inputs", "").optional().with_inner(vec![r(Obj, "", "").with_inner(vec![
-            r(Bool, "has_utxo", "Whether a UTXO is provided"),
-            r(Bool, "is_final", "Whether the input is finalized"),
+            r(Bool, "has_utxo", "Whether the output spent is known"),
+            r(Bool, "is_final", "Whether the input has its final scriptSig/witness"),
             r(Obj, "missing", "What this input still needs to be complete").optional().with_inner(vec![
-                r(Arr, "pubkeys", "").optional().with_inner(vec![r(StrHex, "keyid", "Public key ID, hash160 of the public key, of a public key whose BIP 32 derivation path is missing")]),
-                r(Arr, "signatures", "").optional().with_inner(vec![r(StrHex, "keyid", "Public key ID, hash160 of the public key, of a public key whose signature is missing")]),
-                r(StrHex, "redeemscript", "Hash160 of the redeem script that is missing").optional(),
-                r(StrHex, "witnessscript", "SHA256 of the witness script that is missing").optional(),
+                r(Arr, "pubkeys", "").optional().with_inner(vec![r(StrHex, "keyid", "The key id (HASH160) of a key whose public key is needed")]),
+                r(Arr, "signatures", "").optional().with_inner(vec![r(StrHex, "keyid", "The key id (HASH160) of a key whose signature is needed")]),
+                r(StrHex, "redeemscript", "HASH160 of the redeem script needed").optional(),
+                r(StrHex, "witnessscript", "SHA256 of the witness script needed").optional(),
             ]),
-            r(Str, "next", "Role of the next person that this input needs to go to").optional(),
+            r(Str, "next", "The role that should handle this input next").optional(),
         ])]),
-        r(Num, "estimated_vsize", "Estimated vsize of the final signed transaction").optional(),
-        r(StrAmount, "estimated_feerate", "Estimated feerate of the final signed transaction in BTC/kvB. Shown only if all UTXO slots in the PSBT have been filled").optional(),
-        r(StrAmount, "fee", "The transaction fee paid. Shown only if all UTXO slots in the PSBT have been filled").optional(),
-        r(Str, "next", "Role of the next person that this psbt needs to go to"),
-        r(Str, "error", "Error message (if there is one)").optional(),
+        r(Num, "estimated_vsize", "The estimated virtual size of the finished transaction").optional(),
+        r(StrAmount, "estimated_feerate", "The estimated fee rate of the finished transaction in BTC/kvB, when every output spent is known").optional(),
+        r(StrAmount, "fee", "The fee, when every output spent is known").optional(),
+        r(Str, "next", "The role that should handle the PSBT next"),
+        r(Str, "error", "Why the PSBT is invalid, if it is").optional(),
     ])
 }
 

@@ -12,70 +12,66 @@ pub(crate) fn r(ty: ResultType, key: &'static str, description: &'static str) ->
 /// Core's `ScriptPubKeyDoc`.
 pub(crate) fn script_pubkey_doc() -> Vec<ResultDoc> {
     vec![
-        r(Str, "asm", "Disassembly of the output script"),
-        r(Str, "desc", "Inferred descriptor for the output"),
-        r(StrHex, "hex", "The raw output script bytes, hex-encoded"),
-        r(Str, "address", "The Bitcoin address (only if a well-defined address exists)").optional(),
-        r(Str, "type", "The type (one of: nonstandard, anchor, pubkey, pubkeyhash, scripthash, multisig, nulldata, witness_v0_scripthash, witness_v0_keyhash, witness_v1_taproot, witness_unknown)"),
+        r(Str, "asm", "The output script disassembled"),
+        r(Str, "desc", "A descriptor inferred from the output script"),
+        r(StrHex, "hex", "The output script, hex-encoded"),
+        r(Str, "address", "The address, when the script has a standard one").optional(),
+        r(Str, "type", "The script's type: nonstandard, anchor, pubkey, pubkeyhash, scripthash, multisig, nulldata, witness_v0_scripthash, witness_v0_keyhash, witness_v1_taproot or witness_unknown"),
     ]
 }
 
 /// Core's `TxDoc()`: the fields of a decoded transaction.
 pub(crate) fn tx_doc() -> Vec<ResultDoc> {
     vec![
-        r(StrHex, "txid", "The transaction id"),
+        r(StrHex, "txid", "The txid"),
         r(
             StrHex,
             "hash",
-            "The transaction hash (differs from txid for witness transactions)",
+            "The wtxid (differs from the txid when there are witnesses)",
         ),
-        r(Num, "size", "The serialized transaction size"),
+        r(Num, "size", "The size in bytes, serialized"),
         r(
             Num,
             "vsize",
-            "The virtual transaction size (differs from size for witness transactions)",
+            "The virtual size (smaller than size when there are witnesses)",
         ),
-        r(
-            Num,
-            "weight",
-            "The transaction's weight (between vsize*4-3 and vsize*4)",
-        ),
-        r(Num, "version", "The version"),
-        r(NumTime, "locktime", "The lock time"),
+        r(Num, "weight", "The weight (from vsize*4-3 to vsize*4)"),
+        r(Num, "version", "The transaction version"),
+        r(NumTime, "locktime", "The transaction's lock time"),
         r(Arr, "vin", "").with_inner(vec![r(Obj, "", "").with_inner(vec![
             r(
                 StrHex,
                 "coinbase",
-                "The coinbase value (only if coinbase transaction)",
+                "The coinbase input script, hex-encoded (coinbase only)",
             )
             .optional(),
             r(
                 StrHex,
                 "txid",
-                "The transaction id (if not coinbase transaction)",
+                "The txid of the output spent (absent for a coinbase)",
             )
             .optional(),
             r(
                 Num,
                 "vout",
-                "The output number (if not coinbase transaction)",
+                "The index of the output spent (absent for a coinbase)",
             )
             .optional(),
-            r(Obj, "scriptSig", "The script (if not coinbase transaction)")
+            r(Obj, "scriptSig", "The input script (absent for a coinbase)")
                 .optional()
                 .with_inner(vec![
-                    r(Str, "asm", "Disassembly of the signature script"),
-                    r(StrHex, "hex", "The raw signature script bytes, hex-encoded"),
+                    r(Str, "asm", "The input script disassembled"),
+                    r(StrHex, "hex", "The input script, hex-encoded"),
                 ]),
             r(Arr, "txinwitness", "").optional().with_inner(vec![r(
                 StrHex,
                 "hex",
-                "hex-encoded witness data (if any)",
+                "A witness item, hex-encoded",
             )]),
-            r(Num, "sequence", "The script sequence number"),
+            r(Num, "sequence", "The input's sequence number"),
         ])]),
         r(Arr, "vout", "").with_inner(vec![r(Obj, "", "").with_inner(vec![
-            r(StrAmount, "value", "The value in BTC"),
+            r(StrAmount, "value", "The amount in BTC"),
             r(Num, "n", "index"),
             r(Obj, "scriptPubKey", "").with_inner(script_pubkey_doc()),
         ])]),
@@ -88,7 +84,7 @@ pub(crate) fn tx_doc_elided() -> Vec<ResultDoc> {
     let mut fields = tx_doc();
     for (i, f) in fields.iter_mut().enumerate() {
         f.elision = if i == 0 {
-            Elision::Text("The layout is the same as the output of decoderawtransaction.")
+            Elision::Text("Laid out as decoderawtransaction's result.")
         } else {
             Elision::Skip
         };
@@ -127,19 +123,19 @@ fn sign_result() -> ResultDoc {
 
 fn decodescript_result() -> ResultDoc {
     r(Obj, "", "").with_inner(vec![
-        r(Str, "asm", "Disassembly of the script"),
-        r(Str, "desc", "Inferred descriptor for the script"),
-        r(Str, "type", "The output type (e.g. nonstandard, anchor, pubkey, pubkeyhash, scripthash, multisig, nulldata, witness_v0_scripthash, witness_v0_keyhash, witness_v1_taproot, witness_unknown)"),
-        r(Str, "address", "The Bitcoin address (only if a well-defined address exists)").optional(),
+        r(Str, "asm", "The script disassembled"),
+        r(Str, "desc", "A descriptor inferred from the script"),
+        r(Str, "type", "The script's type: nonstandard, anchor, pubkey, pubkeyhash, scripthash, multisig, nulldata, witness_v0_scripthash, witness_v0_keyhash, witness_v1_taproot or witness_unknown"),
+        r(Str, "address", "The address, when the script has a standard one").optional(),
         r(Str, "p2sh", "The P2SH address wrapping this script (absent for types that should not be wrapped)").optional(),
         r(Obj, "segwit", "The witness output wrapping this script (absent for types that should not be wrapped)")
             .optional()
             .with_inner(vec![
-                r(Str, "asm", "Disassembly of the output script"),
-                r(StrHex, "hex", "The raw output script bytes, hex-encoded"),
-                r(Str, "type", "The type of the output script (e.g. witness_v0_keyhash or witness_v0_scripthash)"),
-                r(Str, "address", "The Bitcoin address (only if a well-defined address exists)").optional(),
-                r(Str, "desc", "Inferred descriptor for the script"),
+                r(Str, "asm", "The output script disassembled"),
+                r(StrHex, "hex", "The output script, hex-encoded"),
+                r(Str, "type", "The output script's type (witness_v0_keyhash or witness_v0_scripthash)"),
+                r(Str, "address", "The address, when the script has a standard one").optional(),
+                r(Str, "desc", "A descriptor inferred from the script"),
                 r(Str, "p2sh-segwit", "The P2SH address wrapping this witness output"),
             ]),
     ])
