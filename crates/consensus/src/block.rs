@@ -102,11 +102,45 @@ fn verify_input(
     input: usize,
     flags: VerifyFlags,
 ) -> Result<(), ScriptError> {
+    verify_input_with(item, data, input, flags, false)
+}
+
+/// Verifies every input of one transaction on this thread, recording valid signatures in
+/// the signature cache when `store_signatures` (the mempool's policy check, so its later
+/// checks and the block's find them). The first failing input is reported.
+pub fn verify_tx_scripts(
+    item: &TxToVerify<'_>,
+    flags: VerifyFlags,
+    store_signatures: bool,
+) -> Result<(), InputError> {
+    let data = PrecomputedTransactionData::new(item.tx, item.spent.to_vec(), false);
+    for input in 0..item.tx.input.len() {
+        verify_input_with(item, &data, input, flags, store_signatures).map_err(|error| {
+            InputError {
+                tx: 0,
+                input,
+                error,
+            }
+        })?;
+    }
+    Ok(())
+}
+
+fn verify_input_with(
+    item: &TxToVerify<'_>,
+    data: &PrecomputedTransactionData,
+    input: usize,
+    flags: VerifyFlags,
+    store: bool,
+) -> Result<(), ScriptError> {
     let txin = &item.tx.input[input];
     let spent = item.spent.get(input).ok_or(ScriptError::UnknownError)?;
     let witness: Vec<Vec<u8>> = txin.witness.to_vec();
-    let checker =
+    let mut checker =
         TransactionSignatureChecker::new(item.tx, input, spent.value.to_sat() as i64, Some(data));
+    if store {
+        checker = checker.storing();
+    }
     verify_script(
         txin.script_sig.as_bytes(),
         spent.script_pubkey.as_bytes(),

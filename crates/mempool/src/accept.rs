@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bitcoin::{OutPoint, Transaction, TxOut, Txid, Wtxid};
 use common::logging::Category;
 use common::{log_debug, log_error};
-use consensus::block::{verify_scripts, TxToVerify};
+use consensus::block::{verify_scripts, verify_tx_scripts, ScriptCache, TxToVerify};
 use consensus::script::VerifyFlags;
 use consensus::tx::transaction_sig_op_cost;
 use consensus::tx::{calculate_sequence_locks, evaluate_sequence_locks, is_final_tx};
@@ -38,6 +38,11 @@ pub trait ChainView {
     fn script_flags(&self) -> VerifyFlags;
     /// The node's current time (mockable), seconds.
     fn now(&self) -> i64;
+    /// The chain's script-execution cache, if any: the consensus recheck records the
+    /// transaction there so a block holding it skips its scripts.
+    fn script_cache(&self) -> Option<&ScriptCache> {
+        None
+    }
 }
 
 /// Core's `TxValidationResult`: the class of a rejection.
@@ -695,7 +700,7 @@ impl<'a> Acceptor<'a> {
             tx: &ws.tx,
             spent: &ws.spent,
         }];
-        if let Err(e) = verify_scripts(&item, STANDARD_SCRIPT_VERIFY_FLAGS, 1, None) {
+        if let Err(e) = verify_tx_scripts(&item[0], STANDARD_SCRIPT_VERIFY_FLAGS, true) {
             let input = &ws.tx.input[e.input];
             let mut state = TxState::new(
                 TxResultKind::NotStandard,
@@ -716,7 +721,7 @@ impl<'a> Acceptor<'a> {
             return Err(state);
         }
         let flags = self.chain.script_flags();
-        if let Err(e) = verify_scripts(&item, flags, 1, None) {
+        if let Err(e) = verify_scripts(&item, flags, 1, self.chain.script_cache()) {
             log_error!(
                 "BUG! PLEASE REPORT THIS! CheckInputScripts failed against latest-block but not STANDARD flags {}, {}",
                 ws.txid,

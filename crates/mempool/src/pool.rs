@@ -154,6 +154,8 @@ pub struct Mempool {
     by_txid: HashMap<Txid, usize>,
     by_wtxid: HashMap<Wtxid, usize>,
     next_tx: HashMap<OutPoint, usize>,
+    /// Entries by entry time, for expiry (Core's `entry_time` index).
+    by_time: BTreeSet<(i64, usize)>,
     clusters: Vec<Option<Cluster>>,
     free_clusters: Vec<usize>,
     deltas: BTreeMap<[u8; 32], (Txid, i64)>,
@@ -188,6 +190,7 @@ impl Mempool {
             by_txid: HashMap::new(),
             by_wtxid: HashMap::new(),
             next_tx: HashMap::new(),
+            by_time: BTreeSet::new(),
             clusters: Vec::new(),
             free_clusters: Vec::new(),
             deltas: BTreeMap::new(),
@@ -684,6 +687,7 @@ impl Mempool {
         self.inner_usage += entry.usage;
         self.by_txid.insert(txid, id);
         self.by_wtxid.insert(wtxid, id);
+        self.by_time.insert((entry.time, id));
         let (tx, fee, height) = (entry.tx.clone(), entry.fee, entry.height);
         self.entries[id] = Some(entry);
         for &p in &parents {
@@ -830,6 +834,7 @@ impl Mempool {
             self.unbroadcast.remove(&e.txid);
             self.by_txid.remove(&e.txid);
             self.by_wtxid.remove(&e.wtxid);
+            self.by_time.remove(&(e.time, i));
             self.total_vsize -= e.vsize;
             self.total_fee -= e.fee;
             self.inner_usage -= e.usage;
@@ -951,12 +956,7 @@ impl Mempool {
     /// Removes transactions older than `cutoff` with their descendants (`Expire`);
     /// returns how many left.
     pub fn expire(&mut self, cutoff: i64) -> usize {
-        let old: Vec<usize> = self
-            .by_txid
-            .values()
-            .copied()
-            .filter(|&i| self.at(i).time < cutoff)
-            .collect();
+        let old: Vec<usize> = self.by_time.range(..(cutoff, 0)).map(|&(_, i)| i).collect();
         let all = self.closure(&old, false);
         let n = all.len();
         self.remove_ids(&all, RemovalReason::Expiry);

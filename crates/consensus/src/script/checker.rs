@@ -65,6 +65,8 @@ pub struct TransactionSignatureChecker<'a> {
     n_in: usize,
     amount: i64,
     txdata: Option<&'a PrecomputedTransactionData>,
+    /// Record valid signatures in the signature cache (lookups happen always).
+    store: bool,
 }
 
 impl<'a> TransactionSignatureChecker<'a> {
@@ -80,7 +82,27 @@ impl<'a> TransactionSignatureChecker<'a> {
             n_in,
             amount,
             txdata,
+            store: false,
         }
+    }
+
+    /// The same checker recording valid signatures in the signature cache
+    /// (`CachingTransactionSignatureChecker` with `store`).
+    pub fn storing(mut self) -> Self {
+        self.store = true;
+        self
+    }
+
+    /// Runs `verify` unless the cache knows `key` passed; records a pass when storing.
+    fn cached(&self, key: [u8; 32], verify: impl FnOnce() -> bool) -> bool {
+        if super::sigcache::contains(&key) {
+            return true;
+        }
+        let ok = verify();
+        if ok && self.store {
+            super::sigcache::insert(key);
+        }
+        ok
     }
 }
 
@@ -134,7 +156,8 @@ impl SignatureChecker for TransactionSignatureChecker<'_> {
         // Consensus accepts high-S signatures: verify their low-S twin.
         signature.normalize_s();
         let msg = Message::from_digest(hash);
-        secp().verify_ecdsa(&msg, &signature, &pk).is_ok()
+        let key = super::sigcache::entry(0, &hash, pubkey, &signature.serialize_compact());
+        self.cached(key, || secp().verify_ecdsa(&msg, &signature, &pk).is_ok())
     }
 
     fn check_schnorr_signature(
@@ -178,14 +201,17 @@ impl SignatureChecker for TransactionSignatureChecker<'_> {
             tapscript.as_ref(),
         )
         .ok_or(ScriptError::SchnorrSigHashtype)?;
-        let ok = XOnlyPublicKey::from_slice(pubkey)
-            .ok()
-            .zip(schnorr::Signature::from_slice(sig).ok())
-            .is_some_and(|(pk, s)| {
-                secp()
-                    .verify_schnorr(&s, &Message::from_digest(hash), &pk)
-                    .is_ok()
-            });
+        let key = super::sigcache::entry(1, &hash, pubkey, sig);
+        let ok = self.cached(key, || {
+            XOnlyPublicKey::from_slice(pubkey)
+                .ok()
+                .zip(schnorr::Signature::from_slice(sig).ok())
+                .is_some_and(|(pk, s)| {
+                    secp()
+                        .verify_schnorr(&s, &Message::from_digest(hash), &pk)
+                        .is_ok()
+                })
+        });
         if ok {
             Ok(())
         } else {

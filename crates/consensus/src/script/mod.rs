@@ -7,6 +7,7 @@ mod flags;
 mod interpreter;
 mod num;
 pub mod op;
+mod sigcache;
 mod verify;
 
 pub use checker::{
