@@ -465,3 +465,64 @@ fn a_restart_keeps_the_mempool() {
         .call("importmempool", json!([path.display().to_string()]));
     assert_eq!(f.mempool(), before);
 }
+
+/// A transaction spending `u` with an OP_RETURN output of `data` bytes (MiniWallet's
+/// bulking), paying `fee`.
+fn bulky(u: Utxo, fee: u64, data: usize) -> Transaction {
+    let mut script = vec![0x6a, 0x4e];
+    script.extend((data as u32).to_le_bytes());
+    script.extend(std::iter::repeat_n(0x01u8, data));
+    spend(
+        &[u],
+        vec![
+            to_op_true(u.value - fee),
+            TxOut {
+                value: Amount::ZERO,
+                script_pubkey: ScriptBuf::from_bytes(script),
+            },
+        ],
+    )
+}
+
+#[test]
+fn eviction_at_maxmempool_raises_the_minimum_fee() {
+    let f = Fixture::new("mempool-limit", 170, &["-maxmempool=5"]);
+    let c = &f.coins;
+    let info = f.node.call("getmempoolinfo", json!([]));
+    assert_eq!(info["maxmempool"], json!(5_000_000));
+    assert_eq!(info["mempoolminfee"].to_string(), "0.00000100");
+    // About 100 kB each: the pool holds under 50 of them.
+    let mut sent = Vec::new();
+    for (i, u) in c.iter().take(60).enumerate() {
+        let tx = bulky(*u, 20_000 + 1_000 * i as u64, 99_000);
+        let r = f
+            .node
+            .try_call("sendrawtransaction", json!([hex(&serialize(&tx))]))
+            .unwrap();
+        match r {
+            Ok(_) => sent.push(tx),
+            Err((code, msg)) => {
+                assert_eq!(code, -26, "{msg}");
+                assert!(
+                    msg.starts_with("mempool full") || msg.starts_with("mempool min fee not met"),
+                    "{msg}"
+                );
+            }
+        }
+    }
+    let pool = f.mempool();
+    assert!(pool.len() < 60 && pool.len() > 30, "{}", pool.len());
+    let info = f.node.call("getmempoolinfo", json!([]));
+    assert!(info["usage"].as_u64().unwrap() <= 5_000_000);
+    // The cheapest went first; the best payers stayed.
+    assert!(!pool.contains(&txid_str(&sent[0])));
+    assert!(pool.contains(&txid_str(sent.last().unwrap())));
+    let min: f64 = info["mempoolminfee"].to_string().parse().unwrap();
+    assert!(min > 0.000_001, "{info}");
+    // Below the raised minimum a transaction is refused with Core's reason.
+    let low = simple(c[65], 20);
+    assert_eq!(
+        f.test_accept(&low)["reject-reason"],
+        json!("mempool min fee not met")
+    );
+}
