@@ -175,6 +175,24 @@ fn acceptance_and_core_reject_reasons() {
     assert_eq!(r["allowed"], json!(false));
     assert_eq!(r["reject-reason"], json!("txn-already-in-mempool"));
 
+    // Who spends an output, from the mempool.
+    let spent = json!({"txid": c[0].outpoint.txid.to_string(), "vout": 0});
+    let unspent = json!({"txid": c[1].outpoint.txid.to_string(), "vout": 0});
+    let r = f.node.call(
+        "gettxspendingprevout",
+        json!([[spent, unspent], {"return_spending_tx": true}]),
+    );
+    assert_eq!(r[0]["spendingtxid"], json!(txid_str(&tx)));
+    assert_eq!(r[0]["spendingtx"], json!(hex(&serialize(&tx))));
+    assert_eq!(r[1], unspent);
+    assert_eq!(
+        f.node.call_err(
+            "gettxspendingprevout",
+            json!([[{"txid": c[1].outpoint.txid.to_string(), "vout": -1}]])
+        ),
+        (-8, "Invalid parameter, vout cannot be negative".into())
+    );
+
     // One transaction per reject reason, each with Core's string.
     let mut cases: Vec<(&str, Transaction)> = Vec::new();
     let mut v4 = simple(c[1], 1_000);

@@ -459,8 +459,160 @@ fn is_child_with_parents_tree(txs: &[Arc<Transaction>]) -> bool {
     })
 }
 
+/// `RPCTypeCheckObj`: `expected` keys of the JSON types named (absent ones allowed with
+/// `allow_null`), and with `strict` no other keys.
+fn type_check_obj(
+    o: &Map<String, Value>,
+    expected: &[(&str, &str)],
+    allow_null: bool,
+    strict: bool,
+) -> Result<(), RpcError> {
+    let mut sorted = expected.to_vec();
+    sorted.sort();
+    for (key, ty) in &sorted {
+        let v = o.get(*key).unwrap_or(&Value::Null);
+        if !allow_null && v.is_null() {
+            return Err(RpcError::new(
+                rpc::codes::RPC_TYPE_ERROR,
+                format!("Missing {key}"),
+            ));
+        }
+        let actual = rpc::json::type_name(v);
+        if !(actual == *ty || (allow_null && v.is_null())) {
+            return Err(RpcError::new(
+                rpc::codes::RPC_TYPE_ERROR,
+                format!("JSON value of type {actual} for field {key} is not of expected type {ty}"),
+            ));
+        }
+    }
+    if strict {
+        if let Some(k) = o.keys().find(|k| !expected.iter().any(|(e, _)| e == k)) {
+            return Err(RpcError::new(
+                rpc::codes::RPC_TYPE_ERROR,
+                format!("Unexpected key {k}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `gettxspendingprevout` over the mempool (no spender index is kept).
+fn tx_spending_prevout(n: &NodeContext, req: &rpc::Request) -> Result<Value, RpcError> {
+    let outputs = get_array(req.param(0).unwrap_or(&Value::Null))?;
+    if outputs.is_empty() {
+        return Err(RpcError::new(
+            RPC_INVALID_PARAMETER,
+            "Invalid parameter, outputs are missing",
+        ));
+    }
+    let empty = Map::new();
+    let options = match req.param(1) {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(o)) => o,
+        Some(v) => {
+            return Err(RpcError::new(
+                rpc::codes::RPC_TYPE_ERROR,
+                format!(
+                    "JSON value of type {} is not of expected type object",
+                    rpc::json::type_name(v)
+                ),
+            ))
+        }
+    };
+    type_check_obj(
+        options,
+        &[("mempool_only", "bool"), ("return_spending_tx", "bool")],
+        true,
+        true,
+    )?;
+    let mempool_only = options
+        .get("mempool_only")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let return_tx = options
+        .get("return_spending_tx")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let mut points = Vec::with_capacity(outputs.len());
+    for o in outputs {
+        let Value::Object(m) = o else {
+            return Err(RpcError::new(
+                rpc::codes::RPC_TYPE_ERROR,
+                format!(
+                    "JSON value of type {} is not of expected type object",
+                    rpc::json::type_name(o)
+                ),
+            ));
+        };
+        type_check_obj(m, &[("txid", "string"), ("vout", "number")], false, true)?;
+        let txid = Txid::from_byte_array(parse_hash(&m["txid"], "txid")?);
+        let vout: i32 = get_int(&m["vout"])?;
+        if vout < 0 {
+            return Err(RpcError::new(
+                RPC_INVALID_PARAMETER,
+                "Invalid parameter, vout cannot be negative",
+            ));
+        }
+        points.push((
+            bitcoin::OutPoint {
+                txid,
+                vout: vout as u32,
+            },
+            m.clone(),
+        ));
+    }
+    let pool = lock(&n.mempool);
+    let mut results = Vec::with_capacity(points.len());
+    for (outpoint, mut o) in points {
+        match pool.spender(&outpoint) {
+            Some(spender) => {
+                o.insert("spendingtxid".into(), json!(spender.to_string()));
+                if return_tx {
+                    if let Some(tx) = pool.get(&spender) {
+                        o.insert(
+                            "spendingtx".into(),
+                            json!(super::values::hex(&bitcoin::consensus::encode::serialize(
+                                &*tx
+                            ))),
+                        );
+                    }
+                }
+            }
+            None if !mempool_only => {
+                return Err(RpcError::new(
+                    rpc::codes::RPC_MISC_ERROR,
+                    "Mempool lacks a relevant spend, and txospenderindex is unavailable.",
+                ));
+            }
+            None => {}
+        }
+        results.push(Value::Object(o));
+    }
+    Ok(Value::Array(results))
+}
+
 /// Registers the mempool commands.
 pub fn register(table: &Table, node: &Arc<NodeContext>) {
+    let n = node.clone();
+    table.register(command(
+        "blockchain",
+        "gettxspendingprevout",
+        "Looks in the mempool (and the spender index, when one is kept) for transactions spending any of the given outputs",
+        vec![
+            Arg::required("outputs", ArgType::Arr, "The outputs to look up, each with its txid (string) and vout (numeric).").with_inner(vec![
+                Arg::omitted("", ArgType::Obj, "").with_inner(vec![
+                    Arg::required("txid", ArgType::StrHex, "The transaction id"),
+                    Arg::required("vout", ArgType::Num, "The output number"),
+                ]),
+            ]),
+            Arg::omitted("options", ArgType::ObjNamedParams, "").with_inner(vec![
+                Arg::hint("mempool_only", ArgType::Bool, "true if txospenderindex unavailable, otherwise false", "If false and the mempool holds no spend, ask the spender index (an error when there is none)."),
+                Arg::hint("return_spending_tx", ArgType::Bool, "false", "If true, also return the whole spending transaction."),
+            ]),
+        ],
+        SPENDING_RESULT,
+        move |req| tx_spending_prevout(&n, req),
+    ));
     let n = node.clone();
     table.register(command(
         "blockchain",
@@ -978,3 +1130,14 @@ const PRIORITISED_RESULT: &str = r#"{                                 (json obje
   },
   ...
 }"#;
+
+const SPENDING_RESULT: &str = r#"[                           (json array)
+  {                         (json object)
+    "txid" : "hex",         (string) the transaction id of the checked output
+    "vout" : n,             (numeric) the vout value of the checked output
+    "spendingtxid" : "hex", (string, optional) the transaction id of the mempool transaction spending this output (omitted if unspent)
+    "spendingtx" : "hex",   (string, optional) the transaction spending this output (only if return_spending_tx is set, omitted if unspent)
+    "blockhash" : "hex"     (string, optional) the hash of the spending block (omitted if unspent or the spending tx is not confirmed)
+  },
+  ...
+]"#;
