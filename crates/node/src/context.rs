@@ -1,7 +1,7 @@
 //! What the node's RPC commands and other components share (Core's `NodeContext`).
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bitcoin::BlockHash;
@@ -139,6 +139,9 @@ pub struct NodeContext {
     /// The executable `echoipc` spawns: this one in the multiprocess node, none in
     /// `bitcoind`, which echoes in-process as Core's does.
     pub spawn_exe: Option<std::path::PathBuf>,
+    /// The transaction index, with `-txindex` (Core's `g_txindex`): set once at start-up,
+    /// before any RPC command runs; `txindex.get()` is `None` without `-txindex`.
+    pub txindex: OnceLock<Arc<index::TxIndex>>,
     shutdown: AtomicBool,
     shutdown_requested: Mutex<bool>,
     shutdown_cv: Condvar,
@@ -181,6 +184,7 @@ impl NodeContext {
             mock_time,
             deprecated_rpc,
             spawn_exe,
+            txindex: OnceLock::new(),
             shutdown: AtomicBool::new(false),
             shutdown_requested: Mutex::new(false),
             shutdown_cv: Condvar::new(),
@@ -235,5 +239,22 @@ impl NodeContext {
                 Err(poisoned) => poisoned.into_inner(),
             };
         }
+    }
+}
+
+/// How the indexes' sync threads reach the chainstate, and stop the node on an error
+/// they cannot recover from (Core's `AbortNode`).
+impl index::ChainAccess for NodeContext {
+    fn with_chainstate(&self, f: &mut dyn FnMut(&ChainState)) {
+        f(&self.chainstate());
+    }
+
+    fn fatal_error(&self, message: &str) {
+        let log = common::logging::instance().file_path();
+        let file = log.file_name().unwrap_or_default().to_string_lossy();
+        common::logging::log_error(&format!(
+            "A fatal internal error occurred, see {file} for details: {message}"
+        ));
+        self.request_shutdown();
     }
 }

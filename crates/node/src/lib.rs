@@ -196,6 +196,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     let assembler = mempool_options::assembler_options(&args)?;
     let params = chainstate::chain_params(chain, &args)?;
     let options = chainstate::options(&params, &args)?;
+    options::check_txindex(&args).map_err(StartupError)?;
 
     // The RPC server answers "warming up" until the chainstate is loaded.
     let table = Arc::new(::rpc::Table::new());
@@ -223,7 +224,8 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         &args,
         Box::new(log_line),
     )?;
-    let chainstate = verify_loaded_chainstate(chainstate, &args, &table)?;
+    let mut chainstate = verify_loaded_chainstate(chainstate, &args, &table)?;
+    let txindex = open_txindex(&args, &net_dir, &mut chainstate)?;
     let spawn_exe = match binary {
         Binary::BitcoinNode => std::env::current_exe().ok(),
         Binary::Bitcoind => None,
@@ -241,6 +243,10 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         args.get_args("-deprecatedrpc"),
         spawn_exe,
     );
+    if let Some(ix) = txindex {
+        // Set before any command can run, so it is never seen unset with -txindex.
+        let _ = node.txindex.set(ix);
+    }
     if mock != 0 {
         node.mock_time
             .store(mock, std::sync::atomic::Ordering::Relaxed);
@@ -270,6 +276,10 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     }
     table.set_warmup(None);
     log_info!("init message: Done loading");
+    // Core starts the indexes' sync after the block import, before loading the pool.
+    if let Some(ix) = node.txindex.get() {
+        ix.start_background_sync(node.clone()).map_err(err)?;
+    }
     // Core loads the saved pool in the background after "Done loading".
     if node.persistence.enabled && !node.shutdown_requested() {
         let path = node.persistence.path.clone();
@@ -378,6 +388,23 @@ fn verify_loaded_chainstate(
     }
 }
 
+/// Opens the transaction index with `-txindex` (wiped with `-reindex`, as Core rebuilds
+/// the enabled indexes); without it the index's data stays on disk untouched.
+fn open_txindex(
+    args: &ArgsManager,
+    net_dir: &std::path::Path,
+    chainstate: &mut chain::ChainState,
+) -> Result<Option<Arc<index::TxIndex>>, StartupError> {
+    if !args.get_bool_arg("-txindex", index::DEFAULT_TXINDEX) {
+        return Ok(None);
+    }
+    let dir = net_dir.join("indexes").join("txindex");
+    let wipe = args.get_bool_arg("-reindex", false);
+    let ix = index::TxIndex::open(&dir, wipe, chainstate)
+        .map_err(|e| StartupError(format!("Error: {e}")))?;
+    Ok(Some(Arc::new(ix)))
+}
+
 /// Logs a line from a component: with a debug category (`Some("rpc")`) only when that
 /// category is enabled, without one always.
 fn log_line(category: Option<&'static str>, line: &str) {
@@ -405,6 +432,9 @@ fn shut_down(
         mempool_persist::dump(node, &node.persistence.path, node.persistence.v1);
     }
     node.chainstate().flush().map_err(err)?;
+    if let Some(ix) = node.txindex.get() {
+        ix.stop();
+    }
     log_info!("Shutdown: done");
     Ok(())
 }

@@ -52,6 +52,12 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         any,
         C::Options,
     );
+    add(
+        "-txindex",
+        "Keep an index of every transaction of the chain by txid, which getrawtransaction consults beyond the mempool (default: 0)",
+        any,
+        C::Options,
+    );
     add("-assumevalid=<hex>", "Skip script checks of this block's ancestors when the conditions for it hold (0 checks every script; default: the network's built-in block)", any, C::Options);
     add(
         "-blocksdir=<dir>",
@@ -401,4 +407,38 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         add("-ipcbind=<address>", "Listen for IPC on a unix socket: \"unix\" for <datadir>/node.sock or \"unix:/path\"; may be given several times. Processes that can open the socket get unauthenticated RPC access.", any, C::Ipc);
     }
     args.add_hidden_args(&["-ipcfd", "-ipcconnect"]);
+}
+
+/// Core's refusal to start a transaction index on a pruned node, whose deleted blocks the
+/// index would point into.
+pub fn check_txindex(args: &ArgsManager) -> Result<(), String> {
+    if args.get_int_arg("-prune", 0) != 0 && args.get_bool_arg("-txindex", index::DEFAULT_TXINDEX) {
+        return Err("Error: Prune mode is incompatible with -txindex.".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn txindex_is_refused_with_prune_as_core_refuses_it() {
+        let parse = |list: &[&str]| {
+            let mut a = ArgsManager::empty();
+            register(&a, Binary::Bitcoind);
+            // -prune belongs to the pruning work; registered here to reach the check.
+            a.add_arg("-prune=<n>", "", F::ALLOW_ANY, C::Options);
+            a.parse_parameters(list.iter().map(|s| s.to_string()))
+                .unwrap();
+            check_txindex(&a)
+        };
+        assert_eq!(
+            parse(&["-txindex", "-prune=550"]),
+            Err("Error: Prune mode is incompatible with -txindex.".into())
+        );
+        assert_eq!(parse(&["-txindex", "-prune=0"]), Ok(()));
+        assert_eq!(parse(&["-txindex=0", "-prune=1"]), Ok(()));
+        assert_eq!(parse(&["-txindex"]), Ok(()));
+    }
 }

@@ -132,6 +132,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
             )))
         },
     ));
+    let n = node.clone();
     table.register(command(
         "util",
         "getindexinfo",
@@ -143,11 +144,21 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
         )],
         GETINDEXINFO_RESULT,
         move |req| {
-            if let Some(v) = req.param(0) {
-                get_str(v)?;
+            let name = match req.param(0).filter(|v| !v.is_null()) {
+                Some(v) => get_str(v)?,
+                None => "",
+            };
+            let mut out = Map::new();
+            if let Some(ix) = n.txindex.get() {
+                let s = ix.summary();
+                if name.is_empty() || name == s.name {
+                    out.insert(
+                        s.name.into(),
+                        json!({"synced": s.synced, "best_block_height": s.best_block_height}),
+                    );
+                }
             }
-            // No optional index is built by this node.
-            Ok(Value::Object(Map::new()))
+            Ok(Value::Object(out))
         },
     ));
 }
