@@ -15,8 +15,6 @@ mod txindex;
 #[cfg(test)]
 mod tests;
 
-use std::sync::Mutex;
-
 use bitcoin::BlockHash;
 use chain::ChainState;
 
@@ -33,17 +31,6 @@ pub trait ChainAccess: Send + Sync {
     /// An index stopped on an error it cannot recover from (Core's `AbortNode`): the
     /// node should report `message` and shut down.
     fn fatal_error(&self, message: &str);
-}
-
-/// A chainstate behind a plain mutex; a fatal error is logged and nothing else.
-impl ChainAccess for Mutex<ChainState> {
-    fn with_chainstate(&self, f: &mut dyn FnMut(&ChainState)) {
-        f(&self.lock().unwrap_or_else(|e| e.into_inner()));
-    }
-
-    fn fatal_error(&self, message: &str) {
-        common::log_error!("A fatal internal error occurred: {message}");
-    }
 }
 
 /// What `getindexinfo` reports of an index (Core's `IndexSummary`).

@@ -434,3 +434,36 @@ fn positions_round_trip_as_core_serializes_them() {
     assert_eq!(crate::DiskTxPos::decode(&[0x03, 0x81]), None);
     assert_eq!(crate::DiskTxPos::decode(&[1, 2, 3, 4]), None);
 }
+
+#[test]
+fn an_unreadable_block_stops_the_sync_with_a_fatal_error() {
+    let dir = TempDir::new("fatal");
+    let mut miner = Miner::new();
+    let mut chain = open_chain(&dir);
+    for _ in 0..5 {
+        chain.process_block(&miner.next(0), NOW).unwrap();
+    }
+    let ix = TxIndex::open(&dir.index_dir(), false, &mut chain).unwrap();
+    // The block files lose their contents under the running chainstate.
+    let blk = dir.0.join("blocks").join("blk00000.dat");
+    let len = std::fs::metadata(&blk).unwrap().len();
+    std::fs::write(&blk, vec![0u8; len as usize]).unwrap();
+    let h = host(chain);
+    ix.start_background_sync(h.clone()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while h.fatal.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no fatal error");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        *h.fatal.lock().unwrap(),
+        vec![format!(
+            "Failed to read block {} from disk",
+            miner.blocks[0].block_hash()
+        )]
+    );
+    ix.stop();
+    let s = ix.summary();
+    assert!(!s.synced);
+    assert_eq!(s.best_block_height, 0);
+}
