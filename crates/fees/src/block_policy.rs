@@ -552,7 +552,7 @@ impl BlockPolicyEstimator {
                 );
                 if s > 0.0 && (estimate == -1.0 || s < estimate) {
                     estimate = s;
-                    if let Some(r) = result.as_deref_mut() {
+                    if let Some(r) = result {
                         *r = temp;
                     }
                 }

@@ -612,7 +612,7 @@ fn random_bytes_never_panic() {
                 let at = (rng.next() as usize) % b.len();
                 b[at] = rng.next() as u8;
             }
-            if rng.next() % 4 == 0 {
+            if rng.next().is_multiple_of(4) {
                 b.truncate((rng.next() as usize) % b.len());
             }
             b
@@ -642,25 +642,16 @@ fn odd_but_accepted_files_do_not_panic() {
     for b in bounds {
         dbl(&mut f, b);
     }
-    for (periods, scale, decay) in [(2u8, 1u32, f64::NAN), (100, 10, 0.5), (1, 1, 0.5)] {
-        dbl(&mut f, decay);
-        f.extend_from_slice(&scale.to_le_bytes());
-        for _ in 0..2 {
-            f.push(4);
-            for v in [1.0, 2.0, 3.0, 4.0] {
-                dbl(&mut f, v);
-            }
-        }
-        for _ in 0..2 {
-            f.push(periods);
-            for _ in 0..periods {
-                f.push(4);
-                for v in [1.0, 0.5, 0.0, 4.0] {
-                    dbl(&mut f, v);
-                }
-            }
-        }
+    let mut w = crate::ser::Writer::new();
+    for (periods, scale, decay) in [(2usize, 1u32, f64::NAN), (100, 10, 0.5), (1, 1, 0.5)] {
+        w.double(decay);
+        w.u32(scale);
+        w.doubles(&[1.0, 2.0, 3.0, 4.0]);
+        w.doubles(&[1.0, 2.0, 3.0, 4.0]);
+        w.double_rows(&vec![vec![1.0, 0.5, 0.0, 4.0]; periods]);
+        w.double_rows(&vec![vec![1.0, 0.5, 0.0, 4.0]; periods]);
     }
+    f.extend_from_slice(&w.into_bytes());
     let mut est = BlockPolicyEstimator::new();
     assert_eq!(est.load(&f), Ok(()));
     exercise(&mut est, &mut XorShift(7));

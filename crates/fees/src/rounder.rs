@@ -33,7 +33,7 @@ impl FeeFilterRounder {
     pub fn round(&self, current_min_fee: i64, random: u32) -> i64 {
         let fee = current_min_fee as f64;
         let mut i = self.fee_set.partition_point(|v| *v < fee);
-        if i == self.fee_set.len() || (i != 0 && random % 3 != 0) {
+        if i == self.fee_set.len() || (i != 0 && !random.is_multiple_of(3)) {
             i = i.saturating_sub(1);
         }
         self.fee_set.get(i).map_or(0, |v| *v as i64)
