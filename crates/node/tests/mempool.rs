@@ -544,3 +544,66 @@ fn eviction_at_maxmempool_raises_the_minimum_fee() {
         json!("mempool min fee not met")
     );
 }
+
+#[test]
+fn getrawtransaction_from_pool_block_and_index() {
+    let f = Fixture::new("mempool-getraw", 105, &["-txindex"]);
+    let c = &f.coins;
+    let tx = simple(c[0], 1_000);
+    f.send(&tx);
+    let txid = txid_str(&tx);
+    assert_eq!(
+        f.node.call("getrawtransaction", json!([txid])),
+        json!(hex(&serialize(&tx)))
+    );
+    let v = f.node.call("getrawtransaction", json!([txid, 1]));
+    assert_eq!(v["vsize_adjusted"], json!(tx.vsize()));
+    assert!(v.get("blockhash").is_none());
+    let hash = f
+        .node
+        .call("generatetoaddress", json!([1, op_true_address()]))[0]
+        .clone();
+    // From the index once mined, with its block.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let info = f.node.call("getindexinfo", json!(["txindex"]));
+        if info["txindex"]["best_block_height"] == json!(106) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{info}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let v = f.node.call("getrawtransaction", json!([txid, 2]));
+    assert_eq!(v["blockhash"], hash);
+    assert_eq!(v["confirmations"], json!(1));
+    assert_eq!(v["fee"].to_string(), "0.00001000");
+    assert_eq!(v["vin"][0]["prevout"]["generated"], json!(true));
+    let v = f.node.call("getrawtransaction", json!([txid, true, hash]));
+    assert_eq!(v["in_active_chain"], json!(true));
+    let genesis = f.node.call(
+        "getblock",
+        json!([f.node.call("getblockhash", json!([0])), 1]),
+    );
+    assert_eq!(
+        f.node.call_err("getrawtransaction", json!([genesis["tx"][0]])),
+        (
+            -5,
+            "The genesis block coinbase is not considered an ordinary transaction and cannot be retrieved".into()
+        )
+    );
+    let unknown = "11".repeat(32);
+    assert_eq!(
+        f.node.call_err("getrawtransaction", json!([unknown])),
+        (
+            -5,
+            "No such mempool or blockchain transaction. Use gettransaction for wallet transactions.".into()
+        )
+    );
+    assert_eq!(
+        f.node.call_err("getrawtransaction", json!([unknown, 0, hash])),
+        (
+            -5,
+            "No such transaction found in the provided block. Use gettransaction for wallet transactions.".into()
+        )
+    );
+}

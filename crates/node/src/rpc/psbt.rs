@@ -317,8 +317,13 @@ fn process_psbt(
         if input.non_witness_utxo.is_some() {
             continue;
         }
-        // No transaction index here: only the mempool has whole transactions.
-        match mempool_tx(n, &input.prev_txid) {
+        // The transaction index first, then the mempool, as Core looks.
+        let indexed = n
+            .txindex
+            .get()
+            .and_then(|index| index.find_tx(&input.prev_txid))
+            .map(|(tx, _)| tx);
+        match indexed.or_else(|| mempool_tx(n, &input.prev_txid)) {
             Some(tx) => input.non_witness_utxo = Some(tx),
             None => missing.push(i),
         }

@@ -25,7 +25,8 @@ struct Found {
     block: Option<BlockHash>,
 }
 
-/// `GetTransaction`: the mempool unless a block is given, then the block itself.
+/// `GetTransaction`: the mempool unless a block is given, then the transaction index
+/// (when its block is the one given, if any), then the given block itself.
 fn find(n: &NodeContext, txid: &Txid, block: Option<BlockHash>) -> Result<Option<Found>, RpcError> {
     if block.is_none() {
         if let Some(tx) = lock(&n.mempool).get(txid) {
@@ -33,6 +34,16 @@ fn find(n: &NodeContext, txid: &Txid, block: Option<BlockHash>) -> Result<Option
                 tx: (*tx).clone(),
                 block: None,
             }));
+        }
+    }
+    if let Some(index) = n.txindex.get() {
+        if let Some((tx, hash)) = index.find_tx(txid) {
+            if block.is_none_or(|b| b == hash) {
+                return Ok(Some(Found {
+                    tx,
+                    block: Some(hash),
+                }));
+            }
         }
     }
     if let Some(hash) = block {
@@ -85,6 +96,10 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
                 }
                 None => None,
             };
+            let index_ready = match (n.txindex.get(), block) {
+                (Some(index), None) => index.block_until_synced_to_current_chain(),
+                _ => false,
+            };
             let Some(found) = find(&n, &txid, block)? else {
                 let msg = match block {
                     Some(hash) => {
@@ -97,7 +112,9 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
                         }
                         "No such transaction found in the provided block"
                     }
-                    None => "No such mempool transaction. Use -txindex or provide a block hash to enable blockchain transaction queries",
+                    None if n.txindex.get().is_none() => "No such mempool transaction. Use -txindex or provide a block hash to enable blockchain transaction queries",
+                    None if !index_ready => "No such mempool transaction. Blockchain transactions are still in the process of being indexed",
+                    None => "No such mempool or blockchain transaction",
                 };
                 return Err(RpcError::new(
                     RPC_INVALID_ADDRESS_OR_KEY,
