@@ -126,6 +126,9 @@ pub struct NodeContext {
     pub disconnected: crate::mempool_chain::DisconnectedTxs,
     /// Block-building options.
     pub assembler: mempool::mining::AssemblerOptions,
+    /// Weight and transaction count of the last block assembled (Core's
+    /// `BlockAssembler::m_last_block_weight` and `m_last_block_num_txs`).
+    pub last_block: Mutex<Option<(i64, usize)>>,
     /// Where the pool is saved (`mempool.dat`).
     pub persistence: crate::mempool_persist::Persistence,
     /// The tip, for waiting on it.
@@ -178,6 +181,7 @@ impl NodeContext {
             mempool,
             disconnected,
             assembler,
+            last_block: Mutex::new(None),
             persistence,
             tip,
             started: Instant::now(),

@@ -260,6 +260,10 @@ pub fn process_package(
 pub fn select_for_next_block(node: &NodeContext, cs: &ChainState) -> mempool::mining::Selection {
     let view = ChainStateView::new(cs, node.now());
     let mtp = view.median_time_past();
-    let pool = lock(&node.mempool);
-    mempool::mining::select_transactions(&pool, cs.height() + 1, mtp, &node.assembler)
+    let sel = {
+        let pool = lock(&node.mempool);
+        mempool::mining::select_transactions(&pool, cs.height() + 1, mtp, &node.assembler)
+    };
+    *lock(&node.last_block) = Some((sel.weight, sel.txs.len()));
+    sel
 }

@@ -303,6 +303,8 @@ fn generate_block(n: &NodeContext, req: &Request) -> RpcResult {
     };
     let now = n.now();
     let mut cs = n.chainstate();
+    // Core builds it with an assembler that takes nothing from the pool.
+    *crate::context::lock(&n.last_block) = Some((n.assembler.reserved_weight, 0));
     let mut block = cs.create_new_block(script, txs, 0, now);
     cs.test_block_validity(&block, false, false, now)
         .map_err(|e| {
@@ -427,6 +429,10 @@ fn mining_info(n: &NodeContext) -> RpcResult {
     let tip = index.entry(tip_i);
     let mut o = Map::new();
     o.insert("blocks".into(), json!(tip.height));
+    if let Some((weight, txs)) = *crate::context::lock(&n.last_block) {
+        o.insert("currentblockweight".into(), json!(weight));
+        o.insert("currentblocktx".into(), json!(txs));
+    }
     o.insert(
         "bits".into(),
         json!(format!("{:08x}", tip.header.bits.to_consensus())),
@@ -444,7 +450,10 @@ fn mining_info(n: &NodeContext) -> RpcResult {
         "pooledtx".into(),
         json!(crate::context::lock(&n.mempool).size()),
     );
-    o.insert("blockmintxfee".into(), rpc::amount_value(1));
+    o.insert(
+        "blockmintxfee".into(),
+        rpc::amount_value(n.assembler.min_feerate),
+    );
     o.insert("chain".into(), json!(n.chain_type.name()));
     let next_time = now.max(index.median_time_past(tip_i) + 1);
     let next_bits = index.next_bits(tip_i, u32::try_from(next_time).unwrap_or(u32::MAX));
@@ -472,6 +481,8 @@ fn mining_info(n: &NodeContext) -> RpcResult {
 
 const MININGINFO_RESULT: &str = r#"{                              (json object)
   "blocks" : n,                 (numeric) Height of the chain tip
+  "currentblockweight" : n,     (numeric, optional) Weight of the last block assembled (with the reserved weight); only after one was
+  "currentblocktx" : n,         (numeric, optional) Transactions, besides the coinbase, in the last block assembled; only after one was
   "bits" : "hex",               (string) nBits of the tip: the difficulty target in compact form
   "difficulty" : n,             (numeric) Difficulty of the tip
   "target" : "hex",             (string) Target of the tip
