@@ -43,6 +43,11 @@ pub trait ChainView {
     fn script_cache(&self) -> Option<&ScriptCache> {
         None
     }
+    /// Whether the node is synced enough for fee estimation to learn from new
+    /// transactions (`IsCurrentForFeeEstimation`).
+    fn is_current_for_fee_estimation(&self) -> bool {
+        false
+    }
 }
 
 /// Core's `TxValidationResult`: the class of a rejection.
@@ -298,6 +303,8 @@ pub struct Acceptor<'a> {
     accept_time: i64,
     test_accept: bool,
     client_maxfeerate: Option<FeeRate>,
+    bypass_limits: bool,
+    package_submission: bool,
 }
 
 fn invalid(kind: TxResultKind, reason: impl Into<String>, debug: impl Into<String>) -> TxResult {
@@ -324,6 +331,8 @@ impl<'a> Acceptor<'a> {
             accept_time: 0,
             test_accept: false,
             client_maxfeerate: None,
+            bypass_limits: false,
+            package_submission: false,
         }
     }
 
@@ -767,8 +776,12 @@ impl<'a> Acceptor<'a> {
             replaced.push(e.tx.clone());
         }
         self.pool.remove_replaced(&self.removals.clone());
+        let info = crate::pool::AddedInfo {
+            mempool_limit_bypassed: self.bypass_limits,
+            submitted_in_package: self.package_submission,
+            chainstate_is_current: self.chain.is_current_for_fee_estimation(),
+        };
         for ws in workspaces {
-            let valid_for_estimation = false;
             self.pool.add(
                 NewEntry {
                     tx: ws.tx.clone(),
@@ -779,7 +792,7 @@ impl<'a> Acceptor<'a> {
                     spends_coinbase: ws.spends_coinbase,
                     entry_sequence: ws.entry_sequence,
                 },
-                valid_for_estimation,
+                info,
             );
         }
         replaced
@@ -836,6 +849,8 @@ impl<'a> Acceptor<'a> {
     }
 
     fn accept_single_inner(&mut self, tx: &Arc<Transaction>, args: &AcceptArgs) -> TxResult {
+        self.bypass_limits = args.bypass_limits;
+        self.package_submission = args.package_submission;
         use TxResultKind::*;
         let ws = match self.pre_checks(tx, args) {
             Ok(ws) => ws,
@@ -959,6 +974,8 @@ impl Acceptor<'_> {
         txs: &[Arc<Transaction>],
         args: &AcceptArgs,
     ) -> PackageResult {
+        self.bypass_limits = args.bypass_limits;
+        self.package_submission = args.package_submission;
         use TxResultKind::*;
         if let Err(reason) = package::check_well_formed(txs) {
             return PackageResult::failed(reason, "", HashMap::new());

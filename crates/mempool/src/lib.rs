@@ -21,7 +21,7 @@ pub mod usage;
 
 pub use feerate::{FeeFrac, FeeRate};
 pub use money::parse_money;
-pub use pool::{Entry, Mempool, PoolEvent, RemovalReason};
+pub use pool::{AddedInfo, ConfirmedTx, Entry, Mempool, PoolEvent, RemovalReason};
 
 /// Default `-maxmempool`, in MB (`DEFAULT_MAX_MEMPOOL_SIZE_MB`).
 pub const DEFAULT_MAX_MEMPOOL_SIZE_MB: i64 = 300;

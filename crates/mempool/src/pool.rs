@@ -57,8 +57,10 @@ pub enum PoolEvent {
         vsize: i64,
         /// Chain height at entry.
         height: u32,
-        /// Whether fee estimation may learn from it (Core's `validFeeEstimate` inputs).
-        valid_for_estimation: bool,
+        /// How it came in, for fee estimation (Core's `NewMempoolTransactionInfo`).
+        info: AddedInfo,
+        /// None of its inputs spent a pool transaction when it entered.
+        has_no_mempool_parents: bool,
         /// The pool's sequence number of the addition.
         sequence: u64,
     },
@@ -71,13 +73,43 @@ pub enum PoolEvent {
         /// The pool's sequence number of the removal.
         sequence: u64,
     },
-    /// Transactions a block confirmed, with the block's height (for fee estimation).
+    /// A block connected: the pool transactions it confirmed (`MempoolTransactionsRemovedForBlock`).
     Confirmed {
-        /// Ids of the confirmed pool transactions.
-        txids: Vec<Txid>,
         /// The block height.
         height: u32,
+        /// The block hash.
+        hash: bitcoin::BlockHash,
+        /// Weight of the block's transactions besides the coinbase.
+        weight_without_coinbase: u64,
+        /// The confirmed pool transactions.
+        removed: Vec<ConfirmedTx>,
     },
+}
+
+/// How a transaction entered the pool, as fee estimation needs to know.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AddedInfo {
+    /// Returned by a reorganisation, past the usual limits.
+    pub mempool_limit_bypassed: bool,
+    /// Part of a package submission.
+    pub submitted_in_package: bool,
+    /// The node was synced when it entered (`IsCurrentForFeeEstimation`).
+    pub chainstate_is_current: bool,
+}
+
+/// A pool transaction a block confirmed (`RemovedMempoolTransactionInfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmedTx {
+    /// Its id.
+    pub txid: Txid,
+    /// Fee paid.
+    pub fee: i64,
+    /// Virtual size as the pool counted it.
+    pub vsize: i64,
+    /// Chain height when it entered the pool.
+    pub entry_height: u32,
+    /// BIP141 weight.
+    pub weight: i64,
 }
 
 /// One pool transaction (`CTxMemPoolEntry`).
@@ -632,7 +664,7 @@ impl Mempool {
     /// Adds `new` (whose inputs are in the pool or the UTXO set) and records the event.
     /// Transactions already in the pool that spend its outputs (after a reorganisation)
     /// become its children. Returns the ids removed to keep its cluster within limits.
-    pub fn add(&mut self, new: NewEntry, valid_for_estimation: bool) -> Vec<Txid> {
+    pub fn add(&mut self, new: NewEntry, info: AddedInfo) -> Vec<Txid> {
         let txid = new.tx.compute_txid();
         let wtxid = new.tx.compute_wtxid();
         let weight = new.tx.weight().to_wu() as i64;
@@ -719,7 +751,8 @@ impl Mempool {
             fee,
             vsize,
             height,
-            valid_for_estimation,
+            info,
+            has_no_mempool_parents: parents.is_empty(),
             sequence,
         });
         self.enforce_cluster_limits(c)
@@ -922,10 +955,15 @@ impl Mempool {
     /// Takes a connected block's transactions out (`removeForBlock`): those in the pool
     /// leave as confirmed, those spending the same outputs as conflicts, with their
     /// descendants. Returns the confirmed entries (for fee estimation).
-    pub fn remove_for_block(&mut self, txs: &[Transaction], height: u32, now: i64) -> Vec<Entry> {
+    pub fn remove_for_block(
+        &mut self,
+        block: &bitcoin::Block,
+        height: u32,
+        now: i64,
+    ) -> Vec<Entry> {
         let mut confirmed = Vec::new();
         if !self.by_txid.is_empty() || !self.deltas.is_empty() {
-            for tx in txs {
+            for tx in &block.txdata {
                 let txid = tx.compute_txid();
                 if let Some(i) = self.id(&txid) {
                     confirmed.push(self.at(i).clone());
@@ -944,9 +982,26 @@ impl Mempool {
                 self.clear_prioritisation(&txid);
             }
         }
+        let weight_without_coinbase = block
+            .txdata
+            .iter()
+            .skip(1)
+            .map(|t| t.weight().to_wu())
+            .sum();
         self.events.push(PoolEvent::Confirmed {
-            txids: confirmed.iter().map(|e| e.txid).collect(),
             height,
+            hash: block.block_hash(),
+            weight_without_coinbase,
+            removed: confirmed
+                .iter()
+                .map(|e| ConfirmedTx {
+                    txid: e.txid,
+                    fee: e.fee,
+                    vsize: e.vsize,
+                    entry_height: e.height,
+                    weight: e.weight,
+                })
+                .collect(),
         });
         self.last_rolling_update = now;
         self.block_since_bump = true;

@@ -74,6 +74,25 @@ impl ChainView for ChainStateView<'_> {
     fn now(&self) -> i64 {
         self.now
     }
+
+    fn script_cache(&self) -> Option<&consensus::block::ScriptCache> {
+        Some(self.cs.script_cache())
+    }
+
+    fn is_current_for_fee_estimation(&self) -> bool {
+        // Tips older than this say little about today's fees (`MAX_FEE_ESTIMATION_TIP_AGE`).
+        const MAX_TIP_AGE: i64 = 3 * 3600;
+        if self.cs.is_initial_block_download() {
+            return false;
+        }
+        let Some(tip) = self.tip_index() else {
+            return false;
+        };
+        if i64::from(self.cs.index().entry(tip).header.time) < self.now - MAX_TIP_AGE {
+            return false;
+        }
+        i64::from(self.cs.height()) >= i64::from(self.cs.index().best_header().height) - 1
+    }
 }
 
 /// Most memory the transactions of disconnected blocks may take while a reorganisation
@@ -153,7 +172,7 @@ pub struct MempoolSync {
 impl ChainEvents for MempoolSync {
     fn block_connected(&mut self, block: &Block, height: u32) {
         let now = (self.clock)();
-        lock(&self.pool).remove_for_block(&block.txdata, height, now);
+        lock(&self.pool).remove_for_block(block, height, now);
         lock(&self.disconnected).remove_for_block(block);
     }
 

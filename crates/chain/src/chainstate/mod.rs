@@ -169,6 +169,24 @@ fn coin_bytes(coin: &Option<Coin>) -> usize {
 }
 
 /// The chainstate of one network.
+/// Entries of the script-execution cache (Core gives it 16 MiB of 32-byte entries).
+const SCRIPT_CACHE_ENTRIES: usize = 1 << 19;
+
+/// A salt peers cannot guess, so they cannot aim at cache collisions.
+fn cache_salt() -> [u8; 32] {
+    use std::io::Read;
+    let mut salt = [0u8; 32];
+    let ok = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut salt));
+    if ok.is_err() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        salt[..16].copy_from_slice(&now.to_le_bytes());
+    }
+    salt
+}
+
 pub struct ChainState {
     params: ChainParams,
     options: ChainStateOptions,
@@ -208,6 +226,10 @@ pub struct ChainState {
     candidates: BTreeSet<CandidateKey>,
     /// BIP9 deployment states per period.
     versionbits: crate::versionbits::VersionBitsCache,
+    /// Transactions whose scripts passed under given flags, filled by the mempool's
+    /// consensus recheck so a block holding them skips their scripts (Core's script
+    /// execution cache).
+    script_cache: consensus::block::ScriptCache,
 }
 
 /// Orders candidates best first: most work, then the earliest sequence (first seen or
@@ -337,6 +359,7 @@ impl ChainState {
             candidates: BTreeSet::new(),
             last_script_check: None,
             versionbits: crate::versionbits::VersionBitsCache::new(),
+            script_cache: consensus::block::ScriptCache::new(SCRIPT_CACHE_ENTRIES, cache_salt()),
         };
         cs.index_stored_blocks(now)?;
         if cs.index.entry(0).data.is_none() {
@@ -444,6 +467,11 @@ impl ChainState {
         if let Some(log) = self.log.as_mut() {
             log(Some(category), line);
         }
+    }
+
+    /// The script-execution cache the mempool fills and block connection reads.
+    pub fn script_cache(&self) -> &consensus::block::ScriptCache {
+        &self.script_cache
     }
 
     /// Whether the node is still catching up (`IsInitialBlockDownload`).
@@ -1117,7 +1145,7 @@ impl ChainState {
                 .map(|a| index.entry(a).hash),
             check_scripts,
             script_threads: self.options.script_threads,
-            script_cache: None,
+            script_cache: Some(&self.script_cache),
         };
         connect_block(block, &self.params, &ctx, view)
     }
