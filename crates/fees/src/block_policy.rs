@@ -136,26 +136,25 @@ pub struct NewMempoolTx {
     pub vsize: i64,
     /// Chain height when it entered.
     pub height: u32,
-    /// Re-added in a reorg, bypassing the usual mempool limits.
-    pub mempool_limit_bypassed: bool,
-    /// Submitted as part of a package.
-    pub submitted_in_package: bool,
-    /// The node was synced (not in initial block download) when it entered.
-    pub chainstate_is_current: bool,
-    /// None of its inputs spend a mempool transaction.
-    pub has_no_mempool_parents: bool,
+    /// Whether its confirmation time says anything about fee rates; see
+    /// [`valid_fee_estimate`].
+    pub valid_for_estimation: bool,
 }
 
-impl NewMempoolTx {
-    /// Whether the transaction says anything about fee rates: not re-added by a reorg,
-    /// not in a package, entered while synced, and without mempool parents (whose fee
-    /// would also decide when it confirms).
-    pub fn valid_for_estimation(&self) -> bool {
-        !self.mempool_limit_bypassed
-            && !self.submitted_in_package
-            && self.chainstate_is_current
-            && self.has_no_mempool_parents
-    }
+/// Core's `validFeeEstimate`: a transaction counts for fee estimation only when it was
+/// not re-added by a reorg (bypassing the mempool limits), not submitted in a package,
+/// accepted while the node was synced, and has no mempool parents (whose fees would also
+/// decide when it confirms).
+pub fn valid_fee_estimate(
+    mempool_limit_bypassed: bool,
+    submitted_in_package: bool,
+    chainstate_is_current: bool,
+    has_no_mempool_parents: bool,
+) -> bool {
+    !mempool_limit_bypassed
+        && !submitted_in_package
+        && chainstate_is_current
+        && has_no_mempool_parents
 }
 
 /// A mempool transaction confirmed by a block (Core's `RemovedMempoolTransactionInfo`).
@@ -287,7 +286,7 @@ impl BlockPolicyEstimator {
         if self.mempool_txs.contains_key(&tx.txid) || tx.height != self.best_seen_height {
             return;
         }
-        if !tx.valid_for_estimation() {
+        if !tx.valid_for_estimation {
             self.untracked_txs += 1;
             return;
         }

@@ -24,10 +24,7 @@ fn new_tx(id: u64, fee: i64, height: u32) -> NewMempoolTx {
         fee,
         vsize: VSIZE,
         height,
-        mempool_limit_bypassed: false,
-        submitted_in_package: false,
-        chainstate_is_current: true,
-        has_no_mempool_parents: true,
+        valid_for_estimation: true,
     }
 }
 
@@ -276,10 +273,10 @@ fn ignores_untracked_and_stale_transactions() {
     est.process_transaction(&tx);
     assert_eq!(est.tracked_count(), 0, "entered below the best height");
     tx.height = 10;
-    tx.has_no_mempool_parents = false;
+    tx.valid_for_estimation = valid_fee_estimate(false, false, true, false);
     est.process_transaction(&tx);
     assert_eq!(est.tracked_count(), 0, "has a mempool parent");
-    tx.has_no_mempool_parents = true;
+    tx.valid_for_estimation = valid_fee_estimate(false, false, true, true);
     est.process_transaction(&tx);
     est.process_transaction(&tx);
     assert_eq!(est.tracked_count(), 1);

@@ -29,8 +29,8 @@ mod ser;
 mod stats;
 
 pub use block_policy::{
-    BlockPolicyEstimateReason, BlockPolicyEstimator, BlockProcessed, FeeCalculation,
-    FeeEstimateHorizon, NewMempoolTx, RemovedForBlock, ALL_FEE_ESTIMATE_HORIZONS,
+    valid_fee_estimate, BlockPolicyEstimateReason, BlockPolicyEstimator, BlockProcessed,
+    FeeCalculation, FeeEstimateHorizon, NewMempoolTx, RemovedForBlock, ALL_FEE_ESTIMATE_HORIZONS,
     DOUBLE_SUCCESS_PCT, FEE_SPACING, HALF_SUCCESS_PCT, INF_FEERATE, LONG_DECAY, MAX_BUCKET_FEERATE,
     MED_DECAY, MIN_BUCKET_FEERATE, SHORT_DECAY, SUCCESS_PCT,
 };

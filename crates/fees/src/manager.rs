@@ -315,10 +315,7 @@ mod tests {
                     fee: rate,
                     vsize: 1000,
                     height: h,
-                    mempool_limit_bypassed: false,
-                    submitted_in_package: false,
-                    chainstate_is_current: true,
-                    has_no_mempool_parents: true,
+                    valid_for_estimation: true,
                 })
                 .collect();
             for tx in &txs {
@@ -512,10 +509,7 @@ mod tests {
             fee: 500,
             vsize: 250,
             height: h,
-            mempool_limit_bypassed: false,
-            submitted_in_package: false,
-            chainstate_is_current: true,
-            has_no_mempool_parents: true,
+            valid_for_estimation: true,
         });
         assert_eq!(est.block_policy().tracked_count(), 1);
         let data = est.interval_flush();
