@@ -221,6 +221,23 @@ pub struct BlockProcessed {
     pub from_history: bool,
 }
 
+impl fmt::Display for BlockProcessed {
+    /// Core's `-debug=estimatefee` line for a processed block.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Blockpolicy estimates updated by {} of {} block txs, since last block {} of {} tracked, mempool map size {}, max target {} from {}",
+            self.counted_txs,
+            self.block_txs,
+            self.tracked_txs,
+            self.seen_txs,
+            self.mempool_txs,
+            self.max_usable_estimate,
+            if self.from_history { "historical" } else { "current" }
+        )
+    }
+}
+
 impl BlockPolicyEstimator {
     /// An estimator with the standard buckets and no history.
     pub fn new() -> BlockPolicyEstimator {

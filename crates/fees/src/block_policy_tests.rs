@@ -282,9 +282,14 @@ fn ignores_untracked_and_stale_transactions() {
     assert_eq!(est.tracked_count(), 1);
     assert!(est.remove_tx(&tx.txid));
     assert!(!est.remove_tx(&tx.txid));
+    let summary = est.process_block(&[removed(&tx)], 11);
+    assert_eq!(
+        summary.map(|s| s.to_string()).unwrap_or_default(),
+        "Blockpolicy estimates updated by 0 of 1 block txs, since last block 1 of 2 tracked, mempool map size 0, max target 0 from current"
+    );
     // A block at or below the best height is ignored.
-    assert!(est.process_block(&[], 10).is_none());
-    assert_eq!(est.best_seen_height(), 10);
+    assert!(est.process_block(&[], 11).is_none());
+    assert_eq!(est.best_seen_height(), 11);
 }
 
 /// A file laid out by hand after Core's format (not by our writer) loads, and answers.
