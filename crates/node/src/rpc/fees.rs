@@ -447,7 +447,7 @@ mod tests {
         let b = fees::EstimatorBucket {
             start: 1234.4,
             end: 1e99,
-            within_target: 3.14159,
+            within_target: 12.3456,
             total_confirmed: 2.006,
             in_mempool: 0.0,
             left_mempool: 7.0,
@@ -455,7 +455,7 @@ mod tests {
         let v = bucket_json(&b);
         assert_eq!(
             rpc::json::write(&v),
-            r#"{"startrange":1234,"endrange":1e+99,"withintarget":3.14,"totalconfirmed":2.01,"inmempool":0,"leftmempool":7}"#
+            r#"{"startrange":1234,"endrange":1e+99,"withintarget":12.35,"totalconfirmed":2.01,"inmempool":0,"leftmempool":7}"#
         );
     }
 }
