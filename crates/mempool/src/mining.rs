@@ -45,6 +45,9 @@ pub struct Selection {
     pub total_fees: i64,
     /// Block weight with the reserved weight.
     pub weight: i64,
+    /// Each chunk taken: modified fee over virtual size (the template's
+    /// `m_package_feerates`, which fee estimation reads).
+    pub chunk_feerates: Vec<FeeFrac>,
 }
 
 /// Reserved sigops for the coinbase (`DEFAULT_COINBASE_OUTPUT_MAX_ADDITIONAL_SIGOPS`).
@@ -96,6 +99,7 @@ pub fn select_transactions(
             continue;
         }
         failures = 0;
+        sel.chunk_feerates.push(vsize_rate);
         for e in &chunk.txs {
             sel.txs.push(e.tx.clone());
             sel.fees.push(e.fee);

@@ -131,6 +131,13 @@ pub struct NodeContext {
     pub last_block: Mutex<Option<(i64, usize)>>,
     /// Where the pool is saved (`mempool.dat`).
     pub persistence: crate::mempool_persist::Persistence,
+    /// Fee estimation, fed by the pool's events; locked after the chainstate and the
+    /// pool, never before them.
+    pub fee_estimator: Mutex<fees::FeeEstimator>,
+    /// The estimator files, under the network's data directory.
+    pub fee_paths: Option<crate::fee_estimation::FeePaths>,
+    /// Periodic tasks (the hourly fee-estimate flush).
+    pub scheduler: Arc<crate::scheduler::Scheduler>,
     /// The tip, for waiting on it.
     pub tip: Arc<TipWatch>,
     /// When the node started (`uptime`).
@@ -182,6 +189,12 @@ impl NodeContext {
             disconnected,
             assembler,
             last_block: Mutex::new(None),
+            fee_estimator: Mutex::new(fees::FeeEstimator::new()),
+            fee_paths: persistence
+                .path
+                .parent()
+                .map(crate::fee_estimation::FeePaths::new),
+            scheduler: crate::scheduler::Scheduler::new(),
             persistence,
             tip,
             started: Instant::now(),

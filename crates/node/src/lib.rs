@@ -4,11 +4,13 @@
 
 pub mod chainstate;
 pub mod context;
+pub mod fee_estimation;
 pub mod mempool_chain;
 pub mod mempool_options;
 pub mod mempool_persist;
 pub mod options;
 pub mod rpc;
+pub mod scheduler;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -194,6 +196,13 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     // AppInitParameterInteraction.
     let mempool_options = mempool_options::mempool_options(&args, chain)?;
     let assembler = mempool_options::assembler_options(&args)?;
+    let accept_stale_fees = args.get_bool_arg("-acceptstalefeeestimates", false);
+    if accept_stale_fees && chain != common::ChainType::Regtest {
+        return Err(StartupError(format!(
+            "Error: acceptstalefeeestimates is not supported on {} chain.",
+            chain.name()
+        )));
+    }
     let params = chainstate::chain_params(chain, &args)?;
     let options = chainstate::options(&params, &args)?;
     options::check_txindex(&args).map_err(StartupError)?;
@@ -252,6 +261,25 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
             .store(mock, std::sync::atomic::Ordering::Relaxed);
         logging::instance().set_mocktime(mock);
     }
+    if let Some(paths) = node.fee_paths.clone() {
+        fee_estimation::migrate_legacy(&paths);
+        let tip = {
+            let cs = node.chainstate();
+            Some((cs.height(), cs.tip()))
+        };
+        fee_estimation::load(
+            &mut context::lock(&node.fee_estimator),
+            &paths,
+            accept_stale_fees,
+            tip,
+        );
+        let n = node.clone();
+        node.scheduler
+            .schedule_every(fees::FEE_FLUSH_INTERVAL, move || {
+                fee_estimation::flush(&n, false)
+            });
+    }
+    node.scheduler.spawn();
     let log_path = logging::instance().file_path().display().to_string();
     rpc::register_all(&table, &node, log_path);
     if args.get_bool_arg("-stopafterblockimport", false) {
@@ -431,6 +459,8 @@ fn shut_down(
     if node.persistence.enabled && lock_loaded(node) {
         mempool_persist::dump(node, &node.persistence.path, node.persistence.v1);
     }
+    fee_estimation::flush(node, true);
+    node.scheduler.stop();
     node.chainstate().flush().map_err(err)?;
     if let Some(ix) = node.txindex.get() {
         ix.stop();

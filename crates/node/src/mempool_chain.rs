@@ -185,11 +185,22 @@ impl ChainEvents for MempoolSync {
     }
 }
 
+/// Hands the pool's recorded events to their subscribers (fee estimation), as Core's
+/// validation interface does; call after anything that changes the pool.
+pub fn notify(node: &NodeContext) {
+    let events = lock(&node.mempool).take_events();
+    if events.is_empty() {
+        return;
+    }
+    crate::fee_estimation::feed(&mut lock(&node.fee_estimator), &events);
+}
+
 /// Returns disconnected transactions to the pool and drops those the new chain makes
 /// unminable (`MaybeUpdateMempoolForReorg`). Call after anything that may reorganise.
 pub fn update_for_reorg(node: &NodeContext, cs: &ChainState) {
     let txs = lock(&node.disconnected).take();
     if txs.is_empty() {
+        notify(node);
         return;
     }
     let now = node.now();
@@ -230,6 +241,8 @@ pub fn update_for_reorg(node: &NodeContext, cs: &ChainState) {
         !consensus::tx::evaluate_sequence_locks(height as i32 + 1, mtp, locks)
     });
     Acceptor::new(&mut pool, &view).limit_size();
+    drop(pool);
+    notify(node);
 }
 
 /// Accepts `tx` (`AcceptToMemoryPool`) under the chainstate lock the caller holds.
@@ -244,6 +257,8 @@ pub fn accept(
     let mut pool = lock(&node.mempool);
     let r = Acceptor::new(&mut pool, &view)
         .accept_single(tx, &AcceptArgs::single(now, false, test_accept));
+    drop(pool);
+    notify(node);
     if let TxResult::Invalid { state, .. } = &r {
         log_debug!(
             Category::MempoolRej,
@@ -268,11 +283,14 @@ pub fn process_package(
     let view = ChainStateView::new(cs, now);
     let mut pool = lock(&node.mempool);
     let mut acceptor = Acceptor::new(&mut pool, &view);
-    if test_accept {
+    let result = if test_accept {
         acceptor.accept_multiple(txs, &AcceptArgs::package_test(now))
     } else {
         acceptor.accept_package(txs, &AcceptArgs::package_submit(now, client_maxfeerate))
-    }
+    };
+    drop(pool);
+    notify(node);
+    result
 }
 
 /// The transactions for a block on `cs`'s tip, by the node's assembler options.

@@ -122,6 +122,8 @@ pub fn load(node: &NodeContext, path: &Path, opts: ImportOptions) -> bool {
             pool.add_unbroadcast(*txid);
         }
     }
+    drop(pool);
+    crate::mempool_chain::notify(node);
     log_info!(
         "Imported mempool transactions from file: {} succeeded, {} failed, {} expired, {} already there, {} waiting for initial broadcast",
         count,

@@ -196,6 +196,12 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         C::DebugTest,
     );
     add(
+        "-acceptstalefeeestimates",
+        "Read fee estimates even when they are stale, older than 60 hours (regtest only; default: 0)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+    add(
         "-printpriority",
         "Log each mined transaction's fee rate in BTC/kvB (default: 0)",
         any | F::DEBUG_ONLY,

@@ -607,3 +607,60 @@ fn getrawtransaction_from_pool_block_and_index() {
         )
     );
 }
+
+#[test]
+fn fee_estimates_learn_from_confirmations_and_persist() {
+    let mut f = Fixture::new("mempool-fees", 101, &["-debug=estimatefee"]);
+    // One coin split into many, so each block can confirm a batch of independent spends.
+    let split = spend(
+        &[f.coins[0]],
+        (0..300).map(|_| to_op_true(16_666_000)).collect(),
+    );
+    f.send(&split);
+    f.node
+        .call("generatetoaddress", json!([1, op_true_address()]));
+    let mut next = 0u32;
+    // About 0.0000057 BTC/kvB: 55 sat for these 96-vbyte spends.
+    for _ in 0..14 {
+        for _ in 0..20 {
+            let u = Utxo {
+                outpoint: OutPoint {
+                    txid: split.compute_txid(),
+                    vout: next,
+                },
+                value: 16_666_000,
+            };
+            next += 1;
+            f.send(&simple(u, 55));
+        }
+        f.node
+            .call("generatetoaddress", json!([1, op_true_address()]));
+    }
+    let e = f.node.call(
+        "estimatesmartfee",
+        json!([2, "economical", {"fee_rate_estimator": "block_policy"}]),
+    );
+    let rate: f64 = e["feerate"].to_string().parse().unwrap();
+    assert!((0.000_005..0.000_007).contains(&rate), "{e}");
+    let raw = f.node.call("estimaterawfee", json!([2]));
+    assert!(raw["short"]["feerate"].is_number(), "{raw}");
+    assert_eq!(
+        f.node.call_err("estimatesmartfee", json!([0])),
+        (-8, "Invalid conf_target, must be between 1 and 1008".into())
+    );
+    // The hourly flush, brought forward, writes both files.
+    f.node.call("mockscheduler", json!([3600]));
+    let fees = f.node.datadir.join("regtest").join("fees");
+    assert!(fees.join("block_policy_estimates.dat").is_file());
+    assert!(fees.join("mempool_policy_estimator.dat").is_file());
+    assert!(f.node.debug_log().contains("Flushed fee estimates to"));
+    // A restart reads them back: the same estimate.
+    f.node.stop();
+    f.node.spawn();
+    f.node.wait_ready();
+    let again = f.node.call(
+        "estimatesmartfee",
+        json!([2, "economical", {"fee_rate_estimator": "block_policy"}]),
+    );
+    assert_eq!(again["feerate"], e["feerate"]);
+}

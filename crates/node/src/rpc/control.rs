@@ -227,8 +227,8 @@ pub fn register(table: &Table, node: &Arc<NodeContext>, table_ref: Weak<Table>, 
                     "delta_time must be between 1 and 3600 seconds (1 hr)",
                 ));
             }
-            // No task of this node is scheduled by time yet, so there is nothing to run
-            // early; chain notifications are already delivered synchronously.
+            n.scheduler.mock_forward(Duration::from_secs(delta as u64));
+            crate::mempool_chain::notify(&n);
             Ok(Value::Null)
         },
     ));

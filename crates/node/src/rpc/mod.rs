@@ -6,6 +6,7 @@ pub mod blockstats;
 pub mod coinview;
 pub mod control;
 pub mod deployments;
+pub mod fees;
 pub mod mempool;
 pub mod mining;
 pub mod mining_docs;
@@ -41,6 +42,7 @@ pub fn register_all(table: &Arc<Table>, node: &Arc<NodeContext>, log_path: Strin
     mining_docs::register(table);
     util::register(table, node);
     txlookup::register(table, node);
+    fees::register(table, node);
     rawtransaction::register(table, node);
     psbt::register(table, node);
 }
