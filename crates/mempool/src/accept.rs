@@ -674,22 +674,10 @@ impl<'a> Acceptor<'a> {
                 d,
             )
         })?;
-        let (mut fees, mut size) = (0, 0);
-        for t in &all {
-            if let Some(e) = self.pool.entry(t) {
-                fees += e.modified_fee;
-                size += e.vsize;
-            }
-        }
-        self.pays_for_rbf(
-            self.conflicting_fees + fees,
-            ws.modified_fee,
-            ws.vsize,
-            &ws.txid,
-        )
-        .map_err(|d| TxState::new(Reconsiderable, format!("insufficient fee{sib}"), d))?;
-        let _ = size;
+        // Rules 3 and 4 over every conflict with its descendants.
         self.stage_removals(all);
+        self.pays_for_rbf(self.conflicting_fees, ws.modified_fee, ws.vsize, &ws.txid)
+            .map_err(|d| TxState::new(Reconsiderable, format!("insufficient fee{sib}"), d))?;
         let staging = self.pool.stage(&self.staged, &self.removals);
         if !staging.within_limits() {
             return Err(TxState::new(MempoolPolicy, "too-large-cluster", ""));

@@ -135,7 +135,7 @@ pub fn linearize(g: &DepGraph) -> Linearization {
         if !is_chain(g, &remaining, &children) {
             // Dinkelbach: each better closed set raises the target rate until none beats it.
             for _ in 0..64 {
-                match best_closure(g, &remaining, &children, rate) {
+                match best_closure(g, &remaining, rate) {
                     Some(s) => {
                         let f = sum(g, &s);
                         if f.cmp_rate(&rate) == Ordering::Greater {
@@ -233,12 +233,7 @@ pub fn chunk(g: &DepGraph, order: &[usize]) -> Vec<Chunk> {
 /// The smallest closed subset of the remaining transactions maximising
 /// `fee * rate.size - rate.fee * size`, by a minimum cut; `None` if only the empty set
 /// reaches the maximum.
-fn best_closure(
-    g: &DepGraph,
-    remaining: &[bool],
-    children: &[Vec<usize>],
-    rate: FeeFrac,
-) -> Option<Vec<bool>> {
+fn best_closure(g: &DepGraph, remaining: &[bool], rate: FeeFrac) -> Option<Vec<bool>> {
     let nodes: Vec<usize> = (0..g.len()).filter(|&i| remaining[i]).collect();
     let mut local = vec![usize::MAX; g.len()];
     for (k, &i) in nodes.iter().enumerate() {
@@ -262,7 +257,6 @@ fn best_closure(
             }
         }
     }
-    let _ = children;
     flow.run(s, t);
     let reach = flow.reachable(s);
     let mut set = vec![false; g.len()];
