@@ -96,14 +96,18 @@ impl TxState {
     }
 }
 
+/// `ValidationState::ToString`: the reason, then the debug message when there is one.
+fn state_string(f: &mut std::fmt::Formatter<'_>, reason: &str, debug: &str) -> std::fmt::Result {
+    if debug.is_empty() {
+        f.write_str(reason)
+    } else {
+        write!(f, "{reason}, {debug}")
+    }
+}
+
 impl std::fmt::Display for TxState {
-    /// `ValidationState::ToString`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.debug.is_empty() {
-            f.write_str(&self.reason)
-        } else {
-            write!(f, "{}, {}", self.reason, self.debug)
-        }
+        state_string(f, &self.reason, &self.debug)
     }
 }
 
@@ -236,11 +240,7 @@ pub struct PackageState {
 
 impl std::fmt::Display for PackageState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.debug.is_empty() {
-            f.write_str(&self.reason)
-        } else {
-            write!(f, "{}, {}", self.reason, self.debug)
-        }
+        state_string(f, &self.reason, &self.debug)
     }
 }
 

@@ -41,34 +41,7 @@ pub const TX_MAX_STANDARD_VERSION: i32 = 3;
 /// Smallest standard transaction without witness (CVE-2017-12842).
 pub const MIN_STANDARD_TX_NONWITNESS_SIZE: usize = 65;
 
-/// Flags every new transaction must satisfy (`MANDATORY_SCRIPT_VERIFY_FLAGS`).
-pub const MANDATORY_SCRIPT_VERIFY_FLAGS: VerifyFlags = VerifyFlags(
-    VerifyFlags::P2SH.0
-        | VerifyFlags::DERSIG.0
-        | VerifyFlags::NULLDUMMY.0
-        | VerifyFlags::CHECKLOCKTIMEVERIFY.0
-        | VerifyFlags::CHECKSEQUENCEVERIFY.0
-        | VerifyFlags::WITNESS.0
-        | VerifyFlags::TAPROOT.0,
-);
-
-/// Flags standard transactions satisfy (`STANDARD_SCRIPT_VERIFY_FLAGS`).
-pub const STANDARD_SCRIPT_VERIFY_FLAGS: VerifyFlags = VerifyFlags(
-    MANDATORY_SCRIPT_VERIFY_FLAGS.0
-        | VerifyFlags::STRICTENC.0
-        | VerifyFlags::MINIMALDATA.0
-        | VerifyFlags::DISCOURAGE_UPGRADABLE_NOPS.0
-        | VerifyFlags::CLEANSTACK.0
-        | VerifyFlags::MINIMALIF.0
-        | VerifyFlags::NULLFAIL.0
-        | VerifyFlags::LOW_S.0
-        | VerifyFlags::DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM.0
-        | VerifyFlags::WITNESS_PUBKEYTYPE.0
-        | VerifyFlags::CONST_SCRIPTCODE.0
-        | VerifyFlags::DISCOURAGE_UPGRADABLE_TAPROOT_VERSION.0
-        | VerifyFlags::DISCOURAGE_OP_SUCCESS.0
-        | VerifyFlags::DISCOURAGE_UPGRADABLE_PUBKEYTYPE.0,
-);
+pub use consensus::script::{MANDATORY_SCRIPT_VERIFY_FLAGS, STANDARD_SCRIPT_VERIFY_FLAGS};
 
 /// A checker that accepts no signature (`BaseSignatureChecker`).
 struct NoSignatures;

@@ -415,11 +415,11 @@ impl Mempool {
         out
     }
 
-    /// `txid` and its in-pool ancestors.
-    pub fn ancestors(&self, txid: &Txid) -> Vec<Txid> {
+    /// `txid` and its in-pool ancestors (`up`) or descendants.
+    fn relatives(&self, txid: &Txid, up: bool) -> Vec<Txid> {
         match self.id(txid) {
             Some(i) => self
-                .closure(&[i], true)
+                .closure(&[i], up)
                 .into_iter()
                 .map(|j| self.at(j).txid)
                 .collect(),
@@ -427,16 +427,14 @@ impl Mempool {
         }
     }
 
+    /// `txid` and its in-pool ancestors.
+    pub fn ancestors(&self, txid: &Txid) -> Vec<Txid> {
+        self.relatives(txid, true)
+    }
+
     /// `txid` and its in-pool descendants.
     pub fn descendants(&self, txid: &Txid) -> Vec<Txid> {
-        match self.id(txid) {
-            Some(i) => self
-                .closure(&[i], false)
-                .into_iter()
-                .map(|j| self.at(j).txid)
-                .collect(),
-            None => Vec::new(),
-        }
+        self.relatives(txid, false)
     }
 
     /// Count, vsize and modified fees of `txid` with its ancestors (`CalculateAncestorData`).

@@ -4,7 +4,7 @@
 
 use chain_json::{classify, ScriptKind};
 use consensus::script::tapleaf_hash;
-use consensus::script::{op, push_data, verify_script, SigVersion, VerifyFlags};
+use consensus::script::{op, push_data, verify_script, SigVersion};
 
 use crate::creator::SignatureCreator;
 use crate::keys::{
@@ -16,29 +16,7 @@ use crate::provider::SigningProvider;
 use crate::sigdata::SignatureData;
 use crate::taproot::TAPROOT_LEAF_TAPSCRIPT;
 
-/// Core's `STANDARD_SCRIPT_VERIFY_FLAGS`.
-pub const STANDARD_SCRIPT_VERIFY_FLAGS: VerifyFlags = VerifyFlags(
-    VerifyFlags::P2SH.0
-        | VerifyFlags::DERSIG.0
-        | VerifyFlags::NULLDUMMY.0
-        | VerifyFlags::CHECKLOCKTIMEVERIFY.0
-        | VerifyFlags::CHECKSEQUENCEVERIFY.0
-        | VerifyFlags::WITNESS.0
-        | VerifyFlags::TAPROOT.0
-        | VerifyFlags::STRICTENC.0
-        | VerifyFlags::MINIMALDATA.0
-        | VerifyFlags::DISCOURAGE_UPGRADABLE_NOPS.0
-        | VerifyFlags::CLEANSTACK.0
-        | VerifyFlags::MINIMALIF.0
-        | VerifyFlags::NULLFAIL.0
-        | VerifyFlags::LOW_S.0
-        | VerifyFlags::DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM.0
-        | VerifyFlags::WITNESS_PUBKEYTYPE.0
-        | VerifyFlags::CONST_SCRIPTCODE.0
-        | VerifyFlags::DISCOURAGE_UPGRADABLE_TAPROOT_VERSION.0
-        | VerifyFlags::DISCOURAGE_OP_SUCCESS.0
-        | VerifyFlags::DISCOURAGE_UPGRADABLE_PUBKEYTYPE.0,
-);
+pub use consensus::script::STANDARD_SCRIPT_VERIFY_FLAGS;
 
 /// The template a script matched in [`sign_step`], as far as signing cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -48,6 +48,37 @@ flags! {
     WITNESS_PUBKEYTYPE = 15, "WITNESS_PUBKEYTYPE";
 }
 
+/// Flags every new transaction must satisfy (Core's `MANDATORY_SCRIPT_VERIFY_FLAGS`).
+/// This and [`STANDARD_SCRIPT_VERIFY_FLAGS`] are relay policy, not consensus; they live
+/// beside the flags so that the mempool and the signer share one definition.
+pub const MANDATORY_SCRIPT_VERIFY_FLAGS: VerifyFlags = VerifyFlags(
+    VerifyFlags::P2SH.0
+        | VerifyFlags::DERSIG.0
+        | VerifyFlags::NULLDUMMY.0
+        | VerifyFlags::CHECKLOCKTIMEVERIFY.0
+        | VerifyFlags::CHECKSEQUENCEVERIFY.0
+        | VerifyFlags::WITNESS.0
+        | VerifyFlags::TAPROOT.0,
+);
+
+/// Flags standard transactions satisfy (Core's `STANDARD_SCRIPT_VERIFY_FLAGS`).
+pub const STANDARD_SCRIPT_VERIFY_FLAGS: VerifyFlags = VerifyFlags(
+    MANDATORY_SCRIPT_VERIFY_FLAGS.0
+        | VerifyFlags::STRICTENC.0
+        | VerifyFlags::MINIMALDATA.0
+        | VerifyFlags::DISCOURAGE_UPGRADABLE_NOPS.0
+        | VerifyFlags::CLEANSTACK.0
+        | VerifyFlags::MINIMALIF.0
+        | VerifyFlags::NULLFAIL.0
+        | VerifyFlags::LOW_S.0
+        | VerifyFlags::DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM.0
+        | VerifyFlags::WITNESS_PUBKEYTYPE.0
+        | VerifyFlags::CONST_SCRIPTCODE.0
+        | VerifyFlags::DISCOURAGE_UPGRADABLE_TAPROOT_VERSION.0
+        | VerifyFlags::DISCOURAGE_OP_SUCCESS.0
+        | VerifyFlags::DISCOURAGE_UPGRADABLE_PUBKEYTYPE.0,
+);
+
 /// A flag name that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlagsError(pub String);

@@ -15,7 +15,9 @@ pub use checker::{
     TransactionSignatureChecker,
 };
 pub use error::ScriptError;
-pub use flags::{FlagsError, VerifyFlags};
+pub use flags::{
+    FlagsError, VerifyFlags, MANDATORY_SCRIPT_VERIFY_FLAGS, STANDARD_SCRIPT_VERIFY_FLAGS,
+};
 pub use interpreter::{eval_script, ExecutionData, SigVersion};
 pub use num::ScriptNum;
 pub use verify::verify_script;

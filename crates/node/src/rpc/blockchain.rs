@@ -311,6 +311,18 @@ pub(super) fn param(req: &Request, i: usize) -> Result<&Value, RpcError> {
         .ok_or_else(|| RpcError::new(RPC_INVALID_PARAMETER, "Missing required parameter"))
 }
 
+/// A transaction's undo data as the coins `tx_to_json` prints as prevouts.
+pub(super) fn spent_coins(undo: &chain::undo::TxUndo) -> Vec<chain_json::SpentCoin> {
+    undo.prevouts
+        .iter()
+        .map(|c| chain_json::SpentCoin {
+            output: c.output.clone(),
+            height: c.height,
+            coinbase: c.is_coinbase,
+        })
+        .collect()
+}
+
 pub(super) fn block_not_found() -> RpcError {
     RpcError::new(RPC_INVALID_ADDRESS_OR_KEY, "Block not found")
 }
@@ -465,16 +477,7 @@ fn getblock(n: &NodeContext, req: &Request) -> RpcResult {
             .enumerate()
             .map(|(k, tx)| {
                 let spent: Option<Vec<chain_json::SpentCoin>> = match (&undo, k) {
-                    (Some(u), k) if k > 0 => u.txs.get(k - 1).map(|t| {
-                        t.prevouts
-                            .iter()
-                            .map(|c| chain_json::SpentCoin {
-                                output: c.output.clone(),
-                                height: c.height,
-                                coinbase: c.is_coinbase,
-                            })
-                            .collect()
-                    }),
+                    (Some(u), k) if k > 0 => u.txs.get(k - 1).map(spent_coins),
                     _ => None,
                 };
                 chain_json::tx_to_json(tx, None, true, spent.as_deref(), verbosity, network)

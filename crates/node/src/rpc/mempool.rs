@@ -262,6 +262,32 @@ fn decode_package(v: Option<&Value>) -> Result<Vec<Transaction>, RpcError> {
     Ok(txs)
 }
 
+/// The sizes and fees of an accepted (or already present) transaction, as
+/// testmempoolaccept and submitpackage report them; `effective` is the feerate it was
+/// judged at and the transactions that feerate covers.
+fn accepted_fields(
+    m: &mut Map<String, Value>,
+    tx: &Transaction,
+    vsize: i64,
+    fee: i64,
+    effective: Option<(&FeeRate, &Vec<bitcoin::Wtxid>)>,
+) {
+    m.insert("vsize_adjusted".into(), json!(vsize));
+    m.insert("vsize".into(), json!(vsize));
+    m.insert("vsize_bip141".into(), json!(vsize_bip141(tx)));
+    let mut fees = Map::new();
+    fees.insert("base".into(), rpc::amount_value(fee));
+    if let Some((rate, wtxids)) = effective {
+        fees.insert(
+            "effective-feerate".into(),
+            rpc::amount_value(rate.sat_per_kvb()),
+        );
+        let ids: Vec<String> = wtxids.iter().map(|w| w.to_string()).collect();
+        fees.insert("effective-includes".into(), json!(ids));
+    }
+    m.insert("fees".into(), Value::Object(fees));
+}
+
 fn test_mempool_accept(n: &NodeContext, txs: Vec<Transaction>, max_rate: i64) -> Value {
     let txs: Vec<Arc<Transaction>> = txs.into_iter().map(Arc::new).collect();
     let result: PackageResult = {
@@ -303,23 +329,13 @@ fn test_mempool_accept(n: &NodeContext, txs: Vec<Transaction>, max_rate: i64) ->
                     exit_early = true;
                 } else {
                     m.insert("allowed".into(), json!(true));
-                    m.insert("vsize_adjusted".into(), json!(vsize));
-                    m.insert("vsize".into(), json!(vsize));
-                    m.insert("vsize_bip141".into(), json!(vsize_bip141(tx)));
-                    let mut fees = Map::new();
-                    fees.insert("base".into(), rpc::amount_value(*fee));
-                    fees.insert(
-                        "effective-feerate".into(),
-                        rpc::amount_value(effective_feerate.sat_per_kvb()),
+                    accepted_fields(
+                        &mut m,
+                        tx,
+                        *vsize,
+                        *fee,
+                        Some((effective_feerate, effective_wtxids)),
                     );
-                    fees.insert(
-                        "effective-includes".into(),
-                        json!(effective_wtxids
-                            .iter()
-                            .map(|w| w.to_string())
-                            .collect::<Vec<_>>()),
-                    );
-                    m.insert("fees".into(), Value::Object(fees));
                 }
             }
             Some(TxResult::Invalid { state, .. }) => {
@@ -398,10 +414,7 @@ fn submit_package(
                 m.insert("error".into(), json!(state.to_string()));
             }
             Some(TxResult::InMempool { vsize, fee }) => {
-                m.insert("vsize_adjusted".into(), json!(vsize));
-                m.insert("vsize".into(), json!(vsize));
-                m.insert("vsize_bip141".into(), json!(vsize_bip141(tx)));
-                m.insert("fees".into(), json!({"base": rpc::amount_value(*fee)}));
+                accepted_fields(&mut m, tx, *vsize, *fee, None);
             }
             Some(TxResult::Valid {
                 vsize,
@@ -410,23 +423,13 @@ fn submit_package(
                 effective_wtxids,
                 replaced: r,
             }) => {
-                m.insert("vsize_adjusted".into(), json!(vsize));
-                m.insert("vsize".into(), json!(vsize));
-                m.insert("vsize_bip141".into(), json!(vsize_bip141(tx)));
-                let mut fees = Map::new();
-                fees.insert("base".into(), rpc::amount_value(*fee));
-                fees.insert(
-                    "effective-feerate".into(),
-                    rpc::amount_value(effective_feerate.sat_per_kvb()),
+                accepted_fields(
+                    &mut m,
+                    tx,
+                    *vsize,
+                    *fee,
+                    Some((effective_feerate, effective_wtxids)),
                 );
-                fees.insert(
-                    "effective-includes".into(),
-                    json!(effective_wtxids
-                        .iter()
-                        .map(|w| w.to_string())
-                        .collect::<Vec<_>>()),
-                );
-                m.insert("fees".into(), Value::Object(fees));
                 for t in r {
                     replaced.insert(t.compute_txid().to_byte_array());
                 }

@@ -153,16 +153,7 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
                             err(RPC_INTERNAL_ERROR, "Block data expected but can't be read. This could be due to disk corruption or a conflict with a pruning event.")
                         })?;
                         if let Some(pos) = b.txdata.iter().position(|t| *t == found.tx) {
-                            undo = u.txs.get(pos.wrapping_sub(1)).map(|t| {
-                                t.prevouts
-                                    .iter()
-                                    .map(|c| chain_json::SpentCoin {
-                                        output: c.output.clone(),
-                                        height: c.height,
-                                        coinbase: c.is_coinbase,
-                                    })
-                                    .collect()
-                            });
+                            undo = u.txs.get(pos.wrapping_sub(1)).map(super::blockchain::spent_coins);
                         }
                     }
                 }
