@@ -374,8 +374,12 @@ fn sign_step(
                 }
             }
             let ok = ret.len() == required + 1;
-            while ret.len() < required + 1 {
+            // Core's loop counts up while the stack grows, so it adds only about half the
+            // missing placeholders; the resulting stack (and error) must match.
+            let mut i = 0;
+            while i + ret.len() < required + 1 {
                 ret.push(Vec::new());
+                i += 1;
             }
             (ok, ret, Kind::Other)
         }
@@ -688,6 +692,23 @@ mod tests {
         // Segwit cannot sign with an uncompressed key.
         let (errors, _) = sign(&p2wpkh(&pubkey(&u)), &provider(&[u]), 1, 0xffff_fffd);
         assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
+    fn multisig_without_keys_leaves_cores_placeholders() {
+        let keys = [secret(3, true), secret(4, true), secret(5, true)];
+        let script = multisig(2, &keys.iter().map(pubkey).collect::<Vec<_>>());
+        let mut none = provider(&[]);
+        none.scripts.insert(script_id(&script), script.clone());
+        let (errors, tx) = sign(&p2sh(&script), &none, 1, 0xffff_fffd);
+        assert_eq!(
+            errors.get(&0).map(String::as_str),
+            Some("Unable to sign input, invalid stack size (possibly missing key)")
+        );
+        // Core's placeholder loop leaves two empty pushes before the redeem script, not three.
+        let mut expected = vec![0x00, 0x00];
+        push(&mut expected, &script);
+        assert_eq!(tx.input[0].script_sig.as_bytes(), &expected[..]);
     }
 
     #[test]
