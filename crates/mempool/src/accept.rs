@@ -610,10 +610,11 @@ impl<'a> Acceptor<'a> {
                 "rejecting replacement {txid}; too many conflicting clusters ({clusters} > {MAX_REPLACEMENT_CANDIDATES})"
             ));
         }
+        let mut seen: std::collections::HashSet<Txid> = std::collections::HashSet::new();
         let mut all: Vec<Txid> = Vec::new();
         for d in direct {
             for t in self.pool.descendants(d) {
-                if !all.contains(&t) {
+                if seen.insert(t) {
                     all.push(t);
                 }
             }
@@ -648,14 +649,16 @@ impl<'a> Acceptor<'a> {
     }
 
     fn stage_removals(&mut self, all: Vec<Txid>) {
+        let staged: std::collections::HashSet<Txid> = self.removals.iter().copied().collect();
         for t in all {
+            if staged.contains(&t) {
+                continue;
+            }
             if let Some(e) = self.pool.entry(&t) {
                 self.conflicting_fees += e.modified_fee;
                 self.conflicting_size += e.vsize;
             }
-            if !self.removals.contains(&t) {
-                self.removals.push(t);
-            }
+            self.removals.push(t);
         }
     }
 

@@ -548,22 +548,19 @@ impl Mempool {
 
     /// The chunks in mining order, each as its transactions and feerate (modified fee over
     /// adjusted weight), for block building.
-    pub fn chunks_for_mining(&self) -> Vec<MiningChunk> {
-        self.ordered_chunks()
-            .into_iter()
-            .map(|(c, k)| {
-                let cl = self.cluster(c);
-                let ch = cl.chunks[k];
-                MiningChunk {
-                    cluster: c,
-                    txs: cl.order[ch.start..ch.start + ch.len]
-                        .iter()
-                        .map(|&i| self.at(i).clone())
-                        .collect(),
-                    feerate: ch.feerate,
-                }
-            })
-            .collect()
+    pub fn chunks_for_mining(&self) -> impl Iterator<Item = MiningChunk<'_>> + '_ {
+        self.ordered_chunks().into_iter().map(move |(c, k)| {
+            let cl = self.cluster(c);
+            let ch = cl.chunks[k];
+            MiningChunk {
+                cluster: c,
+                txs: cl.order[ch.start..ch.start + ch.len]
+                    .iter()
+                    .map(|&i| self.at(i))
+                    .collect(),
+                feerate: ch.feerate,
+            }
+        })
     }
 
     /// The cumulative feerate diagram of the whole pool (`GetFeerateDiagram`).
@@ -741,7 +738,19 @@ impl Mempool {
             }
         }
         let c = self.new_cluster(merged);
-        self.relinearize(c);
+        let weight: i64 = self
+            .cluster(c)
+            .order
+            .iter()
+            .map(|&i| self.at(i).adjusted_weight)
+            .sum();
+        let oversized = self.cluster(c).order.len() as i64 > self.options.cluster_count
+            || weight > self.options.cluster_size_vbytes * 4;
+        // An oversized cluster (only after a reorganisation) is trimmed before it is
+        // linearized; trimming relinearizes what remains.
+        if !oversized {
+            self.relinearize(c);
+        }
         self.transactions_updated += 1;
         let sequence = self.next_sequence();
         self.events.push(PoolEvent::Added {
@@ -818,27 +827,65 @@ impl Mempool {
     /// Trims cluster `c` to the count and size limits by evicting its worst chunks (Core's
     /// `TxGraph::Trim`, reached after a reorganisation returns transactions).
     fn enforce_cluster_limits(&mut self, c: usize) -> Vec<Txid> {
-        let mut removed = Vec::new();
-        let mut c = c;
-        while let Some(cl) = self.clusters.get(c).and_then(|x| x.as_ref()) {
-            let count = cl.order.len() as i64;
-            let weight: i64 = cl.order.iter().map(|&i| self.at(i).adjusted_weight).sum();
-            if count <= self.options.cluster_count && weight <= self.options.cluster_size_vbytes * 4
-            {
-                break;
+        let Some(cl) = self.clusters.get(c).and_then(|x| x.as_ref()) else {
+            return Vec::new();
+        };
+        let max_weight = self.options.cluster_size_vbytes * 4;
+        let weight: i64 = cl.order.iter().map(|&i| self.at(i).adjusted_weight).sum();
+        if cl.order.len() as i64 <= self.options.cluster_count && weight <= max_weight {
+            return Vec::new();
+        }
+        // Keep the longest prefix of a topological order that fits, older entries first
+        // (transactions returned by a reorganisation count as oldest); the rest is a
+        // descendant-closed suffix and leaves. This is cheap, unlike linearizing a cluster
+        // of unbounded size.
+        let members = cl.order.clone();
+        let inside: HashSet<usize> = members.iter().copied().collect();
+        let mut waiting: HashMap<usize, usize> = members
+            .iter()
+            .map(|&i| {
+                let n = self
+                    .at(i)
+                    .parents
+                    .iter()
+                    .filter(|p| inside.contains(p))
+                    .count();
+                (i, n)
+            })
+            .collect();
+        let mut ready: BTreeSet<(u64, [u8; 32], usize)> = members
+            .iter()
+            .filter(|i| waiting.get(i) == Some(&0))
+            .map(|&i| (self.at(i).entry_sequence, key(&self.at(i).txid), i))
+            .collect();
+        let (mut count, mut kept_weight) = (0i64, 0i64);
+        let mut keep: HashSet<usize> = HashSet::new();
+        while let Some(first) = ready.iter().next().copied() {
+            ready.remove(&first);
+            let i = first.2;
+            let w = self.at(i).adjusted_weight;
+            if count + 1 > self.options.cluster_count || kept_weight + w > max_weight {
+                continue;
             }
-            let Some(last) = cl.order.last().copied() else {
-                break;
-            };
-            let keep = cl.order.first().copied();
-            let victims = self.closure(&[last], false);
-            removed.extend(victims.iter().map(|&v| self.at(v).txid));
-            self.remove_ids(&victims, RemovalReason::SizeLimit);
-            match keep.filter(|k| !victims.contains(k)) {
-                Some(k) => c = self.at(k).cluster,
-                None => break,
+            count += 1;
+            kept_weight += w;
+            keep.insert(i);
+            for &ch in &self.at(i).children {
+                if let Some(n) = waiting.get_mut(&ch) {
+                    *n -= 1;
+                    if *n == 0 {
+                        ready.insert((self.at(ch).entry_sequence, key(&self.at(ch).txid), ch));
+                    }
+                }
             }
         }
+        let victims: Vec<usize> = members.into_iter().filter(|i| !keep.contains(i)).collect();
+        if victims.is_empty() {
+            self.relinearize(c);
+            return Vec::new();
+        }
+        let removed = victims.iter().map(|&v| self.at(v).txid).collect();
+        self.remove_ids(&victims, RemovalReason::SizeLimit);
         removed
     }
 
@@ -1047,14 +1094,35 @@ impl Mempool {
     pub fn trim_to_size(&mut self, limit: usize) -> Option<(usize, FeeRate)> {
         let mut removed_count = 0;
         let mut max_removed: Option<FeeRate> = None;
-        while !self.by_txid.is_empty() && self.dynamic_usage() > limit {
-            let Some(&(c, k)) = self.ordered_chunks().last() else {
+        if self.by_txid.is_empty() || self.dynamic_usage() <= limit {
+            return None;
+        }
+        // The order is taken once: the worst chunk is always the last of its cluster, so
+        // removing it leaves the chunks before it, and their order, as they were; later
+        // chunks of a cluster go before earlier ones, so descendants leave first.
+        let worst_first: Vec<(Vec<Txid>, FeeFrac)> = self
+            .ordered_chunks()
+            .into_iter()
+            .rev()
+            .map(|(c, k)| {
+                let cl = self.cluster(c);
+                let ch = cl.chunks[k];
+                let ids = cl.order[ch.start..ch.start + ch.len]
+                    .iter()
+                    .map(|&i| self.at(i).txid)
+                    .collect();
+                (ids, ch.feerate)
+            })
+            .collect();
+        for (txids, feerate) in worst_first {
+            if self.by_txid.is_empty() || self.dynamic_usage() <= limit {
                 break;
-            };
-            let cl = self.cluster(c);
-            let ch = cl.chunks[k];
-            let ids: Vec<usize> = cl.order[ch.start..ch.start + ch.len].to_vec();
-            let vsize_rate = FeeRate::from_fee(ch.feerate.fee, (ch.feerate.size + 3) / 4);
+            }
+            let ids: Vec<usize> = txids.iter().filter_map(|t| self.id(t)).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let vsize_rate = FeeRate::from_fee(feerate.fee, (feerate.size + 3) / 4);
             let removed =
                 FeeRate::per_kvb(vsize_rate.sat_per_kvb() + self.options.incremental_relay_feerate);
             if removed.sat_per_kvb() as f64 > self.rolling_min_fee {
@@ -1063,7 +1131,8 @@ impl Mempool {
             }
             max_removed = Some(max_removed.map_or(removed, |m| m.max(removed)));
             removed_count += ids.len();
-            self.remove_ids(&ids, RemovalReason::SizeLimit);
+            let all = self.closure(&ids, false);
+            self.remove_ids(&all, RemovalReason::SizeLimit);
         }
         max_removed
             .filter(|r| r.sat_per_kvb() > 0)
@@ -1072,12 +1141,12 @@ impl Mempool {
 
     /// Removes transactions `invalid` says can no longer be mined after a reorganisation,
     /// with their descendants (`removeForReorg`).
-    pub fn remove_for_reorg(&mut self, invalid: impl Fn(&Entry) -> bool) -> Vec<Txid> {
+    pub fn remove_for_reorg(&mut self, invalid: impl Fn(&Mempool, &Entry) -> bool) -> Vec<Txid> {
         let bad: Vec<usize> = self
             .by_txid
             .values()
             .copied()
-            .filter(|&i| invalid(self.at(i)))
+            .filter(|&i| invalid(self, self.at(i)))
             .collect();
         let all = self.closure(&bad, false);
         let out = all.iter().map(|&i| self.at(i).txid).collect();
@@ -1243,11 +1312,11 @@ struct ChunkKey {
 
 /// A chunk offered to the block builder.
 #[derive(Debug, Clone)]
-pub struct MiningChunk {
+pub struct MiningChunk<'a> {
     /// The cluster it belongs to (skipping a chunk skips the rest of its cluster).
     pub cluster: usize,
     /// Its transactions, parents first.
-    pub txs: Vec<Entry>,
+    pub txs: Vec<&'a Entry>,
     /// Modified fee over adjusted weight.
     pub feerate: FeeFrac,
 }

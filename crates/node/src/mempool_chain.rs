@@ -188,11 +188,16 @@ impl ChainEvents for MempoolSync {
 /// Hands the pool's recorded events to their subscribers (fee estimation), as Core's
 /// validation interface does; call after anything that changes the pool.
 pub fn notify(node: &NodeContext) {
-    let events = lock(&node.mempool).take_events();
+    let mut pool = lock(&node.mempool);
+    let events = pool.take_events();
     if events.is_empty() {
         return;
     }
-    crate::fee_estimation::feed(&mut lock(&node.fee_estimator), &events);
+    // The estimator is locked before the pool is released, so batches taken by
+    // different threads reach it in the order the pool recorded them.
+    let mut est = lock(&node.fee_estimator);
+    drop(pool);
+    crate::fee_estimation::feed(&mut est, &events);
 }
 
 /// Returns disconnected transactions to the pool and drops those the new chain makes
@@ -209,16 +214,22 @@ pub fn update_for_reorg(node: &NodeContext, cs: &ChainState) {
     {
         let mut acceptor = Acceptor::new(&mut pool, &view);
         // Oldest block first, so parents return before their children.
-        for tx in txs.iter().filter(|t| !t.is_coinbase()) {
-            let r = acceptor.accept_single(tx, &AcceptArgs::single(now, true, false));
-            if !matches!(r, TxResult::Valid { .. }) {
+        for tx in &txs {
+            // A coinbase never returns; whatever spends it goes, as whatever spends a
+            // transaction that cannot return.
+            let back = !tx.is_coinbase()
+                && matches!(
+                    acceptor.accept_single(tx, &AcceptArgs::single(now, true, false)),
+                    TxResult::Valid { .. }
+                );
+            if !back {
                 acceptor.remove_spenders_of(tx);
             }
         }
     }
     let height = cs.height();
     let mtp = view.median_time_past();
-    pool.remove_for_reorg(|e| {
+    pool.remove_for_reorg(|pool, e| {
         if !consensus::tx::is_final_tx(&e.tx, height as i32 + 1, mtp) {
             return true;
         }
@@ -231,8 +242,12 @@ pub fn update_for_reorg(node: &NodeContext, cs: &ChainState) {
                     }
                     prev_heights.push(c.height as i32);
                 }
-                // Spent from another pool transaction: the next block's height.
-                None => prev_heights.push(height as i32 + 1),
+                // An output of another pool transaction: the next block's height.
+                None if pool.output(&input.previous_output).is_some() => {
+                    prev_heights.push(height as i32 + 1)
+                }
+                // The coin is gone with the blocks that created it.
+                None => return true,
             }
         }
         let locks = consensus::tx::calculate_sequence_locks(&e.tx, true, &mut prev_heights, |h| {

@@ -664,3 +664,93 @@ fn fee_estimates_learn_from_confirmations_and_persist() {
     );
     assert_eq!(again["feerate"], e["feerate"]);
 }
+
+#[test]
+fn cluster_limits_truc_and_ephemeral_dust() {
+    let f = Fixture::new("mempool-policy", 110, &[]);
+    let c = &f.coins;
+
+    // A chain of 64 fills a cluster; the 65th is refused.
+    let mut prev = c[0];
+    for _ in 0..64 {
+        let tx = simple(prev, 1_000);
+        f.send(&tx);
+        prev = first_out(&tx);
+    }
+    let (code, msg) = f.send_err(&simple(prev, 1_000));
+    assert_eq!((code, msg.as_str()), (-26, "too-large-cluster"));
+
+    // TRUC: a non-v3 child of a v3 parent is refused, a v3 child accepted.
+    let mut v3 = simple(c[1], 1_000);
+    v3.version = Version(3);
+    f.send(&v3);
+    let child = simple(first_out(&v3), 1_000);
+    let r = f.test_accept(&child);
+    assert_eq!(r["reject-reason"], json!("TRUC-violation"), "{r}");
+    assert_eq!(
+        r["reject-details"],
+        json!(format!(
+            "TRUC-violation, non-version=3 tx {} (wtxid={}) cannot spend from version=3 tx {} (wtxid={})",
+            child.compute_txid(),
+            child.compute_wtxid(),
+            v3.compute_txid(),
+            v3.compute_wtxid()
+        ))
+    );
+    let mut v3_child = child.clone();
+    v3_child.version = Version(3);
+    f.send(&v3_child);
+
+    // Ephemeral dust: a zero-fee parent with one dust output enters only with a child
+    // spending that output.
+    let parent = spend(&[c[2]], vec![to_op_true(c[2].value), to_op_true(0)]);
+    assert_eq!(
+        f.test_accept(&parent)["reject-reason"],
+        json!("min relay fee not met")
+    );
+    let dust = Utxo {
+        outpoint: OutPoint {
+            txid: parent.compute_txid(),
+            vout: 1,
+        },
+        value: 0,
+    };
+    let lazy = simple(first_out(&parent), 20_000);
+    let r = f.node.call(
+        "submitpackage",
+        json!([[hex(&serialize(&parent)), hex(&serialize(&lazy))]]),
+    );
+    assert_eq!(r["package_msg"], json!("unspent-dust"), "{r}");
+    assert!(r["tx-results"][lazy.compute_wtxid().to_string()]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("missing-ephemeral-spends"));
+    let sweeper = spend(
+        &[first_out(&parent), dust],
+        vec![to_op_true(c[2].value - 20_000)],
+    );
+    let r = f.node.call(
+        "submitpackage",
+        json!([[hex(&serialize(&parent)), hex(&serialize(&sweeper))]]),
+    );
+    assert_eq!(r["package_msg"], json!("success"), "{r}");
+}
+
+#[test]
+fn a_reorg_drops_spends_of_coinbases_it_removed() {
+    let f = Fixture::new("mempool-reorg-coinbase", 110, &[]);
+    // Spends the coinbase of block 5; invalidating block 5 removes that coin.
+    let tx = simple(f.coins[4], 1_000);
+    f.send(&tx);
+    let keep = simple(f.coins[0], 1_000);
+    f.send(&keep);
+    let hash = f.node.call("getblockhash", json!([5]));
+    f.node.call("invalidateblock", json!([hash]));
+    assert_eq!(f.node.call("getblockcount", json!([])), json!(4));
+    // The coinbase of block 1 is immature at height 4 too: both leave.
+    assert!(f.mempool().is_empty(), "{:?}", f.mempool());
+    let gbt = f
+        .node
+        .call("getblocktemplate", json!([{"rules": ["segwit"]}]));
+    assert_eq!(gbt["transactions"], json!([]));
+}

@@ -388,15 +388,8 @@ fn submit_package(
         None => "success".to_string(),
         Some(st) => st.to_string(),
     };
-    {
-        let mut pool = lock(&n.mempool);
-        for tx in &txs {
-            let txid = tx.compute_txid();
-            if pool.contains(&txid) {
-                pool.add_unbroadcast(txid);
-            }
-        }
-    }
+    // Core broadcasts what entered the pool without adding it to the unbroadcast set
+    // (BroadcastTransaction of a transaction already in the pool).
     let mut results = Map::new();
     let mut replaced: std::collections::BTreeSet<[u8; 32]> = std::collections::BTreeSet::new();
     for tx in &txs {
