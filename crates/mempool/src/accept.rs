@@ -43,6 +43,11 @@ pub trait ChainView {
     fn script_cache(&self) -> Option<&ScriptCache> {
         None
     }
+    /// Whether `outpoint` is unspent in the chain's coin cache, without reading the
+    /// store (`HaveCoinInCache`); the default asks [`Self::coin`].
+    fn coin_in_cache(&self, outpoint: &OutPoint) -> bool {
+        self.coin(outpoint).is_some()
+    }
     /// Whether the node is synced enough for fee estimation to learn from new
     /// transactions (`IsCurrentForFeeEstimation`).
     fn is_current_for_fee_estimation(&self) -> bool {
@@ -456,8 +461,9 @@ impl<'a> Acceptor<'a> {
             match self.coin(&input.previous_output) {
                 Some(c) => coins.push(c),
                 None => {
+                    // Optimistic, as Core: only the cache, never the store.
                     for vout in 0..tx.output.len() as u32 {
-                        if self.chain.coin(&OutPoint { txid, vout }).is_some() {
+                        if self.chain.coin_in_cache(&OutPoint { txid, vout }) {
                             return Err(TxState::new(Conflict, "txn-already-known", ""));
                         }
                     }

@@ -99,42 +99,93 @@ pub fn write(file: &MempoolFile, key: Option<[u8; 8]>) -> Vec<u8> {
     head
 }
 
-/// Reads a mempool file; the transactions are checked by acceptance afterwards.
-pub fn read(bytes: &[u8]) -> Result<MempoolFile, PersistError> {
-    let mut r = bytes;
-    let version = u64::consensus_decode(&mut r)?;
-    let key: [u8; 8] = match version {
-        VERSION_NO_XOR_KEY => [0; 8],
-        VERSION => {
-            let k = Vec::<u8>::consensus_decode(&mut r)?;
-            k.as_slice().try_into().map_err(|_| {
-                PersistError::Decode(encode::Error::ParseFailed("obfuscation key size"))
-            })?
+/// A mempool file read one transaction at a time, as Core's loader does: what was read
+/// before a damaged part stays usable.
+pub struct FileReader {
+    body: Vec<u8>,
+    pos: usize,
+    left: u64,
+}
+
+impl FileReader {
+    /// Reads the version, removes the obfuscation and reads the transaction count.
+    pub fn open(bytes: &[u8]) -> Result<FileReader, PersistError> {
+        let mut r = bytes;
+        let version = u64::consensus_decode(&mut r)?;
+        let key: [u8; 8] = match version {
+            VERSION_NO_XOR_KEY => [0; 8],
+            VERSION => {
+                let k = Vec::<u8>::consensus_decode(&mut r)?;
+                k.as_slice().try_into().map_err(|_| {
+                    PersistError::Decode(encode::Error::ParseFailed("obfuscation key size"))
+                })?
+            }
+            v => return Err(PersistError::UnknownVersion(v)),
+        };
+        let start = bytes.len() - r.len();
+        let mut body = r.to_vec();
+        xor(&mut body, &key, start);
+        let mut reader = FileReader {
+            body,
+            pos: 0,
+            left: 0,
+        };
+        reader.left = reader.decode::<u64>()?;
+        Ok(reader)
+    }
+
+    fn decode<T: Decodable>(&mut self) -> Result<T, PersistError> {
+        let mut r = &self.body[self.pos..];
+        let before = r.len();
+        let v = T::consensus_decode(&mut r)?;
+        self.pos += before - r.len();
+        Ok(v)
+    }
+
+    /// How many transactions the file says it holds.
+    pub fn count(&self) -> u64 {
+        self.left
+    }
+
+    /// The next transaction with its entry time and fee delta, or `None` after the last.
+    pub fn next_tx(&mut self) -> Result<Option<(Transaction, i64, i64)>, PersistError> {
+        if self.left == 0 {
+            return Ok(None);
         }
-        v => return Err(PersistError::UnknownVersion(v)),
-    };
-    let start = bytes.len() - r.len();
-    let mut body = r.to_vec();
-    xor(&mut body, &key, start);
-    let mut r = body.as_slice();
-    let count = u64::consensus_decode(&mut r)?;
+        self.left -= 1;
+        let tx = self.decode::<Transaction>()?;
+        let time = self.decode::<i64>()?;
+        let delta = self.decode::<i64>()?;
+        Ok(Some((tx, time, delta)))
+    }
+
+    /// After the transactions: the other fee deltas and the unbroadcast set.
+    pub fn finish(mut self) -> Result<(Vec<(Txid, i64)>, Vec<Txid>), PersistError> {
+        while self.next_tx()?.is_some() {}
+        let mut deltas = Vec::new();
+        for _ in 0..self.decode::<VarInt>()?.0 {
+            let txid = self.decode::<Txid>()?;
+            let d = self.decode::<i64>()?;
+            deltas.push((txid, d));
+        }
+        let mut unbroadcast = Vec::new();
+        for _ in 0..self.decode::<VarInt>()?.0 {
+            unbroadcast.push(self.decode::<Txid>()?);
+        }
+        Ok((deltas, unbroadcast))
+    }
+}
+
+/// Reads a whole mempool file; the transactions are checked by acceptance afterwards.
+pub fn read(bytes: &[u8]) -> Result<MempoolFile, PersistError> {
+    let mut reader = FileReader::open(bytes)?;
     let mut out = MempoolFile::default();
-    for _ in 0..count {
-        let tx = Transaction::consensus_decode(&mut r)?;
-        let time = i64::consensus_decode(&mut r)?;
-        let delta = i64::consensus_decode(&mut r)?;
-        out.txs.push((tx, time, delta));
+    while let Some(t) = reader.next_tx()? {
+        out.txs.push(t);
     }
-    let n = VarInt::consensus_decode(&mut r)?.0;
-    for _ in 0..n {
-        let txid = Txid::consensus_decode(&mut r)?;
-        let d = i64::consensus_decode(&mut r)?;
-        out.deltas.push((txid, d));
-    }
-    let n = VarInt::consensus_decode(&mut r)?.0;
-    for _ in 0..n {
-        out.unbroadcast.push(Txid::consensus_decode(&mut r)?);
-    }
+    let (deltas, unbroadcast) = reader.finish()?;
+    out.deltas = deltas;
+    out.unbroadcast = unbroadcast;
     Ok(out)
 }
 

@@ -75,6 +75,10 @@ impl ChainView for ChainStateView<'_> {
         self.now
     }
 
+    fn coin_in_cache(&self, outpoint: &OutPoint) -> bool {
+        self.cs.coin_in_cache(outpoint)
+    }
+
     fn script_cache(&self) -> Option<&consensus::block::ScriptCache> {
         Some(self.cs.script_cache())
     }

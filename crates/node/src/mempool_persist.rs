@@ -54,23 +54,32 @@ pub fn load(node: &NodeContext, path: &Path, opts: ImportOptions) -> bool {
             return false;
         }
     };
-    let file = match persist::read(&bytes) {
+    let deserialize_failed = |e: persist::PersistError| {
+        log_info!(
+            "Failed to deserialize mempool data on file: {}. Continuing anyway.",
+            e
+        );
+        crate::mempool_chain::notify(node);
+        false
+    };
+    let mut file = match persist::FileReader::open(&bytes) {
         Ok(f) => f,
         Err(persist::PersistError::UnknownVersion(_)) => return false,
-        Err(e) => {
-            log_info!(
-                "Failed to deserialize mempool data on file: {}. Continuing anyway.",
-                e
-            );
-            return false;
-        }
+        Err(e) => return deserialize_failed(e),
     };
     let now = node.now();
-    let total = file.txs.len();
+    let total = file.count();
     log_info!("Loading {} mempool transactions from file...", total);
     let (mut count, mut failed, mut expired, mut already) = (0, 0, 0, 0);
     let mut next_tenth = 0;
-    for (tried, (tx, time, delta)) in file.txs.into_iter().enumerate() {
+    let mut tried = 0u64;
+    // One at a time, as Core reads: what came before a damaged part is kept.
+    loop {
+        let (tx, time, delta) = match file.next_tx() {
+            Ok(Some(t)) => t,
+            Ok(None) => break,
+            Err(e) => return deserialize_failed(e),
+        };
         let done = (100.0 * tried as f64 / total as f64) as i64;
         if next_tenth < done / 10 {
             log_info!(
@@ -81,6 +90,7 @@ pub fn load(node: &NodeContext, path: &Path, opts: ImportOptions) -> bool {
             );
             next_tenth = done / 10;
         }
+        tried += 1;
         let time = if opts.use_current_time { now } else { time };
         let txid = tx.compute_txid();
         let cs = node.chainstate();
@@ -108,17 +118,21 @@ pub fn load(node: &NodeContext, path: &Path, opts: ImportOptions) -> bool {
             return false;
         }
     }
+    let (deltas, unbroadcast_set) = match file.finish() {
+        Ok(rest) => rest,
+        Err(e) => return deserialize_failed(e),
+    };
     let mut pool = lock(&node.mempool);
     if opts.apply_fee_delta_priority {
-        for (txid, d) in &file.deltas {
+        for (txid, d) in &deltas {
             let line = pool.prioritise(*txid, *d);
             log_info!("{}", line);
         }
     }
     let mut unbroadcast = 0;
     if opts.apply_unbroadcast_set {
-        unbroadcast = file.unbroadcast.len();
-        for txid in &file.unbroadcast {
+        unbroadcast = unbroadcast_set.len();
+        for txid in &unbroadcast_set {
             pool.add_unbroadcast(*txid);
         }
     }

@@ -482,6 +482,26 @@ fn a_restart_keeps_the_mempool() {
     f.node
         .call("importmempool", json!([path.display().to_string()]));
     assert_eq!(f.mempool(), before);
+
+    // A damaged end (here the last transaction's time and delta, then the deltas and the
+    // unbroadcast set) loses only what follows the damage, as Core reads.
+    f.node.stop();
+    let bytes = std::fs::read(&path).unwrap();
+    let trailer = (1 + 32 + 8) + (1 + 3 * 32);
+    std::fs::write(&path, &bytes[..bytes.len() - trailer - 10]).unwrap();
+    f.node.extra.retain(|a| a != "-persistmempool=0");
+    f.node.spawn();
+    f.node.wait_ready();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while f.node.call("getmempoolinfo", json!([]))["loaded"] != json!(true) {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(f.mempool().len(), 2);
+    assert!(f
+        .node
+        .debug_log()
+        .contains("Failed to deserialize mempool data on file: "));
 }
 
 /// A transaction spending `u` with an OP_RETURN output of `data` bytes (MiniWallet's

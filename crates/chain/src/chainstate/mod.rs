@@ -605,6 +605,12 @@ impl ChainState {
         ))
     }
 
+    /// Whether the cache holds `outpoint` unspent, without reading the store (Core's
+    /// `HaveCoinInCache`): a cheap, optimistic check.
+    pub fn coin_in_cache(&self, outpoint: &OutPoint) -> bool {
+        self.cache.get(outpoint).is_some_and(|e| e.coin.is_some())
+    }
+
     /// The unspent coin at `outpoint` in the active chain's UTXO set.
     pub fn coin(&self, outpoint: &OutPoint) -> Result<Option<Coin>, ChainStateError> {
         if let Some(e) = self.cache.get(outpoint) {
