@@ -160,7 +160,7 @@ impl FileReader {
     }
 
     /// After the transactions: the other fee deltas and the unbroadcast set.
-    pub fn finish(mut self) -> Result<(Vec<(Txid, i64)>, Vec<Txid>), PersistError> {
+    pub fn finish(mut self) -> Result<Trailer, PersistError> {
         while self.next_tx()?.is_some() {}
         let mut deltas = Vec::new();
         for _ in 0..self.decode::<VarInt>()?.0 {
@@ -172,8 +172,20 @@ impl FileReader {
         for _ in 0..self.decode::<VarInt>()?.0 {
             unbroadcast.push(self.decode::<Txid>()?);
         }
-        Ok((deltas, unbroadcast))
+        Ok(Trailer {
+            deltas,
+            unbroadcast,
+        })
     }
+}
+
+/// What follows the transactions in a mempool file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trailer {
+    /// Fee deltas of transactions not in the pool.
+    pub deltas: Vec<(Txid, i64)>,
+    /// Transactions never announced to a peer.
+    pub unbroadcast: Vec<Txid>,
 }
 
 /// Reads a whole mempool file; the transactions are checked by acceptance afterwards.
@@ -183,9 +195,9 @@ pub fn read(bytes: &[u8]) -> Result<MempoolFile, PersistError> {
     while let Some(t) = reader.next_tx()? {
         out.txs.push(t);
     }
-    let (deltas, unbroadcast) = reader.finish()?;
-    out.deltas = deltas;
-    out.unbroadcast = unbroadcast;
+    let trailer = reader.finish()?;
+    out.deltas = trailer.deltas;
+    out.unbroadcast = trailer.unbroadcast;
     Ok(out)
 }
 

@@ -118,7 +118,10 @@ pub fn load(node: &NodeContext, path: &Path, opts: ImportOptions) -> bool {
             return false;
         }
     }
-    let (deltas, unbroadcast_set) = match file.finish() {
+    let persist::Trailer {
+        deltas,
+        unbroadcast: unbroadcast_set,
+    } = match file.finish() {
         Ok(rest) => rest,
         Err(e) => return deserialize_failed(e),
     };
