@@ -86,8 +86,28 @@ fn raw_transactions_and_psbts() {
     psbt_round(&node, &coin_wpkh, &wif, &pubkey, &wpkh_addr);
 }
 
+/// A raw JSON-RPC body (repeated object keys survive, as they would from any client).
+fn raw_error(node: &TestNode, body: &str) -> String {
+    let r = node.post("/", body, Some(&node.cookie().unwrap())).unwrap();
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    v["error"]["message"].as_str().unwrap_or("").to_string()
+}
+
 fn create_and_decode(node: &TestNode) {
     let addr = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080";
+    // Repeated keys in the outputs object, positional and named, as Core's getKeys walk.
+    let body = format!(
+        r#"{{"jsonrpc":"1.0","id":1,"method":"createrawtransaction","params":[[],{{"{addr}":1,"{addr}":2}}]}}"#
+    );
+    assert_eq!(
+        raw_error(node, &body),
+        format!("Invalid parameter, duplicated address: {addr}")
+    );
+    let body = r#"{"jsonrpc":"1.0","id":1,"method":"createrawtransaction","params":{"inputs":[],"outputs":{"data":"00","data":"01"}}}"#;
+    assert_eq!(
+        raw_error(node, body),
+        "Invalid parameter, duplicate key: data"
+    );
     let inputs = json!([{"txid": TXID, "vout": 1}]);
     let hex = node.call(
         "createrawtransaction",

@@ -240,10 +240,15 @@ fn run(
     state: &State,
     caller: Caller<'_>,
 ) -> Result<Value, RpcError> {
+    let raw_keys = parsed
+        .params
+        .map(crate::request::RawKeys::of)
+        .unwrap_or_default();
     let params = parsed
         .params
         .map_or(Params::Positional(Vec::new()), Params::from_raw);
     let req = Request {
+        raw_keys,
         id: state.id.clone().unwrap_or(Value::Null),
         method: parsed.method,
         params: Vec::new(),

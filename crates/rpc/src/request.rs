@@ -40,6 +40,46 @@ pub struct Request {
     /// Declared defaults of the command's arguments, by position; filled by
     /// [`crate::Table::execute`] before the handler runs.
     pub defaults: Arc<Vec<Option<Value>>>,
+    /// Keys of the parameters given as JSON objects, in request order with repeats, by
+    /// position (filled before the handler runs). `params` keeps the first value of a
+    /// repeated key, as UniValue's lookup does; commands that walk an object's keys, as
+    /// Core's do with `getKeys()`, see the repeats here.
+    pub object_keys: Vec<Option<Vec<String>>>,
+    /// The same keys as the request gave them, before named parameters are placed.
+    pub raw_keys: RawKeys,
+}
+
+/// Object keys of the request's parameters as received (see [`Request::object_keys`]).
+#[derive(Debug, Clone, Default)]
+pub struct RawKeys {
+    /// For positional parameters, by position.
+    pub positional: Vec<Option<Vec<String>>>,
+    /// For named parameters, by name.
+    pub named: Vec<(String, Vec<String>)>,
+}
+
+impl RawKeys {
+    /// The keys of every object among the request's `params` (array or object).
+    pub fn of(params: &json::Raw) -> RawKeys {
+        let keys = |v: &json::Raw| match v {
+            json::Raw::Object(entries) => Some(entries.iter().map(|(k, _)| k.clone()).collect()),
+            _ => None,
+        };
+        match params {
+            json::Raw::Array(items) => RawKeys {
+                positional: items.iter().map(keys).collect(),
+                named: Vec::new(),
+            },
+            json::Raw::Object(entries) => RawKeys {
+                positional: Vec::new(),
+                named: entries
+                    .iter()
+                    .filter_map(|(k, v)| keys(v).map(|ks| (k.clone(), ks)))
+                    .collect(),
+            },
+            _ => RawKeys::default(),
+        }
+    }
 }
 
 fn type_error(v: &Value, expected: &str) -> RpcError {
@@ -167,6 +207,12 @@ impl Request {
             params,
             ..Request::default()
         }
+    }
+
+    /// The keys, in request order with repeats, of the `i`th parameter when the request
+    /// gave it as a JSON object.
+    pub fn object_keys(&self, i: usize) -> Option<&[String]> {
+        self.object_keys.get(i).and_then(|k| k.as_deref())
     }
 
     /// The `i`th parameter; `None` when absent or null.

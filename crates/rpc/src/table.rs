@@ -315,9 +315,26 @@ impl Table {
             .ok_or_else(|| RpcError::new(RPC_METHOD_NOT_FOUND, "Method not found"))?;
         let cmd = cmd.as_ref();
         let _guard = self.track(&req.method);
+        let named = matches!(params, Params::Named(_));
         req.params = match params {
             Params::Positional(p) => p,
             Params::Named(named) => transform_named(&cmd.args, named)?,
+        };
+        req.object_keys = if named {
+            cmd.args
+                .iter()
+                .map(|arg| {
+                    arg.names.split('|').find_map(|n| {
+                        req.raw_keys
+                            .named
+                            .iter()
+                            .find(|(k, _)| k == n)
+                            .map(|(_, keys)| keys.clone())
+                    })
+                })
+                .collect()
+        } else {
+            req.raw_keys.positional.clone()
         };
         if !valid_num_args(&cmd.args, req.params.len()) {
             return Err(RpcError::new(RPC_MISC_ERROR, self.full_help(cmd)));

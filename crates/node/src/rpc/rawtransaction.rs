@@ -81,6 +81,7 @@ pub(crate) fn construct_from_request(
     construct_transaction(
         param(req, 0)?,
         req.param(1).unwrap_or(&Value::Null),
+        req.object_keys(1),
         req.param(2),
         rbf,
         req.param(4),

@@ -120,8 +120,11 @@ fn add_inputs(tx: &mut Transaction, inputs: &Value, rbf: Option<bool>) -> Result
 }
 
 /// `NormalizeOutputs`: an array of one-key objects becomes one list of key-value pairs
-/// (repeated keys kept, as UniValue does).
-fn normalize_outputs(outputs: &Value) -> Result<Vec<(String, Value)>, RpcError> {
+/// (with the request's own key order, so repeated keys are seen as Core sees them).
+fn normalize_outputs(
+    outputs: &Value,
+    keys: Option<&[String]>,
+) -> Result<Vec<(String, Value)>, RpcError> {
     if outputs.is_null() {
         return Err(RpcError::new(
             RPC_INVALID_PARAMETER,
@@ -129,6 +132,14 @@ fn normalize_outputs(outputs: &Value) -> Result<Vec<(String, Value)>, RpcError> 
         ));
     }
     if let Some(o) = outputs.as_object() {
+        // Walk the keys as the request gave them, repeats included; a repeated key reads
+        // its first value, as UniValue's lookup does.
+        if let Some(keys) = keys {
+            return Ok(keys
+                .iter()
+                .filter_map(|k| o.get(k).map(|v| (k.clone(), v.clone())))
+                .collect());
+        }
         return Ok(o.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
     }
     let mut pairs = Vec::new();
@@ -151,8 +162,13 @@ fn normalize_outputs(outputs: &Value) -> Result<Vec<(String, Value)>, RpcError> 
 }
 
 /// `ParseOutputs` + `AddOutputs`.
-fn add_outputs(tx: &mut Transaction, outputs: &Value, network: Network) -> Result<(), RpcError> {
-    let pairs = normalize_outputs(outputs)?;
+fn add_outputs(
+    tx: &mut Transaction,
+    outputs: &Value,
+    keys: Option<&[String]>,
+    network: Network,
+) -> Result<(), RpcError> {
+    let pairs = normalize_outputs(outputs, keys)?;
     // `outputs[name]` finds the first value under a key.
     let first = |name: &str| {
         pairs
@@ -226,6 +242,7 @@ fn consensus_push(script: &mut Vec<u8>, data: &[u8]) {
 pub fn construct_transaction(
     inputs: &Value,
     outputs: &Value,
+    output_keys: Option<&[String]>,
     locktime: Option<&Value>,
     rbf: Option<bool>,
     version: Option<&Value>,
@@ -260,7 +277,7 @@ pub fn construct_transaction(
     }
     tx.version = Version(version as i32);
     add_inputs(&mut tx, inputs, rbf)?;
-    add_outputs(&mut tx, outputs, network)?;
+    add_outputs(&mut tx, outputs, output_keys, network)?;
     let signals_rbf = tx
         .input
         .iter()
