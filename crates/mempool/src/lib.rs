@@ -61,6 +61,9 @@ pub struct MempoolOptions {
     pub dust_relay_feerate: i64,
     /// How long a transaction may stay (`-mempoolexpiry`), seconds.
     pub expiry_seconds: i64,
+    /// Check the pool's consistency after about one in this many chain updates; 0 never
+    /// (`-checkmempool`).
+    pub check_ratio: i64,
 }
 
 /// Default `-mempoolexpiry`, hours.
@@ -80,6 +83,7 @@ impl Default for MempoolOptions {
             require_standard: true,
             dust_relay_feerate: policy::DUST_RELAY_TX_FEE,
             expiry_seconds: DEFAULT_MEMPOOL_EXPIRY_HOURS * 3600,
+            check_ratio: 0,
         }
     }
 }

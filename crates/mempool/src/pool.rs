@@ -1159,6 +1159,133 @@ impl Mempool {
         self.entries.iter().flatten()
     }
 
+    /// Checks the pool's internal consistency (the structural part of Core's
+    /// `CTxMemPool::check`): indexes, links, spent outputs, clusters and their chunks, and
+    /// the running totals. `Err` names the first broken invariant.
+    pub fn check(&self) -> Result<(), String> {
+        let live: Vec<usize> = (0..self.entries.len())
+            .filter(|&i| self.entries[i].is_some())
+            .collect();
+        if live.len() != self.by_txid.len() || live.len() != self.by_wtxid.len() {
+            return Err("index sizes differ from the entries".into());
+        }
+        let (mut vsize, mut fee, mut usage, mut inputs) = (0i64, 0i64, 0usize, 0usize);
+        for &i in &live {
+            let e = self.at(i);
+            if self.by_txid.get(&e.txid) != Some(&i) || self.by_wtxid.get(&e.wtxid) != Some(&i) {
+                return Err(format!("{} is not indexed under its ids", e.txid));
+            }
+            if !self.by_time.contains(&(e.time, i)) {
+                return Err(format!("{} is missing from the time index", e.txid));
+            }
+            vsize += e.vsize;
+            fee += e.fee;
+            usage += e.usage;
+            inputs += e.tx.input.len();
+            let mut parents: Vec<usize> = Vec::new();
+            for input in &e.tx.input {
+                if self.next_tx.get(&input.previous_output) != Some(&i) {
+                    return Err(format!("{} does not own its spent output", e.txid));
+                }
+                if let Some(p) = self.id(&input.previous_output.txid) {
+                    if self.at(p).tx.output.len() <= input.previous_output.vout as usize {
+                        return Err(format!("{} spends a missing pool output", e.txid));
+                    }
+                    parents.push(p);
+                }
+            }
+            parents.sort_unstable();
+            parents.dedup();
+            let mut stored = e.parents.clone();
+            stored.sort_unstable();
+            if stored != parents {
+                return Err(format!("{} has wrong parent links", e.txid));
+            }
+            for &p in &parents {
+                if !self.at(p).children.contains(&i) {
+                    return Err(format!("{} is not its parent's child", e.txid));
+                }
+            }
+            for &c in &e.children {
+                if !self
+                    .entries
+                    .get(c)
+                    .is_some_and(|x| x.as_ref().is_some_and(|x| x.parents.contains(&i)))
+                {
+                    return Err(format!("{} has a child that does not name it", e.txid));
+                }
+            }
+        }
+        if inputs != self.next_tx.len() || self.by_time.len() != live.len() {
+            return Err("spent-output or time index size differs".into());
+        }
+        if vsize != self.total_vsize || fee != self.total_fee || usage != self.inner_usage {
+            return Err("running totals differ from the entries".into());
+        }
+        let mut seen: HashSet<usize> = HashSet::new();
+        for (c, cl) in self.clusters.iter().enumerate() {
+            let Some(cl) = cl else { continue };
+            if cl.order.is_empty() {
+                return Err(format!("cluster {c} is empty"));
+            }
+            let members: HashSet<usize> = cl.order.iter().copied().collect();
+            if self.components(&cl.order).len() != 1 {
+                return Err(format!("cluster {c} is not connected"));
+            }
+            let mut placed: HashSet<usize> = HashSet::new();
+            for (pos, &i) in cl.order.iter().enumerate() {
+                let e = self.at(i);
+                if e.cluster != c || e.lin_pos != pos {
+                    return Err(format!("{} has a wrong cluster position", e.txid));
+                }
+                if e.parents
+                    .iter()
+                    .chain(e.children.iter())
+                    .any(|n| !members.contains(n))
+                {
+                    return Err(format!("{} links outside its cluster", e.txid));
+                }
+                if e.parents.iter().any(|p| !placed.contains(p)) {
+                    return Err(format!("{} comes before a parent", e.txid));
+                }
+                placed.insert(i);
+                if !seen.insert(i) {
+                    return Err(format!("{} is in two clusters", e.txid));
+                }
+            }
+            let mut next = 0;
+            for (k, ch) in cl.chunks.iter().enumerate() {
+                if ch.start != next || ch.len == 0 {
+                    return Err(format!("cluster {c} has chunks that do not tile it"));
+                }
+                next += ch.len;
+                let mut sum = FeeFrac::default();
+                for &i in &cl.order[ch.start..ch.start + ch.len] {
+                    let e = self.at(i);
+                    if e.chunk != k {
+                        return Err(format!("{} has a wrong chunk", e.txid));
+                    }
+                    sum += FeeFrac::new(e.modified_fee, e.adjusted_weight);
+                }
+                if sum != ch.feerate {
+                    return Err(format!("cluster {c} chunk {k} has a wrong feerate"));
+                }
+                if k > 0 && ch.feerate.cmp_rate(&cl.chunks[k - 1].feerate) == Ordering::Greater {
+                    return Err(format!(
+                        "cluster {c} chunk {k} pays more than the one before"
+                    ));
+                }
+            }
+            if next != cl.order.len() {
+                return Err(format!("cluster {c} has chunks that do not tile it"));
+            }
+        }
+        if seen.len() != live.len() {
+            return Err("an entry is in no cluster".into());
+        }
+        Ok(())
+    }
+
     // ----- staging (what-if for acceptance and replacement) -----
 
     /// The clusters the pool would have if `new` transactions were added and `removals`
@@ -1420,5 +1547,142 @@ pub fn compare_diagrams(a: &[FeeFrac], b: &[FeeFrac]) -> Option<Ordering> {
         (true, false) => Some(Ordering::Greater),
         (false, true) => Some(Ordering::Less),
         (false, false) => Some(Ordering::Equal),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::absolute::LockTime;
+    use bitcoin::transaction::Version;
+    use bitcoin::{Amount, ScriptBuf, Sequence, TxIn, TxOut, Witness};
+
+    fn tx(inputs: &[(Txid, u32)], outputs: usize, tag: u8) -> Arc<Transaction> {
+        Arc::new(Transaction {
+            version: Version::TWO,
+            lock_time: LockTime::from_consensus(u32::from(tag)),
+            input: inputs
+                .iter()
+                .map(|&(txid, vout)| TxIn {
+                    previous_output: OutPoint { txid, vout },
+                    script_sig: ScriptBuf::new(),
+                    sequence: Sequence::MAX,
+                    witness: Witness::new(),
+                })
+                .collect(),
+            output: (0..outputs)
+                .map(|_| TxOut {
+                    value: Amount::from_sat(1_000),
+                    script_pubkey: ScriptBuf::from_bytes(vec![0x51]),
+                })
+                .collect(),
+        })
+    }
+
+    fn external(n: u8) -> (Txid, u32) {
+        (Txid::from_byte_array([n; 32]), 0)
+    }
+
+    fn add(pool: &mut Mempool, t: &Arc<Transaction>, fee: i64) {
+        pool.add(
+            NewEntry {
+                tx: t.clone(),
+                fee,
+                sigop_cost: 0,
+                time: 100,
+                height: 1,
+                spends_coinbase: false,
+                entry_sequence: pool.sequence(),
+            },
+            AddedInfo::default(),
+        );
+        assert_eq!(pool.check(), Ok(()));
+    }
+
+    #[test]
+    fn links_clusters_and_totals_stay_consistent() {
+        let mut pool = Mempool::new(MempoolOptions::default());
+        let a = tx(&[external(1)], 2, 1);
+        let b = tx(&[(a.compute_txid(), 0)], 1, 2);
+        let c = tx(&[(a.compute_txid(), 1)], 1, 3);
+        let d = tx(&[external(2)], 1, 4);
+        for (t, fee) in [(&a, 100), (&b, 5_000), (&c, 50), (&d, 700)] {
+            add(&mut pool, t, fee);
+        }
+        assert_eq!(pool.cluster_of(&a.compute_txid()).len(), 3);
+        // A child of two clusters merges them.
+        let e = tx(&[(b.compute_txid(), 0), (d.compute_txid(), 0)], 1, 5);
+        add(&mut pool, &e, 10);
+        assert_eq!(pool.cluster_of(&d.compute_txid()).len(), 5);
+        // The pool's best chunk is the high-paying child with its parent.
+        assert_eq!(
+            &pool.mining_order()[..2],
+            &[a.compute_txid(), b.compute_txid()]
+        );
+        // Removing B (and E) splits the cluster again.
+        pool.remove_with_descendants(&[b.compute_txid()], RemovalReason::Replaced);
+        assert_eq!(pool.check(), Ok(()));
+        assert_eq!(pool.cluster_of(&a.compute_txid()).len(), 2);
+        assert_eq!(pool.cluster_of(&d.compute_txid()).len(), 1);
+        pool.prioritise(c.compute_txid(), 10_000);
+        assert_eq!(pool.check(), Ok(()));
+        assert_eq!(pool.mining_order()[0], a.compute_txid());
+        // A block confirming A leaves C alone in its own cluster.
+        let block = bitcoin::Block {
+            header: bitcoin::block::Header {
+                version: bitcoin::block::Version::from_consensus(4),
+                prev_blockhash: bitcoin::BlockHash::all_zeros(),
+                merkle_root: bitcoin::TxMerkleNode::all_zeros(),
+                time: 0,
+                bits: bitcoin::CompactTarget::from_consensus(0),
+                nonce: 0,
+            },
+            txdata: vec![(*tx(&[], 1, 9)).clone(), (*a).clone()],
+        };
+        let confirmed = pool.remove_for_block(&block, 2, 200);
+        assert_eq!(confirmed.len(), 1);
+        assert_eq!(pool.check(), Ok(()));
+        assert_eq!(pool.size(), 2);
+        pool.trim_to_size(0);
+        assert_eq!(pool.check(), Ok(()));
+        assert_eq!(pool.size(), 0);
+    }
+
+    #[test]
+    fn a_returning_parent_adopts_children_and_trims_an_oversized_cluster() {
+        let options = MempoolOptions {
+            cluster_count: 4,
+            ..MempoolOptions::default()
+        };
+        let mut pool = Mempool::new(options);
+        let parent = tx(&[external(7)], 6, 1);
+        // Children already in the pool (a reorganisation returns their parent later).
+        let children: Vec<Arc<Transaction>> = (0..6)
+            .map(|k| tx(&[(parent.compute_txid(), k)], 1, 10 + k as u8))
+            .collect();
+        for c in &children {
+            add(&mut pool, c, 500);
+        }
+        assert_eq!(pool.size(), 6);
+        pool.add(
+            NewEntry {
+                tx: parent.clone(),
+                fee: 0,
+                sigop_cost: 0,
+                time: 100,
+                height: 1,
+                spends_coinbase: false,
+                entry_sequence: 0,
+            },
+            AddedInfo {
+                mempool_limit_bypassed: true,
+                ..AddedInfo::default()
+            },
+        );
+        assert_eq!(pool.check(), Ok(()));
+        // Seven would form one cluster; four stay, the parent among them.
+        assert_eq!(pool.size(), 4);
+        assert!(pool.contains(&parent.compute_txid()));
+        assert_eq!(pool.cluster_of(&parent.compute_txid()).len(), 4);
     }
 }

@@ -204,12 +204,42 @@ pub fn notify(node: &NodeContext) {
     crate::fee_estimation::feed(&mut est, &events);
 }
 
+/// Runs the pool's consistency check on about one in `-checkmempool` calls, as Core does
+/// after activating blocks. A failure is logged, not fatal: the node keeps serving.
+pub fn maybe_check(node: &NodeContext) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STATE: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
+    let pool = lock(&node.mempool);
+    let ratio = pool.options().check_ratio;
+    if ratio <= 0 {
+        return;
+    }
+    // xorshift: only the sampling needs to look random.
+    let mut x = STATE.load(Ordering::Relaxed);
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    STATE.store(x, Ordering::Relaxed);
+    if x % ratio as u64 != 0 {
+        return;
+    }
+    log_debug!(
+        Category::Mempool,
+        "Checking mempool with {} transactions",
+        pool.size()
+    );
+    if let Err(e) = pool.check() {
+        common::log_error!("Mempool consistency check failed: {}", e);
+    }
+}
+
 /// Returns disconnected transactions to the pool and drops those the new chain makes
 /// unminable (`MaybeUpdateMempoolForReorg`). Call after anything that may reorganise.
 pub fn update_for_reorg(node: &NodeContext, cs: &ChainState) {
     let txs = lock(&node.disconnected).take();
     if txs.is_empty() {
         notify(node);
+        maybe_check(node);
         return;
     }
     let now = node.now();
@@ -262,6 +292,7 @@ pub fn update_for_reorg(node: &NodeContext, cs: &ChainState) {
     Acceptor::new(&mut pool, &view).limit_size();
     drop(pool);
     notify(node);
+    maybe_check(node);
 }
 
 /// Accepts `tx` (`AcceptToMemoryPool`) under the chainstate lock the caller holds.

@@ -42,6 +42,11 @@ pub fn mempool_options(
     }
     o.dust_relay_feerate = amount(args, "dustrelayfee", o.dust_relay_feerate)?;
     o.bytes_per_sigop = args.get_int_arg("-bytespersigop", o.bytes_per_sigop);
+    // Regtest checks on every chain update by default, as Core's DefaultConsistencyChecks.
+    let default_check = i64::from(chain == ChainType::Regtest);
+    o.check_ratio = args
+        .get_int_arg("-checkmempool", default_check)
+        .clamp(0, 1_000_000);
     o.require_standard = !args.get_bool_arg("-acceptnonstdtxn", false);
     if chain == ChainType::Main && !o.require_standard {
         return Err(StartupError(format!(

@@ -135,6 +135,12 @@ impl Fixture {
             .clone()
     }
 
+    /// The node's mempool checks (regtest runs one after every chain update) all passed.
+    fn assert_consistent(&self) {
+        let log = self.node.debug_log();
+        assert!(!log.contains("Mempool consistency check failed"), "{log}");
+    }
+
     fn mempool(&self) -> Vec<String> {
         let v = self.node.call("getrawmempool", json!([]));
         let mut ids: Vec<String> = v
@@ -425,6 +431,7 @@ fn replacement_packages_reorgs_and_templates() {
         p[txid_str(&d)],
         json!({"fee_delta": 5000, "in_mempool": true, "modified_fee": 6000})
     );
+    f.assert_consistent();
 }
 
 #[test]
@@ -754,6 +761,7 @@ fn cluster_limits_truc_and_ephemeral_dust() {
         json!([[hex(&serialize(&parent)), hex(&serialize(&sweeper))]]),
     );
     assert_eq!(r["package_msg"], json!("success"), "{r}");
+    f.assert_consistent();
 }
 
 #[test]
@@ -773,4 +781,5 @@ fn a_reorg_drops_spends_of_coinbases_it_removed() {
         .node
         .call("getblocktemplate", json!([{"rules": ["segwit"]}]));
     assert_eq!(gbt["transactions"], json!([]));
+    f.assert_consistent();
 }

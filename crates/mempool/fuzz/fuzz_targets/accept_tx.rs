@@ -61,6 +61,7 @@ fuzz_target!(|data: &[u8]| {
     let mut pool = Mempool::new(MempoolOptions::default());
     let tx = Arc::new(tx);
     let r = Acceptor::new(&mut pool, &chain).accept_single(&tx, &AcceptArgs::single(1_600_000_000, false, false));
+    assert_eq!(pool.check(), Ok(()));
     let txid: Txid = tx.compute_txid();
     match r {
         TxResult::Valid { vsize, .. } => {
