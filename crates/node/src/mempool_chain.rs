@@ -220,7 +220,7 @@ pub fn maybe_check(node: &NodeContext) {
     x ^= x >> 7;
     x ^= x << 17;
     STATE.store(x, Ordering::Relaxed);
-    if x % ratio as u64 != 0 {
+    if !x.is_multiple_of(ratio as u64) {
         return;
     }
     log_debug!(
