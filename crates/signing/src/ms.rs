@@ -17,6 +17,35 @@ use crate::sigdata::SignatureData;
 use crate::sign::{create_sig, create_taproot_script_sig, get_pubkey};
 
 /// What both satisfiers share: the provider, the creator and the input's data.
+
+/// The preimage and timelock answers both satisfiers give alike, from their `common`.
+macro_rules! common_satisfier_methods {
+    () => {
+        fn lookup_sha256(&self, h: &sha256::Hash) -> Option<Preimage32> {
+            self.common
+                .preimage(|s| &s.sha256_preimages, h.as_byte_array())
+        }
+        fn lookup_hash256(&self, h: &miniscript::hash256::Hash) -> Option<Preimage32> {
+            self.common
+                .preimage(|s| &s.hash256_preimages, h.as_byte_array())
+        }
+        fn lookup_ripemd160(&self, h: &ripemd160::Hash) -> Option<Preimage32> {
+            self.common
+                .preimage(|s| &s.ripemd160_preimages, h.as_byte_array())
+        }
+        fn lookup_hash160(&self, h: &hash160::Hash) -> Option<Preimage32> {
+            self.common
+                .preimage(|s| &s.hash160_preimages, h.as_byte_array())
+        }
+        fn check_older(&self, lock: relative::LockTime) -> bool {
+            self.common.older(lock)
+        }
+        fn check_after(&self, lock: absolute::LockTime) -> bool {
+            self.common.after(lock)
+        }
+    };
+}
+
 struct Common<'a> {
     provider: &'a dyn SigningProvider,
     creator: &'a dyn SignatureCreator,
@@ -97,28 +126,7 @@ impl Satisfier<PublicKey> for WshSatisfier<'_> {
         let pk = self.lookup_raw_pkh_pk(hash)?;
         Some((pk, self.sign(&pk)?))
     }
-    fn lookup_sha256(&self, h: &sha256::Hash) -> Option<Preimage32> {
-        self.common
-            .preimage(|s| &s.sha256_preimages, h.as_byte_array())
-    }
-    fn lookup_hash256(&self, h: &miniscript::hash256::Hash) -> Option<Preimage32> {
-        self.common
-            .preimage(|s| &s.hash256_preimages, h.as_byte_array())
-    }
-    fn lookup_ripemd160(&self, h: &ripemd160::Hash) -> Option<Preimage32> {
-        self.common
-            .preimage(|s| &s.ripemd160_preimages, h.as_byte_array())
-    }
-    fn lookup_hash160(&self, h: &hash160::Hash) -> Option<Preimage32> {
-        self.common
-            .preimage(|s| &s.hash160_preimages, h.as_byte_array())
-    }
-    fn check_older(&self, lock: relative::LockTime) -> bool {
-        self.common.older(lock)
-    }
-    fn check_after(&self, lock: absolute::LockTime) -> bool {
-        self.common.after(lock)
-    }
+    common_satisfier_methods!();
 }
 
 struct TapSatisfier<'a> {
@@ -164,28 +172,7 @@ impl Satisfier<XOnlyPublicKey> for TapSatisfier<'_> {
         let pk = self.xonly_from_hash(&key.0)?;
         Some((pk, self.sign(&pk)?))
     }
-    fn lookup_sha256(&self, h: &sha256::Hash) -> Option<Preimage32> {
-        self.common
-            .preimage(|s| &s.sha256_preimages, h.as_byte_array())
-    }
-    fn lookup_hash256(&self, h: &miniscript::hash256::Hash) -> Option<Preimage32> {
-        self.common
-            .preimage(|s| &s.hash256_preimages, h.as_byte_array())
-    }
-    fn lookup_ripemd160(&self, h: &ripemd160::Hash) -> Option<Preimage32> {
-        self.common
-            .preimage(|s| &s.ripemd160_preimages, h.as_byte_array())
-    }
-    fn lookup_hash160(&self, h: &hash160::Hash) -> Option<Preimage32> {
-        self.common
-            .preimage(|s| &s.hash160_preimages, h.as_byte_array())
-    }
-    fn check_older(&self, lock: relative::LockTime) -> bool {
-        self.common.older(lock)
-    }
-    fn check_after(&self, lock: absolute::LockTime) -> bool {
-        self.common.after(lock)
-    }
+    common_satisfier_methods!();
 }
 
 /// Satisfies a P2WSH witness script that parses as miniscript; the witness stack without
