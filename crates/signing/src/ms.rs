@@ -16,8 +16,6 @@ use crate::provider::SigningProvider;
 use crate::sigdata::SignatureData;
 use crate::sign::{create_sig, create_taproot_script_sig, get_pubkey};
 
-/// What both satisfiers share: the provider, the creator and the input's data.
-
 /// The preimage and timelock answers both satisfiers give alike, from their `common`.
 macro_rules! common_satisfier_methods {
     () => {
@@ -46,6 +44,7 @@ macro_rules! common_satisfier_methods {
     };
 }
 
+/// What both satisfiers share: the provider, the creator and the input's data.
 struct Common<'a> {
     provider: &'a dyn SigningProvider,
     creator: &'a dyn SignatureCreator,
