@@ -138,6 +138,8 @@ pub struct NodeContext {
     pub fee_paths: Option<crate::fee_estimation::FeePaths>,
     /// Periodic tasks (the hourly fee-estimate flush).
     pub scheduler: Arc<crate::scheduler::Scheduler>,
+    /// Subscribers to the pool's events, beside fee estimation.
+    pub pool_listeners: Mutex<Vec<Arc<dyn crate::mempool_chain::PoolListener>>>,
     /// The tip, for waiting on it.
     pub tip: Arc<TipWatch>,
     /// When the node started (`uptime`).
@@ -195,6 +197,7 @@ impl NodeContext {
                 .parent()
                 .map(crate::fee_estimation::FeePaths::new),
             scheduler: crate::scheduler::Scheduler::new(),
+            pool_listeners: Mutex::new(Vec::new()),
             persistence,
             tip,
             started: Instant::now(),

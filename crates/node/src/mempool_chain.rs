@@ -12,7 +12,7 @@ use common::logging::Category;
 use consensus::script::VerifyFlags;
 use consensus::tx::SpentCoin;
 use mempool::accept::{AcceptArgs, Acceptor, ChainView, PackageResult, TxResult};
-use mempool::{FeeRate, Mempool};
+use mempool::{FeeRate, Mempool, PoolEvent};
 
 use crate::context::{lock, NodeContext};
 
@@ -189,7 +189,16 @@ impl ChainEvents for MempoolSync {
     }
 }
 
-/// Hands the pool's recorded events to their subscribers (fee estimation), as Core's
+/// A subscriber to the pool's events (Core's `TransactionAddedToMempool` and
+/// `TransactionRemovedFromMempool` validation-interface callbacks; the wallet's chain
+/// notifications will be one). Events arrive in the order the pool recorded them, while
+/// the pool is locked: a listener queues or records, and never locks the pool itself.
+pub trait PoolListener: Send + Sync {
+    /// One batch of events, oldest first.
+    fn pool_events(&self, events: &[PoolEvent]);
+}
+
+/// Hands the pool's recorded events to fee estimation and to every listener, as Core's
 /// validation interface does; call after anything that changes the pool.
 pub fn notify(node: &NodeContext) {
     let mut pool = lock(&node.mempool);
@@ -197,11 +206,14 @@ pub fn notify(node: &NodeContext) {
     if events.is_empty() {
         return;
     }
-    // The estimator is locked before the pool is released, so batches taken by
-    // different threads reach it in the order the pool recorded them.
-    let mut est = lock(&node.fee_estimator);
+    // Delivered before the pool is released, so batches taken by different threads
+    // reach subscribers in the order the pool recorded them.
+    crate::fee_estimation::feed(&mut lock(&node.fee_estimator), &events);
+    let listeners = lock(&node.pool_listeners).clone();
+    for l in &listeners {
+        l.pool_events(&events);
+    }
     drop(pool);
-    crate::fee_estimation::feed(&mut est, &events);
 }
 
 /// Runs the pool's consistency check on about one in `-checkmempool` calls, as Core does
@@ -353,4 +365,151 @@ pub fn select_for_next_block(node: &NodeContext, cs: &ChainState) -> mempool::mi
     };
     *lock(&node.last_block) = Some((sel.weight, sel.txs.len()));
     sel
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use bitcoin::absolute::LockTime;
+    use bitcoin::hashes::Hash;
+    use bitcoin::transaction::Version;
+    use bitcoin::{Amount, ScriptBuf, Sequence, TxIn, TxOut, WScriptHash, Witness};
+    use chain::{ChainParams, ChainStateOptions};
+    use kvstore::RedbStore;
+    use mempool::{MempoolOptions, RemovalReason};
+
+    /// Records what it is told.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl PoolListener for Recorder {
+        fn pool_events(&self, events: &[PoolEvent]) {
+            let mut log = lock(&self.0);
+            for e in events {
+                log.push(match e {
+                    PoolEvent::Added { tx, .. } => format!("added {}", tx.compute_txid()),
+                    PoolEvent::Removed { tx, reason, .. } => {
+                        format!("removed {} {}", tx.compute_txid(), reason.name())
+                    }
+                    PoolEvent::Confirmed {
+                        height, removed, ..
+                    } => {
+                        format!("confirmed {} at {height}", removed.len())
+                    }
+                });
+            }
+        }
+    }
+
+    fn op_true() -> ScriptBuf {
+        ScriptBuf::new_p2wsh(&WScriptHash::hash(&[0x51]))
+    }
+
+    fn mine(node: &NodeContext, txs: Vec<Transaction>, fees: i64) -> bitcoin::Block {
+        let now = node.now();
+        let mut cs = node.chainstate();
+        let mut block = cs.create_new_block(op_true(), txs, fees, now);
+        assert!(chain::assemble::grind(&mut block, cs.params()));
+        cs.process_block(&block, now).unwrap();
+        update_for_reorg(node, &cs);
+        block
+    }
+
+    fn spend(prev: OutPoint, value: u64) -> Arc<Transaction> {
+        Arc::new(Transaction {
+            version: Version::TWO,
+            lock_time: LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: prev,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
+                witness: Witness::from_slice(&[vec![0x51u8]]),
+            }],
+            output: vec![TxOut {
+                value: Amount::from_sat(value),
+                script_pubkey: op_true(),
+            }],
+        })
+    }
+
+    #[test]
+    fn listeners_hear_additions_replacements_and_confirmations_in_order() {
+        let dir = std::env::temp_dir().join(format!("mempool-chain-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("blocks")).unwrap();
+        let cs = chain::ChainState::open(
+            ChainParams::regtest(),
+            ChainStateOptions {
+                cache_bytes: 1 << 20,
+                script_threads: 1,
+                blocks_xor: false,
+                assume_valid: None,
+            },
+            &dir.join("blocks"),
+            Box::new(RedbStore::open(&dir.join("blocks").join("index")).unwrap()),
+            Box::new(RedbStore::open(&dir.join("chainstate")).unwrap()),
+            1_700_000_000,
+        )
+        .unwrap();
+        let node = NodeContext::new(
+            common::ChainType::Regtest,
+            cs,
+            Mempool::new(MempoolOptions {
+                check_ratio: 1,
+                ..MempoolOptions::default()
+            }),
+            mempool::mining::AssemblerOptions::default(),
+            crate::mempool_persist::Persistence {
+                path: dir.join("mempool.dat"),
+                enabled: false,
+                v1: false,
+            },
+            Vec::new(),
+            None,
+        );
+        node.mock_time
+            .store(1_700_000_000, std::sync::atomic::Ordering::Relaxed);
+        let recorder = Arc::new(Recorder::default());
+        lock(&node.pool_listeners).push(recorder.clone());
+        let first = mine(&node, Vec::new(), 0);
+        for _ in 0..100 {
+            mine(&node, Vec::new(), 0);
+        }
+        let coin = OutPoint {
+            txid: first.txdata[0].compute_txid(),
+            vout: 0,
+        };
+        let value = first.txdata[0].output[0].value.to_sat();
+        let a = spend(coin, value - 1_000);
+        let b = spend(coin, value - 5_000);
+        for tx in [&a, &b] {
+            let cs = node.chainstate();
+            assert!(matches!(
+                accept(&node, &cs, tx, false),
+                TxResult::Valid { .. }
+            ));
+        }
+        mine(&node, vec![(*b).clone()], 5_000);
+        let log = lock(&recorder.0).clone();
+        // Every block is announced, as Core's MempoolTransactionsRemovedForBlock.
+        assert_eq!(log.len(), 101 + 4);
+        assert!(log[..101].iter().all(|l| l.starts_with("confirmed 0 at ")));
+        assert_eq!(
+            log[101..],
+            [
+                format!("added {}", a.compute_txid()),
+                format!(
+                    "removed {} {}",
+                    a.compute_txid(),
+                    RemovalReason::Replaced.name()
+                ),
+                format!("added {}", b.compute_txid()),
+                "confirmed 1 at 102".to_string(),
+            ]
+        );
+        assert_eq!(lock(&node.mempool).check(), Ok(()));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
