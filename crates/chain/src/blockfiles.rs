@@ -492,14 +492,7 @@ impl std::io::Read for RecordRegion<'_> {
 }
 
 fn random_key() -> std::io::Result<[u8; 8]> {
-    let mut key = [0u8; 8];
-    File::open("/dev/urandom")?
-        .read_exact_at(&mut key, 0)
-        .or_else(|_| {
-            use std::io::Read;
-            File::open("/dev/urandom")?.read_exact(&mut key)
-        })?;
-    Ok(key)
+    common::random::random_bytes::<8>()
 }
 
 #[cfg(test)]

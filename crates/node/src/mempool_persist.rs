@@ -152,13 +152,6 @@ pub fn load(node: &NodeContext, path: &Path, opts: ImportOptions) -> bool {
     true
 }
 
-fn random_key() -> std::io::Result<[u8; 8]> {
-    use std::io::Read;
-    let mut key = [0u8; 8];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut key)?;
-    Ok(key)
-}
-
 /// Writes the pool to `path` through `path.new` and a rename (`DumpMempool`).
 pub fn dump(node: &NodeContext, path: &Path, v1: bool) -> bool {
     let start = Instant::now();
@@ -186,7 +179,7 @@ pub fn dump(node: &NodeContext, path: &Path, v1: bool) -> bool {
     let key = if v1 {
         None
     } else {
-        match random_key() {
+        match common::random::random_bytes::<8>() {
             Ok(k) => Some(k),
             Err(e) => {
                 log_info!("Failed to dump mempool: {}. Continuing anyway.", e);

@@ -172,21 +172,6 @@ fn coin_bytes(coin: &Option<Coin>) -> usize {
 /// Entries of the script-execution cache (Core gives it 16 MiB of 32-byte entries).
 const SCRIPT_CACHE_ENTRIES: usize = 1 << 19;
 
-/// A salt peers cannot guess, so they cannot aim at cache collisions.
-fn cache_salt() -> [u8; 32] {
-    use std::io::Read;
-    let mut salt = [0u8; 32];
-    let ok = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut salt));
-    if ok.is_err() {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        salt[..16].copy_from_slice(&now.to_le_bytes());
-    }
-    salt
-}
-
 pub struct ChainState {
     params: ChainParams,
     options: ChainStateOptions,
@@ -359,7 +344,10 @@ impl ChainState {
             candidates: BTreeSet::new(),
             last_script_check: None,
             versionbits: crate::versionbits::VersionBitsCache::new(),
-            script_cache: consensus::block::ScriptCache::new(SCRIPT_CACHE_ENTRIES, cache_salt()),
+            script_cache: consensus::block::ScriptCache::new(
+                SCRIPT_CACHE_ENTRIES,
+                common::random::salt(),
+            ),
         };
         cs.index_stored_blocks(now)?;
         if cs.index.entry(0).data.is_none() {

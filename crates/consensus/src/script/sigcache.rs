@@ -20,21 +20,7 @@ struct Cache {
 fn cache() -> &'static Mutex<Cache> {
     static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
     CACHE.get_or_init(|| {
-        // The salt only has to be unknown to peers; the clock and the address space layout
-        // are mixed into a hash when no random source answers.
-        let mut salt = [0u8; 32];
-        let random = std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut salt));
-        if random.is_err() {
-            let mut e = sha256::Hash::engine();
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0);
-            e.input(&now.to_le_bytes());
-            e.input(&(&salt as *const _ as usize).to_le_bytes());
-            salt = sha256::Hash::from_engine(e).to_byte_array();
-        }
+        let salt = common::random::salt();
         Mutex::new(Cache {
             salt,
             entries: HashSet::new(),

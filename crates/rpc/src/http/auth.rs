@@ -2,7 +2,7 @@
 //! `-rpcpassword` and the random cookie, as Core's `httprpc.cpp`.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use bitcoin::hashes::{hmac, sha256, Hash, HashEngine};
@@ -118,12 +118,7 @@ fn trim(b: &[u8]) -> &[u8] {
     &b[start..end.max(start)]
 }
 
-/// Random bytes from the operating system.
-pub(crate) fn random_bytes<const N: usize>() -> std::io::Result<[u8; N]> {
-    let mut buf = [0u8; N];
-    fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
-    Ok(buf)
-}
+pub(crate) use common::random::random_bytes;
 
 /// Core's `-rpccookieperms` values as Unix modes.
 pub fn cookie_perms_from_str(s: &str) -> Option<u32> {
