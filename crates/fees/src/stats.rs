@@ -288,6 +288,18 @@ impl ConfirmStats {
         let mut pass_bucket = EstimatorBucket::default();
         let mut fail_bucket = EstimatorBucket::default();
         let lower_bound = |i: usize| if i == 0 { 0.0 } else { bounds[i - 1] };
+        // The bucket range between the two ends, with the counts over it.
+        let range_bucket = |near: usize, far: usize, counts: (f64, f64, f64, f64)| {
+            let (lo, hi) = (near.min(far), near.max(far));
+            EstimatorBucket {
+                start: lower_bound(lo),
+                end: bounds[hi],
+                within_target: counts.0,
+                total_confirmed: counts.1,
+                in_mempool: counts.2,
+                left_mempool: counts.3,
+            }
+        };
 
         for bucket in (0..n).rev() {
             if new_bucket_range {
@@ -317,15 +329,11 @@ impl ConfirmStats {
             let cur_pct = n_conf / (total_num + fail_num + extra_num as f64);
             if cur_pct < success_threshold {
                 if passing {
-                    let (lo, hi) = (cur_near.min(cur_far), cur_near.max(cur_far));
-                    fail_bucket = EstimatorBucket {
-                        start: lower_bound(lo),
-                        end: bounds[hi],
-                        within_target: n_conf,
-                        total_confirmed: total_num,
-                        in_mempool: extra_num as f64,
-                        left_mempool: fail_num,
-                    };
+                    fail_bucket = range_bucket(
+                        cur_near,
+                        cur_far,
+                        (n_conf, total_num, extra_num as f64, fail_num),
+                    );
                     passing = false;
                 }
                 continue;
@@ -367,15 +375,11 @@ impl ConfirmStats {
 
         // Passing until the last few buckets, which lacked data: report those as failed.
         if passing && !new_bucket_range {
-            let (lo, hi) = (cur_near.min(cur_far), cur_near.max(cur_far));
-            fail_bucket = EstimatorBucket {
-                start: lower_bound(lo),
-                end: bounds[hi],
-                within_target: n_conf,
-                total_confirmed: total_num,
-                in_mempool: extra_num as f64,
-                left_mempool: fail_num,
-            };
+            fail_bucket = range_bucket(
+                cur_near,
+                cur_far,
+                (n_conf, total_num, extra_num as f64, fail_num),
+            );
         }
 
         if let Some(r) = result {

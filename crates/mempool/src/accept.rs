@@ -243,6 +243,18 @@ pub struct PackageState {
     pub debug: String,
 }
 
+impl PackageState {
+    /// Core's `PCKG_TX` "transaction failed": one of the package's transactions was
+    /// rejected.
+    fn transaction_failed() -> PackageState {
+        PackageState {
+            policy: false,
+            reason: "transaction failed".into(),
+            debug: String::new(),
+        }
+    }
+}
+
 impl std::fmt::Display for PackageState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         state_string(f, &self.reason, &self.debug)
@@ -424,9 +436,7 @@ impl<'a> Acceptor<'a> {
                 return Err(TxState::new(NotStandard, reason, ""));
             }
         }
-        if bitcoin::consensus::encode::serialize(&strip_witness(tx)).len()
-            < policy::MIN_STANDARD_TX_NONWITNESS_SIZE
-        {
+        if tx.base_size() < policy::MIN_STANDARD_TX_NONWITNESS_SIZE {
             return Err(TxState::new(NotStandard, "tx-size-small", ""));
         }
         let height = self.chain.height();
@@ -1252,11 +1262,7 @@ impl Acceptor<'_> {
                             || (state.kind != Reconsiderable && state.kind != MissingInputs) =>
                     {
                         quit_early = true;
-                        early_state = Some(PackageState {
-                            policy: false,
-                            reason: "transaction failed".into(),
-                            debug: String::new(),
-                        });
+                        early_state = Some(PackageState::transaction_failed());
                         nonfinal.insert(wtxid, r);
                     }
                     _ => {
@@ -1279,11 +1285,7 @@ impl Acceptor<'_> {
             let failed = !matches!(r, TxResult::Valid { .. });
             results.insert(retry[0].compute_wtxid(), r);
             PackageResult {
-                state: failed.then(|| PackageState {
-                    policy: false,
-                    reason: "transaction failed".into(),
-                    debug: String::new(),
-                }),
+                state: failed.then(PackageState::transaction_failed),
                 results,
             }
         } else {
@@ -1299,22 +1301,14 @@ impl Acceptor<'_> {
             let wtxid = tx.compute_wtxid();
             if let Some(r) = multi.results.get(&wtxid) {
                 if matches!(r, TxResult::Valid { .. }) && !self.pool.contains_wtxid(&wtxid) {
-                    state = Some(PackageState {
-                        policy: false,
-                        reason: "transaction failed".into(),
-                        debug: String::new(),
-                    });
+                    state = Some(PackageState::transaction_failed());
                     final_results.insert(wtxid, full());
                 } else {
                     final_results.insert(wtxid, r.clone());
                 }
             } else if let Some(slot) = final_results.get_mut(&wtxid) {
                 if !self.pool.contains(&tx.compute_txid()) {
-                    state = Some(PackageState {
-                        policy: false,
-                        reason: "transaction failed".into(),
-                        debug: String::new(),
-                    });
+                    state = Some(PackageState::transaction_failed());
                     *slot = full();
                 }
             } else if let Some(r) = nonfinal.remove(&wtxid) {
@@ -1326,13 +1320,4 @@ impl Acceptor<'_> {
             results: final_results,
         }
     }
-}
-
-/// `tx` without witness data, for its base size.
-fn strip_witness(tx: &Transaction) -> Transaction {
-    let mut t = tx.clone();
-    for i in &mut t.input {
-        i.witness = bitcoin::Witness::new();
-    }
-    t
 }

@@ -18,6 +18,12 @@ impl FeeFrac {
         FeeFrac { fee, size }
     }
 
+    /// The same fee over virtual bytes, for a size in weight units (`ToFeePerVSize`:
+    /// the size divided by four, rounded up).
+    pub fn per_vsize(&self) -> FeeFrac {
+        FeeFrac::new(self.fee, (self.size + 3) / 4)
+    }
+
     /// Whether the fraction has no size (an empty set).
     pub fn is_empty(&self) -> bool {
         self.size == 0

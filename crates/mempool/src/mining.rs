@@ -77,7 +77,7 @@ pub fn select_transactions(
         if skipped.contains(&chunk.cluster) {
             continue;
         }
-        let vsize_rate = FeeFrac::new(chunk.feerate.fee, (chunk.feerate.size + 3) / 4);
+        let vsize_rate = chunk.feerate.per_vsize();
         if vsize_rate.cmp_rate(&min.frac()) == std::cmp::Ordering::Less {
             break;
         }

@@ -47,10 +47,7 @@ pub use consensus::script::{MANDATORY_SCRIPT_VERIFY_FLAGS, STANDARD_SCRIPT_VERIF
 struct NoSignatures;
 impl SignatureChecker for NoSignatures {}
 
-/// Whether an output can never be spent (`CScript::IsUnspendable`).
-pub fn is_unspendable(script: &[u8]) -> bool {
-    script.first() == Some(&op::OP_RETURN) || script.len() > consensus::script::MAX_SCRIPT_SIZE
-}
+pub use consensus::script::is_unspendable;
 
 /// Whether every opcode of `script` parses and is known (`CScript::HasValidOps`).
 pub fn has_valid_ops(script: &[u8]) -> bool {
@@ -181,18 +178,7 @@ fn p2sh_aware_sigops(spk: &[u8], script_sig: &[u8]) -> u32 {
     if !consensus::script::is_p2sh(spk) {
         return script_sig_op_count(spk, true);
     }
-    let mut pc = 0;
-    let mut last: Vec<u8> = Vec::new();
-    while pc < script_sig.len() {
-        let Some(ins) = get_op(script_sig, &mut pc) else {
-            return 0;
-        };
-        if ins.opcode > op::OP_16 {
-            return 0;
-        }
-        last = ins.data.to_vec();
-    }
-    script_sig_op_count(&last, true)
+    consensus::tx::last_push(script_sig).map_or(0, |r| script_sig_op_count(&r, true))
 }
 
 /// Core's `ValidateInputsStandardness`: `Err(debug message)` for the reject reason

@@ -179,7 +179,6 @@ struct Cluster {
 #[derive(Debug)]
 pub struct Mempool {
     options: MempoolOptions,
-    bytes_per_sigop: i64,
     loaded: bool,
     entries: Vec<Option<Entry>>,
     free: Vec<usize>,
@@ -214,7 +213,6 @@ impl Mempool {
     /// An empty pool with `options`.
     pub fn new(options: MempoolOptions) -> Mempool {
         Mempool {
-            bytes_per_sigop: options.bytes_per_sigop,
             options,
             loaded: false,
             entries: Vec::new(),
@@ -652,8 +650,12 @@ impl Mempool {
     /// The sigop-adjusted weight and virtual size of a new entry.
     pub fn sizes(&self, tx: &Transaction, sigop_cost: i64) -> (i64, i64) {
         let w = tx.weight().to_wu() as i64;
-        let adjusted = crate::policy::sigops_adjusted_weight(w, sigop_cost, self.bytes_per_sigop);
-        (adjusted, (adjusted + 3) / 4)
+        let adjusted =
+            crate::policy::sigops_adjusted_weight(w, sigop_cost, self.options.bytes_per_sigop);
+        (
+            adjusted,
+            crate::policy::virtual_size(w, sigop_cost, self.options.bytes_per_sigop),
+        )
     }
 
     /// Adds `new` (whose inputs are in the pool or the UTXO set) and records the event.
@@ -999,19 +1001,26 @@ impl Mempool {
 
     /// Takes a connected block's transactions out (`removeForBlock`): those in the pool
     /// leave as confirmed, those spending the same outputs as conflicts, with their
-    /// descendants. Returns the confirmed entries (for fee estimation).
+    /// descendants. Returns the confirmed transactions (also in the `Confirmed` event).
     pub fn remove_for_block(
         &mut self,
         block: &bitcoin::Block,
         height: u32,
         now: i64,
-    ) -> Vec<Entry> {
+    ) -> Vec<ConfirmedTx> {
         let mut confirmed = Vec::new();
         if !self.by_txid.is_empty() || !self.deltas.is_empty() {
             for tx in &block.txdata {
                 let txid = tx.compute_txid();
                 if let Some(i) = self.id(&txid) {
-                    confirmed.push(self.at(i).clone());
+                    let e = self.at(i);
+                    confirmed.push(ConfirmedTx {
+                        txid: e.txid,
+                        fee: e.fee,
+                        vsize: e.vsize,
+                        entry_height: e.height,
+                        weight: e.weight,
+                    });
                     self.remove_ids(&[i], RemovalReason::Block);
                 }
                 for input in &tx.input {
@@ -1037,16 +1046,7 @@ impl Mempool {
             height,
             hash: block.block_hash(),
             weight_without_coinbase,
-            removed: confirmed
-                .iter()
-                .map(|e| ConfirmedTx {
-                    txid: e.txid,
-                    fee: e.fee,
-                    vsize: e.vsize,
-                    entry_height: e.height,
-                    weight: e.weight,
-                })
-                .collect(),
+            removed: confirmed.clone(),
         });
         self.last_rolling_update = now;
         self.block_since_bump = true;
@@ -1122,7 +1122,8 @@ impl Mempool {
             if ids.is_empty() {
                 continue;
             }
-            let vsize_rate = FeeRate::from_fee(feerate.fee, (feerate.size + 3) / 4);
+            let per_vsize = feerate.per_vsize();
+            let vsize_rate = FeeRate::from_fee(per_vsize.fee, per_vsize.size);
             let removed =
                 FeeRate::per_kvb(vsize_rate.sat_per_kvb() + self.options.incremental_relay_feerate);
             if removed.sat_per_kvb() as f64 > self.rolling_min_fee {

@@ -110,6 +110,12 @@ pub fn witness_program(script: &[u8]) -> Option<(u8, &[u8])> {
     (script[1] as usize + 2 == script.len()).then(|| (version, &script[2..]))
 }
 
+/// Whether an output can never be spent (`CScript::IsUnspendable`): it starts with
+/// OP_RETURN or is too large to ever run.
+pub fn is_unspendable(script: &[u8]) -> bool {
+    script.first() == Some(&op::OP_RETURN) || script.len() > MAX_SCRIPT_SIZE
+}
+
 /// Whether the script is P2SH: `OP_HASH160 <20 bytes> OP_EQUAL` (`IsPayToScriptHash`).
 pub fn is_p2sh(script: &[u8]) -> bool {
     script.len() == 23

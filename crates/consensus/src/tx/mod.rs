@@ -11,8 +11,8 @@ pub use check::{check_transaction, TxCheckError};
 pub use inputs::{check_tx_inputs, format_money, money_range, SpentCoin, TxInputsError};
 pub use locks::{calculate_sequence_locks, evaluate_sequence_locks, is_final_tx};
 pub use sigops::{
-    legacy_sig_op_count, p2sh_sig_op_count, script_sig_op_count, transaction_sig_op_cost,
-    witness_sig_op_count,
+    last_push, legacy_sig_op_count, p2sh_sig_op_count, script_sig_op_count,
+    transaction_sig_op_cost, witness_sig_op_count,
 };
 
 /// Largest amount of money (`MAX_MONEY`), in satoshis.

@@ -32,7 +32,7 @@ pub fn script_sig_op_count(script: &[u8], accurate: bool) -> u32 {
 }
 
 /// The last push of a push-only scriptSig, or `None` if it is not push-only.
-fn last_push(script_sig: &[u8]) -> Option<Vec<u8>> {
+pub fn last_push(script_sig: &[u8]) -> Option<Vec<u8>> {
     let mut pc = 0;
     let mut data = Vec::new();
     while pc < script_sig.len() {

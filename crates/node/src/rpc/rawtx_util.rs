@@ -190,7 +190,7 @@ fn add_outputs(
             has_data = true;
             let data = parse_hex_v(&Value::String(val_str(&first(name))), "Data")?;
             let mut script = vec![0x6a];
-            consensus_push(&mut script, &data);
+            consensus::script::push_data(&mut script, &data);
             tx.output.push(TxOut {
                 value: Amount::ZERO,
                 script_pubkey: ScriptBuf::from_bytes(script),
@@ -218,23 +218,6 @@ fn add_outputs(
         }
     }
     Ok(())
-}
-
-/// `CScript << data`: the smallest push.
-fn consensus_push(script: &mut Vec<u8>, data: &[u8]) {
-    let n = data.len();
-    if n < 0x4c {
-        script.push(n as u8);
-    } else if n <= 0xff {
-        script.extend_from_slice(&[0x4c, n as u8]);
-    } else if n <= 0xffff {
-        script.push(0x4d);
-        script.extend_from_slice(&(n as u16).to_le_bytes());
-    } else {
-        script.push(0x4e);
-        script.extend_from_slice(&(n as u32).to_le_bytes());
-    }
-    script.extend_from_slice(data);
 }
 
 /// `ConstructTransaction`: inputs, outputs, lock time, replaceability and version as
@@ -341,16 +324,11 @@ fn type_check_obj(
 }
 
 fn p2wsh(script: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x00, 0x20];
-    out.extend_from_slice(&signing::sha256(script));
-    out
+    ScriptBuf::new_p2wsh(&bitcoin::Script::from_bytes(script).wscript_hash()).into_bytes()
 }
 
 fn p2sh(script: &[u8]) -> Vec<u8> {
-    let mut out = vec![0xa9, 0x14];
-    out.extend_from_slice(&signing::hash160(script));
-    out.push(0x87);
-    out
+    ScriptBuf::new_p2sh(&bitcoin::Script::from_bytes(script).script_hash()).into_bytes()
 }
 
 /// `ParsePrevouts`: adds the `prevtxs` coins (amount `MAX_MONEY` when not given) and their
@@ -413,7 +391,7 @@ pub fn parse_prevouts(
             },
         );
 
-        let is_p2sh = consensus_is_p2sh(&spk);
+        let is_p2sh = consensus::script::is_p2sh(&spk);
         let is_p2wsh = spk.len() == 34 && spk[0] == 0x00 && spk[1] == 0x20;
         if !(is_p2sh || is_p2wsh) {
             continue;
@@ -469,10 +447,6 @@ pub fn parse_prevouts(
         }
     }
     Ok(())
-}
-
-fn consensus_is_p2sh(script: &[u8]) -> bool {
-    script.len() == 23 && script[0] == 0xa9 && script[1] == 0x14 && script[22] == 0x87
 }
 
 /// `CTxOut::ToString`.

@@ -137,8 +137,7 @@ pub fn analyze_psbt(mut psbt: Psbt, bytes_per_sigop: i64) -> PsbtAnalysis {
         }
         if let Some(u) = &utxo {
             let spk = u.script_pubkey.as_bytes();
-            // IsUnspendable: starts with OP_RETURN or is too large to ever run.
-            if spk.first() == Some(&0x6a) || spk.len() > 10_000 {
+            if consensus::script::is_unspendable(spk) {
                 return PsbtAnalysis::invalid(format!(
                     "PSBT is not valid. Input {i} spends unspendable output"
                 ));

@@ -19,9 +19,7 @@ const HIGHEST_VERSION: u32 = 2;
 /// `LOCKTIME_THRESHOLD`.
 const LOCKTIME_THRESHOLD: u32 = 500_000_000;
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+use chain_json::to_hex as hex;
 
 fn expect_key_size(name: &str, key: &[u8], size: usize) -> ReadResult<()> {
     if key.len() != size {
