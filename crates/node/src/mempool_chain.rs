@@ -109,7 +109,8 @@ const MAX_DISCONNECTED_TX_POOL_BYTES: usize = 20_000_000;
 /// the queue outgrows its memory limit.
 #[derive(Debug, Default)]
 pub struct DisconnectPool {
-    queue: std::collections::VecDeque<Arc<Transaction>>,
+    /// Transactions with their ids, computed once when queued.
+    queue: std::collections::VecDeque<(bitcoin::Txid, Arc<Transaction>)>,
     inner_usage: usize,
 }
 
@@ -122,11 +123,12 @@ impl DisconnectPool {
     fn add_block(&mut self, block: &Block) -> Vec<Arc<Transaction>> {
         for tx in block.txdata.iter().rev() {
             self.inner_usage += mempool::usage::tx_usage(tx);
-            self.queue.push_back(Arc::new(tx.clone()));
+            self.queue
+                .push_back((tx.compute_txid(), Arc::new(tx.clone())));
         }
         let mut evicted = Vec::new();
         while self.usage() > MAX_DISCONNECTED_TX_POOL_BYTES {
-            let Some(tx) = self.queue.pop_front() else {
+            let Some((_, tx)) = self.queue.pop_front() else {
                 break;
             };
             self.inner_usage -= mempool::usage::tx_usage(&tx);
@@ -143,8 +145,8 @@ impl DisconnectPool {
         let ids: std::collections::HashSet<bitcoin::Txid> =
             block.txdata.iter().map(|t| t.compute_txid()).collect();
         let mut usage = self.inner_usage;
-        self.queue.retain(|t| {
-            let keep = !ids.contains(&t.compute_txid());
+        self.queue.retain(|(txid, t)| {
+            let keep = !ids.contains(txid);
             if !keep {
                 usage -= mempool::usage::tx_usage(t);
             }
@@ -156,7 +158,11 @@ impl DisconnectPool {
     /// Takes everything, oldest block first and in block order.
     fn take(&mut self) -> Vec<Arc<Transaction>> {
         self.inner_usage = 0;
-        std::mem::take(&mut self.queue).into_iter().rev().collect()
+        std::mem::take(&mut self.queue)
+            .into_iter()
+            .rev()
+            .map(|(_, tx)| tx)
+            .collect()
     }
 }
 

@@ -93,11 +93,7 @@ pub fn entry_json(pool: &Mempool, txid: &Txid, deprecated_bip125: bool) -> Resul
     fees.insert("descendant".into(), rpc::amount_value(dfees));
     fees.insert("chunk".into(), rpc::amount_value(chunk.fee));
     m.insert("fees".into(), Value::Object(fees));
-    let mut depends: Vec<String> = pool
-        .parents_of_tx(&e.tx)
-        .iter()
-        .map(|t| t.to_string())
-        .collect();
+    let mut depends: Vec<String> = pool.parents(txid).iter().map(|t| t.to_string()).collect();
     depends.sort();
     m.insert("depends".into(), json!(depends));
     let spent: Vec<String> = pool.children(txid).iter().map(|t| t.to_string()).collect();
