@@ -73,27 +73,7 @@ impl Psbt {
     /// they mix heights and times so no lock time fits.
     pub fn compute_time_lock(&self) -> Option<u32> {
         if self.psbt_version() >= 2 {
-            let mut time_lock = Some(0u32);
-            let mut height_lock = Some(0u32);
-            for input in &self.inputs {
-                match (input.time_locktime, input.height_locktime) {
-                    (Some(_), None) => {
-                        height_lock = None;
-                        time_lock?;
-                    }
-                    (None, Some(_)) => {
-                        time_lock = None;
-                        height_lock?;
-                    }
-                    _ => {}
-                }
-                if let (Some(t), Some(cur)) = (input.time_locktime, time_lock) {
-                    time_lock = Some(cur.max(t));
-                }
-                if let (Some(h), Some(cur)) = (input.height_locktime, height_lock) {
-                    height_lock = Some(cur.max(h));
-                }
-            }
+            let (height_lock, time_lock) = combined_locks(&self.inputs)?;
             if let Some(h) = height_lock.filter(|h| *h > 0) {
                 return Some(h);
             }
@@ -220,33 +200,12 @@ impl Psbt {
             let Some(old) = self.compute_time_lock() else {
                 return false;
             };
-            let mut time_lock = input.time_locktime;
-            let mut height_lock = input.height_locktime;
-            let mut has_sigs = false;
-            for i in &self.inputs {
-                match (i.time_locktime, i.height_locktime) {
-                    (Some(_), None) => {
-                        height_lock = None;
-                        if time_lock.is_none() {
-                            return false;
-                        }
-                    }
-                    (None, Some(_)) => {
-                        time_lock = None;
-                        if height_lock.is_none() {
-                            return false;
-                        }
-                    }
-                    _ => {}
-                }
-                if let (Some(t), Some(cur)) = (i.time_locktime, time_lock) {
-                    time_lock = Some(cur.max(t));
-                }
-                if let (Some(h), Some(cur)) = (i.height_locktime, height_lock) {
-                    height_lock = Some(cur.max(h));
-                }
-                has_sigs |= i.has_signatures();
-            }
+            let Some((height_lock, time_lock)) =
+                combined_locks(std::iter::once(input).chain(&self.inputs))
+            else {
+                return false;
+            };
+            let has_sigs = self.inputs.iter().any(|i| i.has_signatures());
             let new = match (height_lock.filter(|h| *h > 0), time_lock.filter(|t| *t > 0)) {
                 (Some(h), _) => h,
                 (None, Some(t)) => t,
@@ -583,4 +542,34 @@ impl PsbtOutput {
         insert_missing(&mut self.tap_bip32_paths, &sigdata.taproot_misc_pubkeys);
         insert_missing(&mut self.musig2_participants, &sigdata.musig2_pubkeys);
     }
+}
+
+/// The height and time locks a set of inputs requires together (the common part of
+/// Core's `ComputeTimeLock` and `AddInput`): the highest of each kind, a kind dropped
+/// once an input allows only the other, `None` when no lock time fits them all.
+fn combined_locks<'a>(
+    inputs: impl IntoIterator<Item = &'a PsbtInput>,
+) -> Option<(Option<u32>, Option<u32>)> {
+    let mut time_lock = Some(0u32);
+    let mut height_lock = Some(0u32);
+    for input in inputs {
+        match (input.time_locktime, input.height_locktime) {
+            (Some(_), None) => {
+                height_lock = None;
+                time_lock?;
+            }
+            (None, Some(_)) => {
+                time_lock = None;
+                height_lock?;
+            }
+            _ => {}
+        }
+        if let (Some(t), Some(cur)) = (input.time_locktime, time_lock) {
+            time_lock = Some(cur.max(t));
+        }
+        if let (Some(h), Some(cur)) = (input.height_locktime, height_lock) {
+            height_lock = Some(cur.max(h));
+        }
+    }
+    Some((height_lock, time_lock))
 }
