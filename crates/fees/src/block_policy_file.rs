@@ -18,7 +18,7 @@ use std::fmt;
 
 use crate::block_policy::BlockPolicyEstimator;
 use crate::ser::{DecodeError, Reader, Writer};
-use crate::stats::{Buckets, ConfirmStats, StatsError};
+use crate::stats::{Buckets, ConfirmStats};
 
 /// The format version written, and the lowest one read.
 pub const CURRENT_FEES_FILE_VERSION: i32 = 309_900;
@@ -80,22 +80,6 @@ impl std::error::Error for BlockPolicyFileError {}
 impl From<DecodeError> for BlockPolicyFileError {
     fn from(e: DecodeError) -> Self {
         BlockPolicyFileError::Decode(e)
-    }
-}
-
-impl From<StatsError> for BlockPolicyFileError {
-    fn from(e: StatsError) -> Self {
-        match e {
-            StatsError::Decode(d) => BlockPolicyFileError::Decode(d),
-            StatsError::Decay => BlockPolicyFileError::Decay,
-            StatsError::Scale => BlockPolicyFileError::Scale,
-            StatsError::FeerateAverageCount => BlockPolicyFileError::FeerateAverageCount,
-            StatsError::TxCountCount => BlockPolicyFileError::TxCountCount,
-            StatsError::MaxConfirms => BlockPolicyFileError::MaxConfirms,
-            StatsError::ConfAverageCount => BlockPolicyFileError::ConfAverageCount,
-            StatsError::FailurePeriods => BlockPolicyFileError::FailurePeriods,
-            StatsError::FailureAverageCount => BlockPolicyFileError::FailureAverageCount,
-        }
     }
 }
 

@@ -3,7 +3,8 @@
 
 use std::cmp::Ordering;
 
-use crate::ser::{DecodeError, Reader, Writer};
+use crate::block_policy_file::BlockPolicyFileError;
+use crate::ser::{Reader, Writer};
 
 /// Details of one range of buckets that an estimate looked at (Core's `EstimatorBucket`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -405,38 +406,41 @@ impl ConfirmStats {
 
     /// Reads statistics for `buckets` buckets with Core's sanity checks; the mempool
     /// counters start empty, sized to what was read.
-    pub(crate) fn read(r: &mut Reader<'_>, buckets: usize) -> Result<ConfirmStats, StatsError> {
+    pub(crate) fn read(
+        r: &mut Reader<'_>,
+        buckets: usize,
+    ) -> Result<ConfirmStats, BlockPolicyFileError> {
         let decay = r.double()?;
         // Written as Core tests it, so a NaN decay passes as it does there.
         if decay <= 0.0 || decay >= 1.0 {
-            return Err(StatsError::Decay);
+            return Err(BlockPolicyFileError::Decay);
         }
         let scale = r.u32()?;
         if scale == 0 {
-            return Err(StatsError::Scale);
+            return Err(BlockPolicyFileError::Scale);
         }
         let feerate_avg = r.doubles()?;
         if feerate_avg.len() != buckets {
-            return Err(StatsError::FeerateAverageCount);
+            return Err(BlockPolicyFileError::FeerateAverageCount);
         }
         let tx_ct_avg = r.doubles()?;
         if tx_ct_avg.len() != buckets {
-            return Err(StatsError::TxCountCount);
+            return Err(BlockPolicyFileError::TxCountCount);
         }
         let conf_avg = r.double_rows()?;
         let max_confirms = u64::from(scale) * conf_avg.len() as u64;
         if max_confirms == 0 || max_confirms > 6 * 24 * 7 {
-            return Err(StatsError::MaxConfirms);
+            return Err(BlockPolicyFileError::MaxConfirms);
         }
         if conf_avg.iter().any(|row| row.len() != buckets) {
-            return Err(StatsError::ConfAverageCount);
+            return Err(BlockPolicyFileError::ConfAverageCount);
         }
         let fail_avg = r.double_rows()?;
         if fail_avg.len() != conf_avg.len() {
-            return Err(StatsError::FailurePeriods);
+            return Err(BlockPolicyFileError::FailurePeriods);
         }
         if fail_avg.iter().any(|row| row.len() != buckets) {
-            return Err(StatsError::FailureAverageCount);
+            return Err(BlockPolicyFileError::FailureAverageCount);
         }
         let mut stats = ConfirmStats {
             decay,
@@ -459,34 +463,5 @@ fn slot_of(height: u32, len: usize) -> Option<usize> {
         None
     } else {
         Some(height as usize % len)
-    }
-}
-
-/// Why one horizon's statistics in a file were rejected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StatsError {
-    /// The bytes ended early or held a bad size.
-    Decode(DecodeError),
-    /// Decay outside (0, 1).
-    Decay,
-    /// Scale zero.
-    Scale,
-    /// Fee-rate averages for a different number of buckets.
-    FeerateAverageCount,
-    /// Transaction counts for a different number of buckets.
-    TxCountCount,
-    /// Tracking no confirmations, or more than a week's worth.
-    MaxConfirms,
-    /// A confirmation row for a different number of buckets.
-    ConfAverageCount,
-    /// Failure rows for a different number of periods.
-    FailurePeriods,
-    /// A failure row for a different number of buckets.
-    FailureAverageCount,
-}
-
-impl From<DecodeError> for StatsError {
-    fn from(e: DecodeError) -> Self {
-        StatsError::Decode(e)
     }
 }
