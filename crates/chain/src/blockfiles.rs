@@ -104,9 +104,8 @@ type Result<T> = std::result::Result<T, BlockFilesError>;
 
 /// The `blocks/` directory of one network.
 pub struct BlockFiles {
-    dir: PathBuf,
-    magic: [u8; 4],
-    key: [u8; 8],
+    /// Where the files are, their magic and XOR key (shared with readers).
+    reader: BlockReader,
     usage: Vec<FileUsage>,
     max_file_size: u64,
 }
@@ -157,9 +156,11 @@ impl BlockFiles {
             ))));
         }
         Ok(BlockFiles {
-            dir: dir.to_path_buf(),
-            magic,
-            key,
+            reader: BlockReader {
+                dir: dir.to_path_buf(),
+                magic,
+                key,
+            },
             usage,
             max_file_size: MAX_BLOCKFILE_SIZE,
         })
@@ -167,7 +168,7 @@ impl BlockFiles {
 
     /// The XOR key in use.
     pub fn xor_key(&self) -> [u8; 8] {
-        self.key
+        self.reader.key
     }
 
     /// Usage of every file, to be recorded in the block index.
@@ -176,20 +177,16 @@ impl BlockFiles {
     }
 
     fn path(&self, kind: &str, file: u32) -> PathBuf {
-        self.dir.join(format!("{kind}{file:05}.dat"))
+        self.reader.path(kind, file)
     }
 
     fn xor(&self, data: &mut [u8], offset: u64) {
-        xor_with(&self.key, data, offset);
+        xor_with(&self.reader.key, data, offset);
     }
 
     /// A read-only handle on the block files, for readers that do not hold the chainstate.
     pub fn reader(&self) -> BlockReader {
-        BlockReader {
-            dir: self.dir.clone(),
-            magic: self.magic,
-            key: self.key,
-        }
+        self.reader.clone()
     }
 
     /// Writes `data` at `offset`, growing the file to whole chunks of `chunk` bytes first.
@@ -214,7 +211,7 @@ impl BlockFiles {
 
     fn framed(&self, payload_len: usize) -> [u8; 8] {
         let mut h = [0u8; 8];
-        h[..4].copy_from_slice(&self.magic);
+        h[..4].copy_from_slice(&self.reader.magic);
         h[4..].copy_from_slice(&(payload_len as u32).to_le_bytes());
         h
     }
@@ -266,12 +263,12 @@ impl BlockFiles {
     }
 
     fn read_record(&self, kind: &str, pos: FilePos, trailer: usize) -> Result<Vec<u8>> {
-        self.reader().read_record(kind, pos, trailer)
+        self.reader.read_record(kind, pos, trailer)
     }
 
     /// Reads the block whose data starts at `pos`.
     pub fn read_block(&self, pos: FilePos) -> Result<Block> {
-        self.reader().read_block(pos)
+        self.reader.read_block(pos)
     }
 
     /// Reads undo data at `pos` and checks it against its checksum and the previous block.
@@ -290,7 +287,7 @@ impl BlockFiles {
         self.xor(&mut bytes, 0);
         let mut out = Vec::new();
         let mut at = 0usize;
-        while at + 8 <= bytes.len() && bytes[at..at + 4] == self.magic {
+        while at + 8 <= bytes.len() && bytes[at..at + 4] == self.reader.magic {
             let len =
                 u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]])
                     as usize;
@@ -329,7 +326,7 @@ impl BlockFiles {
                 let mut head = [0u8; 8];
                 f.read_exact_at(&mut head, at)?;
                 self.xor(&mut head, at);
-                if head[..4] != self.magic {
+                if head[..4] != self.reader.magic {
                     break;
                 }
                 let size = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
