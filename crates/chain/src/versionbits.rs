@@ -490,7 +490,8 @@ impl VersionBitsCache {
     }
 
     /// Whether deployment `id` applies to the child of `prev` (`IsActiveAfter`).
-    pub fn is_active_after<T: BlockTree + ?Sized>(
+    #[cfg(test)]
+    pub(crate) fn is_active_after<T: BlockTree + ?Sized>(
         &self,
         tree: &T,
         deployments: &[Deployment],

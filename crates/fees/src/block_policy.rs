@@ -265,7 +265,8 @@ impl BlockPolicyEstimator {
     }
 
     /// The bucket upper bounds (sat/kvB), lowest first.
-    pub fn bucket_bounds(&self) -> &[f64] {
+    #[cfg(test)]
+    pub(crate) fn bucket_bounds(&self) -> &[f64] {
         self.buckets.bounds()
     }
 
@@ -446,7 +447,8 @@ impl BlockPolicyEstimator {
 
     /// Core's `estimateFee`: the medium horizon at 95%, nothing below target 2.
     /// Returns sat/kvB, 0 for none.
-    pub fn estimate_fee(&self, conf_target: i32) -> i64 {
+    #[cfg(test)]
+    pub(crate) fn estimate_fee(&self, conf_target: i32) -> i64 {
         if conf_target <= 1 {
             return 0;
         }
