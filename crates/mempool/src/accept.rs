@@ -792,6 +792,8 @@ impl<'a> Acceptor<'a> {
             self.pool.add(
                 NewEntry {
                     tx: ws.tx.clone(),
+                    txid: ws.txid,
+                    wtxid: ws.wtxid,
                     fee: ws.base_fee,
                     sigop_cost: ws.sigop_cost,
                     time: self.accept_time,

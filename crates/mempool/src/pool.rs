@@ -154,6 +154,10 @@ pub struct Entry {
 pub struct NewEntry {
     /// The transaction.
     pub tx: Arc<Transaction>,
+    /// `tx`'s txid, which acceptance has already computed.
+    pub txid: Txid,
+    /// `tx`'s wtxid, which acceptance has already computed.
+    pub wtxid: Wtxid,
     /// Fee paid.
     pub fee: i64,
     /// Sigop cost.
@@ -662,8 +666,8 @@ impl Mempool {
     /// Transactions already in the pool that spend its outputs (after a reorganisation)
     /// become its children. Returns the ids removed to keep its cluster within limits.
     pub fn add(&mut self, new: NewEntry, info: AddedInfo) -> Vec<Txid> {
-        let txid = new.tx.compute_txid();
-        let wtxid = new.tx.compute_wtxid();
+        let (txid, wtxid) = (new.txid, new.wtxid);
+        debug_assert_eq!(txid, new.tx.compute_txid());
         let weight = new.tx.weight().to_wu() as i64;
         let (adjusted_weight, vsize) = self.sizes(&new.tx, new.sigop_cost);
         let delta = self.delta(&txid);
@@ -1588,6 +1592,8 @@ mod tests {
         pool.add(
             NewEntry {
                 tx: t.clone(),
+                txid: t.compute_txid(),
+                wtxid: t.compute_wtxid(),
                 fee,
                 sigop_cost: 0,
                 time: 100,
@@ -1668,6 +1674,8 @@ mod tests {
         pool.add(
             NewEntry {
                 tx: parent.clone(),
+                txid: parent.compute_txid(),
+                wtxid: parent.compute_wtxid(),
                 fee: 0,
                 sigop_cost: 0,
                 time: 100,
