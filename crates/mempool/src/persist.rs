@@ -8,6 +8,8 @@
 
 use bitcoin::consensus::encode::{self, Decodable, Encodable, VarInt};
 use bitcoin::hashes::Hash;
+use std::sync::Arc;
+
 use bitcoin::{Transaction, Txid};
 
 /// Version without obfuscation.
@@ -18,8 +20,9 @@ pub const VERSION: u64 = 2;
 /// The contents of a mempool file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MempoolFile {
-    /// Transactions in mining order, with entry time and fee delta.
-    pub txs: Vec<(Transaction, i64, i64)>,
+    /// Transactions in mining order, with entry time and fee delta. Shared with the
+    /// pool, so taking a snapshot under its lock copies no transaction.
+    pub txs: Vec<(Arc<Transaction>, i64, i64)>,
     /// Fee deltas of transactions not in the pool.
     pub deltas: Vec<(Txid, i64)>,
     /// Transactions never announced to a peer.
@@ -193,7 +196,7 @@ pub fn read(bytes: &[u8]) -> Result<MempoolFile, PersistError> {
     let mut reader = FileReader::open(bytes)?;
     let mut out = MempoolFile::default();
     while let Some(t) = reader.next_tx()? {
-        out.txs.push(t);
+        out.txs.push((Arc::new(t.0), t.1, t.2));
     }
     let trailer = reader.finish()?;
     out.deltas = trailer.deltas;
@@ -231,7 +234,10 @@ mod tests {
     #[test]
     fn both_versions_round_trip() {
         let f = MempoolFile {
-            txs: vec![(tx(1), 1_700_000_000, 0), (tx(2), 1_700_000_001, -5)],
+            txs: vec![
+                (Arc::new(tx(1)), 1_700_000_000, 0),
+                (Arc::new(tx(2)), 1_700_000_001, -5),
+            ],
             deltas: vec![(Txid::from_byte_array([7; 32]), 100)],
             unbroadcast: vec![tx(1).compute_txid()],
         };
@@ -253,7 +259,7 @@ mod tests {
         ));
         let bytes = write(
             &MempoolFile {
-                txs: vec![(tx(1), 1, 0)],
+                txs: vec![(Arc::new(tx(1)), 1, 0)],
                 ..Default::default()
             },
             Some([9; 8]),

@@ -169,7 +169,7 @@ pub fn dump(node: &NodeContext, path: &Path, v1: bool) -> bool {
                 .mining_order()
                 .iter()
                 .filter_map(|t| pool.entry(t))
-                .map(|e| ((*e.tx).clone(), e.time, e.modified_fee - e.fee))
+                .map(|e| (e.tx.clone(), e.time, e.modified_fee - e.fee))
                 .collect(),
             deltas,
             unbroadcast: pool.unbroadcast(),
