@@ -7,7 +7,7 @@ use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, W
 
 use super::{Psbt, PsbtInput, PsbtOutput};
 use crate::keys::hash160;
-use crate::sigdata::SignatureData;
+use crate::sigdata::{SignatureData, TapKeyOrigins};
 use crate::taproot::TaprootBuilder;
 
 /// Fills `to` with the entries of `from` it lacks (`std::map::insert` of a range).
@@ -17,6 +17,27 @@ fn insert_missing<K: Ord + Clone, V: Clone>(
 ) {
     for (k, v) in from {
         to.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+}
+
+/// Adds preimages the signing data lacks; PSBT maps key them by fixed-size hash.
+fn insert_missing_preimages<const N: usize>(
+    to: &mut std::collections::BTreeMap<Vec<u8>, Vec<u8>>,
+    from: &std::collections::BTreeMap<[u8; N], Vec<u8>>,
+) {
+    for (h, p) in from {
+        to.entry(h.to_vec()).or_insert_with(|| p.clone());
+    }
+}
+
+/// Adds taproot key origins, and each key under its hash160, where missing.
+fn add_tap_origins(sigdata: &mut SignatureData, paths: &TapKeyOrigins) {
+    for (xonly, entry) in paths {
+        sigdata
+            .taproot_misc_pubkeys
+            .entry(*xonly)
+            .or_insert_with(|| entry.clone());
+        sigdata.tap_pubkeys.entry(hash160(xonly)).or_insert(*xonly);
     }
 }
 
@@ -358,37 +379,11 @@ impl PsbtInput {
             sigdata.tr_spenddata.merkle_root = self.tap_merkle_root;
         }
         insert_missing(&mut sigdata.tr_spenddata.scripts, &self.tap_scripts);
-        for (xonly, entry) in &self.tap_bip32_paths {
-            sigdata
-                .taproot_misc_pubkeys
-                .entry(*xonly)
-                .or_insert_with(|| entry.clone());
-            sigdata.tap_pubkeys.entry(hash160(xonly)).or_insert(*xonly);
-        }
-        for (h, p) in &self.ripemd160_preimages {
-            sigdata
-                .ripemd160_preimages
-                .entry(h.to_vec())
-                .or_insert_with(|| p.clone());
-        }
-        for (h, p) in &self.sha256_preimages {
-            sigdata
-                .sha256_preimages
-                .entry(h.to_vec())
-                .or_insert_with(|| p.clone());
-        }
-        for (h, p) in &self.hash160_preimages {
-            sigdata
-                .hash160_preimages
-                .entry(h.to_vec())
-                .or_insert_with(|| p.clone());
-        }
-        for (h, p) in &self.hash256_preimages {
-            sigdata
-                .hash256_preimages
-                .entry(h.to_vec())
-                .or_insert_with(|| p.clone());
-        }
+        add_tap_origins(sigdata, &self.tap_bip32_paths);
+        insert_missing_preimages(&mut sigdata.ripemd160_preimages, &self.ripemd160_preimages);
+        insert_missing_preimages(&mut sigdata.sha256_preimages, &self.sha256_preimages);
+        insert_missing_preimages(&mut sigdata.hash160_preimages, &self.hash160_preimages);
+        insert_missing_preimages(&mut sigdata.hash256_preimages, &self.hash256_preimages);
         insert_missing(&mut sigdata.musig2_pubkeys, &self.musig2_participants);
         merge_musig(&mut sigdata.musig2_pubnonces, &self.musig2_pubnonces);
         merge_musig(&mut sigdata.musig2_partial_sigs, &self.musig2_partial_sigs);
@@ -510,13 +505,7 @@ impl PsbtOutput {
                 sigdata.tr_builder = Some(builder);
             }
         }
-        for (xonly, entry) in &self.tap_bip32_paths {
-            sigdata
-                .taproot_misc_pubkeys
-                .entry(*xonly)
-                .or_insert_with(|| entry.clone());
-            sigdata.tap_pubkeys.entry(hash160(xonly)).or_insert(*xonly);
-        }
+        add_tap_origins(sigdata, &self.tap_bip32_paths);
         insert_missing(&mut sigdata.musig2_pubkeys, &self.musig2_participants);
     }
 
