@@ -7,6 +7,7 @@ use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, W
 
 use super::{Psbt, PsbtInput, PsbtOutput};
 use crate::keys::hash160;
+use crate::provider::KeyOrigin;
 use crate::sigdata::{SignatureData, TapKeyOrigins};
 use crate::taproot::TaprootBuilder;
 
@@ -27,6 +28,28 @@ fn insert_missing_preimages<const N: usize>(
 ) {
     for (h, p) in from {
         to.entry(h.to_vec()).or_insert_with(|| p.clone());
+    }
+}
+
+/// Sets the scripts an input or output names and adds its key origins, each key under
+/// its hash160, where missing.
+fn add_scripts_and_origins(
+    sigdata: &mut SignatureData,
+    redeem_script: &[u8],
+    witness_script: &[u8],
+    hd_keypaths: &std::collections::BTreeMap<Vec<u8>, KeyOrigin>,
+) {
+    if !redeem_script.is_empty() {
+        sigdata.redeem_script = redeem_script.to_vec();
+    }
+    if !witness_script.is_empty() {
+        sigdata.witness_script = witness_script.to_vec();
+    }
+    for (pubkey, origin) in hd_keypaths {
+        sigdata
+            .misc_pubkeys
+            .entry(hash160(pubkey))
+            .or_insert_with(|| (pubkey.clone(), origin.clone()));
     }
 }
 
@@ -356,18 +379,12 @@ impl PsbtInput {
             return;
         }
         insert_missing(&mut sigdata.signatures, &self.partial_sigs);
-        if !self.redeem_script.is_empty() {
-            sigdata.redeem_script = self.redeem_script.clone();
-        }
-        if !self.witness_script.is_empty() {
-            sigdata.witness_script = self.witness_script.clone();
-        }
-        for (pubkey, origin) in &self.hd_keypaths {
-            sigdata
-                .misc_pubkeys
-                .entry(hash160(pubkey))
-                .or_insert_with(|| (pubkey.clone(), origin.clone()));
-        }
+        add_scripts_and_origins(
+            sigdata,
+            &self.redeem_script,
+            &self.witness_script,
+            &self.hd_keypaths,
+        );
         if !self.tap_key_sig.is_empty() {
             sigdata.taproot_key_path_sig = self.tap_key_sig.clone();
         }
@@ -478,18 +495,12 @@ impl PsbtOutput {
 
     /// `PSBTOutput::FillSignatureData`.
     pub fn fill_signature_data(&self, sigdata: &mut SignatureData) {
-        if !self.redeem_script.is_empty() {
-            sigdata.redeem_script = self.redeem_script.clone();
-        }
-        if !self.witness_script.is_empty() {
-            sigdata.witness_script = self.witness_script.clone();
-        }
-        for (pubkey, origin) in &self.hd_keypaths {
-            sigdata
-                .misc_pubkeys
-                .entry(hash160(pubkey))
-                .or_insert_with(|| (pubkey.clone(), origin.clone()));
-        }
+        add_scripts_and_origins(
+            sigdata,
+            &self.redeem_script,
+            &self.witness_script,
+            &self.hd_keypaths,
+        );
         if !self.tap_tree.is_empty()
             && crate::keys::pubkey_fully_valid(&crate::keys::xonly_even_pubkey(
                 &self.tap_internal_key,
