@@ -82,6 +82,35 @@ impl<const N: usize> Data for [u8; N] {
     }
 }
 
+/// A shared value travels as the value: the node hands the same block or transaction to
+/// several subscribers without copying it when they live in its own process.
+impl<T: Data> Data for std::sync::Arc<T> {
+    fn to_data(&self) -> Cow<'_, [u8]> {
+        (**self).to_data()
+    }
+    fn from_data(r: &[u8]) -> Result<Self> {
+        T::from_data(r).map(std::sync::Arc::new)
+    }
+}
+
+/// An optional value inside a struct travels as empty bytes when absent. Only for types
+/// whose encoding is never empty (blocks, transactions, hashes, outputs).
+impl<T: Data> Data for Option<T> {
+    fn to_data(&self) -> Cow<'_, [u8]> {
+        match self {
+            Some(v) => v.to_data(),
+            None => Cow::Borrowed(&[]),
+        }
+    }
+    fn from_data(r: &[u8]) -> Result<Self> {
+        if r.is_empty() {
+            Ok(None)
+        } else {
+            T::from_data(r).map(Some)
+        }
+    }
+}
+
 /// Bitcoin types travel as their consensus serialization in `Data` fields, as in Core.
 macro_rules! consensus_data {
     ($($t:ty),* $(,)?) => {$(

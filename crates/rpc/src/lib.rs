@@ -30,6 +30,7 @@ pub mod http;
 pub mod json;
 pub mod jsonrpc;
 mod openrpc;
+pub mod remote;
 pub mod request;
 pub mod results;
 pub mod table;

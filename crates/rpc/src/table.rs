@@ -219,6 +219,28 @@ impl Table {
             .insert(name, Arc::new(results));
     }
 
+    /// The structured results attached to `name`.
+    pub fn results(&self, name: &str) -> Option<Arc<Vec<ResultDoc>>> {
+        self.results_of(name)
+    }
+
+    /// Removes the command `name` (a handler of another process going away) if its
+    /// handler is still `handler`; true if it was removed.
+    pub fn unregister(&self, name: &str, handler: &Handler) -> bool {
+        let mut commands = self.commands_mut();
+        match commands.get(name) {
+            Some(c) if Arc::ptr_eq(&c.handler, handler) => {
+                commands.remove(name);
+                self.results
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(name);
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn results_of(&self, name: &str) -> Option<Arc<Vec<ResultDoc>>> {
         self.results
             .read()

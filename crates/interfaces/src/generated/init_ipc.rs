@@ -13,6 +13,7 @@ pub mod init {
             2 => Some(&make_mining_old2::INFO),
             3 => Some(&make_mining::INFO),
             4 => Some(&make_rpc::INFO),
+            5 => Some(&make_wallet_loader::INFO),
             _ => None,
         }
     }
@@ -435,6 +436,167 @@ pub mod init {
             ordinal: ORDINAL,
             params_name: "Init.makeRpc$Params",
             results_name: "Init.makeRpc$Results",
+            context: Some(read_context),
+            format_params,
+            format_results,
+        };
+    }
+    /// `Init.makeWalletLoader` (@5).
+    pub mod make_wallet_loader {
+        #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+        pub type Params = crate::generated::init_capnp::init::make_wallet_loader_params::Owned;
+        pub type Results = crate::generated::init_capnp::init::make_wallet_loader_results::Owned;
+        pub const ORDINAL: u16 = 5;
+        pub fn write_context(
+            b: &mut crate::generated::init_capnp::init::make_wallet_loader_params::Builder<'_>,
+            cx: &mut ::ipc::BuildCx,
+        ) {
+            cx.write_context(b.reborrow().init_context())
+        }
+        pub fn read_context(
+            p: ::ipc::capnp::any_pointer::Reader<'_>,
+        ) -> ::ipc::capnp::Result<Option<::ipc::proxy_capnp::context::Reader<'_>>> {
+            let p: crate::generated::init_capnp::init::make_wallet_loader_params::Reader<'_> =
+                p.get_as()?;
+            if p.has_context() {
+                Ok(Some(p.get_context()?))
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_chain<V: ::ipc::value::Cap<crate::generated::chain_capnp::chain::Client>>(
+            b: &mut crate::generated::init_capnp::init::make_wallet_loader_params::Builder<'_>,
+            v: V,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            b.set_chain(v.to_cap(cx)?);
+            Ok(())
+        }
+        pub fn get_chain<V: ::ipc::value::Cap<crate::generated::chain_capnp::chain::Client>>(
+            r: &crate::generated::init_capnp::init::make_wallet_loader_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<V> {
+            let _ = &cx;
+            V::from_cap(r.get_chain()?, cx)
+        }
+        pub fn set_chain_opt<V: ::ipc::value::Cap<crate::generated::chain_capnp::chain::Client>>(
+            b: &mut crate::generated::init_capnp::init::make_wallet_loader_params::Builder<'_>,
+            v: Option<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_chain(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_chain_opt<V: ::ipc::value::Cap<crate::generated::chain_capnp::chain::Client>>(
+            r: &crate::generated::init_capnp::init::make_wallet_loader_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<V>> {
+            if r.has_chain() {
+                get_chain(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub fn set_args<V: ::ipc::value::Text>(
+            b: &mut crate::generated::init_capnp::init::make_wallet_loader_params::Builder<'_>,
+            v: Vec<V>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            let _ = &cx;
+            let mut l = b.reborrow().init_args(v.len() as u32);
+            for (i, x) in v.into_iter().enumerate() {
+                l.set(i as u32, &*x.to_text());
+            }
+            Ok(())
+        }
+        pub fn get_args<V: ::ipc::value::Text>(
+            r: &crate::generated::init_capnp::init::make_wallet_loader_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Vec<V>> {
+            let _ = &cx;
+            r.get_args()?.iter().map(|x| V::from_text(x?)).collect()
+        }
+        pub fn set_args_opt<V: ::ipc::value::Text>(
+            b: &mut crate::generated::init_capnp::init::make_wallet_loader_params::Builder<'_>,
+            v: Option<Vec<V>>,
+            cx: &mut ::ipc::BuildCx,
+        ) -> ::ipc::Result<()> {
+            match v {
+                Some(v) => set_args(b, v, cx),
+                None => Ok(()),
+            }
+        }
+        pub fn get_args_opt<V: ::ipc::value::Text>(
+            r: &crate::generated::init_capnp::init::make_wallet_loader_params::Reader<'_>,
+            cx: &::ipc::ReadCx,
+        ) -> ::ipc::Result<Option<Vec<V>>> {
+            if r.has_args() {
+                get_args(r, cx).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        pub mod results {
+            #![allow(unused_mut, clippy::needless_borrow, clippy::useless_conversion)]
+            pub fn set_result<
+                V: ::ipc::value::Cap<crate::generated::wallet_capnp::wallet_loader::Client>,
+            >(
+                b: &mut crate::generated::init_capnp::init::make_wallet_loader_results::Builder<'_>,
+                v: V,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                let _ = &cx;
+                b.set_result(v.to_cap(cx)?);
+                Ok(())
+            }
+            pub fn get_result<
+                V: ::ipc::value::Cap<crate::generated::wallet_capnp::wallet_loader::Client>,
+            >(
+                r: &crate::generated::init_capnp::init::make_wallet_loader_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<V> {
+                let _ = &cx;
+                V::from_cap(r.get_result()?, cx)
+            }
+            pub fn set_result_opt<
+                V: ::ipc::value::Cap<crate::generated::wallet_capnp::wallet_loader::Client>,
+            >(
+                b: &mut crate::generated::init_capnp::init::make_wallet_loader_results::Builder<'_>,
+                v: Option<V>,
+                cx: &mut ::ipc::BuildCx,
+            ) -> ::ipc::Result<()> {
+                match v {
+                    Some(v) => set_result(b, v, cx),
+                    None => Ok(()),
+                }
+            }
+            pub fn get_result_opt<
+                V: ::ipc::value::Cap<crate::generated::wallet_capnp::wallet_loader::Client>,
+            >(
+                r: &crate::generated::init_capnp::init::make_wallet_loader_results::Reader<'_>,
+                cx: &::ipc::ReadCx,
+            ) -> ::ipc::Result<Option<V>> {
+                if r.has_result() {
+                    get_result(r, cx).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+        fn format_params(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::init_capnp::init::make_wallet_loader_params::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        fn format_results(p: ::ipc::capnp::any_pointer::Reader<'_>) -> String {
+            match p.get_as::<crate::generated::init_capnp::init::make_wallet_loader_results::Reader<'_>>() { Ok(r) => format!("{r:?}"), Err(e) => format!("<{e}>") }
+        }
+        pub static INFO: ::ipc::MethodInfo = ::ipc::MethodInfo {
+            interface_id: 0x8838c700ba5cba65,
+            ordinal: ORDINAL,
+            params_name: "Init.makeWalletLoader$Params",
+            results_name: "Init.makeWalletLoader$Results",
             context: Some(read_context),
             format_params,
             format_results,
