@@ -2,15 +2,18 @@
 //! serving IPC and spawning other processes). Both run [`run`]: options and config as
 //! Core's, logging, the JSON-RPC server, the chainstate, and a graceful shutdown.
 
+pub mod chain_interface;
 pub mod chainstate;
 pub mod context;
 pub mod fee_estimation;
 pub mod mempool_chain;
 pub mod mempool_options;
 pub mod mempool_persist;
+pub mod notifications;
 pub mod options;
 pub mod rpc;
 pub mod scheduler;
+pub mod settings_file;
 
 use std::path::PathBuf;
 use std::sync::Arc;

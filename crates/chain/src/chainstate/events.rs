@@ -20,6 +20,13 @@ pub trait ChainEvents: Send {
     }
     /// `block`, at `height`, was disconnected.
     fn block_disconnected(&mut self, _block: &Block, _height: u32) {}
+    /// `block`, entry `entry` of `index`, was disconnected; by default passed on to
+    /// [`Self::block_disconnected`].
+    fn block_disconnected_in(&mut self, block: &Block, index: &BlockIndex, entry: usize) {
+        self.block_disconnected(block, index.entry(entry).height);
+    }
+    /// The coins were written to disk at the tip `locator` describes (`ChainStateFlushed`).
+    fn chain_state_flushed(&mut self, _locator: &[BlockHash]) {}
     /// The tip moved to `tip` at `height`; `fork_height` is the height of the last block it
     /// shares with the previous tip.
     fn updated_block_tip(

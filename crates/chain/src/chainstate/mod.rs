@@ -1170,7 +1170,7 @@ impl ChainState {
         self.active.pop();
         self.log_update_tip();
         for s in &mut self.subscribers {
-            s.block_disconnected(&block, entry.height);
+            s.block_disconnected_in(&block, &self.index, i);
         }
         Ok(())
     }
@@ -1224,7 +1224,42 @@ impl ChainState {
             bitcoin::hashes::Hash::as_byte_array(&self.tip()),
         );
         self.coins_db.write(coins_batch, true)?;
+        if !self.subscribers.is_empty() {
+            let locator = self.locator();
+            for s in &mut self.subscribers {
+                s.chain_state_flushed(&locator);
+            }
+        }
         Ok(())
+    }
+
+    /// Core's `GetLocator` for the active tip: the last 10 blocks, then exponentially
+    /// sparser ones back to genesis.
+    pub fn locator(&self) -> Vec<BlockHash> {
+        match self.active_entry(self.height()) {
+            Some(i) => self.locator_from(i),
+            None => Vec::new(),
+        }
+    }
+
+    /// Core's `LocatorEntries` from index entry `i`.
+    pub fn locator_from(&self, i: usize) -> Vec<BlockHash> {
+        let mut out = Vec::new();
+        let mut step = 1u32;
+        let mut cur = Some(i);
+        while let Some(c) = cur {
+            let e = self.index.entry(c);
+            out.push(e.hash);
+            if e.height == 0 {
+                break;
+            }
+            let height = e.height.saturating_sub(step);
+            cur = self.index.ancestor(c, height);
+            if out.len() > 10 {
+                step = step.saturating_mul(2);
+            }
+        }
+        out
     }
 
     /// Time spent so far syncing new blocks to disk before acknowledging them: the cost of

@@ -139,31 +139,14 @@ fn build_template(n: &NodeContext) -> (BlockHash, Vec<FeePerVSize>) {
     (cs.tip(), chunks)
 }
 
-fn estimate_smart_fee(n: &NodeContext, req: &Request) -> RpcResult {
-    let max_target = {
-        let est = lock(&n.fee_estimator);
-        if !est.is_enabled() {
-            return Err(disabled());
-        }
-        est.maximum_target()
-    };
-    let conf_target = parse_confirm_target(req.param(0), max_target)?;
-    let mode = FeeEstimateMode::from_name(req.arg_str(1)?).ok_or_else(|| {
-        RpcError::new(RPC_INVALID_PARAMETER, fees::invalid_estimate_mode_message())
-    })?;
-    let empty = Map::new();
-    let options = match req.param(2) {
-        Some(Value::Object(o)) => o,
-        _ => &empty,
-    };
-    check_options(options)?;
-    let estimator = match options.get("fee_rate_estimator") {
-        Some(v) if !v.is_null() => FeeRateEstimatorType::from_name(get_str(v)?),
-        _ => FeeRateEstimatorType::None,
-    };
-    let conservative = mode.is_conservative();
-    let verbosity = parse_verbosity(options.get("verbosity"), 1, false)?;
-
+/// The estimate `estimatesmartfee` and the wallet use (`GetFeeRateEstimate`), with the
+/// pool's minimum fee and the relay minimum it must not go below.
+pub(crate) fn smart_estimate(
+    n: &NodeContext,
+    estimator: FeeRateEstimatorType,
+    conf_target: u32,
+    conservative: bool,
+) -> (fees::EstimateResult, FeePerVSize, FeePerVSize) {
     // What the estimate needs from the chain and the mempool is read before the
     // estimator is locked: the node takes the estimator's lock while holding the
     // mempool's, never the other way round.
@@ -194,12 +177,39 @@ fn estimate_smart_fee(n: &NodeContext, req: &Request) -> RpcResult {
         floor: min_relay.max_ratio(min_mempool),
         block_template: template.as_deref(),
     };
-    let (estimate, health) = {
-        let mut est = lock(&n.fee_estimator);
-        let estimate = est.estimate(estimator, conf_target, conservative, &state, now);
-        let health = (verbosity >= 2).then(|| est.mempool_blocks_stats().to_vec());
-        (estimate, health)
+    let estimate =
+        lock(&n.fee_estimator).estimate(estimator, conf_target, conservative, &state, now);
+    (estimate, min_mempool, min_relay)
+}
+
+fn estimate_smart_fee(n: &NodeContext, req: &Request) -> RpcResult {
+    let max_target = {
+        let est = lock(&n.fee_estimator);
+        if !est.is_enabled() {
+            return Err(disabled());
+        }
+        est.maximum_target()
     };
+    let conf_target = parse_confirm_target(req.param(0), max_target)?;
+    let mode = FeeEstimateMode::from_name(req.arg_str(1)?).ok_or_else(|| {
+        RpcError::new(RPC_INVALID_PARAMETER, fees::invalid_estimate_mode_message())
+    })?;
+    let empty = Map::new();
+    let options = match req.param(2) {
+        Some(Value::Object(o)) => o,
+        _ => &empty,
+    };
+    check_options(options)?;
+    let estimator = match options.get("fee_rate_estimator") {
+        Some(v) if !v.is_null() => FeeRateEstimatorType::from_name(get_str(v)?),
+        _ => FeeRateEstimatorType::None,
+    };
+    let conservative = mode.is_conservative();
+    let verbosity = parse_verbosity(options.get("verbosity"), 1, false)?;
+
+    let (estimate, min_mempool, min_relay) =
+        smart_estimate(n, estimator, conf_target, conservative);
+    let health = (verbosity >= 2).then(|| lock(&n.fee_estimator).mempool_blocks_stats().to_vec());
 
     let mut out = Map::new();
     match &estimate {

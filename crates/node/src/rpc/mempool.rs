@@ -188,8 +188,18 @@ pub fn mempool_info(n: &NodeContext) -> Value {
 /// `BroadcastTransaction` for a transaction from RPC: the error and its message as Core
 /// reports them, or the txid.
 pub fn broadcast(n: &NodeContext, tx: Transaction, max_tx_fee: i64) -> Result<Txid, RpcError> {
+    broadcast_arc(n, Arc::new(tx), max_tx_fee, true)
+}
+
+/// `BroadcastTransaction` of a shared transaction; `relay` marks it for announcement
+/// (the unbroadcast set) as `MEMPOOL_AND_BROADCAST_TO_ALL` does.
+pub fn broadcast_arc(
+    n: &NodeContext,
+    tx: Arc<Transaction>,
+    max_tx_fee: i64,
+    relay: bool,
+) -> Result<Txid, RpcError> {
     let txid = tx.compute_txid();
-    let tx = Arc::new(tx);
     let cs = n.chainstate();
     for vout in 0..tx.output.len() as u32 {
         if matches!(cs.coin(&bitcoin::OutPoint { txid, vout }), Ok(Some(_))) {
@@ -232,7 +242,9 @@ pub fn broadcast(n: &NodeContext, tx: Transaction, max_tx_fee: i64) -> Result<Tx
     if !matches!(r, TxResult::Valid { .. }) {
         return Err(fail(&r));
     }
-    lock(&n.mempool).add_unbroadcast(txid);
+    if relay {
+        lock(&n.mempool).add_unbroadcast(txid);
+    }
     Ok(txid)
 }
 
