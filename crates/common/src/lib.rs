@@ -36,6 +36,7 @@
 pub mod args;
 pub mod chain;
 pub mod logging;
+pub mod money;
 pub mod random;
 pub mod strutil;
 pub mod version;

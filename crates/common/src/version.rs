@@ -17,3 +17,21 @@ pub fn license_info() -> String {
      Distributed under the MIT software license, see the accompanying file COPYING or <https://opensource.org/license/MIT>\n"
         .to_string()
 }
+
+/// Core's `CLIENT_VERSION` for this release: 10000 × major + 100 × minor + patch.
+pub const CLIENT_VERSION: i32 = 100;
+
+#[cfg(test)]
+mod client_version_tests {
+    #[test]
+    fn client_version_matches_the_package_version() {
+        let parts: Vec<i32> = env!("CARGO_PKG_VERSION")
+            .split('.')
+            .map(|p| p.parse().unwrap_or(0))
+            .collect();
+        assert_eq!(
+            super::CLIENT_VERSION,
+            parts[0] * 10000 + parts[1] * 100 + parts[2]
+        );
+    }
+}

@@ -30,7 +30,9 @@ use bitcoin::{Network, ScriptBuf};
 
 pub use address::{decode_destination, AddressError, Destination};
 pub use checksum::checksum_of;
-pub use keys::{decode_secret, encode_secret, Secret};
+pub use keys::{
+    decode_secret, decode_xpriv, decode_xpub, encode_secret, encode_xpriv, encode_xpub, Secret,
+};
 pub use message::{message_hash, sign_message, verify_message, Verification};
 
 use keyexpr::Ctx;

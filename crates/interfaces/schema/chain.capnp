@@ -91,7 +91,7 @@ struct FoundBlock {
     nextHash @6 :Data;
     # The serialized block when asked for and stored; empty otherwise.
     data @7 :Data;
-    # Locator from this block (only from getTip).
+    # Locator from this block.
     locator @8 :List(Data);
 }
 

@@ -55,7 +55,7 @@ pub struct FoundBlock {
     pub next_hash: Option<BlockHash>,
     /// The block itself, when asked for and stored.
     pub data: Option<Arc<Block>>,
-    /// A locator from this block; filled only by [`Chain::get_tip`].
+    /// A locator from this block.
     pub locator: Vec<BlockHash>,
 }
 

@@ -25,6 +25,8 @@ pub trait Init: Send + Sync {
         args: Vec<String>,
     ) -> Result<Box<dyn WalletLoader>> {
         let _ = (chain, args);
-        Err(ipc::Error::Remote("This process does not run wallets".into()))
+        Err(ipc::Error::Remote(
+            "This process does not run wallets".into(),
+        ))
     }
 }

@@ -9,18 +9,19 @@ pub mod chain;
 pub mod echo;
 pub mod handler;
 pub mod init;
+pub mod logging;
 pub mod rpc;
 pub mod wallet;
 
 pub use chain::{
     Ancestry, BlockInfo, Chain, ChainClient, ChainNotifications, ChainNotificationsClient,
-    ChainNotificationsServer, ChainServer, Coin, FeeEstimate, FoundBlock, RpcActor,
-    RpcActorClient, RpcActorServer,
+    ChainNotificationsServer, ChainServer, Coin, FeeEstimate, FoundBlock, RpcActor, RpcActorClient,
+    RpcActorServer,
 };
 pub use echo::{Echo, EchoClient, EchoImpl, EchoServer};
+pub use handler::{CleanupHandler, Handler, HandlerClient, HandlerServer};
 pub use init::{Init, InitClient, InitServer};
 pub use ipc::{Error, Result};
-pub use handler::{CleanupHandler, Handler, HandlerClient, HandlerServer};
 pub use rpc::{Rpc, RpcClient, RpcServer};
 pub use wallet::{WalletLoader, WalletLoaderClient, WalletLoaderServer};
 

@@ -11,7 +11,6 @@ pub mod accept;
 pub mod feerate;
 pub mod linearize;
 pub mod mining;
-mod money;
 pub mod package;
 pub mod persist;
 pub mod policy;
@@ -19,8 +18,8 @@ pub mod pool;
 pub mod truc;
 pub mod usage;
 
+pub use common::money::parse_money;
 pub use feerate::{FeeFrac, FeeRate};
-pub use money::parse_money;
 pub use pool::{AddedInfo, ConfirmedTx, Entry, Mempool, PoolEvent, RemovalReason};
 
 /// Default `-maxmempool`, in MB (`DEFAULT_MAX_MEMPOOL_SIZE_MB`).

@@ -90,7 +90,7 @@ fn found(
         in_active_chain,
         next_hash,
         data,
-        locator: Vec::new(),
+        locator: cs.locator_from(i),
     })
 }
 
@@ -634,9 +634,7 @@ impl Chain for NodeChain {
         let Some(i) = cs.active_entry(cs.height()) else {
             return Ok(None);
         };
-        let mut f = found(&cs, &self.queue, i, false)?;
-        f.locator = cs.locator();
-        Ok(Some(f))
+        found(&cs, &self.queue, i, false).map(Some)
     }
 }
 

@@ -79,28 +79,7 @@ fn err(e: impl std::fmt::Display) -> StartupError {
     StartupError(format!("Error: {e}"))
 }
 
-/// The IPC log level that `-debug` and `-loglevel` ask for.
-pub fn ipc_log_level() -> ipc::log::Level {
-    let log = logging::instance();
-    if log.will_log_category_level(Category::Ipc, logging::Level::Trace) {
-        ipc::log::Level::Trace
-    } else if log.will_log_category_level(Category::Ipc, logging::Level::Debug) {
-        ipc::log::Level::Debug
-    } else {
-        ipc::log::Level::Info
-    }
-}
-
-/// Routes IPC log messages into the node's log with Core's prefixes.
-pub fn install_ipc_logging(exe: &str) {
-    ipc::log::init(exe, ipc_log_level(), move |lvl, msg| match lvl {
-        ipc::log::Level::Trace => logging::log_trace(Category::Ipc, msg),
-        ipc::log::Level::Debug => logging::log_debug(Category::Ipc, msg),
-        ipc::log::Level::Info => logging::log_info(&format!("ipc: {msg}")),
-        ipc::log::Level::Warning => logging::log_warning(&format!("ipc: {msg}")),
-        ipc::log::Level::Error => logging::log_error(&format!("ipc: {msg}")),
-    });
-}
+pub use interfaces::logging::{install_ipc_logging, ipc_log_level};
 
 /// Version text of `-version` and `-help`.
 fn version_line(binary: Binary) -> String {
@@ -176,7 +155,23 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     let signals = block_shutdown_signals();
     let chain = args.get_chain_type().map_err(err)?;
     let net_dir = args.get_data_dir_net();
+    // A new network directory gets a "wallets" directory, so wallets never mix with the
+    // node's files; an existing one is left as it is (Core's InitConfig).
+    if !net_dir.exists() {
+        std::fs::create_dir_all(net_dir.join("wallets")).map_err(err)?;
+    }
     std::fs::create_dir_all(&net_dir).map_err(err)?;
+    let rw_path = settings_file::path(&args, &net_dir);
+    if let Some(p) = &rw_path {
+        settings_file::read(&args, p)
+            .map_err(|e| StartupError(format!("Error: Settings file could not be read:\n- {e}")))?;
+    }
+    let settings = Arc::new(chain_interface::Settings {
+        args,
+        rw_path,
+        write_lock: std::sync::Mutex::new(()),
+    });
+    let args = &settings.args;
     let blocks_dir = args.get_blocks_dir_path().map_err(err)?;
     if !blocks_dir.is_dir() {
         return Err(StartupError(format!(
@@ -186,8 +181,8 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     }
     // Held until the process exits, so a second node cannot use the same directories.
     let _locks = [lock_directory(&net_dir)?, lock_directory(&blocks_dir)?];
-    let pid_file = PidFile::create(&args, &net_dir)?;
-    logging::init::start_logging(&args).map_err(err)?;
+    let pid_file = PidFile::create(args, &net_dir)?;
+    logging::init::start_logging(args).map_err(err)?;
     log_info!("{}", version_line(binary));
     if let Some(w) = args.unrecognized_sections_warning() {
         logging::log_warning(&w);
@@ -197,8 +192,8 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
 
     // Parameter checks come before any server starts, as Core's
     // AppInitParameterInteraction.
-    let mempool_options = mempool_options::mempool_options(&args, chain)?;
-    let assembler = mempool_options::assembler_options(&args)?;
+    let mempool_options = mempool_options::mempool_options(args, chain)?;
+    let assembler = mempool_options::assembler_options(args)?;
     let accept_stale_fees = args.get_bool_arg("-acceptstalefeeestimates", false);
     if accept_stale_fees && chain != common::ChainType::Regtest {
         return Err(StartupError(format!(
@@ -206,15 +201,15 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
             chain.name()
         )));
     }
-    let params = chainstate::chain_params(chain, &args)?;
-    let options = chainstate::options(&params, &args)?;
-    options::check_txindex(&args).map_err(StartupError)?;
+    let params = chainstate::chain_params(chain, args)?;
+    let options = chainstate::options(&params, args)?;
+    options::check_txindex(args).map_err(StartupError)?;
 
     // The RPC server answers "warming up" until the chainstate is loaded.
     let table = Arc::new(::rpc::Table::new());
     table.set_warmup(Some("Loading block index…".into()));
     let http = if args.get_bool_arg("-server", false) {
-        let config = ::rpc::HttpConfig::from_args(&args, chain, &net_dir).map_err(err)?;
+        let config = ::rpc::HttpConfig::from_args(args, chain, &net_dir).map_err(err)?;
         let log: ::rpc::http::LogSink = Arc::new(log_line);
         Some(
             ::rpc::HttpServer::start(config, table.clone(), log).map_err(|e| {
@@ -233,11 +228,11 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         &blocks_dir,
         params,
         options,
-        &args,
+        args,
         Box::new(log_line),
     )?;
-    let mut chainstate = verify_loaded_chainstate(chainstate, &args, &table)?;
-    let txindex = open_txindex(&args, &net_dir, &mut chainstate)?;
+    let mut chainstate = verify_loaded_chainstate(chainstate, args, &table)?;
+    let txindex = open_txindex(args, &net_dir, &mut chainstate)?;
     let spawn_exe = match binary {
         Binary::BitcoinNode => std::env::current_exe().ok(),
         Binary::Bitcoind => None,
@@ -285,6 +280,28 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     node.scheduler.spawn();
     let log_path = logging::instance().file_path().display().to_string();
     rpc::register_all(&table, &node, log_path);
+
+    // Chain clients (wallets) hear about blocks and pool changes through one ordered queue.
+    let queue = notifications::NotificationQueue::new();
+    let queue_thread = queue.start().map_err(err)?;
+    node.chainstate()
+        .subscribe(Box::new(notifications::ChainToQueue {
+            queue: queue.clone(),
+            node: Arc::downgrade(&node),
+        }));
+    context::lock(&node.pool_listeners).push(Arc::new(notifications::PoolToQueue(queue.clone())));
+    let wallets = if args.get_bool_arg("-disablewallet", false) {
+        log_info!("Wallet disabled!");
+        None
+    } else {
+        let chain = chain_interface::NodeChain::new(
+            node.clone(),
+            queue.clone(),
+            table.clone(),
+            settings.clone(),
+        );
+        Some(start_wallets(binary, chain, &argv, chain_type_of(args)?)?)
+    };
     if args.get_bool_arg("-stopafterblockimport", false) {
         log_info!("Stopping after block import");
         node.request_shutdown();
@@ -322,9 +339,71 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
 
     spawn_signal_thread(signals, node.clone());
     node.wait_for_shutdown();
+    if let Some(w) = wallets {
+        w.stop();
+    }
     let result = shut_down(&node, http, listeners);
+    queue.stop();
+    let _ = queue_thread.join();
     drop(pid_file);
     result
+}
+
+fn chain_type_of(args: &ArgsManager) -> Result<common::ChainType, StartupError> {
+    args.get_chain_type().map_err(err)
+}
+
+/// The wallets of the node: in this process (`bitcoind`) or in a `bitcoin-wallet` child
+/// (`bitcoin-node`), behind the same `WalletLoader` interface.
+struct Wallets {
+    loader: Box<dyn interfaces::WalletLoader>,
+    /// The wallet process, when the wallets run in one.
+    child: Option<ipc::process::Child>,
+}
+
+impl Wallets {
+    fn stop(self) {
+        if let Err(e) = self.loader.stop() {
+            logging::log_warning(&format!("Stopping the wallets failed: {e}"));
+        }
+        drop(self.loader);
+        if let Some(child) = self.child {
+            child.wait();
+        }
+    }
+}
+
+fn start_wallets(
+    binary: Binary,
+    chain: chain_interface::NodeChain,
+    argv: &[String],
+    chain_type: common::ChainType,
+) -> Result<Wallets, StartupError> {
+    let (loader, child): (Box<dyn interfaces::WalletLoader>, _) = match binary {
+        Binary::Bitcoind => {
+            let args = wallet::process::wallet_args(argv).map_err(StartupError)?;
+            let loader = wallet::loader::Loader::new(Arc::new(chain), args, chain_type)
+                .map_err(|e| StartupError(format!("Error: {e}")))?;
+            (Box::new(loader), None)
+        }
+        Binary::BitcoinNode => {
+            let exe = std::env::current_exe()
+                .map_err(err)?
+                .with_file_name("bitcoin-wallet");
+            let child = ipc::spawn(&exe).map_err(err)?;
+            let init: interfaces::InitClient =
+                ipc::process::bootstrap(child.connection()).map_err(err)?;
+            let loader = init
+                .make_wallet_loader(Box::new(chain), argv.to_vec())
+                .map_err(err)?;
+            (loader, Some(child))
+        }
+    };
+    loader.load().map_err(|e| match e {
+        ipc::Error::Remote(m) => StartupError(format!("Error: {m}")),
+        other => err(other),
+    })?;
+    Ok(Wallets { loader, child })
 }
 
 /// Takes `<dir>/.lock` for this process (Core's `LockDirectory`).

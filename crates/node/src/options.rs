@@ -385,29 +385,12 @@ pub fn register(args: &ArgsManager, binary: Binary) {
     );
 
     add(
-        "-disablewallet",
-        "Run without the wallet and its RPC commands",
+        "-settings=<file>",
+        "Where the node keeps the settings it writes at run time, such as the wallets to load at start-up; -nosettings disables it. Relative paths are under the network's data directory. (default: settings.json)",
         any,
-        C::Wallet,
+        C::Options,
     );
-    add(
-        "-fallbackfee=<amt>",
-        "Fee rate in BTC/kvB the wallet uses when it has no estimate (default: 0.00)",
-        any,
-        C::Wallet,
-    );
-    add(
-        "-keypool=<n>",
-        "Keys the wallet keeps ready (default: 1000)",
-        any,
-        C::Wallet,
-    );
-    add(
-        "-unsafesqlitesync",
-        "Do not wait for SQLite writes to reach the disk (for tests; risks losing data)",
-        any | F::DEBUG_ONLY,
-        C::WalletDebugTest,
-    );
+    wallet::init::add_options(args);
 
     if binary == Binary::BitcoinNode {
         add("-ipcbind=<address>", "Listen for IPC on a unix socket: \"unix\" for <datadir>/node.sock or \"unix:/path\"; may be given several times. Processes that can open the socket get unauthenticated RPC access.", any, C::Ipc);

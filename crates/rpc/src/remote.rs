@@ -358,10 +358,7 @@ pub fn decode_reply(text: &str) -> RpcResult {
             .and_then(Value::as_i64)
             .and_then(|c| i32::try_from(c).ok())
             .unwrap_or(RPC_MISC_ERROR);
-        let message = e
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let message = e.get("message").and_then(Value::as_str).unwrap_or_default();
         return Err(RpcError::new(code, message));
     }
     v.get("result")
@@ -381,8 +378,13 @@ mod tests {
             name: "getbalance",
             description: "Returns the total available balance.\n",
             args: vec![
-                Arg::hint("dummy", ArgType::Str, "", "Remains for backward compatibility.")
-                    .oneline("\"*\""),
+                Arg::hint(
+                    "dummy",
+                    ArgType::Str,
+                    "",
+                    "Remains for backward compatibility.",
+                )
+                .oneline("\"*\""),
                 Arg::optional("minconf", ArgType::Num, Value::from(0), "Only include...")
                     .with_inner(vec![Arg::required("x", ArgType::Amount, "inner")]),
                 Arg::omitted("avoid_reuse", ArgType::Bool, "Do not include...")
@@ -448,8 +450,8 @@ mod tests {
         assert_eq!(back.uri, "/wallet/w1");
         let ok: RpcResult = Ok(Value::from(3));
         assert_eq!(decode_reply(&encode_reply(&ok)).unwrap(), Value::from(3));
-        let err: RpcResult = Err(RpcError::new(-18, "Requested wallet does not exist"));
-        assert_eq!(decode_reply(&encode_reply(&err)).unwrap_err(), err.unwrap_err());
+        let e = RpcError::new(-18, "Requested wallet does not exist");
+        assert_eq!(decode_reply(&encode_reply(&Err(e.clone()))).unwrap_err(), e);
         assert!(decode_reply("nonsense").is_err());
         assert!(decode_request("{}").is_err());
     }

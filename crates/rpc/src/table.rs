@@ -314,6 +314,21 @@ impl Table {
             .collect()
     }
 
+    /// Names of the registered commands other than the table's own (`help`,
+    /// `getopenrpcinfo`, `rpc.discover`).
+    pub fn command_names(&self) -> Vec<&'static str> {
+        self.commands()
+            .values()
+            .filter(|c| {
+                !self
+                    .builtins
+                    .iter()
+                    .any(|(h, _)| Arc::ptr_eq(h, &c.handler))
+            })
+            .map(|c| c.name)
+            .collect()
+    }
+
     /// The registered command `name`.
     pub fn command(&self, name: &str) -> Option<Arc<Command>> {
         self.commands().get(name).cloned()

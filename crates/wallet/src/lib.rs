@@ -1,0 +1,18 @@
+//! Bitcoin Core's descriptor wallet, over the `Chain` interface.
+
+pub mod error;
+pub mod spkm;
+pub mod tx;
+
+pub use error::WalletError;
+pub mod address;
+pub mod context;
+pub mod crypt;
+pub mod init;
+pub mod load;
+pub mod loader;
+pub mod process;
+pub mod rpc;
+pub mod scan;
+pub mod state;
+pub mod wallet;
