@@ -332,6 +332,25 @@ impl WalletState {
             .sum()
     }
 
+    /// What a signer needs for `script`: keys, scripts and origins from every descriptor
+    /// that knows it, with private keys when `include_private` and unlocked
+    /// (`GetSolvingProvider` / `GetSigningProvider`). `None` if no descriptor knows it.
+    pub fn signing_provider(
+        &self,
+        script: &ScriptBuf,
+        include_private: bool,
+    ) -> Option<signing::FlatSigningProvider> {
+        let mut out = signing::FlatSigningProvider::new();
+        let mut found = false;
+        for s in self.spkms.values() {
+            if let Some(index) = s.index_of(script) {
+                s.signing_provider(index, include_private, &mut out);
+                found = true;
+            }
+        }
+        found.then_some(out)
+    }
+
     /// Whether the descriptor `id` is an active change descriptor.
     pub fn is_internal_spkm(&self, id: &DescriptorId) -> Option<bool> {
         if self.active_internal.values().any(|i| i == id) {
