@@ -62,6 +62,12 @@ impl Child {
         }
     }
 
+    /// A handle that waits for the child's exit without closing the connection, for a
+    /// thread that reports an unexpected exit.
+    pub fn watch(&self) -> ChildWatch {
+        ChildWatch(self.status.clone())
+    }
+
     /// The exit status, if the child has exited.
     pub fn try_status(&self) -> Option<ExitStatus> {
         *self.status.0.lock().unwrap_or_else(|e| e.into_inner())
@@ -71,6 +77,23 @@ impl Child {
 impl Drop for Child {
     fn drop(&mut self) {
         self.wait();
+    }
+}
+
+/// Waits for a spawned child's exit (see [`Child::watch`]).
+pub struct ChildWatch(Arc<(Mutex<Option<ExitStatus>>, Condvar)>);
+
+impl ChildWatch {
+    /// Blocks until the child has exited and returns its status.
+    pub fn wait(&self) -> ExitStatus {
+        let (lock, cv) = &*self.0;
+        let mut st = lock.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(s) = *st {
+                return s;
+            }
+            st = cv.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
     }
 }
 

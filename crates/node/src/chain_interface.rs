@@ -542,7 +542,7 @@ impl Chain for NodeChain {
                 Ok(reply) => rpc::remote::decode_reply(&reply),
                 Err(e) => Err(rpc::RpcError::new(
                     rpc::codes::RPC_MISC_ERROR,
-                    format!("Wallet process unavailable: {e}"),
+                    format!("Wallet process unavailable ({e}); restart the node to use wallets"),
                 )),
             }
         });
@@ -554,8 +554,16 @@ impl Chain for NodeChain {
             self.table.set_results(name, r);
         }
         let table = self.table.clone();
+        // When the client goes away (its process exited, or it unregistered) the command
+        // stays listed and answers why it cannot run, rather than becoming unknown.
         Ok(Box::new(CleanupHandler::new(move || {
-            table.unregister(name, &handler);
+            let gone: rpc::Handler = Arc::new(|_req: &rpc::Request| {
+                Err(rpc::RpcError::new(
+                    rpc::codes::RPC_MISC_ERROR,
+                    "Wallet process unavailable (it exited or disconnected); restart the node to use wallets",
+                ))
+            });
+            table.replace_handler(name, &handler, gone);
         })))
     }
 

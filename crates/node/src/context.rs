@@ -151,6 +151,8 @@ pub struct NodeContext {
     /// The executable `echoipc` spawns: this one in the multiprocess node, none in
     /// `bitcoind`, which echoes in-process as Core's does.
     pub spawn_exe: Option<std::path::PathBuf>,
+    /// Notifications to chain clients (wallets), delivered in order on their own thread.
+    pub notifications: Arc<crate::notifications::NotificationQueue>,
     /// The transaction index, with `-txindex` (Core's `g_txindex`): set once at start-up,
     /// before any RPC command runs; `txindex.get()` is `None` without `-txindex`.
     pub txindex: OnceLock<Arc<index::TxIndex>>,
@@ -204,6 +206,7 @@ impl NodeContext {
             mock_time,
             deprecated_rpc,
             spawn_exe,
+            notifications: crate::notifications::NotificationQueue::new(),
             txindex: OnceLock::new(),
             shutdown: AtomicBool::new(false),
             shutdown_requested: Mutex::new(false),

@@ -282,7 +282,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     rpc::register_all(&table, &node, log_path);
 
     // Chain clients (wallets) hear about blocks and pool changes through one ordered queue.
-    let queue = notifications::NotificationQueue::new();
+    let queue = node.notifications.clone();
     let queue_thread = queue.start().map_err(err)?;
     node.chainstate()
         .subscribe(Box::new(notifications::ChainToQueue {
@@ -300,7 +300,13 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
             table.clone(),
             settings.clone(),
         );
-        Some(start_wallets(binary, chain, &argv, chain_type_of(args)?)?)
+        Some(start_wallets(
+            binary,
+            chain,
+            &argv,
+            chain_type_of(args)?,
+            &node,
+        )?)
     };
     if args.get_bool_arg("-stopafterblockimport", false) {
         log_info!("Stopping after block import");
@@ -339,10 +345,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
 
     spawn_signal_thread(signals, node.clone());
     node.wait_for_shutdown();
-    if let Some(w) = wallets {
-        w.stop();
-    }
-    let result = shut_down(&node, http, listeners);
+    let result = shut_down(&node, http, listeners, wallets);
     queue.stop();
     let _ = queue_thread.join();
     drop(pid_file);
@@ -378,6 +381,7 @@ fn start_wallets(
     chain: chain_interface::NodeChain,
     argv: &[String],
     chain_type: common::ChainType,
+    node: &Arc<NodeContext>,
 ) -> Result<Wallets, StartupError> {
     let (loader, child): (Box<dyn interfaces::WalletLoader>, _) = match binary {
         Binary::Bitcoind => {
@@ -391,6 +395,18 @@ fn start_wallets(
                 .map_err(err)?
                 .with_file_name("bitcoin-wallet");
             let child = ipc::spawn(&exe).map_err(err)?;
+            let (watch, pid, n) = (child.watch(), child.pid(), Arc::downgrade(node));
+            std::thread::Builder::new()
+                .name("b-walletwatch".into())
+                .spawn(move || {
+                    let status = watch.wait();
+                    if n.upgrade().is_some_and(|n| !n.shutdown_requested()) {
+                        logging::log_warning(&format!(
+                            "Wallet process bitcoin-wallet (pid {pid}) exited unexpectedly ({status}); wallet RPC commands fail until the node restarts"
+                        ));
+                    }
+                })
+                .map_err(err)?;
             let init: interfaces::InitClient =
                 ipc::process::bootstrap(child.connection()).map_err(err)?;
             let loader = init
@@ -529,6 +545,7 @@ fn shut_down(
     node: &NodeContext,
     http: Option<::rpc::HttpServer>,
     listeners: Vec<ipc::process::Listener>,
+    wallets: Option<Wallets>,
 ) -> Result<(), StartupError> {
     log_info!("Shutdown: In progress...");
     if let Some(h) = &http {
@@ -538,6 +555,10 @@ fn shut_down(
         h.stop();
     }
     drop(listeners);
+    // Wallets unload after the RPC server stopped taking calls, as in Core.
+    if let Some(w) = wallets {
+        w.stop();
+    }
     if node.persistence.enabled && lock_loaded(node) {
         mempool_persist::dump(node, &node.persistence.path, node.persistence.v1);
     }

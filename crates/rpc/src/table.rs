@@ -224,6 +224,21 @@ impl Table {
         self.results_of(name)
     }
 
+    /// Gives the command `name` the handler `new` if its handler is still `old` (a
+    /// command served by another process that went away); true if it was replaced.
+    pub fn replace_handler(&self, name: &str, old: &Handler, new: Handler) -> bool {
+        let mut commands = self.commands_mut();
+        match commands.get(name) {
+            Some(c) if Arc::ptr_eq(&c.handler, old) => {
+                let mut cmd = (**c).clone();
+                cmd.handler = new;
+                commands.insert(cmd.name, Arc::new(cmd));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Removes the command `name` (a handler of another process going away) if its
     /// handler is still `handler`; true if it was removed.
     pub fn unregister(&self, name: &str, handler: &Handler) -> bool {

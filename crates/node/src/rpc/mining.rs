@@ -201,6 +201,9 @@ fn generate_blocks(
 ) -> RpcResult {
     let mut hashes = Vec::new();
     while count > 0 && !n.shutdown_requested() {
+        // Wallets slower than block production hold it back here, outside the
+        // chainstate lock (Core's LimitValidationInterfaceQueue).
+        n.notifications.limit(10);
         let now = n.now();
         let mut cs = n.chainstate();
         let sel = crate::mempool_chain::select_for_next_block(n, &cs);
