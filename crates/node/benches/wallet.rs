@@ -66,7 +66,9 @@ fn measure(exe: &'static str, blocks: u64) -> Figures {
     let mut sends = Vec::new();
     for i in 0..100 {
         let to = node.call("getnewaddress", json!([]));
-        sends.push(time_ms(|| drop(node.call("sendtoaddress", json!([to, 0.01])))));
+        sends.push(time_ms(|| {
+            drop(node.call("sendtoaddress", json!([to, 0.01])))
+        }));
         if i % 20 == 19 {
             node.call("generatetoaddress", json!([1, addr]));
         }
@@ -92,7 +94,8 @@ fn main() {
     let one = measure(BITCOIND, blocks);
     let two = measure(BITCOIN_NODE, blocks);
     println!("wallet over RPC, medians in ms (bitcoind | bitcoin-node | ratio)");
-    let row = |name: &str, a: f64, b: f64| println!("{name:<16} {a:>9.3} | {b:>9.3} | {:>5.2}", b / a);
+    let row =
+        |name: &str, a: f64, b: f64| println!("{name:<16} {a:>9.3} | {b:>9.3} | {:>5.2}", b / a);
     row("getblockcount", one.getblockcount, two.getblockcount);
     row("getbalance", one.getbalance, two.getbalance);
     row("getnewaddress", one.getnewaddress, two.getnewaddress);

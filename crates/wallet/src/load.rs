@@ -163,6 +163,12 @@ pub fn load_existing(
     let mut st = WalletState::new(name, network, options);
     let lookup = ChainLookup(chain.as_ref());
     let warnings = populate(&mut st, store.as_ref(), Some(&lookup))?;
+    if st.last_client_version != Some(common::version::CLIENT_VERSION) {
+        st.write(Record::Version(common::version::CLIENT_VERSION));
+    }
+    let mut store = store;
+    let changes = st.take_changes();
+    crate::wallet::write_changes(store.as_mut(), changes)?;
     st.log(&format!(
         "Wallet completed loading in {:>15}ms",
         started.elapsed().as_millis()
@@ -307,6 +313,10 @@ pub fn populate(
                 st.locked_coins.insert(outpoint, true);
             }
             Record::OrderPosNext(n) => st.order_pos_next = n,
+            Record::Version(v) => {
+                st.log(&format!("Last client version = {v}"));
+                st.last_client_version = Some(v);
+            }
             Record::BestBlockNoMerkle(loc) => best_block = Some(loc),
             Record::BestBlock(loc) if best_block.is_none() && !loc.have.is_empty() => {
                 best_block = Some(loc)

@@ -200,6 +200,8 @@ pub struct WalletState {
     pub broadcast: bool,
     /// When the tip last changed (`m_best_block_time`).
     pub best_block_time: i64,
+    /// The `version` record read at load (the last release that opened the file).
+    pub last_client_version: Option<i32>,
     /// The best block stored in the file when it was loaded.
     pub stored_best_block: Option<walletdb::records::BlockLocator>,
     /// Pending writes.
@@ -235,6 +237,7 @@ impl WalletState {
             birth_time: i64::MAX,
             best_block_time: 0,
             stored_best_block: None,
+            last_client_version: None,
             changes: Vec::new(),
         }
     }
