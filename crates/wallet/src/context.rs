@@ -422,7 +422,8 @@ impl WalletContext {
         }
     }
 
-    /// `UpdateWalletSetting`.
+    /// `UpdateWalletSetting`: adds or removes `name` in the `wallet` list of
+    /// `settings.json` (Core's `AddWalletSetting` / `RemoveWalletSetting`).
     pub fn update_wallet_setting(
         &self,
         name: &str,
@@ -436,25 +437,29 @@ impl WalletContext {
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or(Value::Null);
-        let mut list: Vec<Value> = match current {
-            Value::Array(a) => a,
-            _ => Vec::new(),
-        };
-        let present = list.iter().any(|v| v.as_str() == Some(name));
         let ok = if load {
-            if present {
+            let mut list = match current {
+                Value::Array(a) => a,
+                _ => Vec::new(),
+            };
+            if list.iter().any(|v| v.as_str() == Some(name)) {
                 true
             } else {
                 list.push(Value::String(name.to_string()));
-                self.chain
-                    .overwrite_rw_setting("wallet".into(), Value::Array(list).to_string(), true)
-                    .unwrap_or(false)
+                self.write_wallet_setting(list)
             }
         } else {
-            list.retain(|v| v.as_str() != Some(name));
-            self.chain
-                .overwrite_rw_setting("wallet".into(), Value::Array(list).to_string(), true)
-                .unwrap_or(false)
+            match current {
+                Value::Array(a) => {
+                    let kept: Vec<Value> = a
+                        .iter()
+                        .filter(|v| v.as_str() != Some(name))
+                        .cloned()
+                        .collect();
+                    kept.len() == a.len() || self.write_wallet_setting(kept)
+                }
+                _ => true,
+            }
         };
         if !ok {
             warnings.push(if load {
@@ -463,6 +468,12 @@ impl WalletContext {
                 "Wallet load on startup setting could not be updated, so wallet may still be loaded next node startup.".into()
             });
         }
+    }
+
+    fn write_wallet_setting(&self, list: Vec<Value>) -> bool {
+        self.chain
+            .overwrite_rw_setting("wallet".into(), Value::Array(list).to_string(), true)
+            .unwrap_or(false)
     }
 }
 

@@ -97,7 +97,9 @@ impl Loader {
             walletdb::sqlite::sqlite_version()
         ));
         let _ = self.cx.chain.init_message("Verifying wallet(s)…".into());
-        if !args.is_arg_set("-wallet") && self.cx.make_database("", true, false).is_ok() {
+        // The node's settings decide, settings.json included (Core's IsArgSet("wallet")).
+        let wallet_set = self.cx.chain.get_setting("wallet".into())? != "null";
+        if !wallet_set && self.cx.make_database("", true, false).is_ok() {
             // The default wallet loads when nothing else is asked for.
             self.cx
                 .chain

@@ -147,7 +147,11 @@ fn merge<'a>(
         f(Span(v), Source::CommandLine);
     }
     if let Some(v) = settings.rw_settings.get(name) {
-        f(Span(std::slice::from_ref(v)), Source::RwSettings);
+        // A list spans its elements, so an empty list counts as unset (Core's SettingsSpan).
+        match v {
+            SettingValue::List(items) => f(Span(items), Source::RwSettings),
+            _ => f(Span(std::slice::from_ref(v)), Source::RwSettings),
+        }
     }
     if !section.is_empty() {
         if let Some(v) = settings.ro_config.get(section).and_then(|m| m.get(name)) {

@@ -833,3 +833,24 @@ fn thread_safe_sharing() {
         assert!(h.join().unwrap());
     }
 }
+
+#[test]
+fn settings_file_lists_span_their_elements() {
+    let a = parsed(&[]).unwrap();
+    a.with_settings(|s| {
+        s.rw_settings
+            .insert("wallet".into(), SettingValue::List(Vec::new()));
+    });
+    assert!(!a.is_arg_set("-wallet"), "an empty list is no setting");
+    a.with_settings(|s| {
+        s.rw_settings.insert(
+            "wallet".into(),
+            SettingValue::List(vec![
+                SettingValue::Str("w2".into()),
+                SettingValue::Str("w4".into()),
+            ]),
+        );
+    });
+    assert!(a.is_arg_set("-wallet"));
+    assert_eq!(a.get_args("-wallet"), s(&["w2", "w4"]));
+}
