@@ -1252,3 +1252,6 @@ impl WalletState {
 
 /// Core's `TIMESTAMP_WINDOW`: how far block times may stray (two hours).
 pub const TIMESTAMP_WINDOW: i64 = 2 * 60 * 60;
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;
