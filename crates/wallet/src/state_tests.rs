@@ -182,8 +182,6 @@ fn a_received_coinbase_matures_after_100_confirmations() {
     let mut chain = FakeChain::default();
     let cb = tx(&[], &[(mine.clone(), 5_000_000_000)]);
     // The coinbase itself is the block's first transaction.
-    let mut txdata_block = Vec::new();
-    txdata_block.push(cb.clone());
     let hash = {
         let block = Block {
             header: bitcoin::block::Header {
