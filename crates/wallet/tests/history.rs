@@ -663,3 +663,89 @@ fn rescans_find_what_a_wallet_missed() {
         json!({"start_height": 0, "stop_height": 104})
     );
 }
+
+#[test]
+fn help_shows_cores_arguments() {
+    let node = Node::start("help", &[]);
+    for line in [
+        "gettransaction \"txid\" ( include_watchonly verbose )",
+        "listtransactions ( \"label\" count skip include_watchonly )",
+        "listsinceblock ( \"blockhash\" target_confirmations include_watchonly include_removed include_change \"label\" )",
+        "listreceivedbyaddress ( minconf include_empty include_watchonly \"address_filter\" include_immature_coinbase )",
+        "listreceivedbylabel ( minconf include_empty include_watchonly include_immature_coinbase )",
+        "getreceivedbyaddress \"address\" ( minconf include_immature_coinbase )",
+        "getreceivedbylabel \"label\" ( minconf include_immature_coinbase )",
+        "abandontransaction \"txid\"",
+        "rescanblockchain ( start_height stop_height )",
+        "abortrescan",
+    ] {
+        let name = line.split(' ').next().unwrap();
+        let help = node.call("help", json!([name]));
+        let first = help.as_str().unwrap().lines().next().unwrap().to_string();
+        assert_eq!(first, line);
+    }
+    // Named arguments reach the same positions.
+    node.call("createwallet", json!(["w"]));
+    let (code, msg) = node.werr(
+        "w",
+        "gettransaction",
+        json!({"txid": "11".repeat(32), "verbose": true}),
+    );
+    assert_eq!(
+        (code, msg.as_str()),
+        (-5, "Invalid or non-wallet transaction id")
+    );
+}
+
+#[test]
+fn a_running_rescan_blocks_another_and_can_be_aborted() {
+    let node = Node::start("abort", &[]);
+    node.call("createwallet", json!(["w"]));
+    for _ in 0..6 {
+        node.mine(500, &support::burn_address());
+    }
+    // The rescan runs in another thread. The test tries again in the rare case it ends
+    // before the test has seen it running, refused a second one and aborted it.
+    for attempt in 0.. {
+        assert!(attempt < 10, "never caught the rescan running");
+        let caught = std::thread::scope(|s| {
+            let first = s.spawn(|| {
+                node.try_call("/wallet/w", "rescanblockchain", json!([]))
+                    .unwrap()
+            });
+            let mut running = false;
+            while !first.is_finished() && !running {
+                running = node.wcall("w", "getwalletinfo", json!([]))["scanning"].is_object();
+            }
+            let mut aborted = false;
+            if running {
+                if let Err(e) = node
+                    .try_call("/wallet/w", "rescanblockchain", json!([]))
+                    .unwrap()
+                {
+                    assert_eq!(
+                        e,
+                        (
+                            -4,
+                            "Wallet is currently rescanning. Abort existing rescan or wait.".into()
+                        )
+                    );
+                    aborted = node.wcall("w", "abortrescan", json!([])) == json!(true);
+                }
+            }
+            let r = first.join().unwrap();
+            if aborted {
+                assert_eq!(r, Err((-1, "Rescan aborted.".into())));
+            }
+            aborted
+        });
+        if caught {
+            break;
+        }
+    }
+    assert_eq!(node.wcall("w", "abortrescan", json!([])), json!(false));
+    assert_eq!(
+        node.wcall("w", "rescanblockchain", json!([2900])),
+        json!({"start_height": 2900, "stop_height": 3000})
+    );
+}
