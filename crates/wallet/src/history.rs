@@ -456,6 +456,12 @@ mod tests {
         assert_eq!(a.sent[1].vout, 1);
         assert_eq!(a.received.len(), 1);
         assert_eq!(a.received[0].amount, 39_000);
+
+        let balances = address_balances(&st);
+        let addr = |s: &ScriptBuf| crate::address::encode(s, st.network).unwrap();
+        assert_eq!(balances.get(&addr(&recv)), Some(&0), "spent");
+        assert_eq!(balances.get(&addr(&change)), Some(&39_000));
+        assert_eq!(balances.len(), 2);
     }
 
     #[test]
@@ -510,6 +516,62 @@ mod tests {
         assert_eq!(received_by_scripts(&st, &scripts, 0, false), 1_900);
         assert_eq!(received_by_scripts(&st, &scripts, 0, true), 51_900);
         assert_eq!(received_by_scripts(&st, &scripts, 1, true), 50_000);
+    }
+
+    #[test]
+    fn abandoning_marks_descendants_and_spares_pool_and_conflicted() {
+        let mut st = wallet();
+        let chain = Chain { height: 150 };
+        let recv = st.new_destination(OutputType::Bech32, "").unwrap();
+        let prev = OutPoint::new(Txid::from_byte_array([4; 32]), 0);
+        let parent = st.add_to_wallet(
+            tx(vec![prev], vec![(recv.clone(), 10_000)]),
+            TxState::Inactive { abandoned: false },
+            None,
+            false,
+            &chain,
+        );
+        let child = st.add_to_wallet(
+            tx(vec![OutPoint::new(parent, 0)], vec![(recv.clone(), 9_000)]),
+            TxState::Inactive { abandoned: false },
+            None,
+            false,
+            &chain,
+        );
+        let pooled = st.add_to_wallet(
+            tx(
+                vec![OutPoint::new(Txid::from_byte_array([7; 32]), 0)],
+                vec![(recv.clone(), 8_000)],
+            ),
+            TxState::InMempool,
+            None,
+            false,
+            &chain,
+        );
+        assert!(!st.abandon_transaction(&pooled), "in the pool");
+        assert!(!st.abandon_transaction(&Txid::from_byte_array([8; 32])));
+        let _ = st.take_changes();
+        assert!(st.abandon_transaction(&parent));
+        assert!(st.txs[&parent].is_abandoned());
+        assert!(st.txs[&child].is_abandoned());
+        // The changed transactions are written.
+        assert_eq!(st.take_changes().len(), 2);
+        assert!(!st.txs[&pooled].is_abandoned());
+        // Again: nothing changes.
+        assert!(st.abandon_transaction(&parent));
+        assert!(st.take_changes().is_empty());
+
+        let confirmed = st.add_to_wallet(
+            tx(
+                vec![OutPoint::new(Txid::from_byte_array([6; 32]), 0)],
+                vec![(recv, 1)],
+            ),
+            confirmed(140),
+            None,
+            false,
+            &chain,
+        );
+        assert!(!st.abandon_transaction(&confirmed));
     }
 
     #[test]
