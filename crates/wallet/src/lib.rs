@@ -8,6 +8,7 @@ pub use error::WalletError;
 pub mod address;
 pub mod context;
 pub mod crypt;
+pub mod history;
 pub mod init;
 pub mod load;
 pub mod loader;

@@ -866,6 +866,29 @@ impl WalletState {
         });
     }
 
+    /// `AbandonTransaction`: marks `txid` and its wallet descendants abandoned so their
+    /// inputs may be spent again. Only a transaction neither confirmed, conflicted nor in
+    /// the pool qualifies; returns false otherwise (or when it is not a wallet
+    /// transaction).
+    pub fn abandon_transaction(&mut self, txid: &Txid) -> bool {
+        let Some(wtx) = self.txs.get(txid) else {
+            return false;
+        };
+        if self.depth(wtx) != 0 || wtx.in_mempool() {
+            return false;
+        }
+        // Descendants of a transaction outside blocks and the pool are outside them too;
+        // conflicted ones stay conflicted.
+        self.recursive_update(*txid, true, &|w, _| {
+            if w.is_block_conflicted() || w.is_abandoned() {
+                return false;
+            }
+            w.state = TxState::Inactive { abandoned: true };
+            true
+        });
+        true
+    }
+
     /// `AddToWalletIfInvolvingMe`.
     pub fn add_if_involving_me(
         &mut self,

@@ -4,6 +4,7 @@
 
 pub mod addresses;
 pub mod coins;
+pub mod transactions;
 pub mod util;
 pub mod wallet;
 
@@ -20,6 +21,7 @@ pub fn make_table(cx: &Arc<WalletContext>) -> Arc<Table> {
     wallet::register(&table, cx);
     addresses::register(&table, cx);
     coins::register(&table, cx);
+    transactions::register(&table, cx);
     table.set_warmup(None);
     table
 }
