@@ -38,13 +38,7 @@ pub struct Amounts {
 /// `ScriptIsChange`: ours, and either without an address or with an address that has no
 /// labelled address book entry.
 pub fn script_is_change(st: &WalletState, script: &Script) -> bool {
-    if !st.is_mine_script(&script.to_owned()) {
-        return false;
-    }
-    match crate::address::encode(script, st.network) {
-        None => true,
-        Some(addr) => st.find_address_book_entry(&addr, false).is_none(),
-    }
+    st.is_change(&script.to_owned())
 }
 
 /// `OutputIsChange`.

@@ -365,17 +365,15 @@ impl WalletState {
         }
     }
 
-    /// `ScriptIsChange`: ours and not in the address book (or not an address).
+    /// `ScriptIsChange`: ours, and without a labelled address book entry (or not an
+    /// address at all).
     pub fn is_change(&self, script: &ScriptBuf) -> bool {
         if !self.is_mine_script(script) {
             return false;
         }
         match crate::address::encode(script, self.network) {
             None => true,
-            Some(addr) => !self
-                .address_book
-                .get(&addr)
-                .is_some_and(|e| e.label.is_some() || e.purpose.is_some()),
+            Some(addr) => self.find_address_book_entry(&addr, false).is_none(),
         }
     }
 
