@@ -16,4 +16,5 @@ pub mod process;
 pub mod rpc;
 pub mod scan;
 pub mod state;
+pub mod tool;
 pub mod wallet;

@@ -138,6 +138,12 @@ pub fn create_new(
         let hash = chain.get_block_hash(height)?;
         st.last_block = Some((hash, height));
         st.write_best_block(&lookup);
+        // What was just written is what AttachChain reads back, so a new wallet
+        // starts synced at the tip instead of rescanning.
+        let locator = lookup.locator(&hash);
+        if !locator.is_empty() {
+            st.stored_best_block = Some(BlockLocator::new(locator));
+        }
     }
     st.log(&format!(
         "Wallet completed creation in {:>15}ms",
@@ -162,13 +168,9 @@ pub fn load_existing(
     let started = std::time::Instant::now();
     let mut st = WalletState::new(name, network, options);
     let lookup = ChainLookup(chain.as_ref());
-    let warnings = populate(&mut st, store.as_ref(), Some(&lookup))?;
-    if st.last_client_version != Some(common::version::CLIENT_VERSION) {
-        st.write(Record::Version(common::version::CLIENT_VERSION));
-    }
     let mut store = store;
-    let changes = st.take_changes();
-    crate::wallet::write_changes(store.as_mut(), changes)?;
+    let warnings = populate(&mut st, store.as_ref(), Some(&lookup))?;
+    crate::wallet::write_changes(store.as_mut(), st.take_changes())?;
     st.log(&format!(
         "Wallet completed loading in {:>15}ms",
         started.elapsed().as_millis()
@@ -233,8 +235,14 @@ pub fn populate(
         st.add_spkm(spkm);
     }
     let mut best_block = None;
+    let mut last_client = None;
     for r in others {
         match r {
+            Record::Version(v) => {
+                st.log(&format!("Last client version = {v}"));
+                st.last_client_version = Some(v);
+                last_client = Some(v);
+            }
             Record::DescriptorKey {
                 desc_id,
                 pubkey,
@@ -313,10 +321,6 @@ pub fn populate(
                 st.locked_coins.insert(outpoint, true);
             }
             Record::OrderPosNext(n) => st.order_pos_next = n,
-            Record::Version(v) => {
-                st.log(&format!("Last client version = {v}"));
-                st.last_client_version = Some(v);
-            }
             Record::BestBlockNoMerkle(loc) => best_block = Some(loc),
             Record::BestBlock(loc) if best_block.is_none() && !loc.have.is_empty() => {
                 best_block = Some(loc)
@@ -345,7 +349,32 @@ pub fn populate(
         st.log(&format!("{unknown} unknown wallet records skipped"));
     }
     st.stored_best_block = best_block;
+    if last_client != Some(common::version::CLIENT_VERSION) {
+        st.write(Record::Version(common::version::CLIENT_VERSION));
+    }
+    upgrade_descriptor_cache(st)?;
     Ok(warnings)
+}
+
+/// Caches the last hardened xpubs of descriptors that lack them and sets the flag
+/// saying so (`UpgradeDescriptorCache`), as Core does on every load of an unlocked
+/// wallet; a wallet made by `bitcoin-wallet create` starts without the flag.
+fn upgrade_descriptor_cache(st: &mut WalletState) -> Result<(), WalletError> {
+    if !st.has_flag(flags::DESCRIPTORS)
+        || st.is_locked()
+        || st.has_flag(flags::LAST_HARDENED_XPUB_CACHED)
+    {
+        return Ok(());
+    }
+    let mut records = Vec::new();
+    for spkm in st.spkms.values_mut() {
+        records.extend(spkm.upgrade_descriptor_cache()?);
+    }
+    for r in records {
+        st.write(r);
+    }
+    st.set_flags(st.flags | flags::LAST_HARDENED_XPUB_CACHED);
+    Ok(())
 }
 
 /// Subscribes the wallet to the node and scans the blocks it missed (`AttachChain`).
@@ -381,14 +410,6 @@ pub fn attach_chain(wallet: &Arc<Wallet>, rescan_required: bool) -> Result<(), W
     let Some(tip_height) = tip else {
         return Ok(());
     };
-    if stored.is_none() && !rescan_required {
-        // A wallet just created has nothing to catch up on.
-        let created_now =
-            wallet.state().txs.is_empty() && wallet.state().stored_best_block.is_none();
-        if created_now {
-            rescan_height = tip_height;
-        }
-    }
     if tip_height != rescan_height {
         let birth = wallet.state().birth_time;
         if birth != i64::MAX {
@@ -429,4 +450,63 @@ pub fn attach_chain(wallet: &Arc<Wallet>, rescan_required: bool) -> Result<(), W
 /// An empty locator, kept for the `bestblock` record Core writes.
 pub fn empty_locator() -> BlockLocator {
     BlockLocator::new(Vec::new())
+}
+
+/// What a wallet opened without a node sees of the chain (`bitcoin-wallet`, where Core's
+/// `CWallet` has no chain): no blocks, an empty pool, and the system clock.
+pub struct NoChain;
+
+impl BlockLookup for NoChain {
+    fn block(&self, _hash: &bitcoin::BlockHash) -> Option<(i64, i64, i32, bool)> {
+        None
+    }
+
+    fn in_mempool(&self, _txid: &bitcoin::Txid) -> bool {
+        false
+    }
+
+    fn locator(&self, _hash: &bitcoin::BlockHash) -> Vec<bitcoin::BlockHash> {
+        Vec::new()
+    }
+
+    fn now(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    }
+}
+
+/// Loads the wallet in `store` without a node (`PopulateWalletFromDB` of a chain-less
+/// `CWallet`): transactions keep their stored states, and what loading changes (the
+/// version record, the descriptor caches) is written back as Core writes it. Returns
+/// the state and the load warnings.
+pub fn load_without_chain(
+    name: &str,
+    store: &mut dyn WalletStore,
+    network: Network,
+    options: WalletOptions,
+) -> Result<(WalletState, Vec<String>), WalletError> {
+    let mut st = WalletState::new(name, network, options);
+    let warnings = populate(&mut st, store, None)?;
+    crate::wallet::write_changes(store, st.take_changes())?;
+    Ok((st, warnings))
+}
+
+/// Creates a descriptor wallet in the empty `store` without a node, as `bitcoin-wallet
+/// create` does (`MakeWallet` then `WalletCreate`): loading the empty file writes the
+/// version, then the flags are only `DESCRIPTORS` and the eight active descriptors are
+/// made exactly as the node makes them. No best block is written, so the node rescans
+/// from the wallet's birth when it first loads it.
+pub fn create_without_chain(
+    name: &str,
+    store: &mut dyn WalletStore,
+    network: Network,
+    options: WalletOptions,
+) -> Result<WalletState, WalletError> {
+    let (mut st, _) = load_without_chain(name, store, network, options)?;
+    st.set_flags(flags::DESCRIPTORS);
+    setup_descriptors(&mut st, NoChain.now())?;
+    crate::wallet::write_changes(store, st.take_changes())?;
+    Ok(st)
 }

@@ -259,6 +259,19 @@ impl DescriptorSpkm {
         self.parent_cache.insert(key_exp_index, xpub);
     }
 
+    /// Computes the last-hardened xpub cache when it is empty (Core's
+    /// `DescriptorScriptPubKeyMan::UpgradeDescriptorCache`); returns its new records.
+    pub fn upgrade_descriptor_cache(&mut self) -> Result<Vec<Record>, WalletError> {
+        if !self.lh_cache.is_empty() || self.keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let records = self.build_caches()?;
+        Ok(records
+            .into_iter()
+            .filter(|r| matches!(r, Record::DescriptorLastHardenedCache { .. }))
+            .collect())
+    }
+
     /// Loads a last-hardened xpub cache entry.
     pub fn load_lh_cache(&mut self, key_exp_index: u32, xpub: ExtPubKey) {
         self.lh_cache.insert(key_exp_index, xpub);
