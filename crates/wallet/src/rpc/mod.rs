@@ -4,6 +4,10 @@
 
 pub mod addresses;
 pub mod coins;
+pub mod fund;
+pub mod rawtx;
+pub mod spend;
+pub mod unspent;
 pub mod util;
 pub mod wallet;
 
@@ -20,6 +24,8 @@ pub fn make_table(cx: &Arc<WalletContext>) -> Arc<Table> {
     wallet::register(&table, cx);
     addresses::register(&table, cx);
     coins::register(&table, cx);
+    spend::register(&table, cx);
+    unspent::register(&table, cx);
     table.set_warmup(None);
     table
 }
