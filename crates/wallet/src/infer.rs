@@ -64,8 +64,8 @@ pub enum Inferred {
         /// Most witness elements.
         elems: Option<i64>,
     },
-    /// `addr(ADDRESS)`.
-    Addr(String),
+    /// `addr(ADDRESS)`, marked when the address is a witness program.
+    Addr(String, bool),
     /// `raw(HEX)`.
     Raw(Vec<u8>),
 }
@@ -208,7 +208,8 @@ fn infer_script(
     let s = bitcoin::Script::from_bytes(script);
     if let Some(dest) = descriptors::Destination::from_script(s) {
         if dest.script_pubkey().as_bytes() == script {
-            return Some(Inferred::Addr(dest.encode(network)));
+            let witness = consensus::script::witness_program(script).is_some();
+            return Some(Inferred::Addr(dest.encode(network), witness));
         }
     }
     Some(Inferred::Raw(script.to_vec()))
@@ -236,7 +237,7 @@ impl Inferred {
             Inferred::Tr(k) => format!("tr({})", k.text()),
             Inferred::RawTr(k) => format!("rawtr({})", k.text()),
             Inferred::Miniscript { text, .. } => text.clone(),
-            Inferred::Addr(a) => format!("addr({a})"),
+            Inferred::Addr(a, _) => format!("addr({a})"),
             Inferred::Raw(s) => format!("raw({})", chain_json::to_hex(s)),
         }
     }
@@ -248,7 +249,7 @@ impl Inferred {
 
     /// Whether the descriptor can be satisfied (not `addr()` or `raw()`).
     pub fn is_solvable(&self) -> bool {
-        !matches!(self, Inferred::Addr(_) | Inferred::Raw(_))
+        !matches!(self, Inferred::Addr(..) | Inferred::Raw(_))
     }
 
     /// `IsSegwit`: the output type is not legacy.
@@ -256,7 +257,8 @@ impl Inferred {
         match self {
             Inferred::Wpkh(_) | Inferred::Wsh(..) | Inferred::Tr(_) | Inferred::RawTr(_) => true,
             Inferred::Sh(inner, _) => matches!(**inner, Inferred::Wpkh(_) | Inferred::Wsh(..)),
-            Inferred::Addr(_) => false,
+            // An address's output type decides (Core's `OutputTypeFromDestination`).
+            Inferred::Addr(_, witness) => *witness,
             _ => false,
         }
     }
@@ -409,7 +411,7 @@ mod tests {
 
         let empty = FlatSigningProvider::new();
         let d = infer(wpkh.as_bytes(), &empty, Network::Regtest);
-        assert!(matches!(d, Inferred::Addr(_)));
+        assert!(matches!(d, Inferred::Addr(..)));
         assert_eq!(d.max_input_weight(false, true), None);
         let d = infer(&[0x51, 0x52], &empty, Network::Regtest);
         assert_eq!(d.text(), chain_json::add_checksum("raw(5152)"));

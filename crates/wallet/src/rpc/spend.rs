@@ -461,15 +461,13 @@ fn param(req: &Request, i: usize) -> &Value {
 /// `SendMoney`: builds, signs and commits a payment for sendtoaddress and sendmany.
 fn send_money(
     wallet: &Wallet,
-    mut cc: CoinControl,
+    cc: CoinControl,
     mut recipients: Vec<Recipient>,
     comment: Option<String>,
     comment_to: Option<String>,
     verbose: bool,
-    fee_args: (&Value, &Value, &Value),
 ) -> RpcResult {
     with_wallet(wallet, |st, lookup, node| {
-        set_fee_estimate_mode(node, &mut cc, fee_args.0, fee_args.1, fee_args.2, false)?;
         ensure_unlocked(st)?;
         if st.has_flag(flags::EXTERNAL_SIGNER) {
             return Err(RpcError::new(RPC_WALLET_ERROR, "Error: sendtoaddress and sendmany are not supported for wallets with external signers; use send instead"));
@@ -515,6 +513,16 @@ fn send_to_address(cx: &WalletContext, req: &Request) -> RpcResult {
         cc.avoid_address_reuse = super::coins::avoid_reuse_flag(&st, req.maybe_bool(8)?)?;
     }
     cc.avoid_partial_spends |= cc.avoid_address_reuse;
+    let node = ChainView(wallet.chain.as_ref());
+    set_fee_estimate_mode(
+        &node,
+        &mut cc,
+        param(req, 6),
+        param(req, 7),
+        param(req, 9),
+        false,
+    )?;
+    ensure_unlocked(&wallet.state())?;
     let address = req.arg_str(0)?.to_string();
     let network = wallet.state().network;
     let outputs = parse_outputs(&[(address, req.arg_value(1)?.clone())], network)?;
@@ -523,7 +531,6 @@ fn send_to_address(cx: &WalletContext, req: &Request) -> RpcResult {
         sffo.insert(0);
     }
     let verbose = req.arg_bool(10)?;
-    // The fee arguments are read under the lock, after the wallet is known unlocked.
     send_money(
         &wallet,
         cc,
@@ -531,7 +538,6 @@ fn send_to_address(cx: &WalletContext, req: &Request) -> RpcResult {
         comment,
         comment_to,
         verbose,
-        (param(req, 6), param(req, 7), param(req, 9)),
     )
 }
 
@@ -552,13 +558,6 @@ fn send_many(cx: &WalletContext, req: &Request) -> RpcResult {
     if let Some(b) = req.maybe_bool(5)? {
         cc.signal_bip125_rbf = Some(b);
     }
-    let network = wallet.state().network;
-    let pairs = normalize_outputs(&send_to, req.object_keys(1))?;
-    let outputs = parse_outputs(&pairs, network)?;
-    let keys: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
-    let sffo = interpret_sffo(param(req, 4), &keys)?;
-    let verbose = req.arg_bool(9)?;
-    // Core sets the fee mode before unlocking is checked; errors come in the same order.
     let node = ChainView(wallet.chain.as_ref());
     set_fee_estimate_mode(
         &node,
@@ -568,6 +567,12 @@ fn send_many(cx: &WalletContext, req: &Request) -> RpcResult {
         param(req, 8),
         false,
     )?;
+    let network = wallet.state().network;
+    let pairs = normalize_outputs(&send_to, req.object_keys(1))?;
+    let outputs = parse_outputs(&pairs, network)?;
+    let keys: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
+    let sffo = interpret_sffo(param(req, 4), &keys)?;
+    let verbose = req.arg_bool(9)?;
     send_money(
         &wallet,
         cc,
@@ -575,7 +580,6 @@ fn send_many(cx: &WalletContext, req: &Request) -> RpcResult {
         comment,
         None,
         verbose,
-        (null(), null(), null()),
     )
 }
 
