@@ -257,11 +257,9 @@ pub struct FundOptions {
     pub lock_unspents: bool,
 }
 
+/// A present key must hold a bool, as UniValue's `get_bool` demands (null included).
 fn opt_bool(o: &Map<String, Value>, key: &str) -> Result<Option<bool>, RpcError> {
-    match o.get(key) {
-        Some(Value::Null) | None => Ok(None),
-        Some(v) => value_bool(v).map(Some),
-    }
+    o.get(key).map(value_bool).transpose()
 }
 
 /// Two spellings of one option: the snake_case one wins.
