@@ -3,9 +3,11 @@
 //! requests for them (with their `/wallet/<name>` path) back here.
 
 pub mod addresses;
+pub mod bumpfee;
 pub mod coins;
 pub mod fund;
 pub mod rawtx;
+pub mod sendall;
 pub mod spend;
 pub mod unspent;
 pub mod util;
