@@ -10,9 +10,7 @@ use coinselection::{
 };
 use walletdb::records::{DescriptorId, OutputType};
 
-use super::available::{
-    available_coins, fetch_selected_inputs, outpoint_of, sel_outpoint, CoinFilterParams,
-};
+use super::available::{available_coins, fetch_selected_inputs, outpoint_of, CoinFilterParams};
 use super::node::NodeView;
 use super::size::{
     compact_size_len, dust_threshold, input_size, is_dust, max_signed_tx_size, txout_size,
@@ -637,9 +635,4 @@ pub fn is_mine_outpoint(st: &WalletState, outpoint: &OutPoint) -> bool {
         .get(&outpoint.txid)
         .and_then(|w| w.tx.output.get(outpoint.vout as usize))
         .is_some_and(|o| st.is_mine_script(&o.script_pubkey))
-}
-
-/// The selection's outpoint, for callers building coin lists.
-pub fn selection_outpoint(o: &OutPoint) -> coinselection::OutPoint {
-    sel_outpoint(o)
 }

@@ -3,7 +3,7 @@
 
 use bitcoin::{OutPoint, Transaction, TxIn, TxOut};
 use coinselection::FeeRate;
-use signing::{FlatSigningProvider, SigningProvider};
+use signing::SigningProvider;
 
 use crate::coincontrol::CoinControl;
 use crate::infer::{infer, Inferred};
@@ -205,11 +205,6 @@ pub fn max_signed_tx_size(st: &WalletState, tx: &Transaction, cc: Option<&CoinCo
         }
     }
     max_signed_tx_size_with(st, tx, &txouts, cc)
-}
-
-/// A provider holding only what the caller's external solving data knows.
-pub fn external_provider(cc: &CoinControl) -> FlatSigningProvider {
-    cc.external_provider.clone()
 }
 
 #[cfg(test)]
