@@ -120,7 +120,8 @@ pub fn options_from_args(
     }
     if let Some(v) = args.get_arg("-maxapsfee") {
         if v == "-1" {
-            o.max_aps_fee = 0;
+            // -1 turns the grouped second attempt off.
+            o.max_aps_fee = -1;
         } else {
             let fee = parse_money(&v).ok_or_else(|| amount_err("maxapsfee", &v))?;
             if fee > HIGH_APS_FEE {

@@ -3,8 +3,14 @@
 //! requests for them (with their `/wallet/<name>` path) back here.
 
 pub mod addresses;
+pub mod bumpfee;
 pub mod coins;
 pub mod transactions;
+pub mod fund;
+pub mod rawtx;
+pub mod sendall;
+pub mod spend;
+pub mod unspent;
 pub mod util;
 pub mod wallet;
 
@@ -22,6 +28,8 @@ pub fn make_table(cx: &Arc<WalletContext>) -> Arc<Table> {
     addresses::register(&table, cx);
     coins::register(&table, cx);
     transactions::register(&table, cx);
+    spend::register(&table, cx);
+    unspent::register(&table, cx);
     table.set_warmup(None);
     table
 }
