@@ -8,6 +8,8 @@ pub use error::WalletError;
 pub mod address;
 pub mod context;
 pub mod crypt;
+pub mod import;
+pub mod infer;
 pub mod init;
 pub mod load;
 pub mod loader;

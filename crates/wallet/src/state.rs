@@ -369,10 +369,9 @@ impl WalletState {
         }
         match crate::address::encode(script, self.network) {
             None => true,
-            Some(addr) => !self
-                .address_book
-                .get(&addr)
-                .is_some_and(|e| e.label.is_some() || e.purpose.is_some()),
+            // An entry without a label (only a purpose) is change, as Core's
+            // FindAddressBookEntry skips it.
+            Some(addr) => self.find_address_book_entry(&addr, false).is_none(),
         }
     }
 

@@ -3,6 +3,11 @@
 //! requests for them (with their `/wallet/<name>` path) back here.
 
 pub mod addresses;
+pub mod addressinfo;
+pub mod backup;
+pub mod descimport;
+pub mod encrypt;
+pub mod signmessage;
 pub mod coins;
 pub mod util;
 pub mod wallet;
@@ -20,6 +25,9 @@ pub fn make_table(cx: &Arc<WalletContext>) -> Arc<Table> {
     wallet::register(&table, cx);
     addresses::register(&table, cx);
     coins::register(&table, cx);
+    backup::register(&table, cx);
+    encrypt::register(&table, cx);
+    signmessage::register(&table, cx);
     table.set_warmup(None);
     table
 }
