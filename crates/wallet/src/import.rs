@@ -61,8 +61,8 @@ pub fn lacks_private_keys(text: &str, network: bitcoin::Network) -> bool {
         if descriptors::decode_xpub(token, network).is_some() {
             return true;
         }
-        let hex_key = matches!(token.len(), 64 | 66 | 130)
-            && token.bytes().all(|b| b.is_ascii_hexdigit());
+        let hex_key =
+            matches!(token.len(), 64 | 66 | 130) && token.bytes().all(|b| b.is_ascii_hexdigit());
         // 32-byte hashes and raw scripts are hex too, but not keys.
         let not_key = ["sha256(", "hash256(", "raw("]
             .iter()
@@ -282,7 +282,10 @@ mod tests {
         assert!(!lacks_private_keys(&text, Network::Regtest));
         let secp = bitcoin::secp256k1::Secp256k1::new();
         let xpub = descriptors::encode_xpub(&Xpub::from_priv(&secp, &xprv()), Network::Regtest);
-        assert!(lacks_private_keys(&format!("wsh(multi(1,{x}/0/*,{xpub}/0/*))"), Network::Regtest));
+        assert!(lacks_private_keys(
+            &format!("wsh(multi(1,{x}/0/*,{xpub}/0/*))"),
+            Network::Regtest
+        ));
         let hash = "00".repeat(32);
         assert!(!lacks_private_keys(
             &format!("wsh(and_v(v:sha256({hash}),pk({x})))"),
@@ -310,10 +313,9 @@ mod tests {
         assert!(spkm.private_string().unwrap().starts_with("wpkh(tprv"));
         assert!(st.birth_time <= 100);
         let changes = st.take_changes();
-        assert!(changes.iter().any(|c| matches!(
-            c,
-            crate::state::Change::Write(Record::DescriptorKey { .. })
-        )));
+        assert!(changes
+            .iter()
+            .any(|c| matches!(c, crate::state::Change::Write(Record::DescriptorKey { .. }))));
 
         // A narrower range cannot replace the stored one.
         let narrower = NewDescriptor {
@@ -321,7 +323,10 @@ mod tests {
             ..new.clone()
         };
         let err = st.add_wallet_descriptor(&narrower, "", false).unwrap_err();
-        assert_eq!(err.to_string(), "new range must include current range = [0,4]");
+        assert_eq!(
+            err.to_string(),
+            "new range must include current range = [0,4]"
+        );
         let wider = NewDescriptor {
             range_end: 8,
             next_index: 2,
@@ -338,6 +343,46 @@ mod tests {
         assert_eq!(st.keypool_size(), 6);
         st.deactivate_spkm(id, OutputType::Bech32, true);
         assert!(st.active_internal.is_empty());
+    }
+
+    #[test]
+    fn keys_imported_into_an_encrypted_wallet_are_stored_encrypted() {
+        let mut st = state();
+        crate::crypt::encrypt_state(&mut st, b"pass").unwrap();
+        st.take_changes();
+        let x = descriptors::encode_xpriv(&xprv(), Network::Regtest);
+        let text = format!("wpkh({x}/0/*)");
+        let desc = parse(&text);
+        let new = NewDescriptor {
+            descriptor: &desc,
+            secrets: private_keys_of(&text, Network::Regtest),
+            creation_time: 1,
+            range_start: 0,
+            range_end: 1,
+            next_index: 0,
+        };
+        let id = st.add_wallet_descriptor(&new, "", false).unwrap();
+        let changes = st.take_changes();
+        let written = |f: &dyn Fn(&Record) -> bool| {
+            changes
+                .iter()
+                .any(|c| matches!(c, crate::state::Change::Write(r) if f(r)))
+        };
+        assert!(written(&|r| matches!(
+            r,
+            Record::DescriptorCryptedKey { .. }
+        )));
+        assert!(!written(&|r| matches!(r, Record::DescriptorKey { .. })));
+        crate::crypt::lock(&mut st);
+        assert!(st.spkms[&id].private_string().is_none());
+        assert!(crate::crypt::unlock(&mut st, b"pass"));
+        assert!(st.spkms[&id].private_string().is_some());
+
+        crate::crypt::lock(&mut st);
+        assert_eq!(
+            st.add_wallet_descriptor(&new, "", false).unwrap_err(),
+            WalletError::Locked
+        );
     }
 
     #[test]

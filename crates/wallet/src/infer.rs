@@ -125,8 +125,7 @@ fn number_at(s: &[u8], at: usize) -> Option<(i64, usize)> {
 fn match_multi_a(s: &[u8]) -> Option<(i64, Vec<[u8; 32]>)> {
     let mut keys = Vec::new();
     let mut at = 0;
-    loop {
-        let Some(key) = push_at(s, at, 32) else { break };
+    while let Some(key) = push_at(s, at, 32) {
         let op = *s.get(at + 33)?;
         let expected = if keys.is_empty() {
             OP_CHECKSIG
@@ -308,8 +307,12 @@ mod tests {
 
     fn xpub() -> String {
         let secp = bitcoin::secp256k1::Secp256k1::new();
-        let master = bitcoin::bip32::Xpriv::new_master(bitcoin::NetworkKind::Test, &[3u8; 32]).unwrap();
-        descriptors::encode_xpub(&bitcoin::bip32::Xpub::from_priv(&secp, &master), Network::Regtest)
+        let master =
+            bitcoin::bip32::Xpriv::new_master(bitcoin::NetworkKind::Test, &[3u8; 32]).unwrap();
+        descriptors::encode_xpub(
+            &bitcoin::bip32::Xpub::from_priv(&secp, &master),
+            Network::Regtest,
+        )
     }
 
     #[test]
@@ -319,20 +322,38 @@ mod tests {
         let script = script_of(&desc, 3);
         let got = infer_descriptor(&script, &provider_for(&desc, 3), Network::Regtest);
         assert!(got.solvable);
-        assert!(got.descriptor.starts_with("wpkh([d34db33f/84h/1h/0h/0/3]02")
-            || got.descriptor.starts_with("wpkh([d34db33f/84h/1h/0h/0/3]03"));
+        assert!(
+            got.descriptor
+                .starts_with("wpkh([d34db33f/84h/1h/0h/0/3]02")
+                || got
+                    .descriptor
+                    .starts_with("wpkh([d34db33f/84h/1h/0h/0/3]03")
+        );
 
         let desc = format!("sh(wpkh([d34db33f/49h/1h/0h]{x}/0/*))");
         let script = script_of(&desc, 0);
         let got = infer_descriptor(&script, &provider_for(&desc, 0), Network::Regtest);
-        assert!(got.descriptor.starts_with("sh(wpkh([d34db33f/49h/1h/0h/0/0]"));
+        assert!(got
+            .descriptor
+            .starts_with("sh(wpkh([d34db33f/49h/1h/0h/0/0]"));
 
         let desc = format!("tr([d34db33f/86h/1h/0h]{x}/0/*)");
         let script = script_of(&desc, 1);
         let got = infer_descriptor(&script, &provider_for(&desc, 1), Network::Regtest);
-        assert!(got.descriptor.starts_with("tr([d34db33f/86h/1h/0h/0/1]"), "{}", got.descriptor);
+        assert!(
+            got.descriptor.starts_with("tr([d34db33f/86h/1h/0h/0/1]"),
+            "{}",
+            got.descriptor
+        );
         // An x-only key: 64 hex digits between "]" and ")".
-        let key = got.descriptor.split(']').nth(1).unwrap().split(')').next().unwrap();
+        let key = got
+            .descriptor
+            .split(']')
+            .nth(1)
+            .unwrap()
+            .split(')')
+            .next()
+            .unwrap();
         assert_eq!(key.len(), 64);
     }
 
@@ -351,10 +372,19 @@ mod tests {
 
     #[test]
     fn trees_nest_by_depth() {
-        let leaves = vec![(1, "a".to_string()), (2, "b".to_string()), (2, "c".to_string())];
-        assert_eq!(tree_text(&leaves), "a,{b,c}");
-        let leaves = vec![(2, "a".to_string()), (2, "b".to_string()), (1, "c".to_string())];
-        assert_eq!(tree_text(&leaves), "{a,b},c");
+        let leaves = vec![
+            (1, "a".to_string()),
+            (2, "b".to_string()),
+            (2, "c".to_string()),
+        ];
+        assert_eq!(tree_text(&leaves), "{a,{b,c}}");
+        let leaves = vec![
+            (2, "a".to_string()),
+            (2, "b".to_string()),
+            (1, "c".to_string()),
+        ];
+        assert_eq!(tree_text(&leaves), "{{a,b},c}");
+        assert_eq!(tree_text(&[(0, "a".to_string())]), "a");
     }
 
     #[test]

@@ -127,8 +127,8 @@ impl Node {
     }
 
     fn try_call(&self, path: &str, method: &str, params: Value) -> std::io::Result<RpcOutcome> {
-        let cookie =
-            std::fs::read_to_string(self.datadir.join("regtest").join(".cookie")).unwrap_or_default();
+        let cookie = std::fs::read_to_string(self.datadir.join("regtest").join(".cookie"))
+            .unwrap_or_default();
         if cookie.is_empty() {
             return Err(std::io::Error::other("no cookie yet"));
         }
@@ -297,11 +297,7 @@ fn tprv(seed: u8) -> String {
 }
 
 fn keys_of(v: &Value) -> Vec<&str> {
-    v.as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect()
+    v.as_object().unwrap().keys().map(String::as_str).collect()
 }
 
 fn btc(v: &Value) -> f64 {
@@ -596,7 +592,10 @@ fn import_and_list_descriptors() {
         8
     );
     assert_eq!(
-        descs.iter().filter(|d| d["internal"] == json!(true)).count(),
+        descs
+            .iter()
+            .filter(|d| d["internal"] == json!(true))
+            .count(),
         4
     );
     let with_keys = w.call("listdescriptors", json!([true]));
@@ -652,7 +651,10 @@ fn backup_and_restore() {
     w.call("backupwallet", json!([backup.display().to_string()]));
     assert!(backup.exists());
     assert_eq!(
-        w.err("backupwallet", json!([dir.0.join("no/such/dir/b.dat").display().to_string()])),
+        w.err(
+            "backupwallet",
+            json!([dir.0.join("no/such/dir/b.dat").display().to_string()])
+        ),
         (-4, "Error: Wallet backup failed!".into())
     );
 
@@ -724,7 +726,8 @@ fn encryption_unlock_relock_and_restart() {
             plain.err("walletpassphrase", json!(["x", 1])),
             (
                 -15,
-                "Error: running with an unencrypted wallet, but walletpassphrase was called.".into()
+                "Error: running with an unencrypted wallet, but walletpassphrase was called."
+                    .into()
             )
         );
         assert_eq!(
@@ -789,7 +792,10 @@ fn encryption_unlock_relock_and_restart() {
     assert_eq!(w.err("keypoolrefill", json!([])).0, -13);
     assert_eq!(
         w.err("walletpassphrase", json!(["wrong", 10])),
-        (-14, "Error: The wallet passphrase entered was incorrect.".into())
+        (
+            -14,
+            "Error: The wallet passphrase entered was incorrect.".into()
+        )
     );
     assert_eq!(
         w.err("walletpassphrase", json!(["pass", -1])),
@@ -834,7 +840,10 @@ fn encryption_unlock_relock_and_restart() {
     // The passphrase changes.
     assert_eq!(
         w.err("walletpassphrasechange", json!(["bad", "new"])),
-        (-14, "Error: The wallet passphrase entered was incorrect.".into())
+        (
+            -14,
+            "Error: The wallet passphrase entered was incorrect.".into()
+        )
     );
     assert_eq!(
         w.err("walletpassphrasechange", json!(["pass", ""])),

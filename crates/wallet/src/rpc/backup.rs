@@ -51,7 +51,11 @@ pub fn register(table: &Arc<Table>, cx: &Arc<WalletContext>) {
     table.register(command(
         "backupwallet",
         "Copies the wallet file, consistently, to a directory or file path.\n",
-        vec![Arg::required("destination", ArgType::Str, "The directory or file to copy to.")],
+        vec![Arg::required(
+            "destination",
+            ArgType::Str,
+            "The directory or file to copy to.",
+        )],
         "null    (json null)",
         move |req| backup_wallet(&c, req),
     ));
@@ -161,9 +165,11 @@ pub fn rescan_from_time(
     start_time: i64,
     _reserver: &RescanReserver<'_>,
 ) -> Result<i64, crate::WalletError> {
-    let start = wallet
-        .chain
-        .find_first_block_with_time_and_height(start_time - TIMESTAMP_WINDOW, 0, false)?;
+    let start = wallet.chain.find_first_block_with_time_and_height(
+        start_time - TIMESTAMP_WINDOW,
+        0,
+        false,
+    )?;
     let blocks = start
         .as_ref()
         .map(|b| wallet.state().last_block_height() - b.height + 1)
@@ -201,9 +207,8 @@ fn list_descriptors(cx: &WalletContext, req: &Request) -> RpcResult {
     let mut listed = Vec::with_capacity(st.spkms.len());
     for spkm in st.spkms.values() {
         let desc = if private {
-            spkm.private_string().ok_or_else(|| {
-                RpcError::new(RPC_WALLET_ERROR, "Can't get descriptor string.")
-            })?
+            spkm.private_string()
+                .ok_or_else(|| RpcError::new(RPC_WALLET_ERROR, "Can't get descriptor string."))?
         } else {
             spkm.public_string()
         };

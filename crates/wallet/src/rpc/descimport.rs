@@ -120,7 +120,10 @@ fn import(
         v => {
             let l = value_str(v).map_err(Failure::Escaped)?;
             if l == "*" {
-                return Err(reported(RPC_WALLET_INVALID_LABEL_NAME, "Invalid label name"));
+                return Err(reported(
+                    RPC_WALLET_INVALID_LABEL_NAME,
+                    "Invalid label name",
+                ));
             }
             l.to_string()
         }
@@ -162,7 +165,10 @@ fn import(
         if let Some(v) = data.get("next_index") {
             next_index = value_i64(v).map_err(Failure::Escaped)?;
             if next_index < range_start || next_index >= range_end {
-                return Err(reported(RPC_INVALID_PARAMETER, "next_index is out of range"));
+                return Err(reported(
+                    RPC_INVALID_PARAMETER,
+                    "next_index is out of range",
+                ));
             }
         }
     }
@@ -241,9 +247,9 @@ fn import(
             }
             let held = secrets.iter().any(|s| {
                 let pk = signing::secret_pubkey(s);
-                st.spkms.values().any(|m| {
-                    m.plain_keys().contains_key(&pk) || m.crypted_keys().contains_key(&pk)
-                })
+                st.spkms
+                    .values()
+                    .any(|m| m.plain_keys().contains_key(&pk) || m.crypted_keys().contains_key(&pk))
             });
             if held {
                 return Err(reported(
@@ -335,7 +341,10 @@ mod tests {
     fn ranged_import_succeeds_with_a_warning_and_activates() {
         let mut st = state();
         let desc = checksummed(&format!("wpkh({}/0/*)", tprv()));
-        let r = run(&mut st, json!({"desc": desc, "timestamp": 1, "active": true}));
+        let r = run(
+            &mut st,
+            json!({"desc": desc, "timestamp": 1, "active": true}),
+        );
         assert_eq!(
             r,
             json!({"success": true, "warnings": ["Range not given, using default keypool range"]})
@@ -345,14 +354,20 @@ mod tests {
         assert_eq!((spkm.wd.range_start, spkm.wd.range_end), (0, 4));
 
         // Re-importing with a narrower range fails; as inactive it is deactivated.
-        let r = run(&mut st, json!({"desc": desc, "timestamp": 1, "range": [1, 2]}));
+        let r = run(
+            &mut st,
+            json!({"desc": desc, "timestamp": 1, "range": [1, 2]}),
+        );
         assert_eq!(r["success"], json!(false));
         assert_eq!(r["error"]["code"], json!(-4));
         assert!(r["error"]["message"]
             .as_str()
             .unwrap()
             .ends_with("new range must include current range = [0,3]"));
-        let r = run(&mut st, json!({"desc": desc, "timestamp": 1, "range": [0, 9]}));
+        let r = run(
+            &mut st,
+            json!({"desc": desc, "timestamp": 1, "range": [0, 9]}),
+        );
         assert_eq!(r, json!({"success": true}));
         assert!(st.active_external.is_empty());
     }

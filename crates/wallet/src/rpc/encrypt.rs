@@ -49,7 +49,11 @@ pub fn register(table: &Arc<Table>, cx: &Arc<WalletContext>) {
         "Changes the wallet passphrase from 'oldpassphrase' to 'newpassphrase'.\n",
         vec![
             Arg::required("oldpassphrase", ArgType::Str, "The passphrase now."),
-            Arg::required("newpassphrase", ArgType::Str, "The passphrase to use from now on."),
+            Arg::required(
+                "newpassphrase",
+                ArgType::Str,
+                "The passphrase to use from now on.",
+            ),
         ],
         "null    (json null)",
         move |req| wallet_passphrase_change(&c, req),

@@ -5,10 +5,10 @@
 pub mod addresses;
 pub mod addressinfo;
 pub mod backup;
+pub mod coins;
 pub mod descimport;
 pub mod encrypt;
 pub mod signmessage;
-pub mod coins;
 pub mod util;
 pub mod wallet;
 
