@@ -1,429 +1,406 @@
-//! Descriptors inferred from an output script and what a signing provider knows about it
-//! (Core's `InferDescriptor`), with the satisfaction sizes Core's descriptors report
-//! (`MaxSatisfactionWeight`, `MaxSatisfactionElems`) for sizing inputs before signing.
-//!
-//! Covered: `pk`, `pkh`, `wpkh`, `multi`, `sh(...)`, `wsh(...)` (with miniscript inside),
-//! `tr` without script leaves, `rawtr`, `addr` and `raw`. A taproot output whose script
-//! tree the provider knows is described by `rawtr` here, where Core would rebuild the tree;
-//! its size estimate is the same (Core assumes a key-path spend).
+//! Descriptors inferred from output scripts with what the wallet knows about them (Core's
+//! `InferDescriptor` with a signing provider): keys get their origins, P2SH and P2WSH
+//! their known scripts, taproot outputs their known trees; what cannot be inferred falls
+//! back to `addr()` or `raw()`, which are not solvable.
 
-use bitcoin::Network;
+use bitcoin::hashes::{ripemd160, Hash};
+use bitcoin::Script;
+use chain_json::ScriptKind;
 use signing::{KeyOrigin, SigningProvider};
 
-/// A key with its origin when the provider knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InferredKey {
-    /// The serialized key (33 or 65 bytes, or 32 for an x-only key).
-    pub bytes: Vec<u8>,
-    /// Where it was derived from.
-    pub origin: Option<KeyOrigin>,
-}
+const OP_CHECKSIG: u8 = 0xac;
+const OP_CHECKSIGADD: u8 = 0xba;
+const OP_NUMEQUAL: u8 = 0x9c;
+const TAPROOT_LEAF_TAPSCRIPT: u8 = 0xc0;
 
-impl InferredKey {
-    fn text(&self) -> String {
-        let key = chain_json::to_hex(&self.bytes);
-        match &self.origin {
-            Some(o) => {
-                let path = o.path_string();
-                format!(
-                    "[{}{}]{key}",
-                    chain_json::to_hex(&o.fingerprint),
-                    path.strip_prefix('m').unwrap_or(&path)
-                )
-            }
-            None => key,
-        }
-    }
-}
-
-/// An inferred descriptor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Inferred {
-    /// `pk(KEY)`; the flag marks an x-only key (tapscript).
-    Pk(InferredKey, bool),
-    /// `pkh(KEY)`.
-    Pkh(InferredKey),
-    /// `wpkh(KEY)`.
-    Wpkh(InferredKey),
-    /// `multi(k,KEY,...)`.
-    Multi(u8, Vec<InferredKey>),
-    /// `sh(SCRIPT)` with the redeem script's length.
-    Sh(Box<Inferred>, usize),
-    /// `wsh(SCRIPT)` with the witness script's length.
-    Wsh(Box<Inferred>, usize),
-    /// `tr(KEY)` without script leaves.
-    Tr(InferredKey),
-    /// `rawtr(KEY)`.
-    RawTr(InferredKey),
-    /// A miniscript inside `wsh()`: its text and witness sizes.
-    Miniscript {
-        /// The fragment as written.
-        text: String,
-        /// Largest witness (elements with their length prefixes).
-        sat_size: Option<i64>,
-        /// Most witness elements.
-        elems: Option<i64>,
-    },
-    /// `addr(ADDRESS)`, marked when the address is a witness program.
-    Addr(String, bool),
-    /// `raw(HEX)`.
-    Raw(Vec<u8>),
-}
-
+/// Where a script sits (Core's `ParseScriptContext`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ctx {
     Top,
     P2sh,
+    P2wpkh,
     P2wsh,
+    P2tr,
 }
 
-fn compact_size_len(n: i64) -> i64 {
-    if n < 253 {
-        1
-    } else if n <= 0xffff {
-        3
-    } else if n <= 0xffff_ffff {
-        5
-    } else {
-        9
-    }
+/// A descriptor inferred from a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inferred {
+    /// The descriptor with its checksum.
+    pub descriptor: String,
+    /// Whether it knows how to spend the script (not `addr()` or `raw()`).
+    pub solvable: bool,
 }
 
-fn infer_key(pubkey: &[u8], ctx: Ctx, provider: &dyn SigningProvider) -> Option<InferredKey> {
-    // Hybrid keys are never inferred; uncompressed ones only outside segwit.
-    if !signing::pubkey_fully_valid(pubkey) || matches!(pubkey.first(), Some(6) | Some(7)) {
-        return None;
-    }
-    if pubkey.len() != 33 && !matches!(ctx, Ctx::Top | Ctx::P2sh) {
-        return None;
-    }
-    Some(InferredKey {
-        bytes: pubkey.to_vec(),
-        origin: provider.key_origin(&signing::key_id(pubkey)),
-    })
-}
-
-fn infer_xonly(xonly: &[u8; 32], provider: &dyn SigningProvider) -> InferredKey {
-    InferredKey {
-        bytes: xonly.to_vec(),
-        origin: provider.key_origin_by_xonly(xonly),
-    }
-}
-
-fn infer_miniscript(script: &[u8]) -> Option<Inferred> {
-    use miniscript::{Miniscript, Segwitv0};
-    let ms = Miniscript::<bitcoin::PublicKey, Segwitv0>::parse(bitcoin::Script::from_bytes(script))
-        .ok()?;
-    Some(Inferred::Miniscript {
-        text: ms.to_string(),
-        sat_size: ms.max_satisfaction_size().ok().map(|s| s as i64),
-        elems: ms
-            .max_satisfaction_witness_elements()
-            .ok()
-            .map(|s| s as i64),
-    })
-}
-
-fn infer_script(
-    script: &[u8],
-    ctx: Ctx,
+/// Core's `InferDescriptor(script, provider)`.
+pub fn infer_descriptor(
+    script: &Script,
     provider: &dyn SigningProvider,
-    network: Network,
-) -> Option<Inferred> {
-    use chain_json::ScriptKind as K;
+    network: bitcoin::Network,
+) -> Inferred {
+    let bytes = script.as_bytes();
+    if let Some(body) = infer(bytes, Ctx::Top, provider) {
+        return Inferred {
+            descriptor: chain_json::add_checksum(&body),
+            solvable: true,
+        };
+    }
+    let body = match descriptors::Destination::from_script(script) {
+        Some(d) if d.script_pubkey().as_bytes() == bytes => format!("addr({})", d.encode(network)),
+        _ => format!("raw({})", chain_json::to_hex(bytes)),
+    };
+    Inferred {
+        descriptor: chain_json::add_checksum(&body),
+        solvable: false,
+    }
+}
+
+/// Core's `FormatHDKeypath` with `h` for hardened steps.
+fn path_text(path: &[u32]) -> String {
+    path.iter()
+        .map(|s| {
+            if s & 0x8000_0000 != 0 {
+                format!("/{}h", s & 0x7fff_ffff)
+            } else {
+                format!("/{s}")
+            }
+        })
+        .collect()
+}
+
+fn with_origin(origin: Option<KeyOrigin>, key: String) -> String {
+    match origin {
+        Some(o) => format!(
+            "[{}{}]{key}",
+            chain_json::to_hex(&o.fingerprint),
+            path_text(&o.path)
+        ),
+        None => key,
+    }
+}
+
+/// `InferPubkey`: a full public key with its origin, if allowed in `ctx`.
+fn infer_pubkey(key: &[u8], ctx: Ctx, provider: &dyn SigningProvider) -> Option<String> {
+    let non_hybrid = matches!((key.first(), key.len()), (Some(2 | 3), 33) | (Some(4), 65))
+        && signing::pubkey_fully_valid(key);
+    if !non_hybrid {
+        return None;
+    }
+    if key.len() == 65 && !matches!(ctx, Ctx::Top | Ctx::P2sh) {
+        return None;
+    }
+    let origin = provider.key_origin(&signing::key_id(key));
+    Some(with_origin(origin, chain_json::to_hex(key)))
+}
+
+/// `InferXOnlyPubkey`.
+fn infer_xonly(key: &[u8; 32], provider: &dyn SigningProvider) -> String {
+    with_origin(provider.key_origin_by_xonly(key), chain_json::to_hex(key))
+}
+
+/// Reads one direct push of exactly `len` bytes at `at`.
+fn push_at(s: &[u8], at: usize, len: usize) -> Option<&[u8]> {
+    (s.get(at).copied() == Some(len as u8)).then(|| s.get(at + 1..at + 1 + len))?
+}
+
+/// A small number (`OP_0`..`OP_16`) or minimal push at `at`, with its length in bytes.
+fn number_at(s: &[u8], at: usize) -> Option<(i64, usize)> {
+    match *s.get(at)? {
+        0 => Some((0, 1)),
+        op @ 0x51..=0x60 => Some((i64::from(op - 0x50), 1)),
+        n @ 1..=4 => {
+            let bytes = s.get(at + 1..at + 1 + usize::from(n))?;
+            let mut v: i64 = 0;
+            for (i, b) in bytes.iter().enumerate() {
+                v |= i64::from(*b) << (8 * i);
+            }
+            // Negative numbers are not thresholds.
+            (bytes.last().is_some_and(|b| b & 0x80 == 0)).then_some((v, 1 + usize::from(n)))
+        }
+        _ => None,
+    }
+}
+
+/// `MatchMultiA`: `<k1> CHECKSIG <k2> CHECKSIGADD ... <m> NUMEQUAL`.
+fn match_multi_a(s: &[u8]) -> Option<(i64, Vec<[u8; 32]>)> {
+    let mut keys = Vec::new();
+    let mut at = 0;
+    while let Some(key) = push_at(s, at, 32) {
+        let op = *s.get(at + 33)?;
+        let expected = if keys.is_empty() {
+            OP_CHECKSIG
+        } else {
+            OP_CHECKSIGADD
+        };
+        if op != expected {
+            return None;
+        }
+        keys.push(<[u8; 32]>::try_from(key).ok()?);
+        at += 34;
+    }
+    if keys.is_empty() {
+        return None;
+    }
+    let (k, len) = number_at(s, at)?;
+    if s.get(at + len).copied() != Some(OP_NUMEQUAL) || at + len + 1 != s.len() {
+        return None;
+    }
+    Some((k, keys))
+}
+
+/// Core's `InferScript` without the final `addr()`/`raw()` fallback.
+fn infer(script: &[u8], ctx: Ctx, provider: &dyn SigningProvider) -> Option<String> {
+    if ctx == Ctx::P2tr {
+        if script.len() == 34 && script[0] == 32 && script[33] == OP_CHECKSIG {
+            let key = <[u8; 32]>::try_from(&script[1..33]).ok()?;
+            return Some(format!("pk({})", infer_xonly(&key, provider)));
+        }
+        if let Some((k, keys)) = match_multi_a(script) {
+            let keys: Vec<String> = keys.iter().map(|k| infer_xonly(k, provider)).collect();
+            return Some(format!("multi_a({k},{})", keys.join(",")));
+        }
+    }
     let kind = chain_json::classify(script);
-    let not_segwit_inner = matches!(ctx, Ctx::Top | Ctx::P2sh | Ctx::P2wsh);
+    let key_ctx = matches!(ctx, Ctx::Top | Ctx::P2sh | Ctx::P2wsh);
     match &kind {
-        K::PubKey(key) if not_segwit_inner => {
-            if let Some(k) = infer_key(key, ctx, provider) {
-                return Some(Inferred::Pk(k, false));
+        ScriptKind::PubKey(key) if key_ctx => {
+            if let Some(k) = infer_pubkey(key, ctx, provider) {
+                return Some(format!("pk({k})"));
             }
         }
-        K::PubKeyHash(hash) => {
-            let id: [u8; 20] = (*hash).try_into().ok()?;
-            if let Some(pk) = provider.pubkey(&id) {
-                if let Some(k) = infer_key(&pk, ctx, provider) {
-                    return Some(Inferred::Pkh(k));
-                }
+        ScriptKind::PubKeyHash(hash) if key_ctx => {
+            let id = <[u8; 20]>::try_from(*hash).ok()?;
+            if let Some(k) = provider
+                .pubkey(&id)
+                .and_then(|pk| infer_pubkey(&pk, ctx, provider))
+            {
+                return Some(format!("pkh({k})"));
             }
         }
-        K::WitnessV0KeyHash(hash) if matches!(ctx, Ctx::Top | Ctx::P2sh) => {
-            let id: [u8; 20] = (*hash).try_into().ok()?;
-            if let Some(pk) = provider.pubkey(&id) {
-                // The key is in a segwit context.
-                if let Some(k) = infer_key(&pk, Ctx::P2wsh, provider) {
-                    return Some(Inferred::Wpkh(k));
-                }
+        ScriptKind::WitnessV0KeyHash(hash) if matches!(ctx, Ctx::Top | Ctx::P2sh) => {
+            let id = <[u8; 20]>::try_from(*hash).ok()?;
+            if let Some(k) = provider
+                .pubkey(&id)
+                .and_then(|pk| infer_pubkey(&pk, Ctx::P2wpkh, provider))
+            {
+                return Some(format!("wpkh({k})"));
             }
         }
-        K::Multisig { required, keys } => {
-            let inferred: Option<Vec<InferredKey>> =
-                keys.iter().map(|k| infer_key(k, ctx, provider)).collect();
-            if let Some(keys) = inferred {
-                return Some(Inferred::Multi(*required, keys));
+        ScriptKind::Multisig { required, keys } if key_ctx => {
+            let inferred: Option<Vec<String>> = keys
+                .iter()
+                .map(|k| infer_pubkey(k, ctx, provider))
+                .collect();
+            if let Some(ks) = inferred {
+                return Some(format!("multi({required},{})", ks.join(",")));
             }
         }
-        K::ScriptHash(hash) if ctx == Ctx::Top => {
-            let id: [u8; 20] = (*hash).try_into().ok()?;
-            if let Some(sub) = provider.script(&id) {
-                if let Some(inner) = infer_script(&sub, Ctx::P2sh, provider, network) {
-                    return Some(Inferred::Sh(Box::new(inner), sub.len()));
-                }
+        ScriptKind::ScriptHash(hash) if ctx == Ctx::Top => {
+            let id = <[u8; 20]>::try_from(*hash).ok()?;
+            if let Some(sub) = provider
+                .script(&id)
+                .and_then(|s| infer(&s, Ctx::P2sh, provider))
+            {
+                return Some(format!("sh({sub})"));
             }
         }
-        K::WitnessV0ScriptHash(hash) if matches!(ctx, Ctx::Top | Ctx::P2sh) => {
-            let id: [u8; 20] = {
-                use bitcoin::hashes::Hash;
-                bitcoin::hashes::ripemd160::Hash::hash(hash).to_byte_array()
-            };
-            if let Some(sub) = provider.script(&id) {
-                if let Some(inner) = infer_script(&sub, Ctx::P2wsh, provider, network) {
-                    return Some(Inferred::Wsh(Box::new(inner), sub.len()));
-                }
+        ScriptKind::WitnessV0ScriptHash(hash) if matches!(ctx, Ctx::Top | Ctx::P2sh) => {
+            let id = ripemd160::Hash::hash(hash).to_byte_array();
+            if let Some(sub) = provider
+                .script(&id)
+                .and_then(|s| infer(&s, Ctx::P2wsh, provider))
+            {
+                return Some(format!("wsh({sub})"));
             }
         }
-        K::WitnessV1Taproot(program) if ctx == Ctx::Top => {
-            let output_key: [u8; 32] = (*program).try_into().ok()?;
-            if let Some(spend) = provider.taproot_spend_data(&output_key) {
-                if spend.scripts.is_empty() && spend.internal_key != [0; 32] {
-                    return Some(Inferred::Tr(infer_xonly(&spend.internal_key, provider)));
-                }
+        ScriptKind::WitnessV1Taproot(output) if ctx == Ctx::Top => {
+            let output = <[u8; 32]>::try_from(*output).ok()?;
+            if let Some(tr) = infer_tr(&output, provider) {
+                return Some(tr);
             }
-            let mut even = vec![2u8];
-            even.extend_from_slice(&output_key);
+            let mut even = [2u8; 33];
+            even[1..].copy_from_slice(&output);
             if signing::pubkey_fully_valid(&even) {
-                return Some(Inferred::RawTr(infer_xonly(&output_key, provider)));
+                return Some(format!("rawtr({})", infer_xonly(&output, provider)));
             }
         }
         _ => {}
     }
     if ctx == Ctx::P2wsh {
-        if let Some(ms) = infer_miniscript(script) {
-            return Some(ms);
+        // Miniscript keys are written without origins here.
+        if let Some(ms) = signing::infer_wsh_miniscript(script) {
+            return ms
+                .strip_prefix("wsh(")
+                .and_then(|s| s.strip_suffix(')'))
+                .map(str::to_string);
         }
     }
-    if ctx != Ctx::Top {
-        return None;
-    }
-    let s = bitcoin::Script::from_bytes(script);
-    if let Some(dest) = descriptors::Destination::from_script(s) {
-        if dest.script_pubkey().as_bytes() == script {
-            let witness = consensus::script::witness_program(script).is_some();
-            return Some(Inferred::Addr(dest.encode(network), witness));
-        }
-    }
-    Some(Inferred::Raw(script.to_vec()))
+    None
 }
 
-/// Core's `InferDescriptor`.
-pub fn infer(script: &[u8], provider: &dyn SigningProvider, network: Network) -> Inferred {
-    infer_script(script, Ctx::Top, provider, network)
-        .unwrap_or_else(|| Inferred::Raw(script.to_vec()))
+/// `tr(KEY,TREE)` from the taproot tree the provider knows for `output`.
+fn infer_tr(output: &[u8; 32], provider: &dyn SigningProvider) -> Option<String> {
+    let spend = provider.taproot_spend_data(output)?;
+    let builder = provider.taproot_builder(output)?;
+    let mut leaves = Vec::new();
+    for (depth, version, script) in builder.tree_tuples() {
+        if version != TAPROOT_LEAF_TAPSCRIPT {
+            return None;
+        }
+        leaves.push((depth, infer(&script, Ctx::P2tr, provider)?));
+    }
+    let key = infer_xonly(&spend.internal_key, provider);
+    if leaves.is_empty() {
+        return Some(format!("tr({key})"));
+    }
+    Some(format!("tr({key},{})", tree_text(&leaves)))
 }
 
-impl Inferred {
-    /// The descriptor without checksum.
-    fn body(&self) -> String {
-        match self {
-            Inferred::Pk(k, _) => format!("pk({})", k.text()),
-            Inferred::Pkh(k) => format!("pkh({})", k.text()),
-            Inferred::Wpkh(k) => format!("wpkh({})", k.text()),
-            Inferred::Multi(m, keys) => {
-                let keys: Vec<String> = keys.iter().map(InferredKey::text).collect();
-                format!("multi({m},{})", keys.join(","))
+/// Core's `TRDescriptor::ToStringSubScriptHelper`: leaves in depth-first order with
+/// their depths, written as nested `{a,b}` pairs.
+fn tree_text(leaves: &[(u8, String)]) -> String {
+    let mut out = String::new();
+    let mut path: Vec<bool> = Vec::new();
+    for (pos, (depth, text)) in leaves.iter().enumerate() {
+        if pos > 0 {
+            out.push(',');
+        }
+        while path.len() <= usize::from(*depth) {
+            if !path.is_empty() {
+                out.push('{');
             }
-            Inferred::Sh(inner, _) => format!("sh({})", inner.body()),
-            Inferred::Wsh(inner, _) => format!("wsh({})", inner.body()),
-            Inferred::Tr(k) => format!("tr({})", k.text()),
-            Inferred::RawTr(k) => format!("rawtr({})", k.text()),
-            Inferred::Miniscript { text, .. } => text.clone(),
-            Inferred::Addr(a, _) => format!("addr({a})"),
-            Inferred::Raw(s) => format!("raw({})", chain_json::to_hex(s)),
+            path.push(false);
         }
-    }
-
-    /// The descriptor with its checksum (`ToString`).
-    pub fn text(&self) -> String {
-        chain_json::add_checksum(&self.body())
-    }
-
-    /// Whether the descriptor can be satisfied (not `addr()` or `raw()`).
-    pub fn is_solvable(&self) -> bool {
-        !matches!(self, Inferred::Addr(..) | Inferred::Raw(_))
-    }
-
-    /// `IsSegwit`: the output type is not legacy.
-    pub fn is_segwit(&self) -> bool {
-        match self {
-            Inferred::Wpkh(_) | Inferred::Wsh(..) | Inferred::Tr(_) | Inferred::RawTr(_) => true,
-            Inferred::Sh(inner, _) => matches!(**inner, Inferred::Wpkh(_) | Inferred::Wsh(..)),
-            // An address's output type decides (Core's `OutputTypeFromDestination`).
-            Inferred::Addr(_, witness) => *witness,
-            _ => false,
-        }
-    }
-
-    /// `MaxSatSize`: the satisfaction's size in bytes (witness or scriptSig).
-    fn max_sat_size(&self, use_max_sig: bool) -> Option<i64> {
-        let sig = if use_max_sig { 72 } else { 71 };
-        match self {
-            Inferred::Pk(_, xonly) => Some(1 + if *xonly { 65 } else { sig }),
-            Inferred::Pkh(k) => Some(1 + sig + 1 + k.bytes.len() as i64),
-            Inferred::Wpkh(_) => Some(1 + sig + 1 + 33),
-            Inferred::Multi(m, _) => Some(1 + (1 + sig) * i64::from(*m)),
-            Inferred::Wsh(inner, len) => {
-                let len = *len as i64;
-                Some(compact_size_len(len) + len + inner.max_sat_size(use_max_sig)?)
+        out.push_str(text);
+        while path.last() == Some(&true) {
+            if path.len() > 1 {
+                out.push('}');
             }
-            Inferred::Miniscript { sat_size, .. } => *sat_size,
-            _ => None,
+            path.pop();
+        }
+        if let Some(last) = path.last_mut() {
+            *last = true;
         }
     }
-
-    /// `MaxSatisfactionWeight`.
-    pub fn max_sat_weight(&self, use_max_sig: bool) -> Option<i64> {
-        match self {
-            Inferred::Pk(..) | Inferred::Pkh(_) | Inferred::Multi(..) => {
-                Some(self.max_sat_size(use_max_sig)? * 4)
-            }
-            Inferred::Wpkh(_) | Inferred::Wsh(..) => self.max_sat_size(use_max_sig),
-            Inferred::Sh(inner, len) => {
-                let sat = inner.max_sat_size(use_max_sig)?;
-                // The redeem script is never witness data.
-                let subscript_weight = (1 + *len as i64) * 4;
-                if self.is_segwit() {
-                    Some(subscript_weight + sat)
-                } else {
-                    Some(subscript_weight + sat * 4)
-                }
-            }
-            // A key-path spend is assumed, as Core does.
-            Inferred::Tr(_) | Inferred::RawTr(_) => Some(1 + 65),
-            _ => None,
-        }
-    }
-
-    /// `MaxSatisfactionElems`.
-    pub fn max_sat_elems(&self) -> Option<i64> {
-        match self {
-            Inferred::Pk(..) => Some(1),
-            Inferred::Pkh(_) | Inferred::Wpkh(_) => Some(2),
-            Inferred::Multi(m, _) => Some(1 + i64::from(*m)),
-            Inferred::Sh(inner, _) | Inferred::Wsh(inner, _) => Some(1 + inner.max_sat_elems()?),
-            Inferred::Tr(_) | Inferred::RawTr(_) => Some(1),
-            Inferred::Miniscript { elems, .. } => *elems,
-            _ => None,
-        }
-    }
-
-    /// `MaxInputWeight`: the weight of an input spending this once signed, with
-    /// `tx_is_segwit` telling whether the transaction has a witness at all.
-    pub fn max_input_weight(&self, use_max_sig: bool, tx_is_segwit: bool) -> Option<i64> {
-        let sat_weight = self.max_sat_weight(use_max_sig)?;
-        let elems = self.max_sat_elems()?;
-        let segwit = self.is_segwit();
-        // A P2SH-wrapped witness program's scriptSig is one small push.
-        let scriptsig_len = if segwit {
-            1
-        } else {
-            compact_size_len(sat_weight / 4)
-        };
-        let witstack_len = if segwit {
-            compact_size_len(elems)
-        } else if tx_is_segwit {
-            1
-        } else {
-            0
-        };
-        Some((32 + 4 + 4 + scriptsig_len) * 4 + witstack_len + sat_weight)
-    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
     use super::*;
-    use signing::FlatSigningProvider;
+    use bitcoin::{Network, ScriptBuf};
 
-    const KEY: &str = "02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5";
+    fn provider_for(desc: &str, pos: u32) -> signing::FlatSigningProvider {
+        let mut p = signing::FlatSigningProvider::new();
+        signing::expand_descriptor_into(desc, pos..=pos, false, &mut p);
+        p
+    }
 
-    fn provider_with_key() -> (FlatSigningProvider, Vec<u8>) {
-        let pk = chain_json::from_hex(KEY).unwrap();
-        let mut p = FlatSigningProvider::new();
-        let id = signing::key_id(&pk);
-        p.pubkeys.insert(id, pk.clone());
-        p.origins.insert(
-            id,
-            (
-                pk.clone(),
-                KeyOrigin {
-                    fingerprint: [0xd3, 0x4d, 0xb3, 0x3f],
-                    path: vec![0x8000_0054, 0x8000_0001, 0x8000_0000, 0, 5],
-                },
-            ),
-        );
-        (p, pk)
+    fn script_of(desc: &str, pos: u32) -> ScriptBuf {
+        descriptors::parse(desc, false, Network::Regtest).unwrap()[0]
+            .expand(pos)
+            .unwrap()
+            .remove(0)
+    }
+
+    fn xpub() -> String {
+        let secp = bitcoin::secp256k1::Secp256k1::new();
+        let master =
+            bitcoin::bip32::Xpriv::new_master(bitcoin::NetworkKind::Test, &[3u8; 32]).unwrap();
+        descriptors::encode_xpub(
+            &bitcoin::bip32::Xpub::from_priv(&secp, &master),
+            Network::Regtest,
+        )
     }
 
     #[test]
-    fn wpkh_sizes_and_text_match_core() {
-        let (p, pk) = provider_with_key();
-        let wpkh = bitcoin::ScriptBuf::new_p2wpkh(
-            &bitcoin::PublicKey::from_slice(&pk)
-                .unwrap()
-                .wpubkey_hash()
-                .unwrap(),
+    fn wallet_scripts_get_their_origins() {
+        let x = xpub();
+        let desc = format!("wpkh([d34db33f/84h/1h/0h]{x}/0/*)");
+        let script = script_of(&desc, 3);
+        let got = infer_descriptor(&script, &provider_for(&desc, 3), Network::Regtest);
+        assert!(got.solvable);
+        assert!(
+            got.descriptor
+                .starts_with("wpkh([d34db33f/84h/1h/0h/0/3]02")
+                || got
+                    .descriptor
+                    .starts_with("wpkh([d34db33f/84h/1h/0h/0/3]03")
         );
-        let d = infer(wpkh.as_bytes(), &p, Network::Regtest);
-        assert!(d
-            .text()
-            .starts_with(&format!("wpkh([d34db33f/84h/1h/0h/0/5]{KEY})#")));
-        // 68 vbytes with 71-byte signatures.
-        assert_eq!(d.max_input_weight(false, true), Some(271));
-        assert_eq!(d.max_input_weight(true, true), Some(272));
 
-        let pkh = bitcoin::ScriptBuf::new_p2pkh(
-            &bitcoin::PublicKey::from_slice(&pk).unwrap().pubkey_hash(),
+        let desc = format!("sh(wpkh([d34db33f/49h/1h/0h]{x}/0/*))");
+        let script = script_of(&desc, 0);
+        let got = infer_descriptor(&script, &provider_for(&desc, 0), Network::Regtest);
+        assert!(got
+            .descriptor
+            .starts_with("sh(wpkh([d34db33f/49h/1h/0h/0/0]"));
+
+        let desc = format!("tr([d34db33f/86h/1h/0h]{x}/0/*)");
+        let script = script_of(&desc, 1);
+        let got = infer_descriptor(&script, &provider_for(&desc, 1), Network::Regtest);
+        assert!(
+            got.descriptor.starts_with("tr([d34db33f/86h/1h/0h/0/1]"),
+            "{}",
+            got.descriptor
         );
-        let d = infer(pkh.as_bytes(), &p, Network::Regtest);
-        assert!(matches!(d, Inferred::Pkh(_)));
-        // Core's 148-vbyte P2PKH input in a segwit transaction.
-        assert_eq!(d.max_input_weight(false, true), Some(589));
-        assert_eq!(d.max_input_weight(false, false), Some(588));
+        // An x-only key: 64 hex digits between "]" and ")".
+        let key = got
+            .descriptor
+            .split(']')
+            .nth(1)
+            .unwrap()
+            .split(')')
+            .next()
+            .unwrap();
+        assert_eq!(key.len(), 64);
     }
 
     #[test]
-    fn nested_segwit_and_unknown_scripts() {
-        let (mut p, pk) = provider_with_key();
-        let wpkh = bitcoin::ScriptBuf::new_p2wpkh(
-            &bitcoin::PublicKey::from_slice(&pk)
-                .unwrap()
-                .wpubkey_hash()
-                .unwrap(),
-        );
-        p.scripts
-            .insert(signing::script_id(wpkh.as_bytes()), wpkh.to_bytes());
-        let sh = bitcoin::ScriptBuf::new_p2sh(&wpkh.script_hash());
-        let d = infer(sh.as_bytes(), &p, Network::Regtest);
-        assert!(d.text().starts_with("sh(wpkh([d34db33f/"));
-        // Core's DUMMY_NESTED_P2WPKH_INPUT_SIZE is 91 vbytes.
-        assert_eq!((d.max_input_weight(false, true).unwrap() + 3) / 4, 91);
-
-        let empty = FlatSigningProvider::new();
-        let d = infer(wpkh.as_bytes(), &empty, Network::Regtest);
-        assert!(matches!(d, Inferred::Addr(..)));
-        assert_eq!(d.max_input_weight(false, true), None);
-        let d = infer(&[0x51, 0x52], &empty, Network::Regtest);
-        assert_eq!(d.text(), chain_json::add_checksum("raw(5152)"));
+    fn unknown_scripts_fall_back_to_addresses() {
+        let x = xpub();
+        let desc = format!("pkh({x}/0/*)");
+        let script = script_of(&desc, 0);
+        let got = infer_descriptor(&script, &signing::EmptyProvider, Network::Regtest);
+        assert!(!got.solvable);
+        assert!(got.descriptor.starts_with("addr(m") || got.descriptor.starts_with("addr(n"));
+        let op_return = ScriptBuf::from_bytes(vec![0x6a, 0x00]);
+        let got = infer_descriptor(&op_return, &signing::EmptyProvider, Network::Regtest);
+        assert_eq!(got.descriptor, "raw(6a00)#ncfmkl43");
     }
 
     #[test]
-    fn taproot_key_path_is_assumed() {
-        let empty = FlatSigningProvider::new();
-        let mut script = vec![0x51, 0x20];
-        script.extend_from_slice(&chain_json::from_hex(KEY).unwrap()[1..]);
-        let d = infer(&script, &empty, Network::Regtest);
-        assert!(matches!(d, Inferred::RawTr(_)));
-        assert_eq!((d.max_input_weight(false, true).unwrap() + 3) / 4, 58);
+    fn trees_nest_by_depth() {
+        let leaves = vec![
+            (1, "a".to_string()),
+            (2, "b".to_string()),
+            (2, "c".to_string()),
+        ];
+        assert_eq!(tree_text(&leaves), "{a,{b,c}}");
+        let leaves = vec![
+            (2, "a".to_string()),
+            (2, "b".to_string()),
+            (1, "c".to_string()),
+        ];
+        assert_eq!(tree_text(&leaves), "{{a,b},c}");
+        assert_eq!(tree_text(&[(0, "a".to_string())]), "a");
+    }
+
+    #[test]
+    fn multi_a_scripts_are_matched() {
+        let k1 = [1u8; 32];
+        let k2 = [2u8; 32];
+        let mut s = vec![32];
+        s.extend_from_slice(&k1);
+        s.push(OP_CHECKSIG);
+        s.push(32);
+        s.extend_from_slice(&k2);
+        s.push(OP_CHECKSIGADD);
+        s.push(0x52);
+        s.push(OP_NUMEQUAL);
+        assert_eq!(match_multi_a(&s), Some((2, vec![k1, k2])));
+        s.pop();
+        assert_eq!(match_multi_a(&s), None);
     }
 }

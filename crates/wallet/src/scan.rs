@@ -50,10 +50,19 @@ impl<'a> RescanReserver<'a> {
         wallet.scan.started_ms.store(now, Ordering::Relaxed);
         Some(RescanReserver(wallet))
     }
+
+    /// Takes the slot for a rescan that keeps the wallet unlocked (`reserve(true)`), so
+    /// the passphrase cannot be changed or the wallet locked meanwhile.
+    pub fn reserve_with_passphrase(wallet: &'a Wallet) -> Option<RescanReserver<'a>> {
+        let r = RescanReserver::reserve(wallet)?;
+        wallet.scan.with_passphrase.store(true, Ordering::SeqCst);
+        Some(r)
+    }
 }
 
 impl Drop for RescanReserver<'_> {
     fn drop(&mut self) {
+        self.0.scan.with_passphrase.store(false, Ordering::SeqCst);
         self.0.scan.scanning.store(false, Ordering::SeqCst);
     }
 }

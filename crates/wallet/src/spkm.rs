@@ -208,6 +208,94 @@ impl DescriptorSpkm {
         Ok((spkm, records))
     }
 
+    /// A manager for an imported descriptor (`CreateFromImport`): its private keys stored
+    /// (encrypted by `encrypt` in an encrypted wallet), its xpub caches built and its
+    /// range derived and topped up to `keypool`. Returns it with every record to write.
+    pub fn import(
+        wd: WalletDescriptor,
+        network: Network,
+        secrets: &[Secret],
+        encrypt: Option<&KeyEncryptor<'_>>,
+        keypool: u32,
+    ) -> Result<(DescriptorSpkm, Vec<Record>), WalletError> {
+        let mut spkm = DescriptorSpkm::new(wd, network)?;
+        let mut records = spkm.add_keys(secrets, encrypt)?;
+        records.extend(spkm.build_caches()?);
+        records.extend(spkm.top_up(keypool)?);
+        records.push(spkm.descriptor_record());
+        Ok((spkm, records))
+    }
+
+    /// Replaces the stored descriptor by `wd`, the same descriptor with a range that must
+    /// include the current one, adds `secrets` and derives the range again
+    /// (`UpdateWalletDescriptor`). Returns the records to write.
+    pub fn update_from_import(
+        &mut self,
+        wd: WalletDescriptor,
+        secrets: &[Secret],
+        encrypt: Option<&KeyEncryptor<'_>>,
+        keypool: u32,
+    ) -> Result<Vec<Record>, WalletError> {
+        let public = descriptors::parse(&wd.descriptor, false, self.network)
+            .map_err(|e| WalletError::Invalid(e.to_string()))?
+            .into_iter()
+            .next()
+            .ok_or_else(|| WalletError::Invalid("empty descriptor".into()))?;
+        if public.is_range()
+            && (wd.range_start > self.wd.range_start || wd.range_end < self.wd.range_end)
+        {
+            return Err(WalletError::Invalid(format!(
+                "new range must include current range = [{},{}]",
+                self.wd.range_start,
+                self.wd.range_end - 1
+            )));
+        }
+        self.public = public;
+        self.wd = wd;
+        self.scripts.clear();
+        self.max_cached = -1;
+        let mut records = self.add_keys(secrets, encrypt)?;
+        records.extend(self.build_caches()?);
+        records.extend(self.top_up(keypool)?);
+        records.push(self.descriptor_record());
+        Ok(records)
+    }
+
+    /// Adds private keys not yet held (`AddDescriptorKeyWithDB`): in an encrypted wallet
+    /// (`encrypt` given, wallet unlocked) the encrypted key is stored and the plain one
+    /// kept in memory only. Returns their records.
+    pub fn add_keys(
+        &mut self,
+        secrets: &[Secret],
+        encrypt: Option<&KeyEncryptor<'_>>,
+    ) -> Result<Vec<Record>, WalletError> {
+        let mut out = Vec::new();
+        for secret in secrets {
+            let pubkey = Self::pubkey_of(secret);
+            if self.keys.contains_key(&pubkey) || self.crypted.contains_key(&pubkey) {
+                continue;
+            }
+            match encrypt {
+                Some(enc) => {
+                    let crypted = enc(&pubkey, secret).ok_or_else(|| {
+                        WalletError::Invalid("writing descriptor private key failed".into())
+                    })?;
+                    let pk = PubKeyBytes::from_slice(&pubkey)
+                        .ok_or_else(|| WalletError::Invalid("bad public key".into()))?;
+                    self.crypted.insert(pubkey.clone(), crypted.clone());
+                    self.keys.insert(pubkey, *secret);
+                    out.push(Record::DescriptorCryptedKey {
+                        desc_id: self.id,
+                        pubkey: pk,
+                        crypted_secret: crypted,
+                    });
+                }
+                None => out.push(self.add_key_record(*secret)?),
+            }
+        }
+        Ok(out)
+    }
+
     /// The public key bytes of `secret` as stored.
     fn pubkey_of(secret: &Secret) -> Vec<u8> {
         signing::secret_pubkey(secret)

@@ -373,6 +373,8 @@ impl WalletState {
         }
         match crate::address::encode(script, self.network) {
             None => true,
+            // An entry without a label (only a purpose) is change, as Core's
+            // FindAddressBookEntry skips it.
             Some(addr) => self.find_address_book_entry(&addr, false).is_none(),
         }
     }

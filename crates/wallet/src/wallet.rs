@@ -60,6 +60,8 @@ pub struct ScanState {
     pub progress_ppm: AtomicU64,
     /// When the rescan started (Unix milliseconds).
     pub started_ms: AtomicU64,
+    /// The rescan holds the wallet unlocked (`m_scanning_with_passphrase`).
+    pub with_passphrase: AtomicBool,
 }
 
 /// A loaded wallet.
@@ -79,6 +81,8 @@ pub struct Wallet {
     pub unlock_generation: AtomicU64,
     /// When the wallet relocks (`nRelockTime`), 0 when locked or never.
     pub relock_time: AtomicU64,
+    /// Held while the wallet must not be relocked (`m_relock_mutex`).
+    pub relock_mutex: Mutex<()>,
 }
 
 impl Wallet {
@@ -100,6 +104,7 @@ impl Wallet {
             scan: ScanState::default(),
             unlock_generation: AtomicU64::new(0),
             relock_time: AtomicU64::new(0),
+            relock_mutex: Mutex::new(()),
         })
     }
 

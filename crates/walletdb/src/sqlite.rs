@@ -422,6 +422,10 @@ impl WalletStore for SqliteStore {
         !self.conn.is_autocommit()
     }
 
+    fn rewrite(&mut self) -> Result<(), StoreError> {
+        SqliteStore::rewrite(self)
+    }
+
     fn backup(&self, dest: &Path) -> Result<(), StoreError> {
         if self.has_active_txn() {
             // A copy taken now would contain writes that may still be rolled back.

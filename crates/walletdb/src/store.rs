@@ -183,6 +183,12 @@ pub trait WalletStore {
     /// Writes a consistent copy of the whole store to `dest` (Core's `Backup`).
     fn backup(&self, dest: &Path) -> Result<(), StoreError>;
 
+    /// Rewrites the file so that freed space keeps nothing of deleted records (Core's
+    /// `Rewrite`, after encrypting keys); nothing to do for stores without a file.
+    fn rewrite(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Every record, in storage order.
     fn records(&self) -> Result<Vec<RawRecord>, StoreError> {
         let mut out = Vec::new();

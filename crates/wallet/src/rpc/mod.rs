@@ -3,13 +3,18 @@
 //! requests for them (with their `/wallet/<name>` path) back here.
 
 pub mod addresses;
+pub mod addressinfo;
+pub mod backup;
 pub mod bumpfee;
 pub mod coins;
-pub mod transactions;
+pub mod descimport;
+pub mod encrypt;
 pub mod fund;
 pub mod rawtx;
 pub mod sendall;
+pub mod signmessage;
 pub mod spend;
+pub mod transactions;
 pub mod unspent;
 pub mod util;
 pub mod wallet;
@@ -30,6 +35,9 @@ pub fn make_table(cx: &Arc<WalletContext>) -> Arc<Table> {
     transactions::register(&table, cx);
     spend::register(&table, cx);
     unspent::register(&table, cx);
+    backup::register(&table, cx);
+    encrypt::register(&table, cx);
+    signmessage::register(&table, cx);
     table.set_warmup(None);
     table
 }

@@ -236,8 +236,8 @@ fn list_unspent(cx: &WalletContext, req: &Request) -> RpcResult {
             entry.insert("solvable".into(), json!(out.solvable));
             if out.solvable {
                 if let Some(p) = &provider {
-                    let desc = crate::infer::infer(script.as_bytes(), p, st.network);
-                    entry.insert("desc".into(), json!(desc.text()));
+                    let desc = crate::infer::infer_descriptor(script, p, st.network);
+                    entry.insert("desc".into(), json!(desc.descriptor));
                 }
             }
             entry.insert("parent_descs".into(), parent_descriptors(st, script));

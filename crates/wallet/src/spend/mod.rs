@@ -6,6 +6,7 @@ pub mod available;
 pub mod commit;
 pub mod create;
 pub mod node;
+pub mod satisfy;
 pub mod size;
 #[cfg(test)]
 pub(crate) mod testnode;

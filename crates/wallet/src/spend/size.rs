@@ -5,8 +5,8 @@ use bitcoin::{OutPoint, Transaction, TxIn, TxOut};
 use coinselection::FeeRate;
 use signing::SigningProvider;
 
+use super::satisfy::{infer, Inferred};
 use crate::coincontrol::CoinControl;
-use crate::infer::{infer, Inferred};
 use crate::state::{flags, WalletState};
 
 /// Core's `MAX_SCRIPT_SIZE`.
