@@ -496,12 +496,15 @@ impl Chain for NodeChain {
     }
 
     fn init_warning(&self, message: String) -> ipc::Result<()> {
+        // Core's noui handler: logged, and shown on stderr.
         common::logging::log_warning(&message);
+        eprintln!("Warning: {message}");
         Ok(())
     }
 
     fn init_error(&self, message: String) -> ipc::Result<()> {
         common::logging::log_error(&message);
+        eprintln!("Error: {message}");
         Ok(())
     }
 

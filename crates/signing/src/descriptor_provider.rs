@@ -167,8 +167,20 @@ fn expand_one(
         .into_values()
         .flat_map(|k| k.into_single_keys())
         .collect();
+    // A public key cannot take a hardened step; miniscript panics when asked to, so such
+    // descriptors (a `/*h` wildcard, or hardened steps without the private key) give
+    // nothing here and are derived by the caller first.
+    let derivable = |d: &Descriptor<DescriptorPublicKey>| {
+        d.for_each_key(|k| match k {
+            DescriptorPublicKey::XPub(x) => {
+                x.wildcard != Wildcard::Hardened
+                    && !x.derivation_path.into_iter().any(|c| c.is_hardened())
+            }
+            _ => true,
+        })
+    };
     for pos in positions {
-        for single in &singles {
+        for single in singles.iter().filter(|d| derivable(d)) {
             let Ok(definite) = single.at_derivation_index(pos) else {
                 continue;
             };

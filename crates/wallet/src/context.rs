@@ -40,6 +40,8 @@ pub enum DatabaseStatus {
     Encrypt,
     /// A backup file was not usable.
     InvalidBackupFile,
+    /// A new wallet needs a name.
+    NewUnnamed,
 }
 
 /// A failed open or create, with Core's message.
@@ -119,6 +121,9 @@ pub struct WalletContext {
     pub options: WalletOptions,
     /// The wallet file application id.
     pub magic: [u8; 4],
+    /// Warnings about the options, given with every wallet loaded or created (Core
+    /// reads the options per wallet).
+    pub option_warnings: Vec<String>,
     wallets: Mutex<Vec<Arc<Wallet>>>,
     loading: Mutex<BTreeSet<String>>,
     /// The registered RPC commands; dropping them unregisters.
@@ -132,6 +137,7 @@ impl WalletContext {
         args: ArgsManager,
         chain_type: common::ChainType,
         options: WalletOptions,
+        option_warnings: Vec<String>,
     ) -> Arc<WalletContext> {
         let magic = network_magic(chain_type, &args);
         Arc::new(WalletContext {
@@ -140,6 +146,7 @@ impl WalletContext {
             chain_type,
             options,
             magic,
+            option_warnings,
             wallets: Mutex::new(Vec::new()),
             loading: Mutex::new(BTreeSet::new()),
             rpc_handlers: Mutex::new(Vec::new()),
@@ -297,6 +304,12 @@ impl WalletContext {
         load_on_start: Option<bool>,
         create: &CreateOptions,
     ) -> Result<(Arc<Wallet>, Vec<String>), LoadError> {
+        if name.is_empty() {
+            return Err(fail(
+                DatabaseStatus::NewUnnamed,
+                "Wallet name cannot be empty",
+            ));
+        }
         if create.external_signer && !create.disable_private_keys {
             return Err(fail(
                 DatabaseStatus::Create,
@@ -310,23 +323,14 @@ impl WalletContext {
             ));
         }
         let _guard = self.begin_loading(name)?;
+        // Core reports every database failure here as a failed verification (-4).
         let (store, path) = self
             .make_database(name, false, true)
             .map_err(|e| LoadError {
                 status: DatabaseStatus::Verify,
                 message: format!("Wallet file verification failed. {}", e.message),
-            })
-            .map_err(|e| {
-                if e.message.contains("Database already exists") {
-                    LoadError {
-                        status: DatabaseStatus::AlreadyExists,
-                        ..e
-                    }
-                } else {
-                    e
-                }
             })?;
-        let _ = self.chain.init_message("Loading wallet…".into());
+        let _ = self.chain.init_message("Creating wallet…".into());
         let wallet = crate::load::create_new(
             name,
             path,
@@ -342,6 +346,7 @@ impl WalletContext {
                 format!("Wallet creation failed. {e}"),
             )
         })?;
+        let mut warnings = self.option_warnings.clone();
         if create.passphrase.is_some() && !create.blank {
             wallet
                 .with(|st, _| {
@@ -356,7 +361,6 @@ impl WalletContext {
             crate::crypt::lock(&mut wallet.state());
         }
         self.wallets_lock().push(wallet.clone());
-        let mut warnings = Vec::new();
         self.update_wallet_setting(name, load_on_start, &mut warnings);
         Ok((wallet, warnings))
     }
@@ -375,7 +379,12 @@ impl WalletContext {
                 message: format!("Wallet file verification failed. {}", e.message),
             })?;
         let _ = self.chain.init_message("Loading wallet…".into());
-        let (wallet, mut warnings) = crate::load::load_existing(
+        let data_file = if path.is_dir() {
+            path.join("wallet.dat")
+        } else {
+            path.clone()
+        };
+        let (wallet, load_warnings) = crate::load::load_existing(
             name,
             path,
             store,
@@ -383,7 +392,18 @@ impl WalletContext {
             self.network(),
             self.options.clone(),
         )
-        .map_err(|e| fail(DatabaseStatus::Load, format!("Wallet loading failed. {e}")))?;
+        .map_err(|e| {
+            let message = match &e {
+                crate::WalletError::Db(db) => db.message(&data_file),
+                other => other.to_string(),
+            };
+            fail(
+                DatabaseStatus::Load,
+                format!("Wallet loading failed. {message}"),
+            )
+        })?;
+        let mut warnings = self.option_warnings.clone();
+        warnings.extend(load_warnings);
         self.wallets_lock().push(wallet.clone());
         self.update_wallet_setting(name, load_on_start, &mut warnings);
         Ok((wallet, warnings))

@@ -15,6 +15,46 @@ pub enum WalletError {
     Store(String),
     /// The node could not be reached.
     Chain(String),
+    /// The wallet file did not load (Core's `DBErrors`).
+    Db(DbError),
+}
+
+/// Why a wallet file did not load (Core's `DBErrors`); the detail is in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbError {
+    /// A record did not read.
+    Corrupt,
+    /// Flags this release does not know.
+    TooNew,
+    /// A descriptor this release cannot parse.
+    UnknownDescriptor,
+    /// Legacy records in a descriptor wallet.
+    UnexpectedLegacyEntry,
+    /// A legacy (non-descriptor) wallet.
+    LegacyWallet,
+}
+
+impl DbError {
+    /// Core's message for a failure to load `file` (`PopulateWalletFromDB`).
+    pub fn message(&self, file: &std::path::Path) -> String {
+        let file = file.display();
+        match self {
+            DbError::Corrupt => format!("Error loading {file}: Wallet corrupted"),
+            DbError::TooNew => format!(
+                "Error loading {file}: Wallet requires newer version of {}",
+                common::version::CLIENT_NAME
+            ),
+            DbError::UnknownDescriptor => format!(
+                "Unrecognized descriptor found. Loading wallet {file}\n\nThe wallet might have been created on a newer version.\nPlease try running the latest software version.\n"
+            ),
+            DbError::UnexpectedLegacyEntry => format!(
+                "Unexpected legacy entry in descriptor wallet found. Loading wallet {file}\n\nThe wallet might have been tampered with or created with malicious intent.\n"
+            ),
+            DbError::LegacyWallet => format!(
+                "Error loading {file}: Wallet is a legacy wallet. Please migrate to a descriptor wallet using the migration tool (migratewallet RPC)."
+            ),
+        }
+    }
 }
 
 impl std::fmt::Display for WalletError {
@@ -27,6 +67,7 @@ impl std::fmt::Display for WalletError {
                 "Error: Please enter the wallet passphrase with walletpassphrase first.",
             ),
             WalletError::Store(m) => write!(f, "wallet database error: {m}"),
+            WalletError::Db(e) => write!(f, "{e:?}"),
             WalletError::Chain(m) => write!(f, "node unavailable: {m}"),
         }
     }

@@ -179,7 +179,12 @@ pub fn options_from_args(
     }
     o.confirm_target = u32::try_from(args.get_int_arg("-txconfirmtarget", 6)).unwrap_or(6);
     o.spend_zero_conf_change = args.get_bool_arg("-spendzeroconfchange", true);
-    o.signal_rbf = args.get_bool_arg("-walletrbf", true);
+    o.signal_rbf = true;
+    if let Some(v) = args.get_bool_arg_opt("-walletrbf") {
+        warnings
+            .push("-walletrbf is deprecated and will be fully removed in the next release.".into());
+        o.signal_rbf = v;
+    }
     o.keypool_size = u32::try_from(args.get_int_arg("-keypool", 1000).max(1)).unwrap_or(u32::MAX);
     o.broadcast = args.get_bool_arg("-walletbroadcast", true);
     o.reject_long_chains = args.get_bool_arg("-walletrejectlongchains", true);

@@ -9,7 +9,7 @@ use walletdb::records::{BlockLocator, DescriptorId, OutputType, Record};
 use walletdb::WalletStore;
 
 use crate::address::OUTPUT_TYPES;
-use crate::error::WalletError;
+use crate::error::{DbError, WalletError};
 use crate::scan::{scan_for_wallet_transactions, RescanReserver, ScanStatus};
 use crate::spkm::DescriptorSpkm;
 use crate::state::{flags, BlockLookup, WalletOptions, WalletState, TIMESTAMP_WINDOW};
@@ -180,10 +180,6 @@ pub fn load_existing(
     Ok((wallet, warnings))
 }
 
-fn corrupt(e: impl std::fmt::Display) -> WalletError {
-    WalletError::Corrupt(format!("Error reading wallet database: {e}"))
-}
-
 /// Reads every record into `st` (`PopulateWalletFromDB`); returns warnings.
 pub fn populate(
     st: &mut WalletState,
@@ -198,11 +194,18 @@ pub fn populate(
     let mut others = Vec::new();
     let mut warnings = Vec::new();
     let mut unknown = 0usize;
+    let mut legacy_records = false;
     for (key, value) in &raw {
         match walletdb::records::decode(key, value) {
             Ok(Record::WalletDescriptor { id, descriptor }) => descriptors.push((id, descriptor)),
             Ok(Record::Tx { wtx, .. }) => txs.push(*wtx),
-            Ok(Record::Unknown { .. }) => unknown += 1,
+            Ok(Record::Unknown { key, .. }) => {
+                let kind = walletdb::records::record_type(&key).unwrap_or_default();
+                if walletdb::records::keys::LEGACY_TYPES.contains(&kind.as_str()) {
+                    legacy_records = true;
+                }
+                unknown += 1;
+            }
             Ok(r) => others.push(r),
             Err(e) => {
                 let kind = walletdb::records::record_type(key).unwrap_or_default();
@@ -210,23 +213,32 @@ pub fn populate(
                     warnings.push(format!("Error reading wallet database: {e}"));
                     continue;
                 }
-                return Err(corrupt(e));
+                st.log(&format!("Error reading wallet database: {e}"));
+                return Err(WalletError::Db(DbError::Corrupt));
             }
         }
     }
     if let Some(Record::Flags(f)) = others.iter().find(|r| matches!(r, Record::Flags(_))) {
         if f & !KNOWN_FLAGS != 0 {
-            return Err(WalletError::Corrupt(
-                "Error reading wallet database: Unknown non-tolerable wallet flags found".into(),
-            ));
+            st.log("Error reading wallet database: Unknown non-tolerable wallet flags found");
+            return Err(WalletError::Db(DbError::TooNew));
         }
         st.flags = *f;
         if st.flags & flags::DESCRIPTORS == 0 {
-            return Err(WalletError::Corrupt("legacy wallet".into()));
+            return Err(WalletError::Db(DbError::LegacyWallet));
         }
     }
+    if st.flags & flags::DESCRIPTORS != 0 && legacy_records {
+        st.log(&format!(
+            "Error: Unexpected legacy entry found in descriptor wallet {}. The wallet might have been tampered with or created with malicious intent.",
+            st.name
+        ));
+        return Err(WalletError::Db(DbError::UnexpectedLegacyEntry));
+    }
     for (id, wd) in descriptors {
-        let spkm = DescriptorSpkm::new(wd, st.network)?;
+        let Ok(spkm) = DescriptorSpkm::new(wd, st.network) else {
+            return Err(WalletError::Db(DbError::UnknownDescriptor));
+        };
         if spkm.id != id {
             return Err(WalletError::Corrupt(
                 "Error reading wallet database: descriptor id does not match its descriptor".into(),
@@ -268,6 +280,16 @@ pub fn populate(
             } => {
                 if let Some(s) = st.spkms.get_mut(&desc_id) {
                     s.load_parent_cache(key_exp_index, xpub);
+                }
+            }
+            Record::DescriptorDerivedCache {
+                desc_id,
+                key_exp_index,
+                der_index,
+                xpub,
+            } => {
+                if let Some(s) = st.spkms.get_mut(&desc_id) {
+                    s.load_derived_cache(key_exp_index, der_index, xpub);
                 }
             }
             Record::DescriptorLastHardenedCache {
@@ -327,6 +349,14 @@ pub fn populate(
             }
             _ => {}
         }
+    }
+    if st
+        .spkms
+        .values()
+        .any(|s| s.has_crypted_keys() && !s.plain_keys().is_empty())
+    {
+        st.log("Wallet contains both unencrypted and encrypted keys");
+        return Err(WalletError::Db(DbError::Corrupt));
     }
     let creation = st.spkms.values().map(|s| s.wd.creation_time as i64).min();
     if let Some(t) = creation {

@@ -28,10 +28,7 @@ impl Loader {
     ) -> Result<Loader, String> {
         let relay = chain.relay_min_fee().map_err(|e| e.to_string())?;
         let (options, warnings) = crate::init::options_from_args(&args, relay)?;
-        for w in warnings {
-            let _ = chain.init_warning(w);
-        }
-        let cx = WalletContext::new(chain, args, chain_type, options);
+        let cx = WalletContext::new(chain, args, chain_type, options, warnings);
         let table = crate::rpc::make_table(&cx);
         Ok(Loader { cx, table })
     }

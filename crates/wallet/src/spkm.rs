@@ -40,6 +40,8 @@ pub struct DescriptorSpkm {
     crypted: BTreeMap<Vec<u8>, Vec<u8>>,
     parent_cache: BTreeMap<u32, ExtPubKey>,
     lh_cache: BTreeMap<u32, ExtPubKey>,
+    /// Keys derived at each index of hardened wildcards, by (key expression, index).
+    derived_cache: BTreeMap<(u32, u32), ExtPubKey>,
     /// Every derived script and its index (`m_map_script_pub_keys`).
     scripts: HashMap<ScriptBuf, i32>,
     max_cached: i32,
@@ -72,11 +74,23 @@ fn tokens(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
-/// The derivation steps written right after offset `at` of `text` (`/1/2h/3'`), and
-/// whether a `/*` wildcard follows them.
-fn path_after(text: &str, at: usize) -> (Vec<u32>, bool) {
+/// How a key expression's last step ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wildcard {
+    /// No `*`.
+    None,
+    /// `/*`.
+    Unhardened,
+    /// `/*h` or `/*'`.
+    Hardened,
+}
+
+/// The derivation steps written right after offset `at` of `text` (`/1/2h/3'`), the
+/// wildcard that ends them, and how many bytes they take.
+fn path_after(text: &str, at: usize) -> (Vec<u32>, Wildcard, usize) {
     let mut steps = Vec::new();
     let rest = &text[at..];
+    let mut used = 0;
     let mut parts = rest.split('/');
     parts.next();
     for part in parts {
@@ -84,8 +98,13 @@ fn path_after(text: &str, at: usize) -> (Vec<u32>, bool) {
             .find(|c: char| !(c.is_ascii_digit() || c == 'h' || c == '\'' || c == '*'))
             .unwrap_or(part.len());
         let step = &part[..end];
-        if step.starts_with('*') {
-            return (steps, true);
+        if let Some(after) = step.strip_prefix('*') {
+            let kind = if after.starts_with(['h', '\'']) {
+                Wildcard::Hardened
+            } else {
+                Wildcard::Unhardened
+            };
+            return (steps, kind, used + 1 + end);
         }
         let (digits, hardened) = match step.strip_suffix(['h', '\'']) {
             Some(d) => (d, true),
@@ -95,11 +114,12 @@ fn path_after(text: &str, at: usize) -> (Vec<u32>, bool) {
             break;
         };
         steps.push(if hardened { n | HARDENED } else { n });
+        used += 1 + end;
         if end < part.len() {
             break;
         }
     }
-    (steps, false)
+    (steps, Wildcard::None, used)
 }
 
 fn path_text(steps: &[u32]) -> String {
@@ -152,6 +172,7 @@ impl DescriptorSpkm {
             crypted: BTreeMap::new(),
             parent_cache: BTreeMap::new(),
             lh_cache: BTreeMap::new(),
+            derived_cache: BTreeMap::new(),
             scripts: HashMap::new(),
             max_cached: -1,
         })
@@ -365,6 +386,17 @@ impl DescriptorSpkm {
         self.lh_cache.insert(key_exp_index, xpub);
     }
 
+    /// Loads a derived xpub cache entry (hardened wildcards).
+    pub fn load_derived_cache(&mut self, key_exp_index: u32, der_index: u32, xpub: ExtPubKey) {
+        self.derived_cache.insert((key_exp_index, der_index), xpub);
+    }
+
+    /// Whether a key derives with a hardened wildcard (`/*h`): its scripts need the
+    /// private key, or Core's per-index cache.
+    fn hardened_wildcard(&self) -> bool {
+        self.xpub_exprs().iter().any(|e| e.3 == Wildcard::Hardened)
+    }
+
     /// Whether it holds private keys, plain or encrypted (`HavePrivateKeys`).
     pub fn have_private_keys(&self) -> bool {
         !self.keys.is_empty() || !self.crypted.is_empty()
@@ -388,6 +420,10 @@ impl DescriptorSpkm {
     /// Sets the decrypted keys (unlocking) or clears them (locking an encrypted wallet).
     pub fn set_plain_keys(&mut self, keys: BTreeMap<Vec<u8>, Secret>) {
         self.keys = keys;
+        if self.hardened_wildcard() {
+            // Its derivation held the private keys: rebuilt when they are back.
+            self.expander = None;
+        }
     }
 
     /// Replaces the plain keys by encrypted ones (`encryptwallet`); returns their records.
@@ -458,14 +494,14 @@ impl DescriptorSpkm {
     }
 
     /// The xpub key expressions of the text, in order, with their offsets and paths.
-    fn xpub_exprs(&self) -> Vec<(u32, Xpub, Vec<u32>, bool)> {
+    fn xpub_exprs(&self) -> Vec<(u32, Xpub, Vec<u32>, Wildcard, usize, usize)> {
         let text = strip_checksum(&self.wd.descriptor);
         let mut out = Vec::new();
         let mut index = 0u32;
         for (at, tok) in tokens(text) {
             if let Some(xpub) = descriptors::decode_xpub(tok, self.network) {
-                let (path, wildcard) = path_after(text, at + tok.len());
-                out.push((index, xpub, path, wildcard));
+                let (path, wildcard, used) = path_after(text, at + tok.len());
+                out.push((index, xpub, path, wildcard, at, tok.len() + used));
                 index += 1;
             } else if chain_json::from_hex(tok).is_some_and(|b| matches!(b.len(), 32 | 33 | 65)) {
                 index += 1;
@@ -479,7 +515,11 @@ impl DescriptorSpkm {
     fn build_caches(&mut self) -> Result<Vec<Record>, WalletError> {
         let secp = Secp256k1::new();
         let mut out = Vec::new();
-        for (index, xpub, path, _wildcard) in self.xpub_exprs() {
+        for (index, xpub, path, wildcard, _, _) in self.xpub_exprs() {
+            if wildcard == Wildcard::Hardened {
+                // Core caches these per index as they are derived.
+                continue;
+            }
             let last_hardened = path.iter().rposition(|s| s & HARDENED != 0);
             let derive = |steps: &[u32]| -> Option<Xpub> {
                 if steps.iter().any(|s| s & HARDENED != 0) {
@@ -525,7 +565,7 @@ impl DescriptorSpkm {
         let text = strip_checksum(&self.wd.descriptor);
         let mut out = String::new();
         let mut last = 0;
-        for (index, xpub, path, _) in self.xpub_exprs() {
+        for (index, xpub, path, _, _, _) in self.xpub_exprs() {
             let Some(i) = path.iter().rposition(|s| s & HARDENED != 0) else {
                 continue;
             };
@@ -565,6 +605,16 @@ impl DescriptorSpkm {
         if self.expander.is_some() {
             return Ok(());
         }
+        if self.hardened_wildcard() {
+            // Derived with private keys when known; otherwise index by index from the
+            // derived cache, in `derive_index`.
+            if let Some(private) = self.private_text() {
+                self.expander = descriptors::parse(&private, false, self.network)
+                    .ok()
+                    .and_then(|d| d.into_iter().next());
+            }
+            return Ok(());
+        }
         let normalized = match self.private_text() {
             Some(private) => descriptors::parse(&private, false, self.network)
                 .ok()
@@ -599,21 +649,151 @@ impl DescriptorSpkm {
         Ok(())
     }
 
-    fn derive_index(&mut self, i: i32) -> Result<(), WalletError> {
-        let expander = self
-            .expander
-            .as_ref()
-            .ok_or_else(|| WalletError::Corrupt("descriptor cannot be expanded".into()))?;
-        let scripts = expander
-            .expand(u32::try_from(i).unwrap_or(0))
-            .map_err(|_| {
-                WalletError::Corrupt("Unable to expand wallet descriptor from cache".into())
-            })?;
+    fn derive_index(&mut self, i: i32) -> Result<Vec<Record>, WalletError> {
+        let pos = u32::try_from(i).unwrap_or(0);
+        let cant = || WalletError::Corrupt("Unable to expand wallet descriptor from cache".into());
+        let mut records = Vec::new();
+        let scripts = if self.hardened_wildcard() {
+            match self.expander.clone() {
+                Some(private) => {
+                    records = self.cache_derived(pos)?;
+                    private.expand(pos).map_err(|_| cant())?
+                }
+                None => self
+                    .from_derived_cache(pos)
+                    .ok_or_else(cant)?
+                    .expand(pos)
+                    .map_err(|_| cant())?,
+            }
+        } else {
+            self.expander
+                .as_ref()
+                .ok_or_else(|| WalletError::Corrupt("descriptor cannot be expanded".into()))?
+                .expand(pos)
+                .map_err(|_| cant())?
+        };
         for s in scripts {
             self.scripts.insert(s, i);
         }
         self.max_cached = self.max_cached.max(i);
-        Ok(())
+        Ok(records)
+    }
+
+    /// Derives and caches the keys of the hardened wildcards at `pos`, from the private
+    /// keys; returns their records (Core's derived `walletdescriptorcache` entries).
+    fn cache_derived(&mut self, pos: u32) -> Result<Vec<Record>, WalletError> {
+        let secp = Secp256k1::new();
+        let mut out = Vec::new();
+        for (index, xpub, path, wildcard, _, _) in self.xpub_exprs() {
+            if wildcard != Wildcard::Hardened {
+                continue;
+            }
+            let Some(secret) = self.keys.get(xpub.public_key.serialize().as_slice()) else {
+                continue;
+            };
+            let root = Xpriv {
+                network: network_kind(self.network),
+                depth: xpub.depth,
+                parent_fingerprint: xpub.parent_fingerprint,
+                child_number: xpub.child_number,
+                private_key: secret.key,
+                chain_code: xpub.chain_code,
+            };
+            let mut steps = path.clone();
+            steps.push(pos | HARDENED);
+            let derived = root
+                .derive_priv(&secp, &children(&steps))
+                .map_err(|e| WalletError::Invalid(format!("cannot derive key: {e}")))?;
+            let e = ExtPubKey::from(&Xpub::from_priv(&secp, &derived));
+            self.derived_cache.insert((index, pos), e);
+            out.push(Record::DescriptorDerivedCache {
+                desc_id: self.id,
+                key_exp_index: index,
+                der_index: pos,
+                xpub: e,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The descriptor's text at `pos` with each hardened-wildcard key replaced by its key at
+    /// that index (its origin extended to it): the private key when `private` and known,
+    /// else the cached derived xpub. Other keys are written privately when `private`.
+    fn text_at(&self, pos: u32, private: bool) -> Option<String> {
+        let secp = Secp256k1::new();
+        let text = strip_checksum(&self.wd.descriptor);
+        let exprs = self.xpub_exprs();
+        let mut out = String::new();
+        let mut last = 0;
+        for (at, tok) in tokens(text) {
+            if at < last {
+                continue;
+            }
+            let hardened = exprs
+                .iter()
+                .find(|e| e.4 == at && e.3 == Wildcard::Hardened);
+            let (start, end, replacement) = match hardened {
+                Some((index, xpub, path, _, _, len)) => {
+                    let mut steps = path.clone();
+                    steps.push(pos | HARDENED);
+                    let key = match (
+                        private,
+                        self.keys.get(xpub.public_key.serialize().as_slice()),
+                    ) {
+                        (true, Some(secret)) => {
+                            let root = Xpriv {
+                                network: network_kind(self.network),
+                                depth: xpub.depth,
+                                parent_fingerprint: xpub.parent_fingerprint,
+                                child_number: xpub.child_number,
+                                private_key: secret.key,
+                                chain_code: xpub.chain_code,
+                            };
+                            let d = root.derive_priv(&secp, &children(&steps)).ok()?;
+                            descriptors::encode_xpriv(&d, self.network)
+                        }
+                        _ => {
+                            let k = self.derived_cache.get(&(*index, pos))?;
+                            descriptors::encode_xpub(
+                                &k.to_xpub(network_kind(self.network))?,
+                                self.network,
+                            )
+                        }
+                    };
+                    // Extend a written origin, or start one at the key's own fingerprint.
+                    let (start, origin) =
+                        match text[..at].strip_suffix(']').and_then(|b| b.rfind('[')) {
+                            Some(open) => (open, text[open + 1..at - 1].to_string()),
+                            None => (at, chain_json::to_hex(xpub.fingerprint().as_bytes())),
+                        };
+                    (
+                        start,
+                        at + len,
+                        format!("[{origin}{}]{key}", path_text(&steps)),
+                    )
+                }
+                None if private => match self.private_token(tok) {
+                    Some(r) => (at, at + tok.len(), r),
+                    None => continue,
+                },
+                None => continue,
+            };
+            out.push_str(&text[last..start]);
+            out.push_str(&replacement);
+            last = end;
+        }
+        out.push_str(&text[last..]);
+        Some(out)
+    }
+
+    /// The descriptor at `pos` from the cached derived keys, for a wallet whose private
+    /// keys are locked.
+    fn from_derived_cache(&self, pos: u32) -> Option<descriptors::Descriptor> {
+        let text = self.text_at(pos, false)?;
+        descriptors::parse(&text, false, self.network)
+            .ok()?
+            .into_iter()
+            .next()
     }
 
     /// Derives scripts up to `next_index + size` (`TopUp`); returns the changed records.
@@ -632,11 +812,13 @@ impl DescriptorSpkm {
         if new_end <= self.max_cached + 1 && self.wd.range_end == new_end {
             return Ok(Vec::new());
         }
+        let mut records = Vec::new();
         for i in (self.max_cached + 1)..new_end {
-            self.derive_index(i)?;
+            records.extend(self.derive_index(i)?);
         }
         self.wd.range_end = new_end;
-        Ok(vec![self.descriptor_record()])
+        records.push(self.descriptor_record());
+        Ok(records)
     }
 
     /// The descriptor record as it now stands.
@@ -673,26 +855,33 @@ impl DescriptorSpkm {
         if !self.public.is_range() {
             return Err(WalletError::Keypool("descriptor is not ranged".into()));
         }
-        let mut records = self.top_up(keypool)?;
+        let ran_out = || {
+            WalletError::Keypool("Error: Keypool ran out, please call keypoolrefill first".into())
+        };
+        // A locked wallet may be unable to derive more; what is cached can still be used.
+        let mut records = self.top_up(keypool).unwrap_or_default();
         if self.wd.next_index >= self.wd.range_end {
-            return Err(WalletError::Keypool(
-                "Error: Keypool ran out, please call keypoolrefill first".into(),
-            ));
+            return Err(ran_out());
         }
         let index = self.wd.next_index;
-        let expander = self
-            .expander
-            .as_ref()
-            .ok_or_else(|| WalletError::Corrupt("descriptor cannot be expanded".into()))?;
-        let script = expander
-            .expand(u32::try_from(index).unwrap_or(0))
-            .ok()
-            .and_then(|s| s.into_iter().next())
-            .ok_or_else(|| WalletError::Keypool("Error: Cannot derive address".into()))?;
+        let script = self.script_at(index).ok_or_else(ran_out)?;
         self.wd.next_index += 1;
-        records.extend(self.top_up(keypool)?);
+        records.extend(self.top_up(keypool).unwrap_or_default());
         records.push(self.descriptor_record());
         Ok((script, records))
+    }
+
+    /// The (first) script derived at `index`, if it was derived.
+    fn script_at(&self, index: i32) -> Option<ScriptBuf> {
+        let mut found: Vec<&ScriptBuf> = self
+            .scripts
+            .iter()
+            .filter(|(_, i)| **i == index)
+            .map(|(s, _)| s)
+            .collect();
+        // Descriptors with one script per index (those that give addresses) have one here.
+        found.sort();
+        found.first().map(|s| (*s).clone())
     }
 
     /// Moves the next index past `script` if it was handed out by someone else
@@ -723,13 +912,20 @@ impl DescriptorSpkm {
         out: &mut signing::FlatSigningProvider,
     ) {
         let pos = u32::try_from(index).unwrap_or(0);
-        let text = match (include_private, self.private_text()) {
-            (true, Some(t)) => t,
-            _ => self
-                .expander
-                .as_ref()
-                .and_then(|e| e.to_normalized_string())
-                .unwrap_or_else(|| self.wd.descriptor.clone()),
+        let text = if self.hardened_wildcard() {
+            match self.text_at(pos, include_private) {
+                Some(t) => t,
+                None => return,
+            }
+        } else {
+            match (include_private, self.private_text()) {
+                (true, Some(t)) => t,
+                _ => self
+                    .expander
+                    .as_ref()
+                    .and_then(|e| e.to_normalized_string())
+                    .unwrap_or_else(|| self.wd.descriptor.clone()),
+            }
         };
         signing::expand_descriptor_into(&text, pos..=pos, include_private, out);
     }
@@ -841,8 +1037,20 @@ mod tests {
         let text = "wpkh(K/84h/1'/0/*)";
         assert_eq!(
             path_after(text, 6),
-            (vec![84 | HARDENED, 1 | HARDENED, 0], true)
+            (
+                vec![84 | HARDENED, 1 | HARDENED, 0],
+                Wildcard::Unhardened,
+                11
+            )
         );
-        assert_eq!(path_after("pkh(K)", 5), (vec![], false));
+        assert_eq!(path_after("pkh(K)", 5), (vec![], Wildcard::None, 0));
+        assert_eq!(
+            path_after("wpkh(K/0h/*h)", 6),
+            (vec![HARDENED], Wildcard::Hardened, 6)
+        );
+        assert_eq!(
+            path_after("wpkh(K/2/*')", 6),
+            (vec![2], Wildcard::Hardened, 5)
+        );
     }
 }

@@ -272,9 +272,8 @@ pub fn restore(
     load_on_start: Option<bool>,
 ) -> Result<(Arc<Wallet>, Vec<String>), LoadError> {
     if name.is_empty() {
-        // Core's FAILED_NEW_UNNAMED, which maps to the same RPC error code.
         return Err(fail(
-            DatabaseStatus::InvalidBackupFile,
+            DatabaseStatus::NewUnnamed,
             "Wallet name cannot be empty",
         ));
     }

@@ -68,7 +68,7 @@ pub fn load_error(e: LoadError) -> RpcError {
         }
         DatabaseStatus::AlreadyLoaded => RPC_WALLET_ALREADY_LOADED,
         DatabaseStatus::AlreadyExists => RPC_WALLET_ALREADY_EXISTS,
-        DatabaseStatus::InvalidBackupFile => RPC_INVALID_PARAMETER,
+        DatabaseStatus::InvalidBackupFile | DatabaseStatus::NewUnnamed => RPC_INVALID_PARAMETER,
         DatabaseStatus::Encrypt => RPC_WALLET_ENCRYPTION_FAILED,
         _ => RPC_WALLET_ERROR,
     };

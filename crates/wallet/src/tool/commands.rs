@@ -10,7 +10,7 @@ use walletdb::sqlite::wallet_data_file;
 use super::database::{get_wallet_path, make_database, wallet_dir, DatabaseOptions};
 use super::Outcome;
 use crate::context::{network_magic, network_of};
-use crate::error::WalletError;
+use crate::error::{DbError, WalletError};
 use crate::state::{flags, WalletOptions, WalletState};
 
 /// Core's `WalletShowInfo`.
@@ -39,20 +39,10 @@ pub fn show_info(st: &WalletState, format: &str) -> String {
 /// The message `PopulateWalletFromDB` gives for a wallet that did not load, from the
 /// kind of failure (Core's `DBErrors`).
 fn load_error_text(e: &WalletError, data_file: &Path) -> String {
-    let file = data_file.display();
     match e {
-        WalletError::Corrupt(m) if m == "legacy wallet" => format!(
-            "Error loading {file}: Wallet is a legacy wallet. Please migrate to a descriptor wallet using the migration tool (migratewallet RPC)."
-        ),
-        WalletError::Corrupt(m) if m.contains("Unknown non-tolerable wallet flags") => format!(
-            "Error loading {file}: Wallet requires newer version of {}",
-            common::version::CLIENT_NAME
-        ),
-        WalletError::Corrupt(m) if m.starts_with("cannot parse descriptor") => format!(
-            "Unrecognized descriptor found. Loading wallet {file}\n\nThe wallet might have been created on a newer version.\nPlease try running the latest software version.\n"
-        ),
-        WalletError::Store(_) => format!("Error loading {file}"),
-        _ => format!("Error loading {file}: Wallet corrupted"),
+        WalletError::Db(db) => db.message(data_file),
+        WalletError::Store(_) => format!("Error loading {}", data_file.display()),
+        _ => DbError::Corrupt.message(data_file),
     }
 }
 
