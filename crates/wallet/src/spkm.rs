@@ -660,7 +660,7 @@ impl DescriptorSpkm {
                     private.expand(pos).map_err(|_| cant())?
                 }
                 None => self
-                    .from_derived_cache(pos)
+                    .descriptor_from_derived_cache(pos)
                     .ok_or_else(cant)?
                     .expand(pos)
                     .map_err(|_| cant())?,
@@ -788,7 +788,7 @@ impl DescriptorSpkm {
 
     /// The descriptor at `pos` from the cached derived keys, for a wallet whose private
     /// keys are locked.
-    fn from_derived_cache(&self, pos: u32) -> Option<descriptors::Descriptor> {
+    fn descriptor_from_derived_cache(&self, pos: u32) -> Option<descriptors::Descriptor> {
         let text = self.text_at(pos, false)?;
         descriptors::parse(&text, false, self.network)
             .ok()?
