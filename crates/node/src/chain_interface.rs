@@ -396,9 +396,12 @@ impl Chain for NodeChain {
     }
 
     fn get_package_limits(&self) -> ipc::Result<(u32, u32)> {
-        let pool = lock(&self.node.mempool);
-        let n = u32::try_from(pool.options().cluster_count).unwrap_or(u32::MAX);
-        Ok((n, n))
+        // The deprecated ancestor and descendant limits: cluster limits replaced them in
+        // the pool, and only the wallet's coin selection still reads them.
+        let get = |name: &str| {
+            u32::try_from(self.settings.args.get_int_arg(name, 25).max(0)).unwrap_or(u32::MAX)
+        };
+        Ok((get("-limitancestorcount"), get("-limitdescendantcount")))
     }
 
     fn check_chain_limits(&self, tx: Transaction) -> ipc::Result<Option<String>> {

@@ -383,6 +383,20 @@ pub fn populate(
         st.write(Record::Version(common::version::CLIENT_VERSION));
     }
     upgrade_descriptor_cache(st)?;
+    // A wallet without private keys could once be "encrypted" by mistake: its master keys
+    // protect nothing and are removed.
+    if st.has_flag(flags::DISABLE_PRIVATE_KEYS)
+        && st.is_crypted()
+        && !st.spkms.values().any(|s| s.has_crypted_keys())
+    {
+        st.log("Detected extraneous encryption keys in this wallet without private keys. Removing extraneous encryption keys.");
+        let keys: Vec<u32> = st.master_keys.keys().copied().collect();
+        for id in keys {
+            if let Some(key) = st.master_keys.remove(&id) {
+                st.erase(&Record::MasterKey { id, key });
+            }
+        }
+    }
     Ok(warnings)
 }
 
