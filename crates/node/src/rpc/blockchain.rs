@@ -283,9 +283,13 @@ fn register_waits(table: &Table, node: &Arc<NodeContext>) {
         "Blocks until the validation interface queue has handled everything it held when the call began.\n",
         vec![],
         "null    (json null)",
-        // Chain notifications are delivered before the call that caused them returns, so
-        // the queue is always empty by the time this runs.
-        |_| Ok(Value::Null),
+        {
+            let n = node.clone();
+            move |_| {
+                n.notifications.wait_for_queued();
+                Ok(Value::Null)
+            }
+        },
     ));
 }
 

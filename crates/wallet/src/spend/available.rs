@@ -170,9 +170,13 @@ pub fn available_coins(
     let mut trusted_parents = HashSet::new();
     let mut tx_cache: HashMap<Txid, (bool, bool)> = HashMap::new();
 
-    // Core walks an unordered map; outpoint order keeps runs repeatable.
+    // Core walks an unordered map; the wallet's own order (when each transaction came in)
+    // keeps results repeatable, also between wallets with different keys.
     let mut txos: Vec<(&OutPoint, &TxOut)> = st.txos.iter().collect();
-    txos.sort_by_key(|(o, _)| **o);
+    txos.sort_by_key(|(o, _)| {
+        let pos = st.txs.get(&o.txid).map_or(i64::MAX, |w| w.order_pos);
+        (pos, o.vout)
+    });
     for (outpoint, output) in txos {
         let Some(wtx) = st.txs.get(&outpoint.txid) else {
             continue;
