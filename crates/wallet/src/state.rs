@@ -13,6 +13,9 @@ use crate::error::WalletError;
 use crate::spkm::DescriptorSpkm;
 use crate::tx::{TxState, WalletTx};
 
+/// Core's `TRUC_VERSION`: transactions of this version follow the TRUC policy.
+pub const TRUC_VERSION: i32 = 3;
+
 /// Core's `COINBASE_MATURITY`.
 pub const COINBASE_MATURITY: i32 = 100;
 
@@ -984,7 +987,42 @@ impl WalletState {
                 self.recursive_update(spent, false, &move |w, _| w.mempool_conflicts.insert(txid));
             }
         }
+        if tx.version.0 == TRUC_VERSION {
+            for input in &tx.input {
+                let parent = input.previous_output.txid;
+                let unconfirmed = self.txs.get(&parent).is_some_and(|p| p.is_unconfirmed());
+                if unconfirmed {
+                    if let Some(p) = self.txs.get_mut(&parent) {
+                        p.truc_child_in_mempool = Some(txid);
+                    }
+                    self.update_truc_sibling_conflicts(parent, txid, true);
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// `UpdateTrucSiblingConflicts`: the other spenders of `parent`'s outputs conflict
+    /// with `child` while it is in the pool, since TRUC allows one child.
+    fn update_truc_sibling_conflicts(&mut self, parent: Txid, child: Txid, add: bool) {
+        let outputs = self
+            .txs
+            .get(&parent)
+            .map_or(0, |w| w.tx.output.len() as u32);
+        for vout in 0..outputs {
+            for sibling in self.spenders(&OutPoint::new(parent, vout)) {
+                if sibling == child {
+                    continue;
+                }
+                self.recursive_update(sibling, false, &move |w, _| {
+                    if add {
+                        w.mempool_conflicts.insert(child)
+                    } else {
+                        w.mempool_conflicts.remove(&child)
+                    }
+                });
+            }
+        }
     }
 
     /// `transactionRemovedFromMempool`.
@@ -1004,6 +1042,21 @@ impl WalletState {
         for input in &tx.input {
             for spent in self.spenders(&input.previous_output) {
                 self.recursive_update(spent, false, &move |w, _| w.mempool_conflicts.remove(&txid));
+            }
+        }
+        if tx.version.0 == TRUC_VERSION {
+            for input in &tx.input {
+                let parent = input.previous_output.txid;
+                let was_child = self
+                    .txs
+                    .get(&parent)
+                    .is_some_and(|p| p.truc_child_in_mempool == Some(txid));
+                if was_child {
+                    if let Some(p) = self.txs.get_mut(&parent) {
+                        p.truc_child_in_mempool = None;
+                    }
+                    self.update_truc_sibling_conflicts(parent, txid, false);
+                }
             }
         }
         Ok(())
@@ -1034,17 +1087,7 @@ impl WalletState {
                 chain,
             )?;
             // A block removal is not announced by the node; the wallet does it itself.
-            let txid = tx.compute_txid();
-            if self.txs.contains_key(&txid) {
-                self.refresh_mempool_status(&txid, chain);
-            }
-            for input in &tx.input {
-                for spent in self.spenders(&input.previous_output) {
-                    self.recursive_update(spent, false, &move |w, _| {
-                        w.mempool_conflicts.remove(&txid)
-                    });
-                }
-            }
+            self.transaction_removed_from_mempool(&tx, false, chain)?;
         }
         if updated || block.height % 144 == 0 {
             self.write_best_block(chain);

@@ -148,6 +148,8 @@ pub struct WalletTx {
     pub payment_requests: Vec<String>,
     /// Pool transactions that conflict with this one (not stored).
     pub mempool_conflicts: BTreeSet<Txid>,
+    /// For an unconfirmed TRUC transaction, its child in the pool (TRUC allows one).
+    pub truc_child_in_mempool: Option<Txid>,
     /// Stored fields Core keeps but we do not interpret, written back unchanged.
     extra: Option<Box<WalletTxRecord>>,
 }
@@ -172,6 +174,7 @@ impl WalletTx {
             messages: Vec::new(),
             payment_requests: Vec::new(),
             mempool_conflicts: BTreeSet::new(),
+            truc_child_in_mempool: None,
             extra: None,
         }
     }

@@ -188,7 +188,11 @@ pub fn mempool_info(n: &NodeContext) -> Value {
 /// `BroadcastTransaction` for a transaction from RPC: the error and its message as Core
 /// reports them, or the txid.
 pub fn broadcast(n: &NodeContext, tx: Transaction, max_tx_fee: i64) -> Result<Txid, RpcError> {
-    broadcast_arc(n, Arc::new(tx), max_tx_fee, true)
+    let r = broadcast_arc(n, Arc::new(tx), max_tx_fee, true);
+    // Core's RPC broadcast waits for the notifications it caused (`wait_callback`), so a
+    // wallet asked next already knows the transaction.
+    n.notifications.wait_for_queued();
+    r
 }
 
 /// `BroadcastTransaction` of a shared transaction; `relay` marks it for announcement
@@ -838,7 +842,9 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
                 Some(Value::Null) | None => 0,
                 Some(v) => rpc::amount_from_value(v, 8)?,
             };
-            submit_package(&n, txs, rate, max_burn)
+            let r = submit_package(&n, txs, rate, max_burn);
+            n.notifications.wait_for_queued();
+            r
         },
     ));
     let n = node.clone();
