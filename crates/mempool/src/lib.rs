@@ -10,6 +10,7 @@
 pub mod accept;
 pub mod feerate;
 pub mod linearize;
+pub mod mini_miner;
 pub mod mining;
 pub mod package;
 pub mod persist;

@@ -379,10 +379,11 @@ impl Chain for NodeChain {
         fee_rate: i64,
     ) -> ipc::Result<Vec<i64>> {
         let pool = lock(&self.node.mempool);
-        Ok(outpoints
-            .iter()
-            .map(|o| bump_fee(&pool, &[o.txid], fee_rate))
-            .collect())
+        let miner = mempool::mini_miner::MiniMiner::new(&pool, &outpoints);
+        // Core answers an empty map when the clusters are too large to simulate.
+        Ok(miner
+            .bump_fees(&outpoints, mempool::FeeRate::per_kvb(fee_rate))
+            .unwrap_or_default())
     }
 
     fn calculate_combined_bump_fee(
@@ -391,8 +392,8 @@ impl Chain for NodeChain {
         fee_rate: i64,
     ) -> ipc::Result<Option<i64>> {
         let pool = lock(&self.node.mempool);
-        let txids: Vec<Txid> = outpoints.iter().map(|o| o.txid).collect();
-        Ok(Some(bump_fee(&pool, &txids, fee_rate)))
+        let miner = mempool::mini_miner::MiniMiner::new(&pool, &outpoints);
+        Ok(miner.total_bump_fee(mempool::FeeRate::per_kvb(fee_rate)))
     }
 
     fn get_package_limits(&self) -> ipc::Result<(u32, u32)> {
@@ -650,25 +651,4 @@ impl Chain for NodeChain {
         };
         found(&cs, &self.queue, i, false).map(Some)
     }
-}
-
-/// The fee that brings the unconfirmed ancestry of `txids` up to `fee_rate` (sat/kvB):
-/// the shortfall of the ancestor sets' combined fee against that rate, if any. Core's
-/// `MiniMiner` also credits ancestors that a better-paying descendant would mine anyway.
-fn bump_fee(pool: &mempool::Mempool, txids: &[Txid], fee_rate: i64) -> i64 {
-    let mut set = std::collections::BTreeSet::new();
-    for t in txids {
-        if pool.contains(t) {
-            set.extend(pool.ancestors(t));
-        }
-    }
-    let (mut size, mut fee) = (0i64, 0i64);
-    for t in &set {
-        if let Some(e) = pool.entry(t) {
-            size += e.vsize;
-            fee += e.modified_fee;
-        }
-    }
-    let needed = mempool::FeeRate::per_kvb(fee_rate).fee(size);
-    (needed - fee).max(0)
 }
