@@ -41,12 +41,6 @@ pub fn add_options(args: &ArgsManager) {
     add("-maxtxfee=<amt>", "Highest total fee (in BTC) for one wallet transaction; too low a value may abort large transactions (default: 0.10)", any, C::DebugTest);
     add("-mintxfee=<amt>", "Fee rates (in BTC/kvB) below this count as zero when creating transactions (default: 0.00001)", any, C::Wallet);
     add(
-        "-paytxfee=<amt>",
-        "(DEPRECATED) Fee rate (in BTC/kvB) to add to transactions you send (default: 0.00)",
-        any,
-        C::DebugTest,
-    );
-    add(
         "-spendzeroconfchange",
         "Spend unconfirmed change when sending transactions (default: 1)",
         any,
@@ -143,19 +137,6 @@ pub fn options_from_args(
             warnings.push("-discardfee is set very high! This is the transaction fee you may discard if change is smaller than dust at this level".into());
         }
         o.discard_rate = fee;
-    }
-    if let Some(v) = args.get_arg("-paytxfee") {
-        let fee = parse_money(&v).ok_or_else(|| amount_err("paytxfee", &v))?;
-        if fee > HIGH_TX_FEE_PER_KB {
-            warnings.push("-paytxfee is set very high! This is the transaction fee you will pay if you send a transaction.".into());
-        }
-        if fee != 0 && fee < relay_min_fee {
-            return Err(format!(
-                "Invalid amount for -paytxfee=<amount>: '{v}' (must be at least {})",
-                fee_rate_string(relay_min_fee)
-            ));
-        }
-        o.pay_tx_fee = fee;
     }
     if let Some(v) = args.get_arg("-maxtxfee") {
         let fee = parse_money(&v).ok_or_else(|| amount_err("maxtxfee", &v))?;

@@ -95,8 +95,6 @@ pub struct WalletOptions {
     pub fallback_fee: i64,
     /// `-discardfee` in sat/kvB.
     pub discard_rate: i64,
-    /// `-paytxfee` in sat/kvB (0: estimate).
-    pub pay_tx_fee: i64,
     /// `-consolidatefeerate` in sat/kvB.
     pub consolidate_feerate: i64,
     /// `-maxapsfee` in satoshis.
@@ -123,7 +121,6 @@ impl Default for WalletOptions {
             min_fee: 1000,
             fallback_fee: 0,
             discard_rate: 10_000,
-            pay_tx_fee: 0,
             consolidate_feerate: 10_000,
             max_aps_fee: 0,
             max_tx_fee: 10_000_000,
