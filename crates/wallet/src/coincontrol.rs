@@ -103,6 +103,15 @@ pub struct CoinControl {
 }
 
 impl CoinControl {
+    /// Whether the caller gave solving data of its own (`m_external_provider`).
+    pub fn has_external_provider(&self) -> bool {
+        let p = &self.external_provider;
+        !(p.scripts.is_empty()
+            && p.pubkeys.is_empty()
+            && p.keys.is_empty()
+            && p.tr_trees.is_empty())
+    }
+
     /// Core's defaults; `avoid_partial_spends` is `-avoidpartialspends`.
     pub fn new(avoid_partial_spends: bool) -> CoinControl {
         CoinControl {

@@ -103,7 +103,11 @@ pub fn scan_for_wallet_transactions(
     let mut block_hash = start;
     let mut block_height = start_height;
     let mut last_tip = tip_hash;
-    while !wallet.scan.abort.load(Ordering::SeqCst) && !chain.shutdown_requested()? {
+    // Progress and shutdown are asked of the node every few blocks rather than at each:
+    // across processes each question is a round trip, and both change slowly.
+    const ASK_EVERY: i32 = 32;
+    let mut shutting_down = chain.shutdown_requested()?;
+    while !wallet.scan.abort.load(Ordering::SeqCst) && !shutting_down {
         let progress = if progress_end - progress_begin > 0.0 {
             (progress_current - progress_begin) / (progress_end - progress_begin)
         } else {
@@ -173,7 +177,10 @@ pub fn scan_for_wallet_transactions(
         let Some(next) = next else { break };
         block_hash = next;
         block_height += 1;
-        progress_current = chain.guess_verification_progress(block_hash)?;
+        if (block_height - start_height) % ASK_EVERY == 0 {
+            progress_current = chain.guess_verification_progress(block_hash)?;
+            shutting_down = chain.shutdown_requested()?;
+        }
         let tip = wallet
             .state()
             .last_block

@@ -169,6 +169,8 @@ pub fn available_coins(
     let mut outpoints = Vec::new();
     let mut trusted_parents = HashSet::new();
     let mut tx_cache: HashMap<Txid, (bool, bool)> = HashMap::new();
+    let mut size_memo: HashMap<Vec<walletdb::records::DescriptorId>, (i32, Option<SelType>)> =
+        HashMap::new();
 
     // Core walks an unordered map; the wallet's own order (when each transaction came in)
     // keeps results repeatable, also between wallets with different keys.
@@ -248,15 +250,33 @@ pub fn available_coins(
             continue;
         }
         let from_me = st.tx_is_from_me(wtx);
-        let provider = st.signing_provider(&output.script_pubkey, false);
-        let provider_ref = provider.as_ref().map(|p| p as &dyn SigningProvider);
-        let input_bytes = input_size_with(output, None, provider_ref, grind, cc, st.network);
-        let solvable = input_bytes > -1;
-        let Some(out_type) =
-            output_type_of(output.script_pubkey.as_bytes(), provider_ref, solvable)
-        else {
+        // Every script of a descriptor spends alike, so the size and type are worked out
+        // once per descriptor (expanding it is the costly part) unless the caller brings
+        // its own solving data.
+        let owners = st.spkms_for(&output.script_pubkey);
+        let memo_key =
+            (!owners.is_empty() && cc.is_none_or(|c| !c.has_external_provider())).then_some(owners);
+        let cached = memo_key.as_ref().and_then(|k| size_memo.get(k).copied());
+        let (input_bytes, out_type) = match cached {
+            Some(v) => v,
+            None => {
+                let provider = st.signing_provider(&output.script_pubkey, false);
+                let provider_ref = provider.as_ref().map(|p| p as &dyn SigningProvider);
+                let input_bytes =
+                    input_size_with(output, None, provider_ref, grind, cc, st.network);
+                let solvable = input_bytes > -1;
+                let out_type =
+                    output_type_of(output.script_pubkey.as_bytes(), provider_ref, solvable);
+                if let Some(k) = memo_key {
+                    size_memo.insert(k, (input_bytes, out_type));
+                }
+                (input_bytes, out_type)
+            }
+        };
+        let Some(out_type) = out_type else {
             continue;
         };
+        let solvable = input_bytes > -1;
         let (ancestors, cluster) = if depth == 0 {
             let a = node.ancestry(&outpoint.txid)?;
             (a.ancestors as usize, a.cluster_count as usize)
