@@ -311,3 +311,125 @@ impl ChainEvents for ChainToQueue {
         self.queue.push(Event::Flushed(locator.to_vec()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::atomic::AtomicUsize;
+
+    use bitcoin::hashes::Hash;
+
+    use super::*;
+
+    /// Records what it hears; fails on demand.
+    #[derive(Default)]
+    struct Recorder {
+        seen: Mutex<Vec<String>>,
+        fail: bool,
+        calls: AtomicUsize,
+    }
+
+    impl Recorder {
+        fn note(&self, what: String) -> ipc::Result<()> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.fail {
+                return Err(ipc::Error::Remote("gone".into()));
+            }
+            lock(&self.seen).push(what);
+            Ok(())
+        }
+    }
+
+    impl ChainNotifications for Recorder {
+        fn transaction_added_to_mempool(&self, tx: Arc<Transaction>) -> ipc::Result<()> {
+            self.note(format!("added {}", tx.lock_time.to_consensus_u32()))
+        }
+        fn transaction_removed_from_mempool(
+            &self,
+            tx: Arc<Transaction>,
+            reason: u8,
+        ) -> ipc::Result<()> {
+            self.note(format!(
+                "removed {} {reason}",
+                tx.lock_time.to_consensus_u32()
+            ))
+        }
+        fn block_connected(&self, block: BlockInfo) -> ipc::Result<()> {
+            self.note(format!("connected {}", block.height))
+        }
+        fn block_disconnected(&self, block: BlockInfo) -> ipc::Result<()> {
+            self.note(format!("disconnected {}", block.height))
+        }
+        fn updated_block_tip(&self) -> ipc::Result<()> {
+            self.note("tip".into())
+        }
+        fn chain_state_flushed(&self, locator: Vec<BlockHash>) -> ipc::Result<()> {
+            self.note(format!("flushed {}", locator.len()))
+        }
+    }
+
+    fn tx(n: u32) -> Arc<Transaction> {
+        Arc::new(Transaction {
+            version: bitcoin::transaction::Version::TWO,
+            lock_time: bitcoin::absolute::LockTime::from_consensus(n),
+            input: Vec::new(),
+            output: Vec::new(),
+        })
+    }
+
+    fn block(height: i32) -> BlockInfo {
+        let genesis = bitcoin::constants::genesis_block(bitcoin::Network::Regtest);
+        BlockInfo {
+            hash: BlockHash::all_zeros(),
+            prev_hash: BlockHash::all_zeros(),
+            height,
+            chain_time_max: 0,
+            data: Arc::new(genesis),
+        }
+    }
+
+    #[test]
+    fn events_arrive_in_order_and_a_failing_client_is_dropped() {
+        let q = NotificationQueue::new();
+        let good = Arc::new(Recorder::default());
+        let bad = Arc::new(Recorder {
+            fail: true,
+            ..Recorder::default()
+        });
+        q.subscribe(good.clone());
+        let bad_id = q.subscribe(bad.clone());
+        // Queued before the thread runs: nothing is lost, and order is kept.
+        q.push(Event::TxAdded(tx(1)));
+        q.push(Event::TxRemoved(tx(1), 4));
+        q.push(Event::Connected(block(7)));
+        q.push(Event::UpdatedTip);
+        q.push(Event::Disconnected(block(7)));
+        q.push(Event::Flushed(vec![BlockHash::from_byte_array([1; 32])]));
+        let thread = q.start().unwrap();
+        q.wait_for_queued();
+        assert_eq!(
+            *lock(&good.seen),
+            vec![
+                "added 1",
+                "removed 1 4",
+                "connected 7",
+                "tip",
+                "disconnected 7",
+                "flushed 1"
+            ]
+        );
+        // The failing client heard the first event, failed, and was unsubscribed.
+        assert_eq!(bad.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(lock(&q.subscribers).len(), 1);
+        q.unsubscribe(bad_id);
+        // With nobody listening, nothing is queued.
+        let only = lock(&q.subscribers)[0].0;
+        q.unsubscribe(only);
+        q.push(Event::UpdatedTip);
+        assert_eq!(lock(&q.queue).queued, 6);
+        q.limit(0);
+        q.stop();
+        thread.join().unwrap();
+    }
+}

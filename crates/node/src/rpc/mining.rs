@@ -349,6 +349,7 @@ fn validation_state_string(e: &ProcessError) -> String {
 fn submit_block(n: &NodeContext, req: &Request) -> RpcResult {
     let block: Block = chain_json::decode_hex_block(get_str(param(req, 0)?)?)
         .ok_or_else(|| RpcError::new(RPC_DESERIALIZATION_ERROR, "Block decode failed"))?;
+    n.notifications.limit(10);
     let now = n.now();
     let mut cs = n.chainstate();
     let r = cs.process_block(&block, now);
