@@ -20,7 +20,7 @@ use super::coinview::find_coins;
 use super::rawtx_util::{
     construct_transaction, parse_hex_v, parse_prevouts, parse_sighash, sign_result_json,
 };
-use super::values::{get_array, get_bool, get_str, hex};
+use super::values::{get_array, get_bool, get_int, get_str, hex};
 use super::{command, rawtx_docs};
 use crate::context::NodeContext;
 
@@ -78,13 +78,17 @@ pub(crate) fn construct_from_request(
     network: Network,
 ) -> Result<Transaction, RpcError> {
     let rbf = req.param(3).map(get_bool).transpose()?;
+    let version: u32 = match req.param(4) {
+        Some(v) => get_int(v)?,
+        None => 2,
+    };
     construct_transaction(
         param(req, 0)?,
         req.param(1).unwrap_or(&Value::Null),
         req.object_keys(1),
-        req.param(2),
+        req.param(2).unwrap_or(&Value::Null),
         rbf,
-        req.param(4),
+        version,
         network,
     )
 }
@@ -299,7 +303,7 @@ fn sign_with_key(n: &NodeContext, req: &Request) -> RpcResult {
         keystore.keys.entry(id).or_insert(secret);
     }
     let mut coins = find_coins(n, tx.input.iter().map(|i| i.previous_output))?;
-    parse_prevouts(req.param(2), &mut keystore, &mut coins)?;
+    parse_prevouts(req.param(2), Some(&mut keystore), &mut coins)?;
     let sighash = parse_sighash(req.param(3))?.unwrap_or(0);
     let errors = sign_transaction(&mut tx, &keystore, &coins, sighash);
     sign_result_json(&tx, errors.is_empty(), &coins, &errors)

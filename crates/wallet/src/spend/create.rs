@@ -20,10 +20,8 @@ use crate::coincontrol::CoinControl;
 use crate::fees::{discard_rate, minimum_fee_rate, sat_vb_string, FeeReason};
 use crate::state::WalletState;
 
-/// `MAX_BIP125_RBF_SEQUENCE`.
-pub const MAX_BIP125_RBF_SEQUENCE: u32 = 0xffff_fffd;
-/// `CTxIn::MAX_SEQUENCE_NONFINAL`.
-pub const MAX_SEQUENCE_NONFINAL: u32 = 0xffff_fffe;
+pub use rawtx::MAX_BIP125_RBF_SEQUENCE;
+pub use rawtx::MAX_SEQUENCE_NONFINAL;
 /// `MIN_STANDARD_TX_NONWITNESS_SIZE`.
 const MIN_STANDARD_TX_NONWITNESS_SIZE: i64 = 65;
 /// `DUMMY_NESTED_P2WPKH_INPUT_SIZE`.
