@@ -210,9 +210,22 @@ fn sanity_error<C: ScriptContext>(
     keys: &KeyMap,
     network: Network,
 ) -> Option<String> {
-    let insane = insane_sub(m).or_else(|| (!m.within_resource_limits()).then_some(m));
-    let is_top_sigless = !m.requires_sig();
+    // An unsatisfiable expression counts as signed (vacuously) and within the resource
+    // limits (it has no witness to measure), as in Core: it is sane, and refused for
+    // having no satisfaction at all.
+    let unsatisfiable = m.max_satisfaction_witness_elements().is_err();
+    let insane =
+        insane_sub(m).or_else(|| (!unsatisfiable && !m.within_resource_limits()).then_some(m));
+    let is_top_sigless = !m.requires_sig() && !unsatisfiable;
     if insane.is_none() && !is_top_sigless {
+        if unsatisfiable {
+            let mut text = wrap(m)
+                .write(keys, network, KeyForm::Public)
+                .unwrap_or_default()
+                .0;
+            text.push_str(" is not satisfiable");
+            return Some(text);
+        }
         return None;
     }
     let node = insane.unwrap_or(m);
