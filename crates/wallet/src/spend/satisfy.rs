@@ -113,9 +113,15 @@ fn infer_xonly(xonly: &[u8; 32], provider: &dyn SigningProvider) -> InferredKey 
 }
 
 fn infer_miniscript(script: &[u8]) -> Option<Inferred> {
-    use miniscript::{Miniscript, Segwitv0};
-    let ms = Miniscript::<bitcoin::PublicKey, Segwitv0>::parse(bitcoin::Script::from_bytes(script))
-        .ok()?;
+    use miniscript::{ExtParams, Miniscript, Segwitv0};
+    // Scripts keep only the hash of keys under `pkh()`; reading them needs the raw-hash
+    // form, which is what a script from the chain looks like (sizes count a compressed
+    // key for each, as the wallet's keys are).
+    let ms = Miniscript::<bitcoin::PublicKey, Segwitv0>::parse_with_ext(
+        bitcoin::Script::from_bytes(script),
+        &ExtParams::allow_all(),
+    )
+    .ok()?;
     Some(Inferred::Miniscript {
         text: ms.to_string(),
         sat_size: ms.max_satisfaction_size().ok().map(|s| s as i64),
