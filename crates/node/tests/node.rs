@@ -194,6 +194,8 @@ fn ipcbind_custom_relative_path_and_bad_address() {
         .args([
             "-regtest",
             &format!("-datadir={}", dir.0.display()),
+            // No HTTP server: the default RPC port may be taken by another test.
+            "-server=0",
             "-ipcbind=tcp:1",
         ])
         .output()
@@ -256,7 +258,8 @@ fn first_start_stores_and_connects_genesis_then_stops_after_import() {
     let out = Command::new(NODE)
         .arg("-regtest")
         .arg(format!("-datadir={}", dir.0.display()))
-        .args(["-stopafterblockimport", "-printtoconsole=0"])
+        // No HTTP server: the default RPC port may be taken by another test.
+        .args(["-stopafterblockimport", "-printtoconsole=0", "-server=0"])
         .output()
         .unwrap();
     assert!(
@@ -283,7 +286,8 @@ fn first_start_stores_and_connects_genesis_then_stops_after_import() {
     let again = Command::new(NODE)
         .arg("-regtest")
         .arg(format!("-datadir={}", dir.0.display()))
-        .args(["-stopafterblockimport", "-printtoconsole=0"])
+        // No HTTP server: the default RPC port may be taken by another test.
+        .args(["-stopafterblockimport", "-printtoconsole=0", "-server=0"])
         .output()
         .unwrap();
     assert!(again.status.success());
