@@ -8,13 +8,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "history/support.rs"]
 mod support;
 
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
-use support::{keys, KnownWallet, Node, KNOWN_ADDRESS, KNOWN_WIF};
+use support::{keys, KnownWallet, Node, TempDir, KNOWN_ADDRESS, KNOWN_WIF};
+
+/// A node in a new temporary datadir `tag`, with its wallets in `<datadir>/wallets`.
+fn start_node(tag: &str, extra: &[&str]) -> Node {
+    let dir = TempDir::new(tag);
+    let wallets = dir.0.join("wallets");
+    std::fs::create_dir_all(&wallets).expect("walletdir");
+    let walletdir = format!("-walletdir={}", wallets.display());
+    let mut args = vec![walletdir.as_str()];
+    args.extend_from_slice(extra);
+    Node::start_in(dir, &args)
+}
 
 /// An amount as Core prints it.
 fn amt(v: &Value) -> String {
@@ -57,13 +67,13 @@ struct Setup {
 }
 
 fn setup(tag: &str, extra: &[&str]) -> Setup {
-    let node = Node::start(tag, extra);
+    let node = start_node(tag, extra);
     let mut payer = KnownWallet::create(&node, "payer", 1, None);
     node.call("loadwallet", json!(["payer"]));
     node.call("createwallet", json!(["alice"]));
     let (payer_addr, payer_script) = payer.next_address();
     assert_eq!(
-        node.wcall("payer", "getnewaddress", json!([])),
+        node.wallet("payer").call("getnewaddress", json!([])),
         json!(payer_addr)
     );
     node.mine(101, &payer_addr);
@@ -85,7 +95,7 @@ fn history_of_a_payment_through_a_reorg() {
     } = setup("history", &[]);
 
     // Coinbase history: the newest ten entries, oldest first, then paging.
-    let list = node.wcall("payer", "listtransactions", json!([]));
+    let list = node.wallet("payer").call("listtransactions", json!([]));
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 10);
     let heights: Vec<i64> = list
@@ -119,7 +129,9 @@ fn history_of_a_payment_through_a_reorg() {
             "timereceived",
         ])
     );
-    let all = node.wcall("payer", "listtransactions", json!(["*", 1000]));
+    let all = node
+        .wallet("payer")
+        .call("listtransactions", json!(["*", 1000]));
     let all = all.as_array().unwrap();
     assert_eq!(all.len(), 101);
     assert_eq!(all[0]["category"], "generate");
@@ -130,7 +142,9 @@ fn history_of_a_payment_through_a_reorg() {
         desc.starts_with("wpkh([") && desc.contains("/84h/1h/0h]tpub"),
         "{desc}"
     );
-    let page = node.wcall("payer", "listtransactions", json!(["*", 2, 3]));
+    let page = node
+        .wallet("payer")
+        .call("listtransactions", json!(["*", 2, 3]));
     let page: Vec<i64> = page
         .as_array()
         .unwrap()
@@ -138,18 +152,22 @@ fn history_of_a_payment_through_a_reorg() {
         .map(|e| e["blockheight"].as_i64().unwrap())
         .collect();
     assert_eq!(page, vec![97, 98]);
-    let past_end = node.wcall("payer", "listtransactions", json!(["*", 5, 99]));
+    let past_end = node
+        .wallet("payer")
+        .call("listtransactions", json!(["*", 5, 99]));
     assert_eq!(past_end.as_array().unwrap().len(), 2);
     assert_eq!(
-        node.werr("payer", "listtransactions", json!(["*", -1])),
+        node.wallet("payer")
+            .err("listtransactions", json!(["*", -1])),
         (-8, "Negative count".into())
     );
     assert_eq!(
-        node.werr("payer", "listtransactions", json!(["*", 1, -1])),
+        node.wallet("payer")
+            .err("listtransactions", json!(["*", 1, -1])),
         (-8, "Negative from".into())
     );
     assert_eq!(
-        node.werr("payer", "listtransactions", json!([""])),
+        node.wallet("payer").err("listtransactions", json!([""])),
         (
             -8,
             "Label argument must be a valid label name or \"*\".".into()
@@ -158,13 +176,14 @@ fn history_of_a_payment_through_a_reorg() {
 
     // A payment to alice with change back to the payer, signalling replaceability.
     let alice_addr = node
-        .wcall("alice", "getnewaddress", json!(["salary"]))
+        .wallet("alice")
+        .call("getnewaddress", json!(["salary"]))
         .as_str()
         .unwrap()
         .to_string();
     let (change_addr, _) = payer.next_change();
     assert_eq!(
-        node.wcall("payer", "getrawchangeaddress", json!([])),
+        node.wallet("payer").call("getrawchangeaddress", json!([])),
         json!(change_addr)
     );
     let cb1 = node.coinbase_txid(1);
@@ -176,12 +195,12 @@ fn history_of_a_payment_through_a_reorg() {
     );
     let tip101 = node.call("getbestblockhash", json!([]));
     wait_until("alice to see the payment", || {
-        node.try_call("/wallet/alice", "gettransaction", json!([txid]))
-            .unwrap()
+        node.wallet("alice")
+            .try_call("gettransaction", json!([txid]))
             .is_ok()
     });
 
-    let t = node.wcall("alice", "gettransaction", json!([txid]));
+    let t = node.wallet("alice").call("gettransaction", json!([txid]));
     assert_eq!(
         keys(&t),
         strs(&[
@@ -233,7 +252,9 @@ fn history_of_a_payment_through_a_reorg() {
     assert_eq!(details[0]["abandoned"], false);
 
     // The payer's side: a send of 10 with its fee; the change is left out.
-    let t = node.wcall("payer", "gettransaction", json!([txid, false, true]));
+    let t = node
+        .wallet("payer")
+        .call("gettransaction", json!([txid, false, true]));
     assert_eq!(
         &keys(&t)[..4],
         &strs(&["amount", "fee", "confirmations", "trusted"])[..]
@@ -263,12 +284,16 @@ fn history_of_a_payment_through_a_reorg() {
     assert!(t.get("bip125-replaceable").is_none());
 
     // Label filters.
-    let l = node.wcall("alice", "listtransactions", json!(["salary"]));
+    let l = node
+        .wallet("alice")
+        .call("listtransactions", json!(["salary"]));
     assert_eq!(l.as_array().unwrap().len(), 1);
     assert_eq!(l[0]["trusted"], false);
-    let l = node.wcall("alice", "listtransactions", json!(["other"]));
+    let l = node
+        .wallet("alice")
+        .call("listtransactions", json!(["other"]));
     assert_eq!(l, json!([]));
-    let since = node.wcall("alice", "listsinceblock", json!([]));
+    let since = node.wallet("alice").call("listsinceblock", json!([]));
     assert_eq!(
         keys(&since),
         strs(&["transactions", "removed", "lastblock"])
@@ -278,7 +303,7 @@ fn history_of_a_payment_through_a_reorg() {
 
     // Confirmed.
     let b102 = node.mine(1, KNOWN_ADDRESS).remove(0);
-    let t = node.wcall("alice", "gettransaction", json!([txid]));
+    let t = node.wallet("alice").call("gettransaction", json!([txid]));
     assert_eq!(
         &keys(&t)[..8],
         &strs(&[
@@ -299,7 +324,9 @@ fn history_of_a_payment_through_a_reorg() {
     let block = node.call("getblock", json!([b102]));
     assert_eq!(t["blocktime"], block["time"]);
 
-    let r = node.wcall("alice", "listreceivedbyaddress", json!([]));
+    let r = node
+        .wallet("alice")
+        .call("listreceivedbyaddress", json!([]));
     assert_eq!(
         r,
         json!([{"address": alice_addr, "amount": r[0]["amount"], "confirmations": 1, "label": "salary", "txids": [txid]}])
@@ -310,36 +337,34 @@ fn history_of_a_payment_through_a_reorg() {
         strs(&["address", "amount", "confirmations", "label", "txids"])
     );
     assert_eq!(
-        node.wcall("alice", "listreceivedbyaddress", json!([2])),
+        node.wallet("alice")
+            .call("listreceivedbyaddress", json!([2])),
         json!([])
     );
-    let empty = node.wcall("alice", "listreceivedbyaddress", json!([2, true]));
+    let empty = node
+        .wallet("alice")
+        .call("listreceivedbyaddress", json!([2, true]));
     assert_eq!(empty[0]["confirmations"], 0);
     assert_eq!(amt(&empty[0]["amount"]), "0.00000000");
     assert_eq!(empty[0]["txids"], json!([]));
-    let one = node.wcall(
-        "alice",
+    let one = node.wallet("alice").call(
         "listreceivedbyaddress",
         json!([1, false, false, alice_addr]),
     );
     assert_eq!(one.as_array().unwrap().len(), 1);
     assert_eq!(
-        node.wcall(
-            "alice",
-            "listreceivedbyaddress",
-            json!([1, true, false, payer_addr])
-        ),
+        node.wallet("alice")
+            .call("listreceivedbyaddress", json!([1, true, false, payer_addr])),
         json!([])
     );
     assert_eq!(
-        node.werr(
-            "alice",
+        node.wallet("alice").err(
             "listreceivedbyaddress",
             json!([1, false, false, "notanaddress"])
         ),
         (-4, "address_filter parameter was invalid".into())
     );
-    let by_label = node.wcall("alice", "listreceivedbylabel", json!([]));
+    let by_label = node.wallet("alice").call("listreceivedbylabel", json!([]));
     assert_eq!(
         keys(&by_label[0]),
         strs(&["amount", "confirmations", "label"])
@@ -348,7 +373,7 @@ fn history_of_a_payment_through_a_reorg() {
     assert_eq!(by_label[0]["confirmations"], 1);
     assert_eq!(by_label[0]["label"], "salary");
 
-    let got = |w: &str, m: &str, p: Value| amt(&node.wcall(w, m, p));
+    let got = |w: &str, m: &str, p: Value| amt(&node.wallet(w).call(m, p));
     assert_eq!(
         got("alice", "getreceivedbyaddress", json!([alice_addr])),
         "10.00000000"
@@ -362,15 +387,18 @@ fn history_of_a_payment_through_a_reorg() {
         "10.00000000"
     );
     assert_eq!(
-        node.werr("alice", "getreceivedbylabel", json!(["nope"])),
+        node.wallet("alice")
+            .err("getreceivedbylabel", json!(["nope"])),
         (-4, "Label not found in wallet".into())
     );
     assert_eq!(
-        node.werr("alice", "getreceivedbyaddress", json!([payer_addr])),
+        node.wallet("alice")
+            .err("getreceivedbyaddress", json!([payer_addr])),
         (-4, "Address not found in wallet".into())
     );
     assert_eq!(
-        node.werr("alice", "getreceivedbyaddress", json!(["notanaddress"])),
+        node.wallet("alice")
+            .err("getreceivedbyaddress", json!(["notanaddress"])),
         (-5, "Invalid Bitcoin address".into())
     );
     // Coinbases count once mature (blocks 1 and 2 at height 102), or all when asked.
@@ -388,36 +416,41 @@ fn history_of_a_payment_through_a_reorg() {
     );
 
     // listsinceblock from the block before, from the tip, and its checks.
-    let since = node.wcall("alice", "listsinceblock", json!([tip101]));
+    let since = node.wallet("alice").call("listsinceblock", json!([tip101]));
     assert_eq!(since["transactions"][0]["txid"], json!(txid));
     assert_eq!(since["lastblock"], json!(b102));
-    let since = node.wcall("alice", "listsinceblock", json!([b102, 2]));
+    let since = node
+        .wallet("alice")
+        .call("listsinceblock", json!([b102, 2]));
     assert_eq!(since["transactions"], json!([]));
     assert_eq!(since["removed"], json!([]));
     assert_eq!(since["lastblock"], tip101);
     assert_eq!(
-        node.werr("alice", "listsinceblock", json!([b102, 0])),
+        node.wallet("alice").err("listsinceblock", json!([b102, 0])),
         (-8, "Invalid parameter".into())
     );
     assert_eq!(
-        node.werr("alice", "listsinceblock", json!(["00".repeat(32)])),
+        node.wallet("alice")
+            .err("listsinceblock", json!(["00".repeat(32)])),
         (-5, "Block not found".into())
     );
 
     // A reorganisation takes the payment out of its block.
     node.call("invalidateblock", json!([b102]));
-    let t = node.wcall("alice", "gettransaction", json!([txid]));
+    let t = node.wallet("alice").call("gettransaction", json!([txid]));
     assert_eq!(t["confirmations"], 0);
     assert_eq!(t["trusted"], false);
     assert!(t.get("blockhash").is_none());
-    let since = node.wcall("alice", "listsinceblock", json!([b102]));
+    let since = node.wallet("alice").call("listsinceblock", json!([b102]));
     let removed = since["removed"].as_array().unwrap();
     assert_eq!(removed.len(), 1);
     assert_eq!(removed[0]["txid"], json!(txid));
     assert_eq!(removed[0]["confirmations"], 0);
     assert_eq!(since["transactions"][0]["txid"], json!(txid));
     assert_eq!(since["lastblock"], tip101);
-    let since = node.wcall("alice", "listsinceblock", json!([b102, 1, false, false]));
+    let since = node
+        .wallet("alice")
+        .call("listsinceblock", json!([b102, 1, false, false]));
     assert_eq!(keys(&since), strs(&["transactions", "lastblock"]));
 
     // Back in a new block.
@@ -430,10 +463,10 @@ fn history_of_a_payment_through_a_reorg() {
     // Another address, so the new block differs from the invalidated one.
     let b102b = node.mine(1, &support::burn_address()).remove(0);
     assert_ne!(b102b, b102);
-    let t = node.wcall("alice", "gettransaction", json!([txid]));
+    let t = node.wallet("alice").call("gettransaction", json!([txid]));
     assert_eq!(t["confirmations"], 1);
     assert_eq!(t["blockhash"], json!(b102b));
-    let t = node.wcall("payer", "gettransaction", json!([txid]));
+    let t = node.wallet("payer").call("gettransaction", json!([txid]));
     assert_eq!(t["confirmations"], 1);
     assert_eq!(t["walletconflicts"], json!([]));
     let _ = cb1;
@@ -448,7 +481,8 @@ fn abandoning_a_replaced_payment() {
         ..
     } = setup("abandon", &["-deprecatedrpc=bip125"]);
     let alice_addr = node
-        .wcall("alice", "getnewaddress", json!([]))
+        .wallet("alice")
+        .call("getnewaddress", json!([]))
         .as_str()
         .unwrap()
         .to_string();
@@ -462,11 +496,11 @@ fn abandoning_a_replaced_payment() {
         0xffff_fffd,
     );
     wait_until("alice to see the payment", || {
-        node.try_call("/wallet/alice", "gettransaction", json!([orig]))
-            .unwrap()
+        node.wallet("alice")
+            .try_call("gettransaction", json!([orig]))
             .is_ok()
     });
-    let t = node.wcall("alice", "gettransaction", json!([orig]));
+    let t = node.wallet("alice").call("gettransaction", json!([orig]));
     assert_eq!(t["bip125-replaceable"], "yes");
     let k = keys(&t);
     let at = k.iter().position(|x| x == "timereceived").unwrap();
@@ -474,26 +508,30 @@ fn abandoning_a_replaced_payment() {
 
     // Not eligible while in the pool; unknown and malformed ids.
     assert_eq!(
-        node.werr("alice", "abandontransaction", json!([orig])),
+        node.wallet("alice")
+            .err("abandontransaction", json!([orig])),
         (-5, "Transaction not eligible for abandonment".into())
     );
     assert_eq!(
-        node.werr("alice", "abandontransaction", json!(["11".repeat(32)])),
+        node.wallet("alice")
+            .err("abandontransaction", json!(["11".repeat(32)])),
         (-5, "Invalid or non-wallet transaction id".into())
     );
     assert_eq!(
-        node.werr("alice", "gettransaction", json!(["11".repeat(32)])),
+        node.wallet("alice")
+            .err("gettransaction", json!(["11".repeat(32)])),
         (-5, "Invalid or non-wallet transaction id".into())
     );
     assert_eq!(
-        node.werr("alice", "abandontransaction", json!(["zz"])),
+        node.wallet("alice")
+            .err("abandontransaction", json!(["zz"])),
         (-8, "txid must be of length 64 (not 2, for 'zz')".into())
     );
     let cb2 = node.coinbase_txid(2);
-    let confirmed = node.wcall("payer", "gettransaction", json!([cb2]));
+    let confirmed = node.wallet("payer").call("gettransaction", json!([cb2]));
     assert_eq!(confirmed["generated"], true);
     assert_eq!(
-        node.werr("payer", "abandontransaction", json!([cb2])),
+        node.wallet("payer").err("abandontransaction", json!([cb2])),
         (-5, "Transaction not eligible for abandonment".into())
     );
 
@@ -505,71 +543,80 @@ fn abandoning_a_replaced_payment() {
         0xffff_fffd,
     );
     wait_until("alice to see the conflict", || {
-        node.wcall("alice", "gettransaction", json!([orig]))["mempoolconflicts"]
+        node.wallet("alice").call("gettransaction", json!([orig]))["mempoolconflicts"]
             == json!([replacement])
     });
-    let t = node.wcall("alice", "gettransaction", json!([orig]));
+    let t = node.wallet("alice").call("gettransaction", json!([orig]));
     assert_eq!(t["confirmations"], 0);
     assert_eq!(t["trusted"], false);
     // A signalling transaction is replaceable whether or not it is in the pool.
     assert_eq!(t["bip125-replaceable"], "yes");
     assert_eq!(t["details"][0]["abandoned"], false);
     wait_until("the payer to see the replacement", || {
-        node.try_call("/wallet/payer", "gettransaction", json!([replacement]))
-            .unwrap()
+        node.wallet("payer")
+            .try_call("gettransaction", json!([replacement]))
             .is_ok()
     });
-    let p = node.wcall("payer", "gettransaction", json!([orig]));
+    let p = node.wallet("payer").call("gettransaction", json!([orig]));
     assert_eq!(p["walletconflicts"], json!([replacement]));
-    let r = node.wcall("payer", "gettransaction", json!([replacement]));
+    let r = node
+        .wallet("payer")
+        .call("gettransaction", json!([replacement]));
     assert_eq!(r["walletconflicts"], json!([orig]));
     assert_eq!(amt(&r["amount"]), "-49.99000000");
     assert_eq!(amt(&r["fee"]), "-0.01000000");
     assert_eq!(
-        node.werr("payer", "abandontransaction", json!([replacement])),
+        node.wallet("payer")
+            .err("abandontransaction", json!([replacement])),
         (-5, "Transaction not eligible for abandonment".into())
     );
 
     // Abandoned, twice without effect.
     assert_eq!(
-        node.wcall("alice", "abandontransaction", json!([orig])),
+        node.wallet("alice")
+            .call("abandontransaction", json!([orig])),
         Value::Null
     );
     assert_eq!(
-        node.wcall("alice", "abandontransaction", json!([orig])),
+        node.wallet("alice")
+            .call("abandontransaction", json!([orig])),
         Value::Null
     );
-    let t = node.wcall("alice", "gettransaction", json!([orig]));
+    let t = node.wallet("alice").call("gettransaction", json!([orig]));
     assert_eq!(t["details"][0]["abandoned"], true);
-    let l = node.wcall("alice", "listtransactions", json!([]));
+    let l = node.wallet("alice").call("listtransactions", json!([]));
     assert_eq!(l[0]["abandoned"], true);
     assert_eq!(
-        node.wcall("payer", "abandontransaction", json!([orig])),
+        node.wallet("payer")
+            .call("abandontransaction", json!([orig])),
         Value::Null
     );
 
     // The replacement confirms: the payment is conflicted, and a received-only conflicted
     // transaction has no detail entries.
     node.mine(1, KNOWN_ADDRESS);
-    let t = node.wcall("alice", "gettransaction", json!([orig]));
+    let t = node.wallet("alice").call("gettransaction", json!([orig]));
     assert_eq!(t["confirmations"], -1);
     assert_eq!(t["details"], json!([]));
     assert_eq!(t["walletconflicts"], json!([]));
     assert_eq!(t["mempoolconflicts"], json!([]));
-    let p = node.wcall("payer", "gettransaction", json!([orig]));
+    let p = node.wallet("payer").call("gettransaction", json!([orig]));
     assert_eq!(p["confirmations"], -1);
     assert_eq!(
-        node.werr("payer", "abandontransaction", json!([orig])),
+        node.wallet("payer")
+            .err("abandontransaction", json!([orig])),
         (-5, "Transaction not eligible for abandonment".into())
     );
-    let r = node.wcall("payer", "gettransaction", json!([replacement]));
+    let r = node
+        .wallet("payer")
+        .call("gettransaction", json!([replacement]));
     assert_eq!(r["bip125-replaceable"], "no");
     assert_eq!(r["confirmations"], 1);
 }
 
 #[test]
 fn rescans_find_what_a_wallet_missed() {
-    let node = Node::start("rescan", &[]);
+    let node = start_node("rescan", &[]);
     // The addresses the restored wallet will have, known before it exists in the node.
     let mut probe = KnownWallet::create(&node, "probe", 7, None);
     let (addr0, _) = probe.next_address();
@@ -589,11 +636,11 @@ fn rescans_find_what_a_wallet_missed() {
     KnownWallet::create(&node, "restored", 7, tip.as_str());
     node.call("loadwallet", json!(["restored"]));
     assert_eq!(
-        node.werr("restored", "gettransaction", json!([txid])),
+        node.wallet("restored").err("gettransaction", json!([txid])),
         (-5, "Invalid or non-wallet transaction id".into())
     );
     assert_eq!(
-        node.wcall("restored", "listtransactions", json!([])),
+        node.wallet("restored").call("listtransactions", json!([])),
         json!([])
     );
 
@@ -608,26 +655,29 @@ fn rescans_find_what_a_wallet_missed() {
         ),
     ] {
         assert_eq!(
-            node.werr("restored", "rescanblockchain", args),
+            node.wallet("restored").err("rescanblockchain", args),
             (-8, msg.into())
         );
     }
 
     assert_eq!(
-        node.wcall("restored", "rescanblockchain", json!([0, 101])),
+        node.wallet("restored")
+            .call("rescanblockchain", json!([0, 101])),
         json!({"start_height": 0, "stop_height": 101})
     );
     assert!(node
-        .try_call("/wallet/restored", "gettransaction", json!([txid]))
-        .unwrap()
+        .wallet("restored")
+        .try_call("gettransaction", json!([txid]))
         .is_err());
-    let r = node.wcall("restored", "rescanblockchain", json!([]));
+    let r = node.wallet("restored").call("rescanblockchain", json!([]));
     assert_eq!(r, json!({"start_height": 0, "stop_height": 103}));
     assert_eq!(keys(&r), strs(&["start_height", "stop_height"]));
-    let t = node.wcall("restored", "gettransaction", json!([txid]));
+    let t = node
+        .wallet("restored")
+        .call("gettransaction", json!([txid]));
     assert_eq!(t["confirmations"], 1);
     assert_eq!(amt(&t["amount"]), "10.00000000");
-    let l = node.wcall("restored", "listtransactions", json!([]));
+    let l = node.wallet("restored").call("listtransactions", json!([]));
     let cats: Vec<&str> = l
         .as_array()
         .unwrap()
@@ -636,37 +686,39 @@ fn rescans_find_what_a_wallet_missed() {
         .collect();
     assert_eq!(cats, vec!["immature", "receive"]);
     assert_eq!(
-        node.wcall("restored", "rescanblockchain", json!([102])),
+        node.wallet("restored")
+            .call("rescanblockchain", json!([102])),
         json!({"start_height": 102, "stop_height": 103})
     );
     assert_eq!(
-        node.wcall("restored", "abortrescan", json!([])),
+        node.wallet("restored").call("abortrescan", json!([])),
         json!(false)
     );
 
     // A wallet unloaded while blocks pay it catches up when it is loaded again.
     node.call("createwallet", json!(["late"]));
     let late = node
-        .wcall("late", "getnewaddress", json!([]))
+        .wallet("late")
+        .call("getnewaddress", json!([]))
         .as_str()
         .unwrap()
         .to_string();
     node.call("unloadwallet", json!(["late"]));
     let b104 = node.mine(1, &late).remove(0);
     node.call("loadwallet", json!(["late"]));
-    let l = node.wcall("late", "listtransactions", json!([]));
+    let l = node.wallet("late").call("listtransactions", json!([]));
     assert_eq!(l.as_array().unwrap().len(), 1);
     assert_eq!(l[0]["category"], "immature");
     assert_eq!(l[0]["blockhash"], json!(b104));
     assert_eq!(
-        node.wcall("late", "rescanblockchain", json!([])),
+        node.wallet("late").call("rescanblockchain", json!([])),
         json!({"start_height": 0, "stop_height": 104})
     );
 }
 
 #[test]
 fn help_shows_cores_arguments() {
-    let node = Node::start("help", &[]);
+    let node = start_node("help", &[]);
     for line in [
         "gettransaction \"txid\" ( include_watchonly verbose )",
         "listtransactions ( \"label\" count skip include_watchonly )",
@@ -686,8 +738,7 @@ fn help_shows_cores_arguments() {
     }
     // Named arguments reach the same positions.
     node.call("createwallet", json!(["w"]));
-    let (code, msg) = node.werr(
-        "w",
+    let (code, msg) = node.wallet("w").err(
         "gettransaction",
         json!({"txid": "11".repeat(32), "verbose": true}),
     );
@@ -699,7 +750,7 @@ fn help_shows_cores_arguments() {
 
 #[test]
 fn a_running_rescan_blocks_another_and_can_be_aborted() {
-    let node = Node::start("abort", &[]);
+    let node = start_node("abort", &[]);
     node.call("createwallet", json!(["w"]));
     for _ in 0..6 {
         node.mine(500, &support::burn_address());
@@ -709,20 +760,14 @@ fn a_running_rescan_blocks_another_and_can_be_aborted() {
     for attempt in 0.. {
         assert!(attempt < 10, "never caught the rescan running");
         let caught = std::thread::scope(|s| {
-            let first = s.spawn(|| {
-                node.try_call("/wallet/w", "rescanblockchain", json!([]))
-                    .unwrap()
-            });
+            let first = s.spawn(|| node.wallet("w").try_call("rescanblockchain", json!([])));
             let mut running = false;
             while !first.is_finished() && !running {
-                running = node.wcall("w", "getwalletinfo", json!([]))["scanning"].is_object();
+                running = node.wallet("w").call("getwalletinfo", json!([]))["scanning"].is_object();
             }
             let mut aborted = false;
             if running {
-                if let Err(e) = node
-                    .try_call("/wallet/w", "rescanblockchain", json!([]))
-                    .unwrap()
-                {
+                if let Err(e) = node.wallet("w").try_call("rescanblockchain", json!([])) {
                     assert_eq!(
                         e,
                         (
@@ -730,7 +775,7 @@ fn a_running_rescan_blocks_another_and_can_be_aborted() {
                             "Wallet is currently rescanning. Abort existing rescan or wait.".into()
                         )
                     );
-                    aborted = node.wcall("w", "abortrescan", json!([])) == json!(true);
+                    aborted = node.wallet("w").call("abortrescan", json!([])) == json!(true);
                 }
             }
             let r = first.join().unwrap();
@@ -743,9 +788,12 @@ fn a_running_rescan_blocks_another_and_can_be_aborted() {
             break;
         }
     }
-    assert_eq!(node.wcall("w", "abortrescan", json!([])), json!(false));
     assert_eq!(
-        node.wcall("w", "rescanblockchain", json!([2900])),
+        node.wallet("w").call("abortrescan", json!([])),
+        json!(false)
+    );
+    assert_eq!(
+        node.wallet("w").call("rescanblockchain", json!([2900])),
         json!({"start_height": 2900, "stop_height": 3000})
     );
 }

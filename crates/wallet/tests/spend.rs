@@ -1,248 +1,10 @@
 //! Spending against a real `bitcoind` on regtest: sends, PSBTs, raw funding and signing,
 //! sendall, locks and fee bumping, checked as Core's functional tests check them.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+mod support;
 
 use serde_json::{json, Value};
-
-/// The node executable: `$BITCOIND`, else `bitcoind` beside the test's own directory
-/// (`target/<profile>/bitcoind` for `target/<profile>/deps/spend-*`).
-fn bitcoind() -> PathBuf {
-    if let Ok(p) = std::env::var("BITCOIND") {
-        return PathBuf::from(p);
-    }
-    let exe = std::env::current_exe().expect("test executable");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let p = dir.join("bitcoind");
-    assert!(
-        p.exists(),
-        "{} missing: run `cargo build -p node --bins` first or set BITCOIND",
-        p.display()
-    );
-    p
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "spend-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("temp dir");
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-/// A running node, killed on drop.
-struct Node {
-    child: Option<Child>,
-    datadir: PathBuf,
-    port: u16,
-    extra: Vec<String>,
-}
-
-fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-impl Node {
-    fn start(datadir: &Path, extra: &[&str]) -> Node {
-        let mut n = Node {
-            child: None,
-            datadir: datadir.to_path_buf(),
-            port: free_port(),
-            extra: extra.iter().map(|s| s.to_string()).collect(),
-        };
-        n.spawn();
-        n
-    }
-
-    fn spawn(&mut self) {
-        self.port = free_port();
-        let child = Command::new(bitcoind())
-            .arg("-regtest")
-            .arg(format!("-datadir={}", self.datadir.display()))
-            .arg(format!("-rpcport={}", self.port))
-            .arg(format!("-port={}", free_port()))
-            .arg("-listen=0")
-            .arg("-printtoconsole=0")
-            .args(&self.extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn bitcoind");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Some(c) = self.child.as_mut() {
-                if let Ok(Some(status)) = c.try_wait() {
-                    let mut err = String::new();
-                    if let Some(mut e) = c.stderr.take() {
-                        let _ = e.read_to_string(&mut err);
-                    }
-                    panic!("bitcoind exited early with {status}: {err}");
-                }
-            }
-            if let Ok(r) = self.try_call("/", "getblockcount", json!([])) {
-                match r {
-                    Ok(_) => return,
-                    Err((-28, _)) => {}
-                    Err(e) => panic!("unexpected error while waiting: {e:?}"),
-                }
-            }
-            assert!(Instant::now() < deadline, "node did not become ready");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn cookie(&self) -> Option<String> {
-        std::fs::read_to_string(self.datadir.join("regtest").join(".cookie")).ok()
-    }
-
-    fn try_call(
-        &self,
-        path: &str,
-        method: &str,
-        params: Value,
-    ) -> std::io::Result<Result<Value, (i64, String)>> {
-        let cookie = self
-            .cookie()
-            .ok_or_else(|| std::io::Error::other("no cookie yet"))?;
-        let body =
-            json!({"jsonrpc": "1.0", "id": 1, "method": method, "params": params}).to_string();
-        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
-        s.set_read_timeout(Some(Duration::from_secs(300)))?;
-        let req = format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Basic {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            base64(cookie.trim().as_bytes()),
-            body.len()
-        );
-        s.write_all(req.as_bytes())?;
-        let mut r = BufReader::new(s);
-        let mut len = None;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            r.read_line(&mut line)?;
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse::<usize>().ok();
-            }
-        }
-        let mut buf = Vec::new();
-        match len {
-            Some(n) => {
-                buf.resize(n, 0);
-                r.read_exact(&mut buf)?;
-            }
-            None => {
-                r.read_to_end(&mut buf)?;
-            }
-        }
-        let v: Value = serde_json::from_slice(&buf)
-            .map_err(|e| std::io::Error::other(format!("bad reply: {e}")))?;
-        if v["error"].is_null() {
-            Ok(Ok(v["result"].clone()))
-        } else {
-            Ok(Err((
-                v["error"]["code"].as_i64().unwrap_or(0),
-                v["error"]["message"].as_str().unwrap_or("").to_string(),
-            )))
-        }
-    }
-
-    fn call(&self, method: &str, params: Value) -> Value {
-        self.wcall("", method, params)
-    }
-
-    /// Calls `method` on wallet `wallet` ("" for the node).
-    fn wcall(&self, wallet: &str, method: &str, params: Value) -> Value {
-        let path = if wallet.is_empty() {
-            "/".to_string()
-        } else {
-            format!("/wallet/{wallet}")
-        };
-        match self.try_call(&path, method, params).expect("http") {
-            Ok(v) => v,
-            Err(e) => panic!("{method} failed: {e:?}"),
-        }
-    }
-
-    fn werr(&self, wallet: &str, method: &str, params: Value) -> (i64, String) {
-        let path = format!("/wallet/{wallet}");
-        match self.try_call(&path, method, params).expect("http") {
-            Ok(v) => panic!("{method} succeeded unexpectedly: {v}"),
-            Err(e) => e,
-        }
-    }
-
-    fn stop(&mut self) {
-        let _ = self.try_call("/", "stop", json!([]));
-        if let Some(mut c) = self.child.take() {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = c.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
+use support::{Node, TempDir};
 
 fn sats(v: &Value) -> i64 {
     let text = v.to_string();
@@ -269,13 +31,13 @@ fn funded(tag: &str, extra: &[&str]) -> (TempDir, Node) {
     let node = Node::start(&dir.0, extra);
     node.call("createwallet", json!(["w"]));
     node.call("createwallet", json!(["other"]));
-    let addr = node.wcall("w", "getnewaddress", json!([]));
+    let addr = node.wallet("w").call("getnewaddress", json!([]));
     node.call("generatetoaddress", json!([101, addr]));
     (dir, node)
 }
 
 fn mine(node: &Node, n: u32) {
-    let addr = node.wcall("other", "getnewaddress", json!([]));
+    let addr = node.wallet("other").call("getnewaddress", json!([]));
     node.call("generatetoaddress", json!([n, addr]));
 }
 
@@ -283,12 +45,11 @@ fn mine(node: &Node, n: u32) {
 fn send_with_change_and_mined_balance() {
     let (_dir, node) = funded("send", &["-fallbackfee=0.0002"]);
     assert_eq!(
-        sats(&node.wcall("w", "getbalance", json!([]))),
+        sats(&node.wallet("w").call("getbalance", json!([]))),
         50 * 100_000_000
     );
-    let dest = node.wcall("other", "getnewaddress", json!([]));
-    let r = node.wcall(
-        "w",
+    let dest = node.wallet("other").call("getnewaddress", json!([]));
+    let r = node.wallet("w").call(
         "sendtoaddress",
         json!({"address": dest, "amount": 1.5, "fee_rate": 2, "verbose": true}),
     );
@@ -317,7 +78,7 @@ fn send_with_change_and_mined_balance() {
     );
 
     // Unconfirmed change is listed only with minconf 0, and is safe.
-    let unspent = node.wcall("w", "listunspent", json!([0]));
+    let unspent = node.wallet("w").call("listunspent", json!([0]));
     let entry = unspent
         .as_array()
         .expect("array")
@@ -356,7 +117,8 @@ fn send_with_change_and_mined_balance() {
     assert!(entry["desc"].as_str().expect("desc").starts_with("wpkh(["));
     assert_eq!(entry["parent_descs"].as_array().expect("descs").len(), 1);
     assert!(node
-        .wcall("w", "listunspent", json!([]))
+        .wallet("w")
+        .call("listunspent", json!([]))
         .as_array()
         .expect("array")
         .iter()
@@ -364,14 +126,13 @@ fn send_with_change_and_mined_balance() {
 
     mine(&node, 1);
     // The second coinbase matured with the new block.
-    let balance = sats(&node.wcall("w", "getbalance", json!([])));
+    let balance = sats(&node.wallet("w").call("getbalance", json!([])));
     assert_eq!(balance, 100 * 100_000_000 - 150_000_000 - fee);
     assert_eq!(
-        sats(&node.wcall("other", "getbalance", json!([]))),
+        sats(&node.wallet("other").call("getbalance", json!([]))),
         150_000_000
     );
-    let listed = node.wcall(
-        "w",
+    let listed = node.wallet("w").call(
         "listunspent",
         json!([1, 9999999, [], true, {"minimumAmount": 1}]),
     );
@@ -394,10 +155,9 @@ fn send_with_change_and_mined_balance() {
 #[test]
 fn sendmany_subtract_fee_and_errors() {
     let (_dir, node) = funded("sendmany", &["-fallbackfee=0.0002"]);
-    let a = node.wcall("other", "getnewaddress", json!([]));
-    let b = node.wcall("other", "getnewaddress", json!([]));
-    let txid = node.wcall(
-        "w",
+    let a = node.wallet("other").call("getnewaddress", json!([]));
+    let b = node.wallet("other").call("getnewaddress", json!([]));
+    let txid = node.wallet("w").call(
         "sendmany",
         json!(["", {a.as_str().expect("a"): 1, b.as_str().expect("b"): 2}, null, "pay", [b]]),
     );
@@ -420,31 +180,34 @@ fn sendmany_subtract_fee_and_errors() {
     assert!(fee >= 20 * vsize && fee <= 20 * (vsize + 1));
 
     assert_eq!(
-        node.werr("w", "sendtoaddress", json!([a, 100])),
+        node.wallet("w").err("sendtoaddress", json!([a, 100])),
         (-6, "Insufficient funds".to_string())
     );
     assert_eq!(
-        node.werr("w", "sendtoaddress", json!([a, 0.00000100])),
+        node.wallet("w")
+            .err("sendtoaddress", json!([a, 0.00000100])),
         (-6, "Transaction amount too small".to_string())
     );
     assert_eq!(
-        node.werr("w", "sendtoaddress", json!({"address": a, "amount": 1, "fee_rate": 0.5})),
+        node.wallet("w").err("sendtoaddress", json!({"address": a, "amount": 1, "fee_rate": 0.5})),
         (-6, "Fee rate (0.500 sat/vB) is lower than the minimum fee rate setting (1.000 sat/vB).\nConsider modifying -mintxfee (1.000 sat/vB) or -minrelaytxfee (0.100 sat/vB).".to_string())
     );
     assert_eq!(
-        node.werr("w", "sendtoaddress", json!({"address": a, "amount": 1, "fee_rate": 1, "conf_target": 6})),
+        node.wallet("w").err("sendtoaddress", json!({"address": a, "amount": 1, "fee_rate": 1, "conf_target": 6})),
         (-8, "Cannot specify both conf_target and fee_rate. Please provide either a confirmation target in blocks for automatic fee estimation, or an explicit fee rate.".to_string())
     );
     assert_eq!(
-        node.werr("w", "sendtoaddress", json!({"address": a, "amount": 1, "estimate_mode": "foo"})),
+        node.wallet("w").err("sendtoaddress", json!({"address": a, "amount": 1, "estimate_mode": "foo"})),
         (-8, "Invalid estimate_mode parameter, must be one of: \"unset\", \"economical\", \"conservative\"".to_string())
     );
     assert_eq!(
-        node.werr("w", "sendmany", json!(["x", {a.as_str().expect("a"): 1}])),
+        node.wallet("w")
+            .err("sendmany", json!(["x", {a.as_str().expect("a"): 1}])),
         (-8, "Dummy value must be set to \"\"".to_string())
     );
     assert_eq!(
-        node.werr("w", "sendtoaddress", json!(["bcrt1qinvalid", 1])),
+        node.wallet("w")
+            .err("sendtoaddress", json!(["bcrt1qinvalid", 1])),
         (-5, "Invalid Bitcoin address: bcrt1qinvalid".to_string())
     );
 }
@@ -452,14 +215,13 @@ fn sendmany_subtract_fee_and_errors() {
 #[test]
 fn fallback_fee_disabled_is_refused() {
     let (_dir, node) = funded("nofallback", &[]);
-    let a = node.wcall("other", "getnewaddress", json!([]));
+    let a = node.wallet("other").call("getnewaddress", json!([]));
     assert_eq!(
-        node.werr("w", "sendtoaddress", json!([a, 1])),
+        node.wallet("w").err("sendtoaddress", json!([a, 1])),
         (-6, "Fee estimation failed. Fallbackfee is disabled. Wait a few blocks or enable -fallbackfee.".to_string())
     );
     // An explicit rate does not need estimates.
-    node.wcall(
-        "w",
+    node.wallet("w").call(
         "sendtoaddress",
         json!({"address": a, "amount": 1, "fee_rate": 1.5}),
     );
@@ -469,7 +231,7 @@ fn fallback_fee_disabled_is_refused() {
 fn locks_persist_across_restart() {
     let (dir, mut node) = funded("locks", &["-fallbackfee=0.0002"]);
     mine(&node, 2);
-    let unspent = node.wcall("w", "listunspent", json!([]));
+    let unspent = node.wallet("w").call("listunspent", json!([]));
     let utxos: Vec<Value> = unspent
         .as_array()
         .expect("array")
@@ -478,53 +240,62 @@ fn locks_persist_across_restart() {
         .collect();
     assert!(utxos.len() >= 2);
     assert_eq!(
-        node.wcall("w", "lockunspent", json!([false, [utxos[0]], true])),
+        node.wallet("w")
+            .call("lockunspent", json!([false, [utxos[0]], true])),
         json!(true)
     );
     assert_eq!(
-        node.wcall("w", "lockunspent", json!([false, [utxos[1]]])),
+        node.wallet("w")
+            .call("lockunspent", json!([false, [utxos[1]]])),
         json!(true)
     );
     assert_eq!(
-        node.werr("w", "lockunspent", json!([false, [utxos[1]]])),
+        node.wallet("w")
+            .err("lockunspent", json!([false, [utxos[1]]])),
         (-8, "Invalid parameter, output already locked".to_string())
     );
-    let locked = node.wcall("w", "listlockunspent", json!([]));
+    let locked = node.wallet("w").call("listlockunspent", json!([]));
     assert_eq!(locked.as_array().expect("array").len(), 2);
-    let listed = node.wcall("w", "listunspent", json!([]));
+    let listed = node.wallet("w").call("listunspent", json!([]));
     assert_eq!(listed.as_array().expect("array").len(), utxos.len() - 2);
     assert_eq!(
-        node.werr(
-            "w",
+        node.wallet("w").err(
             "lockunspent",
             json!([false, [{"txid": "00".repeat(32), "vout": 0}]])
         ),
         (-8, "Invalid parameter, unknown transaction".to_string())
     );
     assert_eq!(
-        node.werr(
-            "w",
+        node.wallet("w").err(
             "lockunspent",
             json!([false, [{"txid": utxos[2]["txid"], "vout": -1}]])
         ),
         (-8, "Invalid parameter, vout cannot be negative".to_string())
     );
     assert_eq!(
-        node.werr("w", "lockunspent", json!([true, [utxos[2]]])),
+        node.wallet("w")
+            .err("lockunspent", json!([true, [utxos[2]]])),
         (-8, "Invalid parameter, expected locked output".to_string())
     );
 
-    node.stop();
-    node.spawn();
+    node.restart();
     node.call("loadwallet", json!(["w"]));
-    let locked = node.wcall("w", "listlockunspent", json!([]));
+    let locked = node.wallet("w").call("listlockunspent", json!([]));
     assert_eq!(locked, json!([utxos[0]]));
-    assert_eq!(node.wcall("w", "lockunspent", json!([true])), json!(true));
-    assert_eq!(node.wcall("w", "listlockunspent", json!([])), json!([]));
-    node.stop();
-    node.spawn();
+    assert_eq!(
+        node.wallet("w").call("lockunspent", json!([true])),
+        json!(true)
+    );
+    assert_eq!(
+        node.wallet("w").call("listlockunspent", json!([])),
+        json!([])
+    );
+    node.restart();
     node.call("loadwallet", json!(["w"]));
-    assert_eq!(node.wcall("w", "listlockunspent", json!([])), json!([]));
+    assert_eq!(
+        node.wallet("w").call("listlockunspent", json!([])),
+        json!([])
+    );
     drop(dir);
 }
 
@@ -532,18 +303,16 @@ fn locks_persist_across_restart() {
 fn psbt_and_raw_funding_flows() {
     let (_dir, node) = funded("psbt", &["-fallbackfee=0.0002"]);
     mine(&node, 1);
-    let dest = node.wcall("other", "getnewaddress", json!([]));
+    let dest = node.wallet("other").call("getnewaddress", json!([]));
 
     // walletcreatefundedpsbt → walletprocesspsbt → finalizepsbt → sendrawtransaction.
-    let funded = node.wcall(
-        "w",
+    let funded = node.wallet("w").call(
         "walletcreatefundedpsbt",
         json!({"inputs": [], "outputs": [{dest.as_str().expect("dest"): 1}], "fee_rate": 3}),
     );
     assert!(funded["changepos"].as_i64().expect("pos") >= 0);
     let fee = sats(&funded["fee"]);
-    let processed = node.wcall(
-        "w",
+    let processed = node.wallet("w").call(
         "walletprocesspsbt",
         json!([funded["psbt"], true, "ALL", true, false]),
     );
@@ -561,8 +330,7 @@ fn psbt_and_raw_funding_flows() {
         "createrawtransaction",
         json!([[], {dest.as_str().expect("dest"): 2}]),
     );
-    let f = node.wcall(
-        "w",
+    let f = node.wallet("w").call(
         "fundrawtransaction",
         json!([raw, {"fee_rate": 2, "lockUnspents": true}]),
     );
@@ -571,27 +339,33 @@ fn psbt_and_raw_funding_flows() {
         vec!["hex", "fee", "changepos"]
     );
     assert!(!node
-        .wcall("w", "listlockunspent", json!([]))
+        .wallet("w")
+        .call("listlockunspent", json!([]))
         .as_array()
         .expect("array")
         .is_empty());
-    let signed = node.wcall("w", "signrawtransactionwithwallet", json!([f["hex"]]));
+    let signed = node
+        .wallet("w")
+        .call("signrawtransactionwithwallet", json!([f["hex"]]));
     assert_eq!(signed["complete"], json!(true));
     assert!(signed.get("errors").is_none());
     node.call("sendrawtransaction", json!([signed["hex"]]));
     // Spending the locked coins released their locks.
-    assert_eq!(node.wcall("w", "listlockunspent", json!([])), json!([]));
     assert_eq!(
-        node.werr("w", "fundrawtransaction", json!([raw, {"foo": 1}])),
+        node.wallet("w").call("listlockunspent", json!([])),
+        json!([])
+    );
+    assert_eq!(
+        node.wallet("w")
+            .err("fundrawtransaction", json!([raw, {"foo": 1}])),
         (-3, "Unexpected key foo".to_string())
     );
 
     // send with add_to_wallet false returns the signed hex without broadcasting.
-    let s = node.wcall("w", "send", json!({"outputs": {dest.as_str().expect("dest"): 0.5}, "fee_rate": 1, "options": {"add_to_wallet": false}}));
+    let s = node.wallet("w").call("send", json!({"outputs": {dest.as_str().expect("dest"): 0.5}, "fee_rate": 1, "options": {"add_to_wallet": false}}));
     assert_eq!(s["complete"], json!(true));
     assert!(s["hex"].is_string() && s["psbt"].is_string());
-    let s = node.wcall(
-        "w",
+    let s = node.wallet("w").call(
         "send",
         json!([{dest.as_str().expect("dest"): 0.5}, null, "unset", 1]),
     );
@@ -601,8 +375,10 @@ fn psbt_and_raw_funding_flows() {
 
     // sendall empties the wallet into one address.
     mine(&node, 1);
-    let total = sats(&node.wcall("w", "getbalance", json!([])));
-    let r = node.wcall("w", "sendall", json!({"recipients": [dest], "fee_rate": 2}));
+    let total = sats(&node.wallet("w").call("getbalance", json!([])));
+    let r = node
+        .wallet("w")
+        .call("sendall", json!({"recipients": [dest], "fee_rate": 2}));
     assert_eq!(r["complete"], json!(true));
     let entry = node.call("getmempoolentry", json!([r["txid"]]));
     let raw = node.call("getrawtransaction", json!([r["txid"], true]));
@@ -614,14 +390,12 @@ fn psbt_and_raw_funding_flows() {
     mine(&node, 1);
     // Everything went; only the coinbase that matured with the new block is left.
     assert_eq!(
-        sats(&node.wcall("w", "getbalance", json!([]))),
+        sats(&node.wallet("w").call("getbalance", json!([]))),
         50 * 100_000_000
     );
     let spent = &raw["vin"][0];
     assert_eq!(
-        node.werr(
-            "w",
-            "sendall",
+        node.wallet("w").err("sendall",
             json!({"recipients": [dest], "fee_rate": 2, "options": {"inputs": [{"txid": spent["txid"], "vout": spent["vout"]}]}})
         ),
         (
@@ -638,14 +412,15 @@ fn psbt_and_raw_funding_flows() {
 #[test]
 fn bumpfee_replaces_and_marks_the_original() {
     let (_dir, node) = funded("bump", &["-fallbackfee=0.0002"]);
-    let dest = node.wcall("other", "getnewaddress", json!([]));
-    let old = node.wcall(
-        "w",
+    let dest = node.wallet("other").call("getnewaddress", json!([]));
+    let old = node.wallet("w").call(
         "sendtoaddress",
         json!({"address": dest, "amount": 1, "fee_rate": 1}),
     );
     let old_fee = sats(&node.call("getmempoolentry", json!([old]))["fees"]["base"]);
-    let r = node.wcall("w", "bumpfee", json!([old, {"fee_rate": 5}]));
+    let r = node
+        .wallet("w")
+        .call("bumpfee", json!([old, {"fee_rate": 5}]));
     assert_eq!(sats(&r["origfee"]), old_fee);
     assert!(sats(&r["fee"]) > old_fee);
     assert_eq!(r["errors"], json!([]));
@@ -654,7 +429,7 @@ fn bumpfee_replaces_and_marks_the_original() {
     assert!(pool.as_array().expect("pool").contains(&json!(new)));
     assert!(!pool.as_array().expect("pool").contains(&old));
     assert_eq!(
-        node.werr("w", "bumpfee", json!([old])),
+        node.wallet("w").err("bumpfee", json!([old])),
         (
             -4,
             format!(
@@ -664,7 +439,9 @@ fn bumpfee_replaces_and_marks_the_original() {
         )
     );
     assert_eq!(
-        node.werr("w", "bumpfee", json!([new, {"fee_rate": 5}])).1,
+        node.wallet("w")
+            .err("bumpfee", json!([new, {"fee_rate": 5}]))
+            .1,
         format!(
             "Insufficient total fee {}, must be at least {} (oldFee {} + incrementalFee {})",
             fmt_money(sats(&r["fee"])),
@@ -673,20 +450,20 @@ fn bumpfee_replaces_and_marks_the_original() {
             fmt_money(15)
         )
     );
-    let p = node.wcall("w", "psbtbumpfee", json!([new]));
+    let p = node.wallet("w").call("psbtbumpfee", json!([new]));
     assert!(p["psbt"].is_string());
     assert!(sats(&p["fee"]) > sats(&r["fee"]));
     assert_eq!(
-        node.werr("w", "bumpfee", json!(["00".repeat(32)])),
+        node.wallet("w").err("bumpfee", json!(["00".repeat(32)])),
         (-5, "Invalid or non-wallet transaction id".to_string())
     );
 
     mine(&node, 1);
     // Only the replacement counts once mined.
-    let bal = sats(&node.wcall("w", "getbalance", json!([])));
+    let bal = sats(&node.wallet("w").call("getbalance", json!([])));
     assert_eq!(bal, 100 * 100_000_000 - 100_000_000 - sats(&r["fee"]));
     // The coins are looked up first, so a mined transaction's inputs are spent.
-    let (code, msg) = node.werr("w", "bumpfee", json!([new]));
+    let (code, msg) = node.wallet("w").err("bumpfee", json!([new]));
     assert_eq!(code, -1);
     assert!(msg.ends_with(" is already spent"), "{msg}");
 }

@@ -3,12 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod tool_support;
+mod support;
 
 use std::path::Path;
 
 use serde_json::{json, Value};
-use tool_support::{wallet_tool, Node, TempDir, ToolRun};
+use support::{wallet_tool, Node, TempDir, ToolRun, REGTEST_MAGIC};
 
 const DUMP_WARNING: &str = "The dumpfile may contain private keys. To ensure the safety of your Bitcoin, do not share the dumpfile.\n";
 
@@ -203,7 +203,7 @@ fn help_and_version() {
 /// the file without changing it.
 fn first_address(file: &Path, output_type: walletdb::records::OutputType) -> String {
     use wallet::state::{WalletOptions, WalletState};
-    let store = walletdb::SqliteStore::open(file, [0xfa, 0xbf, 0xb5, 0xda]).unwrap();
+    let store = walletdb::SqliteStore::open(file, REGTEST_MAGIC).unwrap();
     let mut st = WalletState::new("w", bitcoin::Network::Regtest, WalletOptions::default());
     wallet::load::populate(&mut st, &store, None).unwrap();
     let script = st.new_destination(output_type, "").unwrap();
@@ -221,7 +221,7 @@ fn a_wallet_made_by_the_tool_loads_in_bitcoind() {
     let bech32m = first_address(&file, OutputType::Bech32m);
 
     let mut node = Node::start(d, &["-wallet=w"]);
-    let info = node.wallet_call("w", "getwalletinfo", json!([]));
+    let info = node.wallet("w").call("getwalletinfo", json!([]));
     assert_eq!(info["walletname"], "w");
     assert_eq!(info["format"], "sqlite");
     assert_eq!(info["txcount"], 0);
@@ -238,9 +238,10 @@ fn a_wallet_made_by_the_tool_loads_in_bitcoind() {
     let height = node.call("getblockcount", json!([]));
     assert_eq!(info["lastprocessedblock"]["height"], height);
 
-    assert_eq!(node.wallet_call("w", "getnewaddress", json!([])), bech32);
+    assert_eq!(node.wallet("w").call("getnewaddress", json!([])), bech32);
     assert_eq!(
-        node.wallet_call("w", "getnewaddress", json!(["", "bech32m"])),
+        node.wallet("w")
+            .call("getnewaddress", json!(["", "bech32m"])),
         bech32m
     );
     node.stop();
@@ -257,11 +258,11 @@ fn a_node_wallet_survives_dump_and_createfromdump() {
     let d = &dir.0;
     let mut node = Node::start(d, &[]);
     node.call("createwallet", json!(["orig"]));
-    let addr = node.wallet_call("orig", "getnewaddress", json!([]));
+    let addr = node.wallet("orig").call("getnewaddress", json!([]));
     node.call("generatetoaddress", json!([101, addr]));
-    let info = node.wallet_call("orig", "getwalletinfo", json!([]));
+    let info = node.wallet("orig").call("getwalletinfo", json!([]));
     assert_eq!(info["txcount"], 101);
-    let balances = node.wallet_call("orig", "getbalances", json!([]));
+    let balances = node.wallet("orig").call("getbalances", json!([]));
     let keypool =
         info["keypoolsize"].as_u64().unwrap() + info["keypoolsize_hd_internal"].as_u64().unwrap();
     node.stop();
@@ -300,7 +301,7 @@ fn a_node_wallet_survives_dump_and_createfromdump() {
     let mut node = Node::start(d, &[]);
     node.call("loadwallet", json!(["orig"]));
     node.call("loadwallet", json!(["copy"]));
-    let get = |w: &str, m: &str| -> Value { node.wallet_call(w, m, json!([])) };
+    let get = |w: &str, m: &str| -> Value { node.wallet(w).call(m, json!([])) };
     let (a, b) = (get("orig", "getwalletinfo"), get("copy", "getwalletinfo"));
     assert_eq!(b["walletname"], "copy");
     for field in ["txcount", "keypoolsize", "keypoolsize_hd_internal", "flags"] {
