@@ -298,7 +298,8 @@ pub fn serve_bytes(data: &[u8]) -> std::result::Result<(), String> {
     .map_err(|e| e.to_string())?;
     let _ = ours.write_all(data);
     let _ = ours.shutdown(std::net::Shutdown::Write);
-    ours.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+    // Generous: a hang never ends, while a loaded 2-core CI machine can take seconds.
+    ours.set_read_timeout(Some(std::time::Duration::from_secs(60)))
         .map_err(|e| e.to_string())?;
     let mut sink = Vec::new();
     ours.read_to_end(&mut sink)
