@@ -11,6 +11,7 @@ pub mod context;
 pub mod crypt;
 pub mod feebumper;
 pub mod fees;
+pub mod hdkeys;
 pub mod history;
 pub mod import;
 pub mod infer;
