@@ -9,6 +9,7 @@ pub mod address;
 pub mod coincontrol;
 pub mod context;
 pub mod crypt;
+pub mod export;
 pub mod feebumper;
 pub mod fees;
 pub mod hdkeys;

@@ -1,5 +1,6 @@
 //! Smaller wallet commands: `listaddressgroupings` (Core's `wallet/rpc/addresses.cpp`),
-//! `simulaterawtransaction` and `setwalletflag` (`wallet/rpc/wallet.cpp`),
+//! `simulaterawtransaction`, `setwalletflag` and `exportwatchonlywallet`
+//! (`wallet/rpc/wallet.cpp`),
 //! `importprunedfunds` and `removeprunedfunds` (`wallet/rpc/backup.cpp`).
 //!
 //! `walletdisplayaddress` is not registered: Core only has it when built with external
@@ -83,6 +84,14 @@ pub fn register(table: &Arc<Table>, cx: &Arc<WalletContext>) {
         ],
         "{                          (json object)\n  \"flag_name\" : \"str\",     (string) the flag changed\n  \"flag_state\" : true|false, (boolean) its new state\n  \"warnings\" : \"str\"       (string, optional) what to mind after the change\n}",
         move |req| set_wallet_flag(&c, req),
+    ));
+    let c = cx.clone();
+    table.register(command(
+        "exportwatchonlywallet",
+        "Writes a watch-only copy of the wallet to a new wallet file: its public descriptors, transactions, address book and stored coin locks.\nDescriptors derived with hardened steps from the wallet's private keys only carry the addresses derived so far; others carry on deriving.\nThe file can be loaded elsewhere with 'restorewallet'.\n",
+        vec![Arg::required("destination", ArgType::Str, "The path of the file to write; it must not exist yet")],
+        "{                          (json object)\n  \"exported_file\" : \"str\"   (string) the path written to\n}",
+        move |req| export_watch_only_wallet(&c, req),
     ));
     let c = cx.clone();
     table.register(command(
@@ -321,6 +330,42 @@ fn set_wallet_flag(cx: &WalletContext, req: &Request) -> RpcResult {
         out.insert("warnings".into(), json!(caveat));
     }
     Ok(Value::Object(out))
+}
+
+fn export_watch_only_wallet(cx: &WalletContext, req: &Request) -> RpcResult {
+    let wallet = wallet_for(cx, req)?;
+    let destination = req.arg_str(0)?;
+    // As Core, a failed top-up (a locked wallet's hardened derivation) is not an error.
+    wallet
+        .with(|st, _| {
+            let _ = st.top_up_keypool(0);
+            Ok(())
+        })
+        .map_err(wallet_error)?;
+    let st = wallet.state();
+    let best_block = wallet.with_store(|store| stored_best_block(store));
+    crate::export::export_watch_only_wallet(&st, best_block, destination, cx.magic)
+        .map(|file| json!({ "exported_file": file }))
+        .map_err(|m| RpcError::new(RPC_WALLET_ERROR, m))
+}
+
+/// `ReadBestBlock`: the locator of the `bestblock` record when it has one, else that of
+/// `bestblock_nomerkle`.
+fn stored_best_block(store: &dyn walletdb::WalletStore) -> Option<walletdb::records::BlockLocator> {
+    use walletdb::records::{keys, Record};
+    let read = |kind: &str| store.read_records_of(kind).ok().unwrap_or_default();
+    let full = read(keys::BESTBLOCK).into_iter().find_map(|r| match r {
+        Record::BestBlock(l) if !l.have.is_empty() => Some(l),
+        _ => None,
+    });
+    full.or_else(|| {
+        read(keys::BESTBLOCK_NOMERKLE)
+            .into_iter()
+            .find_map(|r| match r {
+                Record::BestBlockNoMerkle(l) => Some(l),
+                _ => None,
+            })
+    })
 }
 
 fn invalid_key(message: &str) -> RpcError {
