@@ -923,8 +923,9 @@ impl DescriptorSpkm {
         found.first().map(|s| (*s).clone())
     }
 
-    /// Moves the next index past `script` if it was handed out by someone else
-    /// (`MarkUnusedAddresses`); returns the changed records.
+    /// Moves the next index past `script` if it was handed out by someone else, and tops
+    /// up whenever `script` is one of its own (`MarkUnusedAddresses`); returns the changed
+    /// records.
     pub fn mark_used(
         &mut self,
         script: &ScriptBuf,
@@ -933,12 +934,13 @@ impl DescriptorSpkm {
         let Some(&index) = self.scripts.get(script) else {
             return Ok(Vec::new());
         };
-        if self.wd.next_index > index {
-            return Ok(Vec::new());
+        let mut records = Vec::new();
+        if self.wd.next_index <= index {
+            self.wd.next_index = index + 1;
+            records.push(self.descriptor_record());
         }
-        self.wd.next_index = index + 1;
-        let mut records = self.top_up(keypool)?;
-        records.push(self.descriptor_record());
+        // As Core, a top-up a locked wallet cannot do is left for later.
+        records.extend(self.top_up(keypool).unwrap_or_default());
         Ok(records)
     }
 

@@ -99,13 +99,9 @@ fn option_bool(options: &Map<String, Value>, key: &str) -> Result<bool, RpcError
         .map(|b| b.unwrap_or(false))
 }
 
-/// A string option, `None` when absent or null.
-fn option_str<'a>(options: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, RpcError> {
-    options
-        .get(key)
-        .filter(|v| !v.is_null())
-        .map(value_str)
-        .transpose()
+/// An option's value, `None` when absent or null; its type is checked where Core reads it.
+fn option_value<'a>(options: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    options.get(key).filter(|v| !v.is_null())
 }
 
 fn invalid_key(message: impl Into<String>) -> RpcError {
@@ -113,8 +109,8 @@ fn invalid_key(message: impl Into<String>) -> RpcError {
 }
 
 /// Core's `DecodeExtPubKey` for an `hdkey` option, with its error.
-fn parse_hdkey_option(text: &str, network: bitcoin::Network) -> Result<Xpub, RpcError> {
-    descriptors::decode_xpub(text, network)
+fn parse_hdkey_option(v: &Value, network: bitcoin::Network) -> Result<Xpub, RpcError> {
+    descriptors::decode_xpub(value_str(v)?, network)
         .ok_or_else(|| invalid_key("Unable to parse HD key. Please provide a valid xpub"))
 }
 
@@ -268,7 +264,7 @@ fn derive_hd_key(cx: &WalletContext, req: &Request) -> RpcResult {
         .ok_or_else(|| RpcError::new(RPC_INVALID_PARAMETER, "Invalid BIP32 keypath"))?;
     let options = options(req, 1);
     let private = option_bool(&options, "private")?;
-    let hdkey = option_str(&options, "hdkey")?;
+    let hdkey = option_value(&options, "hdkey");
     if !path.iter().any(|s| s & 0x8000_0000 != 0) {
         return Err(RpcError::new(
             RPC_INVALID_PARAMETER,
@@ -363,7 +359,7 @@ fn create_wallet_descriptor(cx: &WalletContext, req: &Request) -> RpcResult {
         None => vec![false, true],
         Some(v) => vec![value_bool(v)?],
     };
-    let hdkey = option_str(&options, "hdkey")?;
+    let hdkey = option_value(&options, "hdkey");
     // The closure's own failures are RPC errors, returned inside its result so that
     // only the wallet's failures go through `with`.
     let result = wallet
