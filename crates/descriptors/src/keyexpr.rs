@@ -310,6 +310,15 @@ impl KeyExpr {
         (format!("{}{body}", self.origin_string()), true)
     }
 
+    /// The extended key written (Core's `GetRootExtPubKey`): `None` for hex and WIF keys
+    /// and for `musig()` aggregates, which no single extended key underlies.
+    pub fn root_xpub(&self) -> Option<Xpub> {
+        match &self.inner {
+            Inner::Ext { xpub, .. } => Some(*xpub),
+            _ => None,
+        }
+    }
+
     /// The public key at derivation index `pos`, `None` when it needs a private key
     /// that is missing (or derivation fails).
     pub fn pubkey(&self, pos: u32) -> Option<PublicKey> {

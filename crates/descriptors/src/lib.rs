@@ -117,6 +117,19 @@ impl Descriptor {
         self.node.is_solvable()
     }
 
+    /// The extended public keys it is written with (Core's `GetPubKeys`, extended keys
+    /// only): each key at its root, before the path after it.
+    pub fn root_xpubs(&self) -> Vec<bitcoin::bip32::Xpub> {
+        let mut out = Vec::new();
+        self.node.root_xpubs(&mut out);
+        out
+    }
+
+    /// Whether it produces output scripts (Core's `HasScripts`): all but `unused()`.
+    pub fn has_scripts(&self) -> bool {
+        !matches!(self.node, Node::Unused(_))
+    }
+
     /// Whether the parsed text contained at least one private key.
     pub fn has_private_keys(&self) -> bool {
         self.parsed_private

@@ -157,6 +157,15 @@ impl Node {
         }
     }
 
+    /// The extended keys of every key expression, sub-scripts included (the extended
+    /// half of Core's `GetPubKeys`), in order of appearance.
+    pub fn root_xpubs(&self, out: &mut Vec<bitcoin::bip32::Xpub>) {
+        out.extend(self.keys().iter().filter_map(|k| k.root_xpub()));
+        for sub in self.subs() {
+            sub.root_xpubs(out);
+        }
+    }
+
     /// Whether any key expression anywhere carries a private key.
     pub fn any_private(&self) -> bool {
         self.keys().iter().any(|k| k.has_private()) || self.subs().iter().any(|s| s.any_private())

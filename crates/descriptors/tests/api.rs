@@ -115,3 +115,45 @@ fn miniscript_keys_compare_as_keys() {
     .unwrap()[0];
     assert!(d.to_string_checksummed().contains(&h.to_lowercase()));
 }
+
+#[test]
+fn root_xpubs_are_the_written_extended_keys() {
+    let xpub = |s: &str| descriptors::decode_xpub(s, Network::Regtest).unwrap();
+    let xprv_pub = {
+        let secp = bitcoin::secp256k1::Secp256k1::new();
+        let x = descriptors::decode_xpriv(TPRV, Network::Regtest).unwrap();
+        bitcoin::bip32::Xpub::from_priv(&secp, &x)
+    };
+    let d = &parse(
+        &format!("wpkh([d34db33f/84h]{TPUB}/84h/1h/0h/0/*)"),
+        false,
+        Network::Regtest,
+    )
+    .unwrap()[0];
+    assert_eq!(d.root_xpubs(), vec![xpub(TPUB)]);
+    assert!(d.has_scripts());
+    // Hex keys are not extended keys; private extended keys count by their public half.
+    let d = &parse(
+        &format!("wsh(multi(1,{PK},{TPRV}/*))"),
+        false,
+        Network::Regtest,
+    )
+    .unwrap()[0];
+    assert_eq!(d.root_xpubs(), vec![xprv_pub]);
+    // Keys in script-path leaves count too.
+    let d = &parse(
+        &format!("tr({PK},{{pk({TPUB}/0/*),pk({TPRV})}})"),
+        false,
+        Network::Regtest,
+    )
+    .unwrap()[0];
+    assert_eq!(d.root_xpubs(), vec![xpub(TPUB), xprv_pub]);
+    let d = &parse(&format!("unused({TPRV})"), false, Network::Regtest).unwrap()[0];
+    assert!(!d.has_scripts());
+    assert_eq!(d.root_xpubs(), vec![xprv_pub]);
+    assert!(
+        parse(&format!("pkh({PK})"), false, Network::Regtest).unwrap()[0]
+            .root_xpubs()
+            .is_empty()
+    );
+}

@@ -170,6 +170,8 @@ pub fn load_existing(
     let lookup = ChainLookup(chain.as_ref());
     let mut store = store;
     let warnings = populate(&mut st, store.as_ref(), Some(&lookup))?;
+    // As Core's LoadExisting; a locked wallet may be unable to, which is no error.
+    let _ = st.top_up_keypool(0);
     crate::wallet::write_changes(store.as_mut(), st.take_changes())?;
     st.log(&format!(
         "Wallet completed loading in {:>15}ms",
@@ -533,6 +535,7 @@ pub fn load_without_chain(
 ) -> Result<(WalletState, Vec<String>), WalletError> {
     let mut st = WalletState::new(name, network, options);
     let warnings = populate(&mut st, store, None)?;
+    let _ = st.top_up_keypool(0);
     crate::wallet::write_changes(store, st.take_changes())?;
     Ok((st, warnings))
 }

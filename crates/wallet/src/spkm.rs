@@ -391,6 +391,38 @@ impl DescriptorSpkm {
         self.derived_cache.insert((key_exp_index, der_index), xpub);
     }
 
+    /// Its xpub caches as records of descriptor `id` (Core's `WalletDescriptor::cache`),
+    /// to give another wallet the same descriptor without private keys.
+    pub fn cache_records(&self, id: DescriptorId) -> Vec<Record> {
+        let parents =
+            self.parent_cache
+                .iter()
+                .map(|(&key_exp_index, &xpub)| Record::DescriptorParentCache {
+                    desc_id: id,
+                    key_exp_index,
+                    xpub,
+                });
+        let last_hardened = self.lh_cache.iter().map(|(&key_exp_index, &xpub)| {
+            Record::DescriptorLastHardenedCache {
+                desc_id: id,
+                key_exp_index,
+                xpub,
+            }
+        });
+        let derived = self
+            .derived_cache
+            .iter()
+            .map(
+                |(&(key_exp_index, der_index), &xpub)| Record::DescriptorDerivedCache {
+                    desc_id: id,
+                    key_exp_index,
+                    der_index,
+                    xpub,
+                },
+            );
+        parents.chain(last_hardened).chain(derived).collect()
+    }
+
     /// Whether a key derives with a hardened wildcard (`/*h`): its scripts need the
     /// private key, or Core's per-index cache.
     fn hardened_wildcard(&self) -> bool {
@@ -844,16 +876,22 @@ impl DescriptorSpkm {
         self.scripts.iter()
     }
 
-    /// Whether it gives out addresses (`CanGetAddresses`).
+    /// Whether it gives out addresses (`CanGetAddresses`): ranged, of one output type, and
+    /// with private keys to derive more, addresses left in its range, or a public form
+    /// that derives without keys (`CanSelfExpand`).
     pub fn can_get_addresses(&self) -> bool {
-        self.public.is_range() && self.public.output_type().is_some()
+        self.public.is_range()
+            && self.public.output_type().is_some()
+            && (self.have_private_keys()
+                || self.wd.next_index < self.wd.range_end
+                || self.public.expand(0).is_ok())
     }
 
     /// The next receive script (`GetNewDestination`), after topping up; returns it with
     /// the changed records.
     pub fn next_script(&mut self, keypool: u32) -> Result<(ScriptBuf, Vec<Record>), WalletError> {
-        if !self.public.is_range() {
-            return Err(WalletError::Keypool("descriptor is not ranged".into()));
+        if !self.can_get_addresses() {
+            return Err(WalletError::Keypool("No addresses available".into()));
         }
         let ran_out = || {
             WalletError::Keypool("Error: Keypool ran out, please call keypoolrefill first".into())
@@ -865,8 +903,9 @@ impl DescriptorSpkm {
         }
         let index = self.wd.next_index;
         let script = self.script_at(index).ok_or_else(ran_out)?;
+        // Core tops up before handing out the address only, so the range is not refilled
+        // until the next address (or a payment to one) is seen.
         self.wd.next_index += 1;
-        records.extend(self.top_up(keypool).unwrap_or_default());
         records.push(self.descriptor_record());
         Ok((script, records))
     }
@@ -884,8 +923,9 @@ impl DescriptorSpkm {
         found.first().map(|s| (*s).clone())
     }
 
-    /// Moves the next index past `script` if it was handed out by someone else
-    /// (`MarkUnusedAddresses`); returns the changed records.
+    /// Moves the next index past `script` if it was handed out by someone else, and tops
+    /// up whenever `script` is one of its own (`MarkUnusedAddresses`); returns the changed
+    /// records.
     pub fn mark_used(
         &mut self,
         script: &ScriptBuf,
@@ -894,12 +934,13 @@ impl DescriptorSpkm {
         let Some(&index) = self.scripts.get(script) else {
             return Ok(Vec::new());
         };
-        if self.wd.next_index > index {
-            return Ok(Vec::new());
+        let mut records = Vec::new();
+        if self.wd.next_index <= index {
+            self.wd.next_index = index + 1;
+            records.push(self.descriptor_record());
         }
-        self.wd.next_index = index + 1;
-        let mut records = self.top_up(keypool)?;
-        records.push(self.descriptor_record());
+        // As Core, a top-up a locked wallet cannot do is left for later.
+        records.extend(self.top_up(keypool).unwrap_or_default());
         Ok(records)
     }
 

@@ -1315,6 +1315,8 @@ impl WalletState {
 
 /// Core's `TIMESTAMP_WINDOW`: how far block times may stray (two hours).
 pub const TIMESTAMP_WINDOW: i64 = 2 * 60 * 60;
+#[path = "state_remove.rs"]
+mod remove;
 #[cfg(test)]
 #[path = "state_tests.rs"]
 mod tests;

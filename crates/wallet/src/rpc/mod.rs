@@ -10,6 +10,8 @@ pub mod coins;
 pub mod descimport;
 pub mod encrypt;
 pub mod fund;
+pub mod hdkeys;
+pub mod misc;
 pub mod rawtx;
 pub mod sendall;
 pub mod signmessage;
@@ -38,6 +40,8 @@ pub fn make_table(cx: &Arc<WalletContext>) -> Arc<Table> {
     backup::register(&table, cx);
     encrypt::register(&table, cx);
     signmessage::register(&table, cx);
+    hdkeys::register(&table, cx);
+    misc::register(&table, cx);
     table.set_warmup(None);
     table
 }
