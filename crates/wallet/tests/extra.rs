@@ -2,304 +2,23 @@
 //! import and removal, and watch-only export against a real `bitcoind` on regtest (Core's
 //! wallet_gethdkeys, wallet_derivehdkey, wallet_createwalletdescriptor,
 //! wallet_simulaterawtx, wallet_importprunedfunds, wallet_avoidreuse and
-//! wallet_exported_watchonly behaviour). Self-contained: the harness is this file's own.
+//! wallet_exported_watchonly behaviour).
 //!
 //! `bitcoind` is found beside the test's own directory (`target/debug/bitcoind`, built
 //! with `cargo build -p node --bins`) or at `$BITCOIND`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+mod support;
 
 use bitcoin::bip32::Xpriv;
 use bitcoin::{Network, NetworkKind};
 use serde_json::{json, Value};
-
-fn bitcoind_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("BITCOIND") {
-        return PathBuf::from(p);
-    }
-    let exe = std::env::current_exe().expect("test exe");
-    let debug = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
-    debug.join("bitcoind")
-}
-
-/// A temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "extra-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("temp dir");
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A running `bitcoind`, killed on drop.
-struct Node {
-    child: Option<Child>,
-    datadir: PathBuf,
-    port: u16,
-    extra: Vec<String>,
-}
-
-type RpcOutcome = Result<Value, (i64, String)>;
-
-impl Node {
-    fn start(datadir: &Path, extra: &[&str]) -> Node {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
-        let mut node = Node {
-            child: None,
-            datadir: datadir.to_path_buf(),
-            port,
-            extra: extra.iter().map(|s| s.to_string()).collect(),
-        };
-        node.spawn();
-        node
-    }
-
-    fn spawn(&mut self) {
-        let child = Command::new(bitcoind_path())
-            .arg("-regtest")
-            .arg(format!("-datadir={}", self.datadir.display()))
-            .arg(format!("-rpcport={}", self.port))
-            .arg("-port=0")
-            .arg("-listen=0")
-            .arg("-printtoconsole=0")
-            .args(&self.extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn bitcoind");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(c) = self.child.as_mut() {
-                if let Ok(Some(status)) = c.try_wait() {
-                    let mut err = String::new();
-                    if let Some(mut e) = c.stderr.take() {
-                        let _ = e.read_to_string(&mut err);
-                    }
-                    panic!("bitcoind exited early with {status}: {err}");
-                }
-            }
-            if let Ok(r) = self.try_call("/", "getblockcount", json!([])) {
-                match r {
-                    Ok(_) => return,
-                    Err((-28, _)) => {}
-                    Err(e) => panic!("unexpected error while waiting: {e:?}"),
-                }
-            }
-            assert!(Instant::now() < deadline, "bitcoind did not become ready");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// `stop`, wait for the exit, then start again with the same options.
-    fn restart(&mut self) {
-        let _ = self.try_call("/", "stop", json!([]));
-        if let Some(mut c) = self.child.take() {
-            let _ = c.wait();
-        }
-        self.spawn();
-    }
-
-    fn try_call(&self, path: &str, method: &str, params: Value) -> std::io::Result<RpcOutcome> {
-        let cookie = std::fs::read_to_string(self.datadir.join("regtest").join(".cookie"))
-            .unwrap_or_default();
-        if cookie.is_empty() {
-            return Err(std::io::Error::other("no cookie yet"));
-        }
-        let body =
-            json!({"jsonrpc": "1.0", "id": 1, "method": method, "params": params}).to_string();
-        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
-        s.set_read_timeout(Some(Duration::from_secs(300)))?;
-        let req = format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Basic {}\r\nContent-Length: {}\r\n\r\n{body}",
-            base64(cookie.trim().as_bytes()),
-            body.len()
-        );
-        s.write_all(req.as_bytes())?;
-        let reply = read_body(&mut BufReader::new(s))?;
-        let v: Value = serde_json::from_str(&reply)
-            .map_err(|e| std::io::Error::other(format!("bad reply {reply:?}: {e}")))?;
-        if v["error"].is_null() {
-            Ok(Ok(v["result"].clone()))
-        } else {
-            Ok(Err((
-                v["error"]["code"].as_i64().unwrap_or(0),
-                v["error"]["message"].as_str().unwrap_or("").to_string(),
-            )))
-        }
-    }
-
-    /// Calls a node command.
-    fn call(&self, method: &str, params: Value) -> Value {
-        match self.try_call("/", method, params).expect("http") {
-            Ok(v) => v,
-            Err(e) => panic!("{method} failed: {e:?}"),
-        }
-    }
-
-    /// A handle on the loaded wallet `name`.
-    fn wallet<'a>(&'a self, name: &str) -> Wallet<'a> {
-        Wallet {
-            node: self,
-            path: format!("/wallet/{name}"),
-        }
-    }
-
-    fn mine_to(&self, address: &str, n: u32) -> Vec<Value> {
-        self.call("generatetoaddress", json!([n, address]))
-            .as_array()
-            .cloned()
-            .unwrap()
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// Calls on one wallet's endpoint.
-struct Wallet<'a> {
-    node: &'a Node,
-    path: String,
-}
-
-impl Wallet<'_> {
-    fn call(&self, method: &str, params: Value) -> Value {
-        match self.try_call(method, params) {
-            Ok(v) => v,
-            Err(e) => panic!("{method} failed: {e:?}"),
-        }
-    }
-
-    fn try_call(&self, method: &str, params: Value) -> RpcOutcome {
-        self.node
-            .try_call(&self.path, method, params)
-            .expect("http")
-    }
-
-    fn err(&self, method: &str, params: Value) -> (i64, String) {
-        match self.try_call(method, params) {
-            Ok(v) => panic!("{method} succeeded unexpectedly: {v}"),
-            Err(e) => e,
-        }
-    }
-
-    fn address(&self, address_type: &str) -> String {
-        self.call("getnewaddress", json!(["", address_type]))
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-}
-
-fn read_body(r: &mut impl BufRead) -> std::io::Result<String> {
-    let mut line = String::new();
-    r.read_line(&mut line)?;
-    let mut length = None;
-    let mut chunked = false;
-    loop {
-        let mut h = String::new();
-        r.read_line(&mut h)?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            let k = k.trim().to_ascii_lowercase();
-            if k == "content-length" {
-                length = v.trim().parse::<usize>().ok();
-            } else if k == "transfer-encoding" && v.contains("chunked") {
-                chunked = true;
-            }
-        }
-    }
-    let mut body = Vec::new();
-    if let Some(n) = length {
-        body.resize(n, 0);
-        r.read_exact(&mut body)?;
-    } else if chunked {
-        loop {
-            let mut size = String::new();
-            r.read_line(&mut size)?;
-            let n = usize::from_str_radix(size.trim(), 16).map_err(std::io::Error::other)?;
-            let mut chunk = vec![0; n + 2];
-            r.read_exact(&mut chunk)?;
-            if n == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    }
-    Ok(String::from_utf8_lossy(&body).into_owned())
-}
-
-fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in data.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// A P2WSH address nobody owns, to mine to.
-fn burn_address() -> String {
-    use bitcoin::hashes::Hash;
-    let script = bitcoin::ScriptBuf::new_p2wsh(&bitcoin::WScriptHash::all_zeros());
-    bitcoin::Address::from_script(&script, Network::Regtest)
-        .unwrap()
-        .to_string()
-}
+use support::{burn_address, Node, TempDir};
 
 fn tprv(seed: u8) -> String {
     let x = Xpriv::new_master(NetworkKind::Test, &[seed; 32]).unwrap();
     descriptors::encode_xpriv(&x, Network::Regtest)
-}
-
-fn keys_of(v: &Value) -> Vec<&str> {
-    v.as_object().unwrap().keys().map(String::as_str).collect()
 }
 
 fn btc(v: &Value) -> f64 {
@@ -345,7 +64,10 @@ fn hd_keys_listed_added_derived_and_made_into_descriptors() {
     let keys = w.call("gethdkeys", json!([]));
     let keys = keys.as_array().unwrap();
     assert_eq!(keys.len(), 1);
-    assert_eq!(keys_of(&keys[0]), ["xpub", "has_private", "descriptors"]);
+    assert_eq!(
+        support::keys(&keys[0]),
+        ["xpub", "has_private", "descriptors"]
+    );
     assert_eq!(keys[0]["has_private"], json!(true));
     let listed: Vec<Value> = w.call("listdescriptors", json!([]))["descriptors"]
         .as_array()
@@ -358,7 +80,7 @@ fn hd_keys_listed_added_derived_and_made_into_descriptors() {
     // Named options reach the options object.
     let private = w.call("gethdkeys", json!({"private": true}));
     assert_eq!(
-        keys_of(&private[0]),
+        support::keys(&private[0]),
         ["xpub", "has_private", "xprv", "descriptors"]
     );
     let xprv = private[0]["xprv"].as_str().unwrap().to_string();
@@ -372,7 +94,7 @@ fn hd_keys_listed_added_derived_and_made_into_descriptors() {
 
     // derivehdkey gives the key behind the BIP 84 descriptor.
     let derived = w.call("derivehdkey", json!(["m/84h/1h/0h"]));
-    assert_eq!(keys_of(&derived), ["origin", "xpub"]);
+    assert_eq!(support::keys(&derived), ["origin", "xpub"]);
     let key_text = format!(
         "{}{}",
         derived["origin"].as_str().unwrap(),
@@ -719,8 +441,8 @@ fn address_groupings_simulated_balances_flags_and_missing_commands() {
         .as_str()
         .unwrap()
         .to_string();
-    node.mine_to(&first, 1);
-    node.mine_to(&burn_address(), 100);
+    node.mine(1, &first);
+    node.mine(100, &burn_address());
     assert_eq!(
         g.call("listaddressgroupings", json!([])),
         json!([[[first, rpc::amount_value(5_000_000_000), "first"]]])
@@ -840,7 +562,7 @@ fn address_groupings_simulated_balances_flags_and_missing_commands() {
 
     // setwalletflag: only avoid_reuse changes, and it stays changed.
     let set = g.call("setwalletflag", json!(["avoid_reuse"]));
-    assert_eq!(keys_of(&set), ["flag_name", "flag_state", "warnings"]);
+    assert_eq!(support::keys(&set), ["flag_name", "flag_state", "warnings"]);
     assert_eq!(set["flag_state"], json!(true));
     assert_eq!(
         set["warnings"],
@@ -907,20 +629,14 @@ fn pruned_funds_are_imported_with_proofs_and_removed() {
     node.call("createwallet", json!(["dst"]));
     let src = node.wallet("src");
     let dst = node.wallet("dst");
-    node.mine_to(&src.address("bech32"), 101);
+    node.mine(101, &src.address("bech32"));
     let to_dst = dst.address("bech32");
     let fund = src.call("sendtoaddress", json!([to_dst, 3]));
     let fund = fund.as_str().unwrap().to_string();
-    let fund_block = node.mine_to(&burn_address(), 1)[0]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let fund_block = node.mine(1, &burn_address())[0].clone();
     let spend = dst.call("sendtoaddress", json!([burn_address(), 1]));
     let spend = spend.as_str().unwrap().to_string();
-    let spend_block = node.mine_to(&burn_address(), 1)[0]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let spend_block = node.mine(1, &burn_address())[0].clone();
     let raw_fund = dst.call("gettransaction", json!([fund]))["hex"].clone();
     let raw_spend = dst.call("gettransaction", json!([spend]))["hex"].clone();
     let spent_balance = dst.call("getbalance", json!([]));
@@ -1061,10 +777,10 @@ fn watch_only_export_restores_as_the_same_wallet_without_keys() {
         .as_str()
         .unwrap()
         .to_string();
-    node.mine_to(&paid, 1);
-    node.mine_to(&burn_address(), 100);
+    node.mine(1, &paid);
+    node.mine(100, &burn_address());
     off.call("sendtoaddress", json!([burn_address(), 1]));
-    node.mine_to(&burn_address(), 1);
+    node.mine(1, &burn_address());
     off.call("setlabel", json!([burn_address(), "burn"]));
     let unspent = off.call("listunspent", json!([]));
     let lock = json!([{"txid": unspent[0]["txid"], "vout": unspent[0]["vout"]}]);
