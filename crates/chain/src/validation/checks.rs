@@ -135,6 +135,21 @@ pub fn contextual_check_block(
     Ok(())
 }
 
+/// Whether a block's transactions may have been altered in transit (`IsBlockMutated`):
+/// a merkle root that does not match, a 64-byte transaction in a block without a
+/// coinbase first, or witnesses that do not match the commitment. Checked before a
+/// peer's block is stored, so a mutated copy is dropped without marking the header.
+pub fn is_block_mutated(block: &Block, check_witness_root: bool) -> bool {
+    let (root, mutated) = block_merkle_root(block);
+    if root != block.header.merkle_root || mutated {
+        return true;
+    }
+    if block.txdata.first().is_none_or(|cb| !cb.is_coinbase()) {
+        return block.txdata.iter().any(|tx| tx.base_size() == 64);
+    }
+    check_witness_malleation(block, check_witness_root).is_err()
+}
+
 /// `CheckWitnessMalleation`: a committed block's witnesses match the commitment; an
 /// uncommitted block carries no witnesses.
 fn check_witness_malleation(block: &Block, expect_commitment: bool) -> Result<(), BlockError> {

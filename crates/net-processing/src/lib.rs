@@ -1,0 +1,193 @@
+//! The peer logic, Core's `PeerManager` (net_processing.cpp): what we say to each peer and
+//! what we do with what it says. The version handshake, pings, headers-first sync with
+//! parallel block download and stalling detection, block announcements by headers or
+//! inventory, serving headers and blocks, transaction relay with trickled inventory,
+//! fee filters, and discouragement of misbehaving peers.
+//!
+//! It touches no socket: the connection manager calls it through
+//! [`net::NetEvents`] on its message-handler thread, and it answers through
+//! [`net::Connections`]. The node lends it the chainstate and pool through
+//! [`NodeAccess`]. Tests drive it with in-memory fakes of both.
+
+mod access;
+mod blocks;
+mod events;
+mod handshake;
+mod headers;
+mod peer;
+mod process;
+mod rng;
+mod send;
+mod stats;
+mod txrelay;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bitcoin::p2p::message::NetworkMessage;
+use bitcoin::BlockHash;
+use net::{Connections, NodeId, PeerConn};
+
+pub use access::NodeAccess;
+pub use events::ChainEventSink;
+pub use stats::PeerStats;
+
+use peer::Peer;
+
+/// Settings of the peer logic (Core's `PeerManager::Options`).
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Our user agent (`strSubVersion`), e.g. `/Satoshi:30.0.0/`.
+    pub user_agent: String,
+    /// `-blocksonly`: ask peers not to relay transactions and drop those they send.
+    pub ignore_incoming_txs: bool,
+    /// Headers per `headers` message (2000; lower only in tests).
+    pub max_headers_result: usize,
+    /// The services we offer (`GetLocalServices`).
+    pub local_services: u64,
+    /// `-peertimeout`, seconds: how long a new connection may stay silent.
+    pub peer_timeout: i64,
+}
+
+/// Blocks in flight: which peer each was asked from.
+type InFlight = HashMap<BlockHash, NodeId>;
+
+/// State shared by all peers, guarded by one lock (Core guards most of it with
+/// `cs_main`). Never held while the chainstate or pool lock is taken.
+struct Inner {
+    peers: BTreeMap<NodeId, Peer>,
+    blocks_in_flight: InFlight,
+    /// Peers with at least one block in flight (`m_peers_downloading_from`).
+    peers_downloading_from: i32,
+    /// Peers preferred for download (`m_num_preferred_download_peers`).
+    preferred_download_peers: i32,
+    /// Peers we started headers sync with (`nSyncStarted`).
+    sync_started: i32,
+    /// The height of our tip, for `version` (`m_best_height`).
+    best_height: u32,
+    /// The time of our tip's block, seconds (`m_best_block_time`).
+    best_block_time: i64,
+    /// Seconds between blocks on this chain.
+    pow_target_spacing: i64,
+    /// The block whose announcement last started headers sync with a new peer.
+    last_block_inv_triggering_headers_sync: Option<BlockHash>,
+    /// Current stalling timeout, microseconds (`m_block_stalling_timeout`).
+    stalling_timeout: i64,
+    /// Transaction requests and recently rejected transactions.
+    tx: txrelay::TxState,
+}
+
+/// The peer logic.
+pub struct PeerManager {
+    conns: Arc<dyn Connections>,
+    node: Arc<dyn NodeAccess>,
+    opts: Options,
+    inner: Mutex<Inner>,
+    events: Arc<events::EventQueue>,
+    rng: Mutex<rng::Rng>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not take the peer logic down with it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl PeerManager {
+    /// A peer manager answering through `conns`, over the node's chainstate and pool.
+    pub fn new(
+        conns: Arc<dyn Connections>,
+        node: Arc<dyn NodeAccess>,
+        opts: Options,
+    ) -> Arc<PeerManager> {
+        let (best_height, best_block_time, pow_target_spacing) = {
+            let cs = node.chainstate();
+            let tip = cs.index().entry(headers::tip_index(&cs));
+            (
+                cs.height(),
+                i64::from(tip.header.time),
+                cs.params().pow.pow_target_spacing as i64,
+            )
+        };
+        Arc::new(PeerManager {
+            conns,
+            node,
+            opts,
+            inner: Mutex::new(Inner {
+                peers: BTreeMap::new(),
+                blocks_in_flight: HashMap::new(),
+                peers_downloading_from: 0,
+                preferred_download_peers: 0,
+                sync_started: 0,
+                best_height,
+                best_block_time,
+                pow_target_spacing,
+                last_block_inv_triggering_headers_sync: None,
+                stalling_timeout: blocks::BLOCK_STALLING_TIMEOUT_DEFAULT,
+                tx: txrelay::TxState::new(),
+            }),
+            events: Arc::new(events::EventQueue::default()),
+            rng: Mutex::new(rng::Rng::from_os()),
+        })
+    }
+
+    /// A subscriber for the chainstate's events: the tip updates that make us announce
+    /// blocks. It only queues them; the message-handler thread acts on them.
+    pub fn chain_event_sink(&self) -> ChainEventSink {
+        ChainEventSink::new(self.events.clone())
+    }
+
+    /// Encodes and queues a message to a peer.
+    fn send(&self, peer: NodeId, msg: &NetworkMessage) {
+        let (command, payload) = p2p::message::encode(msg);
+        self.conns.push_message(peer, &command, payload);
+    }
+
+    fn now(&self) -> i64 {
+        self.node.now_micros()
+    }
+
+    /// Whether the peer's address is logged with its id (`-logips`).
+    fn log_peer(conn: &PeerConn) -> String {
+        if common::logging::log_ips() {
+            format!("peer={}, peeraddr={}", conn.id, conn.addr)
+        } else {
+            format!("peer={}", conn.id)
+        }
+    }
+
+    fn disconnect_msg(conn: &PeerConn) -> String {
+        format!("disconnecting {}", Self::log_peer(conn))
+    }
+}
+
+impl net::NetEvents for PeerManager {
+    fn initialize_node(&self, conn: &PeerConn) {
+        let mut our_services = self.opts.local_services;
+        if conn.permissions.has(net::NetPermissions::BLOOMFILTER) {
+            our_services |= p2p::constants::NODE_BLOOM;
+        }
+        let mut inner = lock(&self.inner);
+        inner
+            .peers
+            .insert(conn.id, Peer::new(conn.clone(), our_services));
+    }
+
+    fn finalize_node(&self, id: NodeId) {
+        let mut inner = lock(&self.inner);
+        self.finalize(&mut inner, id);
+    }
+
+    fn has_all_desirable_service_flags(&self, services: u64) -> bool {
+        handshake::has_all_desirable_service_flags(services, self.desirable_flags_context())
+    }
+
+    fn process_messages(&self, id: NodeId) -> bool {
+        self.apply_chain_events();
+        self.process_messages_of(id)
+    }
+
+    fn send_messages(&self, id: NodeId) {
+        self.apply_chain_events();
+        self.send_messages_to(id);
+    }
+}

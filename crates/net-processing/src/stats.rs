@@ -1,0 +1,88 @@
+//! What `getpeerinfo` shows of the peer logic's state (`CNodeStateStats`).
+
+use net::NodeId;
+
+use crate::{lock, PeerManager};
+
+/// One peer's state as `getpeerinfo` reports it.
+#[derive(Clone, Debug, Default)]
+pub struct PeerStats {
+    /// Height of the best block we know it has, -1 if none (`synced_headers`).
+    pub sync_height: i64,
+    /// Height of the last block we share, -1 if none (`synced_blocks`).
+    pub common_height: i64,
+    /// The height its `version` claimed (`startingheight`).
+    pub starting_height: i32,
+    /// Heights of the blocks we are fetching from it (`inflight`).
+    pub heights_in_flight: Vec<u32>,
+    /// Whether it wants transaction announcements (`relaytxes`).
+    pub relay_txs: bool,
+    /// Its fee filter, sat/kvB (`minfeefilter`).
+    pub fee_filter_received: i64,
+    /// Microseconds the ping in flight has waited, if one is (`pingwait`).
+    pub ping_wait: Option<i64>,
+    /// Last and lowest ping round trips, microseconds.
+    pub last_ping: Option<i64>,
+    /// The lowest round trip.
+    pub min_ping: Option<i64>,
+    /// The services it offers.
+    pub their_services: u64,
+    /// Its clock minus ours at the handshake, seconds (`timeoffset`).
+    pub time_offset: i64,
+    /// Transactions waiting for its next announcement (`inv_to_send`).
+    pub inv_to_send: usize,
+    /// The pool sequence at our last announcement to it.
+    pub last_inv_sequence: u64,
+    /// Whether it asked us for high-bandwidth compact blocks (`bip152_hb_from`).
+    pub bip152_hb_from: bool,
+    /// Its protocol version (0 before the handshake).
+    pub version: i32,
+    /// Its user agent.
+    pub subver: String,
+    /// Whether the handshake completed.
+    pub successfully_connected: bool,
+}
+
+impl PeerManager {
+    /// The state of peer `id`, if it is connected (`GetNodeStateStats`).
+    pub fn peer_stats(&self, id: NodeId) -> Option<PeerStats> {
+        let cs = self.node.chainstate();
+        let inner = lock(&self.inner);
+        let p = inner.peers.get(&id)?;
+        let index = cs.index();
+        let now = self.now();
+        let heights_in_flight = p
+            .blocks_in_flight
+            .iter()
+            .filter_map(|h| index.find(h).map(|i| index.entry(i).height))
+            .collect();
+        let (relay_txs, inv_to_send, last_inv_sequence) = match &p.tx_relay {
+            Some(r) => (r.relay_txs, r.to_send.len(), r.last_inv_sequence),
+            None => (false, 0, 0),
+        };
+        Some(PeerStats {
+            sync_height: p.best_known.map_or(-1, |i| i64::from(index.entry(i).height)),
+            common_height: p.last_common.map_or(-1, |i| i64::from(index.entry(i).height)),
+            starting_height: p.starting_height,
+            heights_in_flight,
+            relay_txs,
+            fee_filter_received: if p.tx_relay.is_some() { p.fee_filter_received } else { 0 },
+            ping_wait: (p.ping_nonce_sent != 0 && p.ping_start > 0).then(|| now - p.ping_start),
+            last_ping: p.last_ping,
+            min_ping: p.min_ping,
+            their_services: p.their_services,
+            time_offset: p.time_offset,
+            inv_to_send,
+            last_inv_sequence,
+            bip152_hb_from: p.requested_hb_cmpctblocks,
+            version: p.version,
+            subver: p.subver.clone(),
+            successfully_connected: p.successfully_connected,
+        })
+    }
+
+    /// Whether any peer is connected with a completed handshake.
+    pub fn has_peers(&self) -> bool {
+        lock(&self.inner).peers.values().any(|p| p.successfully_connected)
+    }
+}
