@@ -228,7 +228,8 @@ impl ConnmanOptions {
             DEFAULT_LISTEN
         };
         o.listen = args.get_bool_arg("-listen", listen_default);
-        if !o.listen && !(binds.is_empty() && whitebinds.is_empty()) {
+        let user_binds = !binds.is_empty() || !whitebinds.is_empty();
+        if !o.listen && user_binds {
             return Err(PermissionError(
                 "Cannot set -bind or -whitebind together with -listen=0".into(),
             ));
