@@ -139,7 +139,9 @@ fn receive_msg_bytes(
     io.bytes_recv += bytes.len() as u64;
     let mut complete = Vec::new();
     while !bytes.is_empty() {
-        if io.transport.received_bytes(&mut bytes).is_err() {
+        if let Err(e) = io.transport.received_bytes(&mut bytes) {
+            // The transport's text is Core's transport log line, which names the peer.
+            log_debug!(Category::Net, "{}, peer={}", e, node.id());
             return (false, complete);
         }
         if io.transport.received_message_complete() {
@@ -154,6 +156,7 @@ fn receive_msg_bytes(
                     complete.push(msg);
                 }
                 Err(rejected) => {
+                    log_debug!(Category::Net, "{}, peer={}", rejected, node.id());
                     *io.recv_per_msg
                         .entry(MSG_TYPE_OTHER.to_string())
                         .or_insert(0) += rejected.raw_size as u64;

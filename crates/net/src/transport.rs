@@ -21,15 +21,27 @@ pub struct ReceivedMessage {
     pub raw_size: usize,
 }
 
-/// The transport saw bytes that end the connection.
+/// The transport saw bytes that end the connection; `Display` is the log text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransportError(pub String);
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// A message that was framed correctly but must be dropped (bad checksum, bad type).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RejectedMessage {
     /// Bytes on the wire, framing included, so they can be counted as `*other*`.
     pub raw_size: usize,
+}
+
+impl std::fmt::Display for RejectedMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Header error: message rejected ({} bytes)", self.raw_size)
+    }
 }
 
 /// Which protocol a connection speaks (`TransportProtocolType`).
@@ -138,13 +150,13 @@ impl Transport for V1Transport {
                 *bytes = &bytes[take..];
                 if self.recv_header.len() == HEADER_LEN {
                     if self.recv_header[..4] != self.magic {
-                        return Err(TransportError("wrong MessageStart".into()));
+                        return Err(TransportError(format!("Header error: Wrong MessageStart {:02x?} received", &self.recv_header[..4])));
                     }
                     let mut len = [0u8; 4];
                     len.copy_from_slice(&self.recv_header[16..20]);
                     let len = u32::from_le_bytes(len) as usize;
                     if len > MAX_PROTOCOL_MESSAGE_LENGTH {
-                        return Err(TransportError("size too large".into()));
+                        return Err(TransportError(format!("Header error: Size too large ({len} bytes)")));
                     }
                     self.recv_len = Some(len);
                     self.complete = len == 0;
