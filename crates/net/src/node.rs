@@ -16,43 +16,7 @@ pub const MSG_TYPE_OTHER: &str = "*other*";
 
 /// The protocol's message types (`ALL_NET_MESSAGE_TYPES`): only these get their own
 /// received-bytes counter, so a peer cannot grow the map with made-up names.
-pub const ALL_NET_MESSAGE_TYPES: &[&str] = &[
-    "version",
-    "verack",
-    "addr",
-    "addrv2",
-    "sendaddrv2",
-    "inv",
-    "getdata",
-    "merkleblock",
-    "getblocks",
-    "getheaders",
-    "tx",
-    "headers",
-    "block",
-    "getaddr",
-    "mempool",
-    "ping",
-    "pong",
-    "notfound",
-    "filterload",
-    "filteradd",
-    "filterclear",
-    "sendheaders",
-    "feefilter",
-    "sendcmpct",
-    "cmpctblock",
-    "getblocktxn",
-    "blocktxn",
-    "getcfilters",
-    "cfilter",
-    "getcfheaders",
-    "cfheaders",
-    "getcfcheckpt",
-    "cfcheckpt",
-    "wtxidrelay",
-    "sendtxrcncl",
-];
+pub const ALL_NET_MESSAGE_TYPES: &[&str] = p2p::constants::msg_type::ALL;
 
 /// Rough heap cost of a queued message, as Core's `GetMemoryUsage` counts the object,
 /// its type string and its payload.

@@ -17,20 +17,25 @@ use crate::node::{Node, NodeInit};
 use crate::options::ConnmanOptions;
 use crate::permissions;
 use crate::sync::{lock, Grant};
-use crate::transport::{Transport, V1Transport};
+use crate::transport::{Transport, V1Transport, V2Transport};
 use crate::types::{ConnectionType, NetPermissions, PeerConn};
 
 /// Makes the transport for a new connection: v2 (BIP324) when `use_v2`, as initiator
-/// for outbound and responder (detecting v1) for inbound; v1 otherwise.
-///
-/// Until crate `p2p` is merged only v1 exists here, so v2 requests fall back to v1.
+/// for outbound and as responder for inbound (the responder notices a v1 peer and falls
+/// back by itself); v1 otherwise.
 pub(crate) fn new_transport(
     o: &ConnmanOptions,
-    _id: i64,
+    id: i64,
     use_v2: bool,
-    _initiator: bool,
+    initiator: bool,
 ) -> Box<dyn Transport> {
-    let _ = use_v2;
+    if use_v2 {
+        match V2Transport::new(o.params.magic, initiator) {
+            Ok(t) => return Box::new(t),
+            // Without randomness for a key the only way to talk at all is v1.
+            Err(e) => log_info!("v2 transport unavailable for peer={id} ({e}), using v1"),
+        }
+    }
     Box::new(V1Transport::new(o.params.magic))
 }
 

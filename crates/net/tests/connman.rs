@@ -502,3 +502,69 @@ fn addconnection_respects_type_limits() {
         "outbound-full-relay"
     );
 }
+
+#[test]
+fn two_managers_exchange_messages_over_v2() {
+    let a = Running::start(listening(true));
+    let b = Running::start(not_listening(true));
+    assert!(b.connman.connect_onetry(&a.addr().to_string(), true));
+    let to_a = b.only_peer();
+    a.only_peer();
+    b.connman.push_message(to_a, "ping", vec![3; 8]);
+    assert!(wait_until(WAIT, || b.events.count("pong") == 1));
+    let sa = &a.connman.node_stats()[0];
+    let sb = &b.connman.node_stats()[0];
+    assert_eq!(
+        (sa.transport_protocol_type, sb.transport_protocol_type),
+        ("v2", "v2")
+    );
+    assert_eq!(sa.session_id.len(), 64);
+    assert_eq!(sa.session_id, sb.session_id);
+    let sent = sb
+        .bytes_sent_per_msg
+        .get("ping")
+        .copied()
+        .expect("ping counted");
+    assert_eq!(sa.bytes_recv_per_msg.get("ping"), Some(&sent));
+    // v2 framing of an 8-byte ping: 3 length + 1 header + 1 short id + 8 + 16 tag.
+    assert_eq!(sent, 29);
+}
+
+#[test]
+fn v2_responder_accepts_a_v1_initiator() {
+    let a = Running::start(listening(true));
+    let b = Running::start(not_listening(false));
+    assert!(b.connman.connect_onetry(&a.addr().to_string(), false));
+    let to_a = b.only_peer();
+    a.only_peer();
+    assert_eq!(
+        a.connman.node_stats()[0].transport_protocol_type,
+        "detecting"
+    );
+    // The responder recognises v1 by a `version` header, the first message of any v1 peer.
+    b.connman.push_message(to_a, "version", vec![0; 4]);
+    b.connman.push_message(to_a, "ping", vec![4; 8]);
+    assert!(wait_until(WAIT, || b.events.count("pong") == 1));
+    assert_eq!(a.connman.node_stats()[0].transport_protocol_type, "v1");
+    assert_eq!(
+        a.connman.node_stats()[0].bytes_recv_per_msg.get("ping"),
+        Some(&32)
+    );
+}
+
+#[test]
+fn failed_v2_attempt_is_retried_with_v1() {
+    // A speaks only v1, so B's v2 key looks like garbage and A hangs up.
+    let a = Running::start(listening(false));
+    let b = Running::start(not_listening(true));
+    assert!(b.connman.connect_onetry(&a.addr().to_string(), true));
+    assert!(wait_until(WAIT, || {
+        b.connman
+            .node_stats()
+            .iter()
+            .any(|s| s.transport_protocol_type == "v1")
+    }));
+    let to_a = b.only_peer();
+    b.connman.push_message(to_a, "ping", vec![5; 8]);
+    assert!(wait_until(WAIT, || b.events.count("pong") == 1));
+}
