@@ -498,7 +498,6 @@ impl Connman {
             }
             ConnectionType::AddrFetch | ConnectionType::Feeler => None,
         };
-        let _ = slots;
         let existing = lock(&s.nodes)
             .iter()
             .filter(|n| n.conn.conn_type == conn_type)
