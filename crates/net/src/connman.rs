@@ -481,10 +481,6 @@ impl Connman {
         use_v2transport: bool,
     ) -> bool {
         let s = &self.shared;
-        let slots = *s
-            .slots
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let max_conns = s.opts().max_connections;
         let max = match conn_type {
             ConnectionType::Inbound | ConnectionType::Manual => return false,
