@@ -5,9 +5,27 @@
 //! The peer logic sees connections only through [`Connections`], so it can be driven in
 //! tests without sockets.
 
+mod connman;
+pub mod eviction;
+mod listen;
+pub mod netaddr;
+mod node;
+pub mod options;
+pub mod permissions;
+mod socket;
+mod sync;
+mod threads;
+pub mod transport;
 pub mod types;
 
-pub use types::{ConnectionType, NetPermissions, NodeId, PeerConn, ReceivedMessage};
+use std::net::SocketAddr;
+
+pub use connman::{wait_until, AddedNodeInfo, AddedNodeParams, Connman, StartError};
+pub use node::{NodeStats, ALL_NET_MESSAGE_TYPES, MSG_TYPE_OTHER};
+pub use options::{BanCheck, ConnmanOptions, NetParams};
+pub use types::{
+    ConnectionDirection, ConnectionType, NetPermissions, NodeId, PeerConn, ReceivedMessage,
+};
 
 /// What the connection manager offers the peer logic (the parts of Core's `CConnman`
 /// that `PeerManagerImpl` calls).
@@ -44,6 +62,32 @@ pub trait Connections: Send + Sync {
     fn local_services(&self) -> u64;
     /// Whether networking is active (`setnetworkactive`).
     fn network_active(&self) -> bool;
+
+    // The setters below feed `getpeerinfo` and inbound eviction; the defaults ignore
+    // them so test doubles need not implement them.
+
+    /// `peer` gave us a new transaction at `time` (seconds; `m_last_tx_time`).
+    fn set_last_tx_time(&self, _peer: NodeId, _time: i64) {}
+    /// `peer` gave us a new block at `time` (seconds; `m_last_block_time`).
+    fn set_last_block_time(&self, _peer: NodeId, _time: i64) {}
+    /// `peer`'s clock minus ours, from its `version` (seconds; `m_timeOffset`).
+    fn set_time_offset(&self, _peer: NodeId, _offset: i64) {}
+    /// A ping round trip to `peer` took `micros` (`m_last_ping_time`, `m_min_ping_time`).
+    fn set_ping_time(&self, _peer: NodeId, _micros: i64) {}
+    /// Our address as `peer` sees it, from its `version` (`SetAddrLocal`, set once).
+    fn set_addr_local(&self, _peer: NodeId, _addr: SocketAddr) {}
+    /// Relay facts eviction weighs: whether we relay transactions with `peer`, whether it
+    /// loaded a bloom filter, whether it offers all the services we want.
+    fn set_relay_facts(
+        &self,
+        _peer: NodeId,
+        _relays_txs: bool,
+        _bloom_filter_loaded: bool,
+        _has_all_wanted_services: bool,
+    ) {
+    }
+    /// BIP152 high-bandwidth mode to and from `peer` (`getpeerinfo` `bip152_hb_to/from`).
+    fn set_bip152_high_bandwidth(&self, _peer: NodeId, _to: bool, _from: bool) {}
 }
 
 /// What the message-handler thread calls on the peer logic (Core's

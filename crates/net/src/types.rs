@@ -74,6 +74,24 @@ impl NetPermissions {
     pub const ADDR: u32 = 1 << 7;
     /// Set on a connection we made ourselves by `-addnode` etc (`Implicit`).
     pub const IMPLICIT: u32 = 1 << 31;
+    /// `all`: every permission above (but not `Implicit`).
+    pub const ALL: u32 = Self::BLOOMFILTER
+        | Self::FORCERELAY
+        | Self::RELAY
+        | Self::NOBAN
+        | Self::MEMPOOL
+        | Self::DOWNLOAD
+        | Self::ADDR;
+
+    /// Adds `flags`.
+    pub fn add(&mut self, flags: u32) {
+        self.0 |= flags;
+    }
+
+    /// Clears `flags`.
+    pub fn clear(&mut self, flags: u32) {
+        self.0 &= !flags;
+    }
 
     /// Whether all of `flags` are set.
     pub fn has(self, flags: u32) -> bool {
@@ -131,13 +149,26 @@ pub struct PeerConn {
     pub v2: bool,
 }
 
-/// A complete message as the transport delivered it.
-#[derive(Clone, Debug)]
-pub struct ReceivedMessage {
-    /// The command name.
-    pub command: String,
-    /// The payload.
-    pub payload: Vec<u8>,
-    /// Bytes on the wire, framing included.
-    pub raw_size: usize,
+/// Which connections a count or a `-whitelist` entry covers (`ConnectionDirection`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConnectionDirection {
+    /// Connections the peer opened.
+    In,
+    /// Connections we opened.
+    Out,
+    /// All connections.
+    Both,
 }
+
+impl ConnectionDirection {
+    /// Whether a connection of this inbound-ness is covered.
+    pub fn covers(self, inbound: bool) -> bool {
+        match self {
+            ConnectionDirection::In => inbound,
+            ConnectionDirection::Out => !inbound,
+            ConnectionDirection::Both => true,
+        }
+    }
+}
+
+pub use crate::transport::ReceivedMessage;
