@@ -220,8 +220,7 @@ impl PeerManager {
                     if let Some(p) = inner.peers.get_mut(&id) {
                         p.last_block_time = now / 1_000_000;
                     }
-                    self.conns
-                        .set_last_relay_times(id, Some(now / 1_000_000), None);
+                    self.conns.set_last_block_time(id, now / 1_000_000);
                     // It is stored: whoever else we asked need not send it.
                     self.remove_block_request(&mut inner, hash, None);
                 }

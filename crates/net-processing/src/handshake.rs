@@ -216,6 +216,10 @@ impl PeerManager {
             return;
         };
         peer.time_offset = v.timestamp.max(0) - self.now() / 1_000_000;
+        self.conns.set_time_offset(id, peer.time_offset);
+        if let Ok(a) = v.receiver.socket_addr() {
+            self.conns.set_addr_local(id, a);
+        }
         self.conns
             .set_handshake_done(id, version, &subver);
         if conn.conn_type == ConnectionType::Feeler {

@@ -3,6 +3,7 @@
 //! blocks it has (`UpdateBlockAvailability`).
 
 use bitcoin::block::Header;
+use bitcoin::hashes::Hash;
 use bitcoin::p2p::message::NetworkMessage;
 use bitcoin::p2p::message_blockdata::{GetBlocksMessage, GetHeadersMessage, Inventory};
 use bitcoin::pow::Work;

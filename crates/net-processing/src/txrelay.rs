@@ -358,7 +358,7 @@ pub(crate) fn round_fee_filter(min_incremental: i64, fee: i64, r: u64) -> i64 {
     }
     let f = fee as f64;
     let mut idx = set.partition_point(|&x| x < f);
-    if idx == set.len() || (idx != 0 && r % 3 != 0) {
+    if idx == set.len() || (idx != 0 && !r.is_multiple_of(3)) {
         idx -= 1;
     }
     set[idx] as i64
@@ -537,7 +537,7 @@ impl PeerManager {
                 if let Some(p) = inner.peers.get_mut(&id) {
                     p.last_tx_time = now;
                 }
-                self.conns.set_last_relay_times(id, None, Some(now));
+                self.conns.set_last_tx_time(id, now);
                 self.queue_tx_for_all(&mut inner, wtxid);
             }
             TxResult::Invalid { state, .. } => {
@@ -827,8 +827,11 @@ mod tests {
 
     #[test]
     fn fee_filter_rounds_down_to_its_buckets() {
-        let v = round_fee_filter(1000, 1234, 0);
-        assert!(v <= 1234 && v > 1000, "{v}");
+        // Two times in three the bucket below, else the one at or above.
+        let down = round_fee_filter(1000, 1234, 1);
+        assert!(down < 1234 && down > 1000, "{down}");
+        let up = round_fee_filter(1000, 1234, 0);
+        assert!(up >= 1234 && up < 1400, "{up}");
         assert_eq!(round_fee_filter(1000, 0, 0), 0);
         // Past the largest bucket: the largest.
         let max = round_fee_filter(1000, i64::MAX / 2, 0);

@@ -696,6 +696,21 @@ impl Connections for Connman {
         self.get_network_active()
     }
 
+    fn discourage(&self, addr: &SocketAddr) {
+        if let Some(b) = &self.shared.opts().ban_check {
+            b.discourage(addr);
+        }
+        for n in lock(&self.shared.nodes).iter() {
+            if n.conn.addr.ip() == addr.ip() {
+                n.mark_disconnect();
+            }
+        }
+    }
+
+    fn wake_message_handler(&self) {
+        self.shared.wake_message_handler();
+    }
+
     fn set_last_tx_time(&self, peer: NodeId, time: i64) {
         self.with_facts(peer, |f| f.last_tx_time = time);
     }

@@ -62,6 +62,11 @@ pub trait Connections: Send + Sync {
     fn local_services(&self) -> u64;
     /// Whether networking is active (`setnetworkactive`).
     fn network_active(&self) -> bool;
+    /// Discourages `addr` and disconnects every connection from it
+    /// (`BanMan::Discourage` then `DisconnectNode(addr)`).
+    fn discourage(&self, addr: &SocketAddr);
+    /// Wakes the message handler: there is new work (chain events, a ping request).
+    fn wake_message_handler(&self);
 
     // The setters below feed `getpeerinfo` and inbound eviction; the defaults ignore
     // them so test doubles need not implement them.

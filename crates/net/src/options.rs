@@ -49,6 +49,8 @@ pub trait BanCheck: Send + Sync {
     fn is_banned(&self, addr: &SocketAddr) -> bool;
     /// Whether `addr` is discouraged for misbehaviour (`IsDiscouraged`).
     fn is_discouraged(&self, addr: &SocketAddr) -> bool;
+    /// Discourages `addr` (`Discourage`): the peer logic caught it misbehaving.
+    fn discourage(&self, addr: &SocketAddr);
 }
 
 /// Chain facts the connection manager needs.
