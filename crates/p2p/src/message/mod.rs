@@ -123,8 +123,8 @@ pub fn encode(msg: &NetworkMessage) -> (String, Vec<u8>) {
 /// address are required; sender address with nonce, user agent, start height and relay
 /// flag each only if bytes remain. Absent fields take Core's defaults (nonce 1, empty user
 /// agent, height -1, relay true); bytes after the relay flag are ignored. The user agent
-/// is not sanitized here, and invalid UTF-8 in it is replaced, which sanitizing removes
-/// anyway.
+/// is not sanitized here; if it is not UTF-8, its bytes outside ASCII are dropped (Core's
+/// sanitizing would drop them anyway).
 pub fn decode_version(payload: &[u8]) -> Result<VersionMessage, DecodeError> {
     let mut r = Reader::new(payload);
     let version = r.i32()?;
@@ -167,7 +167,16 @@ fn read_version_tail(r: &mut Reader<'_>, msg: &mut VersionMessage) -> Result<(),
                 max: MAX_SUBVERSION_LENGTH,
             });
         }
-        msg.user_agent = String::from_utf8_lossy(r.bytes(len as usize)?).into_owned();
+        let raw = r.bytes(len as usize)?.to_vec();
+        // Core keeps only printable ASCII of it (SanitizeString), so dropping the bytes
+        // that are not ASCII from a string that is not UTF-8 loses nothing Core shows.
+        msg.user_agent = String::from_utf8(raw).unwrap_or_else(|e| {
+            e.into_bytes()
+                .into_iter()
+                .filter(u8::is_ascii)
+                .map(char::from)
+                .collect()
+        });
     }
     if !r.is_empty() {
         msg.start_height = r.i32()?;
@@ -179,7 +188,18 @@ fn read_version_tail(r: &mut Reader<'_>, msg: &mut VersionMessage) -> Result<(),
 }
 
 fn read_inventory(r: &mut Reader<'_>) -> Result<Vec<Inventory>, DecodeError> {
-    r.vec(36, |r| r.decode::<Inventory>())
+    r.vec(36, |r| {
+        let inv_type = r.u32()?;
+        let hash = r.array::<32>()?;
+        // Type 0 would become `Inventory::Error`, which drops the hash; keep the entry
+        // as it came, as Core does (it ignores the type either way).
+        if inv_type == 0 {
+            return Ok(Inventory::Unknown { inv_type, hash });
+        }
+        let mut entry = inv_type.to_le_bytes().to_vec();
+        entry.extend_from_slice(&hash);
+        Reader::new(&entry).decode::<Inventory>()
+    })
 }
 
 fn read_locator(r: &mut Reader<'_>) -> Result<(u32, Vec<BlockHash>, BlockHash), DecodeError> {

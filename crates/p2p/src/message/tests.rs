@@ -63,6 +63,15 @@ fn version_optional_fields_take_core_defaults() {
 }
 
 #[test]
+fn version_user_agent_that_is_not_utf8_keeps_its_ascii() {
+    let (_, full) = encode(&NetworkMessage::Version(sample_version(true)));
+    let mut payload = full[..80].to_vec();
+    payload.extend_from_slice(&[5, b'/', 0xff, b'a', 0xc3, b'/']);
+    let v = decode_version(&payload).expect("decodes");
+    assert_eq!(v.user_agent, "/a/");
+}
+
+#[test]
 fn version_tail_errors_carry_version_and_services() {
     let (_, full) = encode(&NetworkMessage::Version(sample_version(true)));
     // Half a nonce.
@@ -189,6 +198,21 @@ fn simple_messages_round_trip() {
             assert_eq!(decode(&command, &longer).expect(&command), msg, "{command}");
         }
     }
+}
+
+#[test]
+fn inventory_type_zero_keeps_its_hash() {
+    let mut payload = vec![1, 0, 0, 0, 0];
+    payload.extend_from_slice(&[0x5b; 32]);
+    let msg = decode("inv", &payload).expect("ok");
+    assert_eq!(
+        msg,
+        NetworkMessage::Inv(vec![Inventory::Unknown {
+            inv_type: 0,
+            hash: [0x5b; 32]
+        }])
+    );
+    assert_eq!(encode(&msg).1, payload);
 }
 
 #[test]
