@@ -204,7 +204,11 @@ mod tests {
             (0xb4698def, 0x00000000, "001122334455667788"),
         ];
         for &(expected, seed, data) in cases {
-            assert_eq!(murmur_hash3(seed, &hex(data)), expected, "seed {seed:x} data {data}");
+            assert_eq!(
+                murmur_hash3(seed, &hex(data)),
+                expected,
+                "seed {seed:x} data {data}"
+            );
         }
     }
 
