@@ -97,7 +97,7 @@ mod tests {
         }
         for bad in [
             "a",
-            "aa======",
+            "ab======",
             "my=====",
             "mzxw6yq",
             "mzxw6yq\0",

@@ -1195,3 +1195,6 @@ impl fmt::Display for SubNet {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
