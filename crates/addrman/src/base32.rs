@@ -20,7 +20,7 @@ pub(crate) fn encode(data: &[u8], pad: bool) -> String {
         out.push(ALPHABET[((acc << (5 - bits)) & 31) as usize] as char);
     }
     if pad {
-        while out.len() % 8 != 0 {
+        while out.len() & 7 != 0 {
             out.push('=');
         }
     }
@@ -31,7 +31,7 @@ pub(crate) fn encode(data: &[u8], pad: bool) -> String {
 /// or 6 padding characters are allowed, and leftover bits must be zero.
 pub(crate) fn decode(s: &str) -> Option<Vec<u8>> {
     let mut s = s.as_bytes();
-    if s.len() % 8 != 0 {
+    if s.len() & 7 != 0 {
         return None;
     }
     // Strip padding in the same steps Core does, which permits exactly 1, 3, 4 or 6.

@@ -291,7 +291,7 @@ impl AddrMan {
                 if info.address.time < addr.time - interval - time_penalty {
                     info.address.time = (addr.time - time_penalty).max(0);
                 }
-                info.address.services = info.address.services | addr.services;
+                info.address.services |= addr.services;
                 if addr.time <= info.address.time || info.in_tried {
                     return false;
                 }
@@ -446,9 +446,12 @@ impl AddrMan {
         let pending: Vec<i64> = self.tried_collisions.iter().copied().collect();
         for id_new in pending {
             let mut erase = false;
-            if !self.map_info.contains_key(&id_new) {
-                erase = true;
-            } else if !self.info(id_new).address.addr().is_valid() {
+            // Entries gone or no longer valid cannot be moved.
+            if !self
+                .map_info
+                .get(&id_new)
+                .is_some_and(|i| i.address.addr().is_valid())
+            {
                 erase = true;
             } else {
                 let kb = self.info(id_new).get_tried_bucket(&key);

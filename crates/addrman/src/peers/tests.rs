@@ -40,7 +40,10 @@ fn filled() -> AddrMan {
     a
 }
 
-fn entries(a: &mut AddrMan) -> (Vec<(Address, i32, i64)>, Vec<(Address, i64)>) {
+type NewRows = Vec<(Address, i32, i64)>;
+type TriedRows = Vec<(Address, i64)>;
+
+fn entries(a: &mut AddrMan) -> (NewRows, TriedRows) {
     let n = a
         .get_entries(false)
         .into_iter()
