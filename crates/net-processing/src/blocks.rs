@@ -57,7 +57,12 @@ impl PeerManager {
     }
 
     /// `RemoveBlockRequest`: `hash` is no longer in flight (from `from`, or anyone).
-    pub(crate) fn remove_block_request(&self, inner: &mut Inner, hash: BlockHash, from: Option<NodeId>) {
+    pub(crate) fn remove_block_request(
+        &self,
+        inner: &mut Inner,
+        hash: BlockHash,
+        from: Option<NodeId>,
+    ) {
         let Some(&owner) = inner.blocks_in_flight.get(&hash) else {
             return;
         };
@@ -236,7 +241,12 @@ impl PeerManager {
 
     /// `AcceptBlock`'s rule for blocks nobody asked for: store them only if they would
     /// be a new best tip, not too far ahead, on a chain with enough work.
-    fn worth_storing_unrequested(&self, cs: &ChainState, block: &Block, prev: Option<usize>) -> bool {
+    fn worth_storing_unrequested(
+        &self,
+        cs: &ChainState,
+        block: &Block,
+        prev: Option<usize>,
+    ) -> bool {
         let index = cs.index();
         if let Some(i) = index.find(&block.block_hash()) {
             if index.entry(i).data.is_some() {
@@ -259,7 +269,12 @@ impl PeerManager {
     }
 
     /// A `getdata` message: queued, then answered in order.
-    pub(crate) fn process_getdata_message(&self, inner: &mut Inner, id: NodeId, invs: Vec<Inventory>) {
+    pub(crate) fn process_getdata_message(
+        &self,
+        inner: &mut Inner,
+        id: NodeId,
+        invs: Vec<Inventory>,
+    ) {
         if invs.len() > MAX_INV_SZ {
             self.misbehaving(inner, id, &format!("getdata message size = {}", invs.len()));
             return;
@@ -324,7 +339,9 @@ impl PeerManager {
         p.getdata_requests = pending;
         drop(pool);
         if let Some(inv) = block_item {
-            if let Inventory::Block(h) | Inventory::WitnessBlock(h) | Inventory::CompactBlock(h) = inv {
+            if let Inventory::Block(h) | Inventory::WitnessBlock(h) | Inventory::CompactBlock(h) =
+                inv
+            {
                 self.serve_block(&cs, &mut inner, id, &inv, h);
             }
         }
@@ -334,7 +351,14 @@ impl PeerManager {
     }
 
     /// `ProcessGetBlockData`.
-    fn serve_block(&self, cs: &ChainState, inner: &mut Inner, id: NodeId, inv: &Inventory, hash: BlockHash) {
+    fn serve_block(
+        &self,
+        cs: &ChainState,
+        inner: &mut Inner,
+        id: NodeId,
+        inv: &Inventory,
+        hash: BlockHash,
+    ) {
         let Some(i) = cs.index().find(&hash) else {
             return;
         };
@@ -353,7 +377,10 @@ impl PeerManager {
             Ok(Some(b)) => b,
             _ => {
                 if let Some(p) = inner.peers.get(&id) {
-                    common::log_error!("Cannot load block from disk, {}", Self::disconnect_msg(&p.conn));
+                    common::log_error!(
+                        "Cannot load block from disk, {}",
+                        Self::disconnect_msg(&p.conn)
+                    );
                 }
                 self.conns.disconnect(id);
                 return;
@@ -377,8 +404,17 @@ impl PeerManager {
     }
 
     /// The block part of an `inv` message.
-    pub(crate) fn process_block_inv(&self, cs: &ChainState, inner: &mut Inner, id: NodeId, hash: BlockHash) -> bool {
-        let have = cs.index().find(&hash).is_some_and(|i| cs.index().entry(i).data.is_some());
+    pub(crate) fn process_block_inv(
+        &self,
+        cs: &ChainState,
+        inner: &mut Inner,
+        id: NodeId,
+        hash: BlockHash,
+    ) -> bool {
+        let have = cs
+            .index()
+            .find(&hash)
+            .is_some_and(|i| cs.index().entry(i).data.is_some());
         log_debug!(
             Category::Net,
             "got inv: block {} {} peer={}",
@@ -391,7 +427,13 @@ impl PeerManager {
     }
 
     /// After an `inv` whose last new block is `best`: maybe ask the peer for headers.
-    pub(crate) fn getheaders_for_inv(&self, cs: &ChainState, inner: &mut Inner, id: NodeId, best: BlockHash) {
+    pub(crate) fn getheaders_for_inv(
+        &self,
+        cs: &ChainState,
+        inner: &mut Inner,
+        id: NodeId,
+        best: BlockHash,
+    ) {
         let Some(p) = inner.peers.get(&id) else {
             return;
         };
@@ -422,7 +464,12 @@ impl PeerManager {
 
     /// Block stalling and download timeouts (in `SendMessages`). True if the peer is
     /// being disconnected.
-    pub(crate) fn check_block_download_timeouts(&self, cs: &ChainState, inner: &mut Inner, id: NodeId) -> bool {
+    pub(crate) fn check_block_download_timeouts(
+        &self,
+        cs: &ChainState,
+        inner: &mut Inner,
+        id: NodeId,
+    ) -> bool {
         let now = self.now();
         let timeout = inner.stalling_timeout;
         let others = inner.peers_downloading_from - 1;
@@ -430,7 +477,10 @@ impl PeerManager {
             return false;
         };
         if p.stalling_since != 0 && p.stalling_since < now - timeout {
-            common::log_info!("Peer is stalling block download, {}", Self::disconnect_msg(&p.conn));
+            common::log_info!(
+                "Peer is stalling block download, {}",
+                Self::disconnect_msg(&p.conn)
+            );
             self.conns.disconnect(id);
             let grown = (2 * timeout).min(BLOCK_STALLING_TIMEOUT_MAX);
             if grown != timeout {
@@ -446,7 +496,8 @@ impl PeerManager {
         if let Some(first) = p.blocks_in_flight.front() {
             let spacing = cs.params().pow.pow_target_spacing as f64 * 1e6;
             let allowed = spacing
-                * (BLOCK_DOWNLOAD_TIMEOUT_BASE + BLOCK_DOWNLOAD_TIMEOUT_PER_PEER * f64::from(others));
+                * (BLOCK_DOWNLOAD_TIMEOUT_BASE
+                    + BLOCK_DOWNLOAD_TIMEOUT_PER_PEER * f64::from(others));
             if (now as f64) > p.downloading_since as f64 + allowed {
                 common::log_info!(
                     "Timeout downloading block {}, {}",
@@ -472,7 +523,9 @@ pub(crate) fn is_tx_inv(inv: &Inventory) -> bool {
 /// Core's `CInv::ToString`: `<type> <hash>`.
 pub(crate) fn inv_text(inv: &Inventory) -> String {
     match inv {
-        Inventory::Error => "ERROR 0000000000000000000000000000000000000000000000000000000000000000".into(),
+        Inventory::Error => {
+            "ERROR 0000000000000000000000000000000000000000000000000000000000000000".into()
+        }
         Inventory::Transaction(h) => format!("tx {h}"),
         Inventory::Block(h) => format!("block {h}"),
         Inventory::CompactBlock(h) => format!("cmpctblock {h}"),

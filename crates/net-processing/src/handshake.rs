@@ -61,9 +61,15 @@ impl PeerManager {
     }
 
     /// Whether we refuse transactions from this peer (`RejectIncomingTxs`).
-    pub(crate) fn reject_incoming_txs(&self, conn_type: ConnectionType, perms: NetPermissions) -> bool {
-        matches!(conn_type, ConnectionType::BlockRelay | ConnectionType::Feeler)
-            || (self.opts.ignore_incoming_txs && !perms.has(NetPermissions::RELAY))
+    pub(crate) fn reject_incoming_txs(
+        &self,
+        conn_type: ConnectionType,
+        perms: NetPermissions,
+    ) -> bool {
+        matches!(
+            conn_type,
+            ConnectionType::BlockRelay | ConnectionType::Feeler
+        ) || (self.opts.ignore_incoming_txs && !perms.has(NetPermissions::RELAY))
     }
 
     /// `PushNodeVersion`.
@@ -130,7 +136,9 @@ impl PeerManager {
         let services = v.services.to_u64();
         let expects_services = matches!(
             conn.conn_type,
-            ConnectionType::OutboundFullRelay | ConnectionType::BlockRelay | ConnectionType::AddrFetch
+            ConnectionType::OutboundFullRelay
+                | ConnectionType::BlockRelay
+                | ConnectionType::AddrFetch
         );
         let cx = DesirableContext {
             best_block_depth: (self.now() / 1_000_000 - inner.best_block_time)
@@ -159,7 +167,10 @@ impl PeerManager {
             return;
         }
         if conn.conn_type.is_inbound() && !self.conns.check_incoming_nonce(v.nonce) {
-            log_info!("connected to self at {}, disconnecting", format_addr(&conn.addr));
+            log_info!(
+                "connected to self at {}, disconnecting",
+                format_addr(&conn.addr)
+            );
             self.conns.disconnect(id);
             return;
         }
@@ -177,8 +188,10 @@ impl PeerManager {
         peer.their_services = services;
         peer.subver = subver.clone();
         peer.starting_height = v.start_height;
-        if !matches!(conn.conn_type, ConnectionType::BlockRelay | ConnectionType::Feeler)
-            && (v.relay || peer.our_services & pc::NODE_BLOOM != 0)
+        if !matches!(
+            conn.conn_type,
+            ConnectionType::BlockRelay | ConnectionType::Feeler
+        ) && (v.relay || peer.our_services & pc::NODE_BLOOM != 0)
         {
             peer.tx_relay = Some(TxRelay::new(v.relay));
         }
@@ -186,7 +199,11 @@ impl PeerManager {
         log_debug!(
             Category::Net,
             "receive version message: {}: version {}, blocks={}, us={}, txrelay={}, {}",
-            if subver.is_empty() { "<no user agent>" } else { &subver },
+            if subver.is_empty() {
+                "<no user agent>"
+            } else {
+                &subver
+            },
             version,
             v.start_height,
             address_text(&v.receiver),
@@ -220,8 +237,7 @@ impl PeerManager {
         if let Ok(a) = v.receiver.socket_addr() {
             self.conns.set_addr_local(id, a);
         }
-        self.conns
-            .set_handshake_done(id, version, &subver);
+        self.conns.set_handshake_done(id, version, &subver);
         if conn.conn_type == ConnectionType::Feeler {
             log_debug!(
                 Category::Net,
@@ -239,7 +255,11 @@ impl PeerManager {
             return;
         };
         if peer.successfully_connected {
-            log_debug!(Category::Net, "ignoring redundant verack message from peer={}", id);
+            log_debug!(
+                Category::Net,
+                "ignoring redundant verack message from peer={}",
+                id
+            );
             return;
         }
         let protocol = if peer.conn.v2 { "v2" } else { "v1" };
@@ -302,7 +322,11 @@ impl PeerManager {
             if !p.wtxid_relay {
                 p.wtxid_relay = true;
             } else {
-                log_debug!(Category::Net, "ignoring duplicate wtxidrelay from peer={}", id);
+                log_debug!(
+                    Category::Net,
+                    "ignoring duplicate wtxidrelay from peer={}",
+                    id
+                );
             }
         } else {
             log_debug!(
@@ -333,7 +357,13 @@ impl PeerManager {
 
     /// A `pong` message (`ProcessPong`); `nonce` is `None` for a payload shorter than
     /// eight bytes.
-    pub(crate) fn process_pong(&self, inner: &mut Inner, id: NodeId, nonce: Option<u64>, len: usize) {
+    pub(crate) fn process_pong(
+        &self,
+        inner: &mut Inner,
+        id: NodeId,
+        nonce: Option<u64>,
+        len: usize,
+    ) {
         let now = self.now();
         let Some(p) = inner.peers.get_mut(&id) else {
             return;
@@ -397,7 +427,8 @@ impl PeerManager {
         let Some(p) = inner.peers.get_mut(&id) else {
             return false;
         };
-        let inactivity_checks = p.conn.connected * 1_000_000 + self.opts.peer_timeout * 1_000_000 < now;
+        let inactivity_checks =
+            p.conn.connected * 1_000_000 + self.opts.peer_timeout * 1_000_000 < now;
         if inactivity_checks && p.ping_nonce_sent != 0 && now > p.ping_start + TIMEOUT_INTERVAL {
             log_debug!(
                 Category::Net,
@@ -510,20 +541,33 @@ mod tests {
 
     #[test]
     fn desirable_flags_follow_the_tip_depth() {
-        let near = DesirableContext { best_block_depth: 10 };
-        let far = DesirableContext { best_block_depth: 1000 };
+        let near = DesirableContext {
+            best_block_depth: 10,
+        };
+        let far = DesirableContext {
+            best_block_depth: 1000,
+        };
         let limited = pc::NODE_NETWORK_LIMITED | pc::NODE_WITNESS;
         assert!(has_all_desirable_service_flags(limited, near));
         assert!(!has_all_desirable_service_flags(limited, far));
-        assert!(has_all_desirable_service_flags(pc::NODE_NETWORK | pc::NODE_WITNESS, far));
+        assert!(has_all_desirable_service_flags(
+            pc::NODE_NETWORK | pc::NODE_WITNESS,
+            far
+        ));
         assert!(!has_all_desirable_service_flags(pc::NODE_NETWORK, far));
     }
 
     #[test]
     fn addresses_print_as_core_prints_them() {
-        assert_eq!(format_addr(&"127.0.0.1:18444".parse().unwrap()), "127.0.0.1:18444");
+        assert_eq!(
+            format_addr(&"127.0.0.1:18444".parse().unwrap()),
+            "127.0.0.1:18444"
+        );
         assert_eq!(format_addr(&"[::1]:8333".parse().unwrap()), "[::1]:8333");
-        assert_eq!(format_addr(&"[::ffff:1.2.3.4]:1".parse().unwrap()), "1.2.3.4:1");
+        assert_eq!(
+            format_addr(&"[::ffff:1.2.3.4]:1".parse().unwrap()),
+            "1.2.3.4:1"
+        );
         assert!(!is_routable(&"127.0.0.1:1".parse().unwrap()));
         assert!(is_routable(&"8.8.8.8:1".parse().unwrap()));
     }

@@ -106,7 +106,9 @@ impl PeerManager {
         let Some(p) = inner.peers.get_mut(&id) else {
             return false;
         };
-        if p.last_getheaders.is_some_and(|t| now - t <= HEADERS_RESPONSE_TIME) {
+        if p.last_getheaders
+            .is_some_and(|t| now - t <= HEADERS_RESPONSE_TIME)
+        {
             return false;
         }
         p.last_getheaders = Some(now);
@@ -122,7 +124,12 @@ impl PeerManager {
     }
 
     /// `ProcessBlockAvailability`: resolves an announced block we had no header for.
-    pub(crate) fn process_block_availability(&self, cs: &ChainState, inner: &mut Inner, id: NodeId) {
+    pub(crate) fn process_block_availability(
+        &self,
+        cs: &ChainState,
+        inner: &mut Inner,
+        id: NodeId,
+    ) {
         let Some(p) = inner.peers.get_mut(&id) else {
             return;
         };
@@ -294,7 +301,12 @@ impl PeerManager {
         while let Some(i) = cur {
             let e = cs.index().entry(i);
             if e.hash == m.stop_hash {
-                log_debug!(Category::Net, " getblocks stopping at {} {}", e.height, e.hash);
+                log_debug!(
+                    Category::Net,
+                    " getblocks stopping at {} {}",
+                    e.height,
+                    e.hash
+                );
                 break;
             }
             p.blocks_for_inv_relay.push(e.hash);
@@ -336,7 +348,11 @@ impl PeerManager {
         headers: Vec<Header>,
     ) {
         if headers.len() > self.opts.max_headers_result {
-            self.misbehaving(inner, id, &format!("headers message size = {}", headers.len()));
+            self.misbehaving(
+                inner,
+                id,
+                &format!("headers message size = {}", headers.len()),
+            );
             return;
         }
         self.process_headers_message(cs, inner, id, headers);
@@ -496,7 +512,13 @@ impl PeerManager {
     }
 
     /// `MaybePunishNodeForBlock` for a header error.
-    pub(crate) fn punish_for_header(&self, inner: &mut Inner, id: NodeId, e: &HeaderError, message: &str) {
+    pub(crate) fn punish_for_header(
+        &self,
+        inner: &mut Inner,
+        id: NodeId,
+        e: &HeaderError,
+        message: &str,
+    ) {
         match e {
             HeaderError::TimeTooNew => {
                 log_debug!(Category::Net, "peer={}: {}", id, message);
@@ -552,7 +574,13 @@ impl PeerManager {
 
     /// `HeadersDirectFetchBlocks`: near the tip, ask at once for the blocks of a better
     /// chain the peer just showed us.
-    fn headers_direct_fetch_blocks(&self, cs: &ChainState, inner: &mut Inner, id: NodeId, last: usize) {
+    fn headers_direct_fetch_blocks(
+        &self,
+        cs: &ChainState,
+        inner: &mut Inner,
+        id: NodeId,
+        last: usize,
+    ) {
         let index = cs.index();
         let tip = tip_index(cs);
         let last_entry = index.entry(last);
@@ -569,7 +597,9 @@ impl PeerManager {
         let mut to_fetch = Vec::new();
         let mut walk = Some(last);
         while let Some(w) = walk {
-            if in_active_chain(cs, w) || to_fetch.len() > crate::blocks::MAX_BLOCKS_IN_TRANSIT_PER_PEER {
+            if in_active_chain(cs, w)
+                || to_fetch.len() > crate::blocks::MAX_BLOCKS_IN_TRANSIT_PER_PEER
+            {
                 break;
             }
             let e = index.entry(w);

@@ -129,8 +129,14 @@ impl PeerManager {
     }
 
     /// Whether the peer has `i` or a descendant of it, as far as we know (`PeerHasHeader`).
-    fn peer_has_header(cs: &ChainState, best_known: Option<usize>, sent: Option<usize>, i: usize) -> bool {
-        best_known.is_some_and(|b| is_ancestor(cs, i, b)) || sent.is_some_and(|s| is_ancestor(cs, i, s))
+    fn peer_has_header(
+        cs: &ChainState,
+        best_known: Option<usize>,
+        sent: Option<usize>,
+        i: usize,
+    ) -> bool {
+        best_known.is_some_and(|b| is_ancestor(cs, i, b))
+            || sent.is_some_and(|s| is_ancestor(cs, i, s))
     }
 
     /// Block announcements: headers when the peer asked for them and they connect,
@@ -144,8 +150,8 @@ impl PeerManager {
             return;
         }
         let index = cs.index();
-        let mut revert_to_inv = !p.prefers_headers
-            || p.blocks_for_headers_relay.len() > MAX_BLOCKS_TO_ANNOUNCE;
+        let mut revert_to_inv =
+            !p.prefers_headers || p.blocks_for_headers_relay.len() > MAX_BLOCKS_TO_ANNOUNCE;
         let mut headers = Vec::new();
         let mut best_index = None;
         if !revert_to_inv {
@@ -168,11 +174,9 @@ impl PeerManager {
                     headers.push(index.entry(i).header);
                 } else if Self::peer_has_header(cs, p.best_known, p.best_header_sent, i) {
                     continue;
-                } else if index
-                    .entry(i)
-                    .prev
-                    .is_none_or(|pr| Self::peer_has_header(cs, p.best_known, p.best_header_sent, pr))
-                {
+                } else if index.entry(i).prev.is_none_or(|pr| {
+                    Self::peer_has_header(cs, p.best_known, p.best_header_sent, pr)
+                }) {
                     found_start = true;
                     headers.push(index.entry(i).header);
                 } else {
@@ -246,7 +250,10 @@ impl PeerManager {
                 && preferred_peers - i32::from(p.preferred_download) >= 1
             {
                 if !p.has_permission(NetPermissions::NOBAN) {
-                    log_info!("Timeout downloading headers, {}", Self::disconnect_msg(&p.conn));
+                    log_info!(
+                        "Timeout downloading headers, {}",
+                        Self::disconnect_msg(&p.conn)
+                    );
                     self.conns.disconnect(id);
                     return true;
                 }
@@ -266,7 +273,13 @@ impl PeerManager {
     }
 
     /// Block `getdata` for this peer (in `SendMessages`).
-    fn request_blocks(&self, cs: &ChainState, inner: &mut Inner, id: NodeId, getdata: &mut Vec<Inventory>) {
+    fn request_blocks(
+        &self,
+        cs: &ChainState,
+        inner: &mut Inner,
+        id: NodeId,
+        getdata: &mut Vec<Inventory>,
+    ) {
         let sync_from = self.sync_from_peer(inner, id);
         let Some(p) = inner.peers.get(&id) else {
             return;
@@ -296,7 +309,10 @@ impl PeerManager {
                 id
             );
         }
-        let empty = inner.peers.get(&id).is_some_and(|p| p.blocks_in_flight.is_empty());
+        let empty = inner
+            .peers
+            .get(&id)
+            .is_some_and(|p| p.blocks_in_flight.is_empty());
         if let (true, Some(s)) = (empty, staller) {
             let now = self.now();
             if let Some(sp) = inner.peers.get_mut(&s) {

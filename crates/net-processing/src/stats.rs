@@ -61,12 +61,20 @@ impl PeerManager {
             None => (false, 0, 0),
         };
         Some(PeerStats {
-            sync_height: p.best_known.map_or(-1, |i| i64::from(index.entry(i).height)),
-            common_height: p.last_common.map_or(-1, |i| i64::from(index.entry(i).height)),
+            sync_height: p
+                .best_known
+                .map_or(-1, |i| i64::from(index.entry(i).height)),
+            common_height: p
+                .last_common
+                .map_or(-1, |i| i64::from(index.entry(i).height)),
             starting_height: p.starting_height,
             heights_in_flight,
             relay_txs,
-            fee_filter_received: if p.tx_relay.is_some() { p.fee_filter_received } else { 0 },
+            fee_filter_received: if p.tx_relay.is_some() {
+                p.fee_filter_received
+            } else {
+                0
+            },
             ping_wait: (p.ping_nonce_sent != 0 && p.ping_start > 0).then(|| now - p.ping_start),
             last_ping: p.last_ping,
             min_ping: p.min_ping,
@@ -83,6 +91,9 @@ impl PeerManager {
 
     /// Whether any peer is connected with a completed handshake.
     pub fn has_peers(&self) -> bool {
-        lock(&self.inner).peers.values().any(|p| p.successfully_connected)
+        lock(&self.inner)
+            .peers
+            .values()
+            .any(|p| p.successfully_connected)
     }
 }

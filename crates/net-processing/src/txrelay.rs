@@ -165,7 +165,13 @@ impl TxState {
     }
 
     /// `ConnectedPeer`.
-    pub(crate) fn connected_peer(&mut self, id: NodeId, preferred: bool, relay_permission: bool, wtxid_relay: bool) {
+    pub(crate) fn connected_peer(
+        &mut self,
+        id: NodeId,
+        preferred: bool,
+        relay_permission: bool,
+        wtxid_relay: bool,
+    ) {
         if wtxid_relay {
             self.wtxid_peers += 1;
         }
@@ -249,14 +255,17 @@ impl TxState {
             delay += OVERLOADED_PEER_TX_DELAY;
         }
         self.seq += 1;
-        self.announcements.entry(hash).or_default().push(Announcement {
-            peer: id,
-            wtxid,
-            preferred: info.preferred,
-            reqtime: now + delay,
-            expiry: None,
-            seq: self.seq,
-        });
+        self.announcements
+            .entry(hash)
+            .or_default()
+            .push(Announcement {
+                peer: id,
+                wtxid,
+                preferred: info.preferred,
+                reqtime: now + delay,
+                expiry: None,
+                seq: self.seq,
+            });
     }
 
     /// `GetRequestsToSend`: the hashes to ask `id` for now, with whether each is a wtxid.
@@ -290,8 +299,10 @@ impl TxState {
             }
         }
         // Announcements no peer can still answer are done with.
-        self.announcements
-            .retain(|_, v| v.iter().any(|a| a.reqtime != i64::MAX || a.expiry.is_some()));
+        self.announcements.retain(|_, v| {
+            v.iter()
+                .any(|a| a.reqtime != i64::MAX || a.expiry.is_some())
+        });
         out
     }
 
@@ -302,7 +313,9 @@ impl TxState {
                 a.expiry = None;
                 a.reqtime = i64::MAX;
             }
-            if v.iter().all(|a| a.reqtime == i64::MAX && a.expiry.is_none()) {
+            if v.iter()
+                .all(|a| a.reqtime == i64::MAX && a.expiry.is_none())
+            {
                 self.announcements.remove(hash);
             }
         }
@@ -328,7 +341,11 @@ impl TxState {
 
 /// The transaction a `getdata` item asks for, if we announced it or it is older than our
 /// last announcement (`FindTxForGetData`).
-pub(crate) fn find_tx_for_getdata(pool: &Mempool, relay: &TxRelay, inv: &Inventory) -> Option<Arc<Transaction>> {
+pub(crate) fn find_tx_for_getdata(
+    pool: &Mempool,
+    relay: &TxRelay,
+    inv: &Inventory,
+) -> Option<Arc<Transaction>> {
     let entry = match inv {
         Inventory::WTx(w) => pool.entry_by_wtxid(w),
         Inventory::Transaction(t) | Inventory::WitnessTransaction(t) => pool.entry(t),
@@ -366,10 +383,18 @@ pub(crate) fn round_fee_filter(min_incremental: i64, fee: i64, r: u64) -> i64 {
 
 impl PeerManager {
     /// The transaction part of an `inv` message.
-    pub(crate) fn process_tx_inv(&self, cs: &ChainState, inner: &mut Inner, id: NodeId, inv: &Inventory) -> bool {
+    pub(crate) fn process_tx_inv(
+        &self,
+        cs: &ChainState,
+        inner: &mut Inner,
+        id: NodeId,
+        inv: &Inventory,
+    ) -> bool {
         let (hash, wtxid) = match inv {
             Inventory::WTx(w) => (w.to_byte_array(), true),
-            Inventory::Transaction(t) | Inventory::WitnessTransaction(t) => (t.to_byte_array(), false),
+            Inventory::Transaction(t) | Inventory::WitnessTransaction(t) => {
+                (t.to_byte_array(), false)
+            }
             _ => return true,
         };
         if let Some(relay) = inner.peers.get_mut(&id).and_then(|p| p.tx_relay.as_mut()) {
@@ -395,7 +420,13 @@ impl PeerManager {
     }
 
     /// An `inv` message.
-    pub(crate) fn process_inv(&self, cs: &ChainState, inner: &mut Inner, id: NodeId, invs: Vec<Inventory>) {
+    pub(crate) fn process_inv(
+        &self,
+        cs: &ChainState,
+        inner: &mut Inner,
+        id: NodeId,
+        invs: Vec<Inventory>,
+    ) {
         if invs.len() > MAX_INV_SZ {
             self.misbehaving(inner, id, &format!("inv message size = {}", invs.len()));
             return;
@@ -420,7 +451,9 @@ impl PeerManager {
                         best_block = Some(*h);
                     }
                 }
-                Inventory::Transaction(_) | Inventory::WitnessTransaction(_) | Inventory::WTx(_) => {
+                Inventory::Transaction(_)
+                | Inventory::WitnessTransaction(_)
+                | Inventory::WTx(_) => {
                     if reject_txs {
                         if let Some(p) = inner.peers.get(&id) {
                             log_debug!(
@@ -596,7 +629,9 @@ impl PeerManager {
         let Some(p) = inner.peers.get_mut(&id) else {
             return;
         };
-        if p.our_services & p2p::constants::NODE_BLOOM == 0 && !p.has_permission(NetPermissions::MEMPOOL) {
+        if p.our_services & p2p::constants::NODE_BLOOM == 0
+            && !p.has_permission(NetPermissions::MEMPOOL)
+        {
             if !p.has_permission(NetPermissions::NOBAN) {
                 log_debug!(
                     Category::Net,
@@ -630,7 +665,13 @@ impl PeerManager {
 
     /// The transaction part of `SendMessages`: the trickled inventory, answering
     /// `mempool`, and the transaction `getdata` requests that are due.
-    pub(crate) fn send_tx_messages(&self, pool: &Mempool, inner: &mut Inner, id: NodeId, invs: &mut Vec<Inventory>) {
+    pub(crate) fn send_tx_messages(
+        &self,
+        pool: &Mempool,
+        inner: &mut Inner,
+        id: NodeId,
+        invs: &mut Vec<Inventory>,
+    ) {
         let now = self.now();
         let next_inbound = inner.tx.next_inv_to_inbounds;
         let Some(p) = inner.peers.get_mut(&id) else {
@@ -647,7 +688,8 @@ impl PeerManager {
                 trickle = true;
                 r.next_inv_send = if inbound {
                     if next_inbound < now {
-                        let t = now + lock(&self.rng).exp_duration(INBOUND_INVENTORY_BROADCAST_INTERVAL);
+                        let t = now
+                            + lock(&self.rng).exp_duration(INBOUND_INVENTORY_BROADCAST_INTERVAL);
                         new_inbound_time = Some(t);
                         t
                     } else {
@@ -707,9 +749,17 @@ impl PeerManager {
     }
 
     /// The transaction `getdata` requests due to `id`.
-    pub(crate) fn tx_requests_due(&self, inner: &mut Inner, id: NodeId, getdata: &mut Vec<Inventory>) {
+    pub(crate) fn tx_requests_due(
+        &self,
+        inner: &mut Inner,
+        id: NodeId,
+        getdata: &mut Vec<Inventory>,
+    ) {
         let now = self.now();
-        let witnesses = inner.peers.get(&id).is_some_and(|p| p.can_serve_witnesses());
+        let witnesses = inner
+            .peers
+            .get(&id)
+            .is_some_and(|p| p.can_serve_witnesses());
         for (hash, wtxid) in inner.tx.requests_to_send(id, now) {
             let inv = if wtxid {
                 Inventory::WTx(Wtxid::from_byte_array(hash))
@@ -726,7 +776,13 @@ impl PeerManager {
     }
 
     /// `MaybeSendFeefilter`.
-    pub(crate) fn maybe_send_feefilter(&self, cs: &ChainState, pool: &mut Mempool, inner: &mut Inner, id: NodeId) {
+    pub(crate) fn maybe_send_feefilter(
+        &self,
+        cs: &ChainState,
+        pool: &mut Mempool,
+        inner: &mut Inner,
+        id: NodeId,
+    ) {
         if self.opts.ignore_incoming_txs {
             return;
         }
@@ -757,7 +813,8 @@ impl PeerManager {
                 self.send(id, &NetworkMessage::FeeFilter(to_send));
                 p.fee_filter_sent = to_send;
             }
-            p.next_send_feefilter = now + lock(&self.rng).exp_duration(AVG_FEEFILTER_BROADCAST_INTERVAL);
+            p.next_send_feefilter =
+                now + lock(&self.rng).exp_duration(AVG_FEEFILTER_BROADCAST_INTERVAL);
         } else if now + MAX_FEEFILTER_CHANGE_DELAY < p.next_send_feefilter
             && (current < 3 * p.fee_filter_sent / 4 || current > 4 * p.fee_filter_sent / 3)
         {
@@ -809,7 +866,10 @@ mod tests {
         assert_eq!(s.requests_to_send(2, 0), vec![(h, true)]);
         // In flight from 2: nobody else is asked until it answers or times out.
         assert!(s.requests_to_send(1, 3_000_000).is_empty());
-        assert_eq!(s.requests_to_send(1, GETDATA_TX_INTERVAL + 1), vec![(h, true)]);
+        assert_eq!(
+            s.requests_to_send(1, GETDATA_TX_INTERVAL + 1),
+            vec![(h, true)]
+        );
     }
 
     #[test]

@@ -214,6 +214,11 @@ pub fn broadcast_arc(
         }
     }
     if lock(&n.mempool).contains(&txid) {
+        if relay {
+            if let Some(pm) = n.peerman() {
+                pm.relay_transaction(tx.compute_wtxid());
+            }
+        }
         return Ok(txid);
     }
     let fail = |r: &TxResult| -> RpcError {
@@ -248,6 +253,9 @@ pub fn broadcast_arc(
     }
     if relay {
         lock(&n.mempool).add_unbroadcast(txid);
+        if let Some(pm) = n.peerman() {
+            pm.relay_transaction(tx.compute_wtxid());
+        }
     }
     Ok(txid)
 }

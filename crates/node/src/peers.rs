@@ -1,0 +1,186 @@
+//! The P2P side of the node: the connection manager (`crates/net`), the peer logic
+//! (`crates/net-processing`) and the ban list, started after the chainstate and
+//! stopped before it is flushed. The peer logic reaches the chainstate and pool through
+//! [`PeerNode`], so blocks and transactions from peers take the same path as from RPC.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bitcoin::{Block, Transaction};
+use chain::{BlockOutcome, ChainState, ProcessError};
+use common::args::ArgsManager;
+use common::log_info;
+use mempool::accept::TxResult;
+use mempool::Mempool;
+use net::{BanCheck, Connman, ConnmanOptions};
+use net_processing::{NodeAccess, Options, PeerManager};
+
+use crate::context::{lock, NodeContext};
+use crate::StartupError;
+
+/// The services a full node offers (`nLocalServices` without pruning): full blocks,
+/// witnesses, and recent blocks.
+const LOCAL_SERVICES: u64 = p2p::constants::NODE_NETWORK
+    | p2p::constants::NODE_WITNESS
+    | p2p::constants::NODE_NETWORK_LIMITED;
+
+/// The running P2P components (cheap to clone: handles to shared state).
+#[derive(Clone)]
+pub struct Peers {
+    /// The connection manager.
+    pub connman: Connman,
+    /// The peer logic.
+    pub peerman: Arc<PeerManager>,
+    /// The ban list (`banlist.json`).
+    pub banman: Arc<Mutex<addrman::banman::BanMan>>,
+}
+
+/// The node as the peer logic sees it.
+pub struct PeerNode(pub Arc<NodeContext>);
+
+impl NodeAccess for PeerNode {
+    fn chainstate(&self) -> MutexGuard<'_, ChainState> {
+        self.0.chainstate()
+    }
+
+    fn mempool(&self) -> MutexGuard<'_, Mempool> {
+        lock(&self.0.mempool)
+    }
+
+    fn process_block(&self, block: &Block) -> Result<BlockOutcome, ProcessError> {
+        let n = &self.0;
+        // Back-pressure on slow chain clients, outside the chainstate lock.
+        n.notifications.limit(10);
+        let now = n.now();
+        let mut cs = n.chainstate();
+        let r = cs.process_block(block, now);
+        crate::mempool_chain::update_for_reorg(n, &cs);
+        r
+    }
+
+    fn accept_transaction(&self, tx: Arc<Transaction>) -> TxResult {
+        let n = &self.0;
+        let cs = n.chainstate();
+        crate::mempool_chain::accept(n, &cs, &tx, false)
+    }
+
+    fn now_micros(&self) -> i64 {
+        match self.0.mock_time.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_micros() as i64)
+                .unwrap_or(0),
+            t => t * 1_000_000,
+        }
+    }
+
+    fn shutdown_requested(&self) -> bool {
+        self.0.shutdown_requested()
+    }
+}
+
+/// The ban list as the connection manager asks it.
+struct Bans(Arc<Mutex<addrman::banman::BanMan>>);
+
+fn net_addr(addr: &SocketAddr) -> addrman::netaddress::NetAddr {
+    match addr.ip() {
+        std::net::IpAddr::V4(a) => addrman::netaddress::NetAddr::from_ipv4(a),
+        std::net::IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(v4) => addrman::netaddress::NetAddr::from_ipv4(v4),
+            None => addrman::netaddress::NetAddr::from_ipv6(a, 0),
+        },
+    }
+}
+
+impl BanCheck for Bans {
+    fn is_banned(&self, addr: &SocketAddr) -> bool {
+        lock(&self.0).is_banned(&net_addr(addr))
+    }
+
+    fn is_discouraged(&self, addr: &SocketAddr) -> bool {
+        lock(&self.0).is_discouraged(&net_addr(addr))
+    }
+
+    fn discourage(&self, addr: &SocketAddr) {
+        lock(&self.0).discourage(&net_addr(addr));
+    }
+}
+
+/// Core's `FormatSubVersion`: `/Satoshi:<version>(<comments>)/`.
+pub fn user_agent(args: &ArgsManager) -> String {
+    let v = common::version::CLIENT_VERSION;
+    let version = format!("{}.{}.{}", v / 10000, (v / 100) % 100, v % 100);
+    let comments = args.get_args("-uacomment");
+    if comments.is_empty() {
+        format!("/Satoshi:{version}/")
+    } else {
+        format!("/Satoshi:{version}({})/", comments.join("; "))
+    }
+}
+
+/// Starts the connection manager and the peer logic (Core's `AppInitMain` step 12).
+pub fn start(
+    node: &Arc<NodeContext>,
+    args: &ArgsManager,
+    chain: common::ChainType,
+    net_dir: &std::path::Path,
+) -> Result<Peers, StartupError> {
+    let mut opts =
+        ConnmanOptions::from_args(args, chain).map_err(|e| StartupError(format!("Error: {e}")))?;
+    opts.local_services |= LOCAL_SERVICES;
+    if args.get_bool_arg("-peerbloomfilters", false) {
+        opts.local_services |= p2p::constants::NODE_BLOOM;
+    }
+    opts.mock_time = Some(node.mock_time.clone());
+    let banman = Arc::new(Mutex::new(addrman::banman::BanMan::new(
+        Some(&net_dir.join("banlist")),
+        args.get_int_arg("-bantime", addrman::banman::DEFAULT_MISBEHAVING_BANTIME),
+    )));
+    opts.ban_check = Some(Arc::new(Bans(banman.clone())));
+    let ua = user_agent(args);
+    if ua.len() > p2p::constants::MAX_SUBVERSION_LENGTH {
+        return Err(StartupError(format!(
+            "Error: Total length of network version string ({}) exceeds maximum length ({}). Reduce the number or size of uacomments.",
+            ua.len(),
+            p2p::constants::MAX_SUBVERSION_LENGTH
+        )));
+    }
+    let connman = Connman::new();
+    let peerman = PeerManager::new(
+        Arc::new(connman.clone()),
+        Arc::new(PeerNode(node.clone())),
+        Options {
+            user_agent: ua,
+            ignore_incoming_txs: args.get_bool_arg("-blocksonly", false),
+            max_headers_result: 2000,
+            local_services: opts.local_services,
+            peer_timeout: opts.peer_connect_timeout,
+        },
+    );
+    node.chainstate()
+        .subscribe(Box::new(peerman.chain_event_sink()));
+    connman.start(opts, peerman.clone()).map_err(|e| {
+        common::logging::log_error(&e.to_string());
+        StartupError(format!("Error: {e}"))
+    })?;
+    let peers = Peers {
+        connman,
+        peerman,
+        banman,
+    };
+    *lock(&node.peers) = Some(peers.clone());
+    log_info!("init message: Starting network threads…");
+    Ok(peers)
+}
+
+impl Peers {
+    /// Stops the network threads and closes every connection.
+    pub fn stop(&self, node: &NodeContext) {
+        // Dropping the node's handle breaks the cycle through the peer logic's node.
+        *lock(&node.peers) = None;
+        self.connman.stop();
+        if let Err(e) = lock(&self.banman).dump_banlist() {
+            common::logging::log_error(&format!("Failed to write the ban list: {e}"));
+        }
+    }
+}
