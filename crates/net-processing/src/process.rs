@@ -74,6 +74,18 @@ impl PeerManager {
         );
         let decoded = match p2p::message::decode(&msg.command, &msg.payload) {
             Ok(m) => m,
+            Err(p2p::DecodeError::TooManyHeaders { count }) => {
+                // Core counts before reading on, and punishes once connected.
+                let mut inner = lock(&self.inner);
+                if inner
+                    .peers
+                    .get(&id)
+                    .is_some_and(|p| p.successfully_connected)
+                {
+                    self.misbehaving(&mut inner, id, &format!("headers message size = {count}"));
+                }
+                return;
+            }
             Err(_) if msg.command == "pong" => {
                 let mut inner = lock(&self.inner);
                 self.process_pong(&mut inner, id, None, msg.payload.len());

@@ -595,10 +595,8 @@ impl PeerManager {
                         inner.tx.recent_rejects.insert(txid.to_byte_array());
                     }
                 }
+                // Core no longer punishes peers for invalid transactions.
                 inner.tx.forget(&wtxid.to_byte_array());
-                if state.kind == mempool::accept::TxResultKind::Consensus {
-                    self.misbehaving(&mut inner, id, "");
-                }
             }
             TxResult::InMempool { .. } | TxResult::DifferentWitness { .. } => {}
         }

@@ -96,11 +96,19 @@ impl TestNode {
 
     /// Starts the process without waiting.
     pub fn spawn(&mut self) {
+        // No P2P listener unless the test asks for one: parallel tests would all
+        // claim the default port.
+        let listens = self.extra.iter().any(|a| {
+            ["-listen", "-bind", "-port", "-whitebind"]
+                .iter()
+                .any(|p| a.starts_with(p))
+        });
         let child = Command::new(self.exe)
             .arg("-regtest")
             .arg(format!("-datadir={}", self.datadir.display()))
             .arg(format!("-rpcport={}", self.rpc_port))
             .arg("-printtoconsole=0")
+            .args(if listens { None } else { Some("-listen=0") })
             .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
