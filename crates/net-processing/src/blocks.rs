@@ -301,7 +301,7 @@ impl PeerManager {
     /// `ProcessGetData`: transactions from the front of the queue, then one block.
     pub(crate) fn process_getdata(&self, id: NodeId) {
         let cs = self.node.chainstate();
-        let pool = self.node.mempool();
+        let mut pool = self.node.mempool();
         let mut inner = lock(&self.inner);
         let Some(p) = inner.peers.get_mut(&id) else {
             return;
@@ -327,6 +327,8 @@ impl PeerManager {
                         NetworkMessage::Tx(crate::txrelay::strip_witness(&tx))
                     };
                     self.send(id, &msg);
+                    // A peer asked for it: it reached the network.
+                    pool.remove_unbroadcast(&tx.compute_txid());
                 }
                 None => not_found.push(inv),
             }

@@ -621,6 +621,26 @@ impl PeerManager {
         self.queue_tx_for_all(&mut inner, wtxid);
     }
 
+    /// `ReattemptInitialBroadcast`: announces again every transaction of ours that no
+    /// peer has asked for yet, and forgets those that left the pool.
+    pub fn reattempt_initial_broadcast(&self) {
+        let wtxids: Vec<Wtxid> = {
+            let mut pool = self.node.mempool();
+            let mut out = Vec::new();
+            for txid in pool.unbroadcast() {
+                match pool.entry(&txid).map(|e| e.wtxid) {
+                    Some(w) => out.push(w),
+                    None => pool.remove_unbroadcast(&txid),
+                }
+            }
+            out
+        };
+        let mut inner = lock(&self.inner);
+        for w in wtxids {
+            self.queue_tx_for_all(&mut inner, w);
+        }
+    }
+
     /// A `mempool` message (BIP35): only for peers we offer bloom filters or that have
     /// the `mempool` permission.
     pub(crate) fn process_mempool_request(&self, inner: &mut Inner, id: NodeId) {
@@ -887,9 +907,9 @@ mod tests {
     fn fee_filter_rounds_down_to_its_buckets() {
         // Two times in three the bucket below, else the one at or above.
         let down = round_fee_filter(1000, 1234, 1);
-        assert!(down < 1234 && down > 1000, "{down}");
+        assert!((1001..1234).contains(&down), "{down}");
         let up = round_fee_filter(1000, 1234, 0);
-        assert!(up >= 1234 && up < 1400, "{up}");
+        assert!((1234..1400).contains(&up), "{up}");
         assert_eq!(round_fee_filter(1000, 0, 0), 0);
         // Past the largest bucket: the largest.
         let max = round_fee_filter(1000, i64::MAX / 2, 0);

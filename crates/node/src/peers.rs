@@ -159,6 +159,14 @@ pub fn start(
     );
     node.chainstate()
         .subscribe(Box::new(peerman.chain_event_sink()));
+    // Core retries its unbroadcast transactions every 10 to 15 minutes.
+    let weak = Arc::downgrade(&peerman);
+    node.scheduler
+        .schedule_every(std::time::Duration::from_secs(12 * 60), move || {
+            if let Some(pm) = weak.upgrade() {
+                pm.reattempt_initial_broadcast();
+            }
+        });
     connman.start(opts, peerman.clone()).map_err(|e| {
         common::logging::log_error(&e.to_string());
         StartupError(format!("Error: {e}"))
