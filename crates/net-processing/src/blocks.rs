@@ -193,6 +193,34 @@ impl PeerManager {
         (blocks, staller)
     }
 
+    /// `FetchBlock`, for `getblockfrompeer`: asks peer `id` for block `hash`, whose
+    /// header we have; the error text is Core's.
+    pub fn fetch_block(&self, id: NodeId, hash: BlockHash) -> Result<(), String> {
+        let cs = self.node.chainstate();
+        let mut inner = lock(&self.inner);
+        let Some(p) = inner.peers.get(&id) else {
+            return Err("Peer does not exist".into());
+        };
+        if !p.can_serve_witnesses() {
+            return Err("Pre-SegWit peer".into());
+        }
+        let height = cs
+            .index()
+            .find(&hash)
+            .map(|i| cs.index().entry(i).height)
+            .unwrap_or(0);
+        self.remove_block_request(&mut inner, hash, None);
+        if !self.block_requested(&mut inner, id, hash) {
+            return Err("Already requested from this peer".into());
+        }
+        if !inner.peers.get(&id).is_some_and(|p| p.successfully_connected) {
+            return Err("Peer not fully connected".into());
+        }
+        self.send(id, &NetworkMessage::GetData(vec![Inventory::WitnessBlock(hash)]));
+        log_debug!(Category::Net, "Requesting block {} ({}) peer={}", hash, height, id);
+        Ok(())
+    }
+
     /// A `block` message.
     pub(crate) fn process_block_message(&self, id: NodeId, block: Block) {
         let hash = block.block_hash();
