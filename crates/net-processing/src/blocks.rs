@@ -213,11 +213,24 @@ impl PeerManager {
         if !self.block_requested(&mut inner, id, hash) {
             return Err("Already requested from this peer".into());
         }
-        if !inner.peers.get(&id).is_some_and(|p| p.successfully_connected) {
+        if !inner
+            .peers
+            .get(&id)
+            .is_some_and(|p| p.successfully_connected)
+        {
             return Err("Peer not fully connected".into());
         }
-        self.send(id, &NetworkMessage::GetData(vec![Inventory::WitnessBlock(hash)]));
-        log_debug!(Category::Net, "Requesting block {} ({}) peer={}", hash, height, id);
+        self.send(
+            id,
+            &NetworkMessage::GetData(vec![Inventory::WitnessBlock(hash)]),
+        );
+        log_debug!(
+            Category::Net,
+            "Requesting block {} ({}) peer={}",
+            hash,
+            height,
+            id
+        );
         Ok(())
     }
 

@@ -229,6 +229,9 @@ impl PeerManager {
         if peer.preferred_download {
             inner.preferred_download_peers += 1;
         }
+        if !conn.conn_type.is_inbound() {
+            self.outbound_version_done(inner, id, services);
+        }
         let Some(peer) = inner.peers.get_mut(&id) else {
             return;
         };

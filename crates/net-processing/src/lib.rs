@@ -10,6 +10,7 @@
 //! [`NodeAccess`]. Tests drive it with in-memory fakes of both.
 
 mod access;
+mod addr;
 mod blocks;
 mod events;
 mod handshake;
@@ -75,6 +76,10 @@ struct Inner {
     stalling_timeout: i64,
     /// Transaction requests and recently rejected transactions.
     tx: txrelay::TxState,
+    /// A secret that picks which peers relay an address (Core's deterministic randomizer).
+    addr_relay_salt: [u8; 32],
+    /// `getaddr` answers by local address, reused for a day (`m_addr_response_caches`).
+    addr_caches: HashMap<String, addr::AddrCache>,
 }
 
 /// The peer logic.
@@ -85,6 +90,7 @@ pub struct PeerManager {
     inner: Mutex<Inner>,
     events: Arc<events::EventQueue>,
     rng: Mutex<rng::Rng>,
+    addrman: std::sync::OnceLock<Arc<Mutex<addrman::addrman::AddrMan>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -124,9 +130,12 @@ impl PeerManager {
                 last_block_inv_triggering_headers_sync: None,
                 stalling_timeout: blocks::BLOCK_STALLING_TIMEOUT_DEFAULT,
                 tx: txrelay::TxState::new(),
+                addr_relay_salt: common::random::salt(),
+                addr_caches: HashMap::new(),
             }),
             events: Arc::new(events::EventQueue::default()),
             rng: Mutex::new(rng::Rng::from_os()),
+            addrman: std::sync::OnceLock::new(),
         })
     }
 

@@ -84,6 +84,8 @@ pub(crate) struct Peer {
 
     /// Transaction relay with it, if it relays transactions.
     pub tx_relay: Option<TxRelay>,
+    /// Address relay with it, once set up (`m_addr_relay_enabled`).
+    pub addr_relay: Option<crate::addr::AddrRelay>,
 
     /// Nonce of the ping in flight, 0 if none.
     pub ping_nonce_sent: u64,
@@ -146,6 +148,7 @@ impl Peer {
             continue_hash: None,
             getdata_requests: VecDeque::new(),
             tx_relay: None,
+            addr_relay: None,
             ping_nonce_sent: 0,
             ping_start: 0,
             ping_queued: false,

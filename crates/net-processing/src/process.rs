@@ -202,8 +202,10 @@ impl PeerManager {
                 }
             }
             NetworkMessage::NotFound(invs) => self.process_notfound(inner, id, invs),
-            NetworkMessage::GetAddr | NetworkMessage::Addr(_) | NetworkMessage::AddrV2(_) => {
-                // Address relay waits for the address manager.
+            NetworkMessage::GetAddr => self.process_getaddr(inner, id),
+            m @ (NetworkMessage::Addr(_) | NetworkMessage::AddrV2(_)) => {
+                let addrs = Self::addresses_of(&m);
+                self.process_addrs(inner, id, command, addrs);
             }
             _ => {
                 // Core ignores unknown commands silently beyond this debug line.
@@ -278,6 +280,7 @@ impl PeerManager {
             }
         }
         inner.tx.disconnected_peer(id);
+        self.addr_connected(&peer.conn, peer.successfully_connected);
         if peer.preferred_download {
             inner.preferred_download_peers -= 1;
         }

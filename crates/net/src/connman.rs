@@ -711,6 +711,14 @@ impl Connections for Connman {
         self.shared.wake_message_handler();
     }
 
+    fn is_banned_or_discouraged(&self, addr: &SocketAddr) -> bool {
+        self.shared
+            .opts()
+            .ban_check
+            .as_ref()
+            .is_some_and(|b| b.is_banned(addr) || b.is_discouraged(addr))
+    }
+
     fn set_last_tx_time(&self, peer: NodeId, time: i64) {
         self.with_facts(peer, |f| f.last_tx_time = time);
     }

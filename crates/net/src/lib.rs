@@ -67,6 +67,10 @@ pub trait Connections: Send + Sync {
     fn discourage(&self, addr: &SocketAddr);
     /// Wakes the message handler: there is new work (chain events, a ping request).
     fn wake_message_handler(&self);
+    /// Whether `addr`'s IP is banned or discouraged (address relay does not store it).
+    fn is_banned_or_discouraged(&self, _addr: &SocketAddr) -> bool {
+        false
+    }
 
     // The setters below feed `getpeerinfo` and inbound eviction; the defaults ignore
     // them so test doubles need not implement them.

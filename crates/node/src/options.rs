@@ -208,6 +208,12 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         C::Connection,
     );
     add(
+        "-checkaddrman=<n>",
+        "Run address manager consistency checks every <n> operations; 0 disables (default: 0)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+    add(
         "-peerbloomfilters",
         "Support filtering of blocks and transactions with bloom filters (default: 0)",
         any,

@@ -33,6 +33,10 @@ pub struct Peers {
     pub peerman: Arc<PeerManager>,
     /// The ban list (`banlist.json`).
     pub banman: Arc<Mutex<addrman::banman::BanMan>>,
+    /// The address manager (`peers.dat`).
+    pub addrman: Arc<Mutex<addrman::addrman::AddrMan>>,
+    /// Where the address manager is saved, and the network's magic.
+    peers_dat: (std::path::PathBuf, bitcoin::p2p::Magic),
 }
 
 /// The node as the peer logic sees it.
@@ -145,6 +149,30 @@ pub fn start(
             p2p::constants::MAX_SUBVERSION_LENGTH
         )));
     }
+    let peers_dat = net_dir.join("peers.dat");
+    let magic = bitcoin::p2p::Magic::from_bytes(opts.params.magic);
+    let check_ratio = args.get_int_arg("-checkaddrman", 0).clamp(0, 1_000_000) as i32;
+    let deterministic = args.get_args("-test").iter().any(|t| t == "addrman");
+    let started = std::time::Instant::now();
+    let (addrman, outcome) =
+        addrman::peers::load_addrman(&peers_dat, magic, deterministic, check_ratio)
+            .map_err(|e| StartupError(format!("Error: {e}")))?;
+    let addrman = Arc::new(Mutex::new(addrman));
+    match outcome {
+        addrman::peers::LoadOutcome::Loaded => log_info!(
+            "Loaded {} addresses from peers.dat {}ms",
+            lock(&addrman).size(None, None),
+            started.elapsed().as_millis()
+        ),
+        addrman::peers::LoadOutcome::Created => log_info!(
+            "Creating peers.dat because the file was not found (\"{}\")",
+            peers_dat.display()
+        ),
+        addrman::peers::LoadOutcome::Recreated => common::log_warning!(
+            "Creating new peers.dat because the file version was not compatible (\"{}\"). Original backed up to peers.dat.bak",
+            peers_dat.display()
+        ),
+    }
     let connman = Connman::new();
     let peerman = PeerManager::new(
         Arc::new(connman.clone()),
@@ -157,8 +185,17 @@ pub fn start(
             peer_timeout: opts.peer_connect_timeout,
         },
     );
+    peerman.set_addrman(addrman.clone());
     node.chainstate()
         .subscribe(Box::new(peerman.chain_event_sink()));
+    // Core saves the address manager every 15 minutes and at shutdown.
+    let (am, path) = (Arc::downgrade(&addrman), peers_dat.clone());
+    node.scheduler
+        .schedule_every(std::time::Duration::from_secs(15 * 60), move || {
+            if let Some(am) = am.upgrade() {
+                dump_addresses(&am, &path, magic);
+            }
+        });
     // Core retries its unbroadcast transactions every 10 to 15 minutes.
     let weak = Arc::downgrade(&peerman);
     node.scheduler
@@ -175,6 +212,8 @@ pub fn start(
         connman,
         peerman,
         banman,
+        addrman,
+        peers_dat: (peers_dat, magic),
     };
     *lock(&node.peers) = Some(peers.clone());
     log_info!("init message: Starting network threads…");
@@ -190,5 +229,25 @@ impl Peers {
         if let Err(e) = lock(&self.banman).dump_banlist() {
             common::logging::log_error(&format!("Failed to write the ban list: {e}"));
         }
+        dump_addresses(&self.addrman, &self.peers_dat.0, self.peers_dat.1);
+    }
+}
+
+/// `DumpAddresses`: writes `peers.dat` (atomically: a temporary file, then a rename).
+fn dump_addresses(
+    am: &Mutex<addrman::addrman::AddrMan>,
+    path: &std::path::Path,
+    magic: bitcoin::p2p::Magic,
+) {
+    let started = std::time::Instant::now();
+    let mut am = lock(am);
+    match addrman::peers::write_peers_file(path, magic, &am) {
+        Ok(()) => common::log_debug!(
+            common::logging::Category::Net,
+            "Flushed {} addresses to peers.dat {}ms",
+            am.size(None, None),
+            started.elapsed().as_millis()
+        ),
+        Err(e) => common::logging::log_error(&format!("DumpPeerAddresses: {e}")),
     }
 }
