@@ -14,7 +14,10 @@ mod blocks;
 mod events;
 mod handshake;
 mod headers;
+mod headerssync;
 mod peer;
+#[cfg(test)]
+mod presync_tests;
 mod process;
 mod rng;
 mod send;
@@ -75,6 +78,15 @@ struct Inner {
     stalling_timeout: i64,
     /// Transaction requests and recently rejected transactions.
     tx: txrelay::TxState,
+    /// Progress of each peer's headers presync (`m_headers_presync_stats`).
+    headers_presync_stats: BTreeMap<NodeId, headers::PresyncStats>,
+    /// The peer with the best entry there, -1 if none (`m_headers_presync_bestpeer`).
+    headers_presync_bestpeer: NodeId,
+    /// The best presync progress changed and is to be reported
+    /// (`m_headers_presync_should_signal`).
+    headers_presync_should_signal: bool,
+    /// When presync progress was last reported (`m_last_presync_update`).
+    last_presync_update: Option<std::time::Instant>,
 }
 
 /// The peer logic.
@@ -124,6 +136,10 @@ impl PeerManager {
                 last_block_inv_triggering_headers_sync: None,
                 stalling_timeout: blocks::BLOCK_STALLING_TIMEOUT_DEFAULT,
                 tx: txrelay::TxState::new(),
+                headers_presync_stats: BTreeMap::new(),
+                headers_presync_bestpeer: -1,
+                headers_presync_should_signal: false,
+                last_presync_update: None,
             }),
             events: Arc::new(events::EventQueue::default()),
             rng: Mutex::new(rng::Rng::from_os()),

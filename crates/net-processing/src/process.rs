@@ -278,6 +278,7 @@ impl PeerManager {
             }
         }
         inner.tx.disconnected_peer(id);
+        inner.headers_presync_stats.remove(&id);
         if peer.preferred_download {
             inner.preferred_download_peers -= 1;
         }
