@@ -13,7 +13,12 @@ use common::logging::Category;
 use common::{log_debug, log_info, log_warning};
 use net::{NetPermissions, NodeId};
 
+use crate::headerssync::{ChainStart, HeadersSyncState, SyncPhase};
 use crate::{Inner, PeerManager};
+
+/// A peer's presync progress: the work of its chain so far, and (in the first phase
+/// only) its height and last header time (`HeadersPresyncStats`). Ordered by work first.
+pub(crate) type PresyncStats = (Work, Option<(i64, u32)>);
 
 /// Most hashes in a locator (`MAX_LOCATOR_SZ`).
 const MAX_LOCATOR_SZ: usize = 101;
@@ -356,6 +361,7 @@ impl PeerManager {
             return;
         }
         self.process_headers_message(cs, inner, id, headers);
+        self.maybe_report_headers_presync(cs, inner);
     }
 
     /// `ProcessHeadersMessage`.
@@ -364,18 +370,23 @@ impl PeerManager {
         cs: &mut ChainState,
         inner: &mut Inner,
         id: NodeId,
-        headers: Vec<Header>,
+        mut headers: Vec<Header>,
     ) {
         let Some(p) = inner.peers.get_mut(&id) else {
             return;
         };
         let count = headers.len();
         if count == 0 {
-            // An empty answer: the peer has nothing more for our last request.
+            // An empty answer: the peer has nothing more for our last request, and a
+            // headers sync with it (if any) is over.
             p.last_getheaders = None;
+            if p.headers_sync.take().is_some() {
+                inner.headers_presync_stats.remove(&id);
+            }
             return;
         }
-        // Proof of work and continuity first: both are cheap and punishable.
+        // Proof of work and continuity first: both are cheap and punishable, and the
+        // headers sync relies on them.
         let params = cs.params().clone();
         if !headers
             .iter()
@@ -391,6 +402,17 @@ impl PeerManager {
             self.misbehaving(inner, id, "non-continuous headers sequence");
             return;
         }
+        // A low-work sync in progress takes the headers: it keeps them (presync), or
+        // hands back those now known to be on a chain with enough work (redownload).
+        let mut already_validated_work =
+            self.continue_low_work_headers_sync(inner, id, &mut headers);
+        if headers.is_empty() {
+            return;
+        }
+        let have_headers_sync = inner
+            .peers
+            .get(&id)
+            .is_some_and(|p| p.headers_sync.is_some());
         let Some(chain_start) = cs.index().find(&headers[0].prev_blockhash) else {
             // Maybe a BIP130 announcement ahead of headers we lack: ask to fill the gap.
             let best = best_header_index(cs);
@@ -413,28 +435,21 @@ impl PeerManager {
         if let Some(p) = inner.peers.get_mut(&id) {
             p.last_getheaders = None;
         }
-        let last_hash = headers[count - 1].block_hash();
+        let last_hash = headers[headers.len() - 1].block_hash();
         let last_known = cs.index().find(&last_hash);
         let noban = inner
             .peers
             .get(&id)
             .is_some_and(|p| p.has_permission(NetPermissions::NOBAN));
-        let already_validated_work = noban
+        already_validated_work = already_validated_work
+            || noban
             || last_known.is_some_and(|i| {
                 is_ancestor(cs, i, best_header_index(cs)) || in_active_chain(cs, i)
             });
-        if !already_validated_work {
-            let total = cs.index().entry(chain_start).chain_work + claimed_work(&headers);
-            if total < self.anti_dos_work_threshold(cs) {
-                // Without presync, a low-work chain is only ever dropped.
-                log_debug!(
-                    Category::Net,
-                    "Ignoring low-work chain (height={}) from peer={}",
-                    cs.index().entry(chain_start).height as usize + count,
-                    id
-                );
-                return;
-            }
+        if !already_validated_work
+            && self.try_low_work_headers_sync(cs, inner, id, chain_start, &mut headers)
+        {
+            return;
         }
         let received_new_header = last_known.is_none();
         let now = self.now() / 1_000_000;
@@ -472,7 +487,7 @@ impl PeerManager {
                 log_info!("{}", line);
             }
         }
-        if count == self.opts.max_headers_result {
+        if count == self.opts.max_headers_result && !have_headers_sync {
             let locator = cs.locator_from(last);
             if self.maybe_send_getheaders(inner, id, locator) {
                 log_debug!(
@@ -509,6 +524,187 @@ impl PeerManager {
             Work::from_be_bytes([0; 32])
         };
         near_tip.max(Work::from_be_bytes(self.minimum_chain_work(cs)))
+    }
+
+    /// `IsContinuationOfLowWorkHeadersSync`: feeds `headers` to the peer's low-work sync,
+    /// if one runs. Asks for the next batch when the sync wants it, keeps the presync
+    /// progress statistics, and replaces `headers` with those released for processing.
+    /// True if the sync accepted the headers (their work then needs no further check).
+    fn continue_low_work_headers_sync(
+        &self,
+        inner: &mut Inner,
+        id: NodeId,
+        headers: &mut Vec<Header>,
+    ) -> bool {
+        let full = headers.len() == self.opts.max_headers_result;
+        let Some(mut sync) = inner.peers.get_mut(&id).and_then(|p| p.headers_sync.take()) else {
+            return false;
+        };
+        let result = sync.process_next_headers(headers, full);
+        if result.success {
+            // A valid continuation answers our last getheaders.
+            if let Some(p) = inner.peers.get_mut(&id) {
+                p.last_getheaders = None;
+            }
+        }
+        if result.request_more {
+            let locator = sync.next_locator();
+            debug_assert!(result.success && !locator.is_empty());
+            if let Some(&first) = locator.first() {
+                // Cannot be refused: the last request was just cleared.
+                let sent = self.maybe_send_getheaders(inner, id, locator);
+                debug_assert!(sent);
+                log_debug!(
+                    Category::Net,
+                    "more getheaders (from {}) to peer={}",
+                    first,
+                    id
+                );
+            }
+        }
+        if sync.phase() == SyncPhase::Final {
+            // If it was the best presync peer, the next update of another picks a new one.
+            inner.headers_presync_stats.remove(&id);
+        } else {
+            let stats: PresyncStats = (
+                sync.presync_work(),
+                (sync.phase() == SyncPhase::Presync)
+                    .then(|| (sync.presync_height(), sync.presync_time())),
+            );
+            inner.headers_presync_stats.insert(id, stats);
+            let best_updated = match inner
+                .headers_presync_stats
+                .get(&inner.headers_presync_bestpeer)
+            {
+                None => {
+                    // The best peer is gone: find the new best (the first of equals).
+                    let mut best: Option<(NodeId, &PresyncStats)> = None;
+                    for (peer, stat) in &inner.headers_presync_stats {
+                        if best.is_none_or(|(_, b)| stat > b) {
+                            best = Some((*peer, stat));
+                        }
+                    }
+                    let best_peer = best.map_or(-1, |(peer, _)| peer);
+                    inner.headers_presync_bestpeer = best_peer;
+                    best_peer == id
+                }
+                Some(best) => {
+                    if inner.headers_presync_bestpeer == id || stats > *best {
+                        inner.headers_presync_bestpeer = id;
+                        true
+                    } else {
+                        false
+                    }
+                }
+            };
+            // Only progress in the first phase is reported.
+            if best_updated && stats.1.is_some() {
+                inner.headers_presync_should_signal = true;
+            }
+            if let Some(p) = inner.peers.get_mut(&id) {
+                p.headers_sync = Some(sync);
+            }
+        }
+        if result.success {
+            *headers = result.pow_validated_headers;
+        }
+        result.success
+    }
+
+    /// `TryLowWorkHeadersSync`: if the chain `headers` build (on `chain_start`) claims
+    /// less work than the anti-DoS threshold, starts a low-work sync with the peer when
+    /// the message was full (the peer may have more), or else ignores them. True (with
+    /// `headers` emptied) when the headers are not to be processed further.
+    fn try_low_work_headers_sync(
+        &self,
+        cs: &ChainState,
+        inner: &mut Inner,
+        id: NodeId,
+        chain_start: usize,
+        headers: &mut Vec<Header>,
+    ) -> bool {
+        let start = cs.index().entry(chain_start);
+        let total = start.chain_work + claimed_work(headers);
+        let threshold = self.anti_dos_work_threshold(cs);
+        if total >= threshold {
+            return false;
+        }
+        if headers.len() == self.opts.max_headers_result {
+            // Starting at the fork point even if the first headers are known costs
+            // little: the all-known case never gets here.
+            let start = ChainStart {
+                header: start.header,
+                hash: start.hash,
+                height: start.height,
+                chain_work: start.chain_work,
+                median_time_past: cs.index().median_time_past(chain_start),
+                locator: cs.locator_from(chain_start),
+            };
+            let sync = HeadersSyncState::new(
+                id,
+                cs.params(),
+                start,
+                threshold,
+                self.now() / 1_000_000,
+                &mut crate::lock(&self.rng),
+            );
+            if let Some(p) = inner.peers.get_mut(&id) {
+                p.headers_sync = Some(sync);
+            }
+            // Failures end the sync inside; nothing to act on here.
+            let _ = self.continue_low_work_headers_sync(inner, id, headers);
+        } else {
+            log_debug!(
+                Category::Net,
+                "Ignoring low-work chain (height={}) from peer={}",
+                start.height as usize + headers.len(),
+                id
+            );
+        }
+        headers.clear();
+        true
+    }
+
+    /// After a `headers` message: reports the best presync peer's progress if it moved.
+    pub(crate) fn maybe_report_headers_presync(&self, cs: &ChainState, inner: &mut Inner) {
+        if !std::mem::take(&mut inner.headers_presync_should_signal) {
+            return;
+        }
+        let best = inner
+            .headers_presync_stats
+            .get(&inner.headers_presync_bestpeer)
+            .and_then(|s| s.1);
+        if let Some((height, time)) = best {
+            self.report_headers_presync(cs, inner, height, time);
+        }
+    }
+
+    /// `ChainstateManager::ReportHeadersPresync`: logs presync progress during initial
+    /// block download, at most four times a second, and only while no header chain with
+    /// the minimum chain work is known (so spam cannot fill the log).
+    fn report_headers_presync(&self, cs: &ChainState, inner: &mut Inner, height: i64, time: u32) {
+        let best_work = cs.index().best_header().chain_work;
+        if best_work >= Work::from_be_bytes(self.minimum_chain_work(cs)) {
+            return;
+        }
+        let now = std::time::Instant::now();
+        if inner
+            .last_presync_update
+            .is_some_and(|last| now < last + std::time::Duration::from_millis(250))
+        {
+            return;
+        }
+        inner.last_presync_update = Some(now);
+        if cs.is_initial_block_download() {
+            let spacing = cs.params().pow.pow_target_spacing as i64 * 1_000_000;
+            let blocks_left = ((self.now() - i64::from(time) * 1_000_000) / spacing).max(0);
+            let progress = 100.0 * height as f64 / (height + blocks_left) as f64;
+            log_info!(
+                "Pre-synchronizing blockheaders, height: {} (~{:.2}%)",
+                height,
+                progress
+            );
+        }
     }
 
     /// `MaybePunishNodeForBlock` for a header error.

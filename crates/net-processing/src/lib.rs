@@ -15,7 +15,10 @@ mod blocks;
 mod events;
 mod handshake;
 mod headers;
+mod headerssync;
 mod peer;
+#[cfg(test)]
+mod presync_tests;
 mod process;
 mod rng;
 mod send;
@@ -80,6 +83,15 @@ struct Inner {
     addr_relay_salt: [u8; 32],
     /// `getaddr` answers by local address, reused for a day (`m_addr_response_caches`).
     addr_caches: HashMap<String, addr::AddrCache>,
+    /// Progress of each peer's headers presync (`m_headers_presync_stats`).
+    headers_presync_stats: BTreeMap<NodeId, headers::PresyncStats>,
+    /// The peer with the best entry there, -1 if none (`m_headers_presync_bestpeer`).
+    headers_presync_bestpeer: NodeId,
+    /// The best presync progress changed and is to be reported
+    /// (`m_headers_presync_should_signal`).
+    headers_presync_should_signal: bool,
+    /// When presync progress was last reported (`m_last_presync_update`).
+    last_presync_update: Option<std::time::Instant>,
 }
 
 /// The peer logic.
@@ -132,6 +144,10 @@ impl PeerManager {
                 tx: txrelay::TxState::new(),
                 addr_relay_salt: common::random::salt(),
                 addr_caches: HashMap::new(),
+                headers_presync_stats: BTreeMap::new(),
+                headers_presync_bestpeer: -1,
+                headers_presync_should_signal: false,
+                last_presync_update: None,
             }),
             events: Arc::new(events::EventQueue::default()),
             rng: Mutex::new(rng::Rng::from_os()),

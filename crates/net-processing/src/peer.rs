@@ -6,6 +6,7 @@ use bitcoin::p2p::message_blockdata::Inventory;
 use bitcoin::BlockHash;
 use net::PeerConn;
 
+use crate::headerssync::HeadersSyncState;
 use crate::txrelay::TxRelay;
 
 /// Per-peer state.
@@ -62,6 +63,8 @@ pub(crate) struct Peer {
     pub last_getheaders: Option<i64>,
     /// Whether an announcement made us ask it for headers before sync started.
     pub inv_triggered_getheaders_before_sync: bool,
+    /// The low-work headers sync with it, while one runs (`m_headers_sync`).
+    pub headers_sync: Option<HeadersSyncState>,
     /// Blocks requested from it, in request order.
     pub blocks_in_flight: VecDeque<BlockHash>,
     /// Since when it has been downloading its first block in flight, microseconds.
@@ -138,6 +141,7 @@ impl Peer {
             headers_sync_timeout: 0,
             last_getheaders: None,
             inv_triggered_getheaders_before_sync: false,
+            headers_sync: None,
             blocks_in_flight: VecDeque::new(),
             downloading_since: 0,
             stalling_since: 0,

@@ -281,6 +281,7 @@ impl PeerManager {
         }
         inner.tx.disconnected_peer(id);
         self.addr_connected(&peer.conn, peer.successfully_connected);
+        inner.headers_presync_stats.remove(&id);
         if peer.preferred_download {
             inner.preferred_download_peers -= 1;
         }

@@ -38,6 +38,19 @@ impl Rng {
         result
     }
 
+    /// A uniform value in `[0, range)` (`randrange`); `range` must not be 0.
+    pub(crate) fn randrange(&mut self, range: u64) -> u64 {
+        debug_assert!(range > 0);
+        // Rejection sampling over the largest multiple of `range`, so no value is favoured.
+        let zone = u64::MAX - u64::MAX % range;
+        loop {
+            let v = self.next_u64();
+            if v < zone {
+                return v % range;
+            }
+        }
+    }
+
     /// An exponentially distributed delay with mean `mean` (`rand_exp_duration`), for
     /// Poisson-timed announcements.
     pub(crate) fn exp_duration(&mut self, mean: i64) -> i64 {

@@ -9,6 +9,8 @@ use crate::{lock, PeerManager};
 pub struct PeerStats {
     /// Height of the best block we know it has, -1 if none (`synced_headers`).
     pub sync_height: i64,
+    /// Height its headers presync has reached, -1 if none runs (`presynced_headers`).
+    pub presync_height: i64,
     /// Height of the last block we share, -1 if none (`synced_blocks`).
     pub common_height: i64,
     /// The height its `version` claimed (`startingheight`).
@@ -64,6 +66,7 @@ impl PeerManager {
             sync_height: p
                 .best_known
                 .map_or(-1, |i| i64::from(index.entry(i).height)),
+            presync_height: p.headers_sync.as_ref().map_or(-1, |s| s.presync_height()),
             common_height: p
                 .last_common
                 .map_or(-1, |i| i64::from(index.entry(i).height)),
