@@ -75,6 +75,8 @@ struct Inner {
     stalling_timeout: i64,
     /// Transaction requests and recently rejected transactions.
     tx: txrelay::TxState,
+    /// Clock offsets of recent outbound peers (`m_outbound_time_offsets`).
+    outbound_time_offsets: stats::TimeOffsets,
 }
 
 /// The peer logic.
@@ -124,6 +126,7 @@ impl PeerManager {
                 last_block_inv_triggering_headers_sync: None,
                 stalling_timeout: blocks::BLOCK_STALLING_TIMEOUT_DEFAULT,
                 tx: txrelay::TxState::new(),
+                outbound_time_offsets: stats::TimeOffsets::default(),
             }),
             events: Arc::new(events::EventQueue::default()),
             rng: Mutex::new(rng::Rng::from_os()),
