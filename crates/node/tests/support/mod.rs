@@ -94,13 +94,22 @@ impl TestNode {
         node
     }
 
-    /// Starts the process without waiting.
+    /// Starts the process without waiting. Unless the test chose where to listen for
+    /// peers, the node listens on a free loopback port, so nodes running side by side do
+    /// not fight over the default P2P ports.
     pub fn spawn(&mut self) {
+        let chose_listen = self.extra.iter().any(|a| {
+            ["-bind", "-whitebind", "-listen", "-port", "-nolisten"]
+                .iter()
+                .any(|p| a.starts_with(p))
+        });
+        let p2p = (!chose_listen).then(|| format!("-bind=127.0.0.1:{}", free_port()));
         let child = Command::new(self.exe)
             .arg("-regtest")
             .arg(format!("-datadir={}", self.datadir.display()))
             .arg(format!("-rpcport={}", self.rpc_port))
             .arg("-printtoconsole=0")
+            .args(p2p)
             .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
