@@ -237,6 +237,11 @@ impl PeerManager {
         };
         peer.time_offset = v.timestamp.max(0) - self.now() / 1_000_000;
         self.conns.set_time_offset(id, peer.time_offset);
+        if !conn.conn_type.is_inbound() {
+            // Only outbound peers feed the clock check, so inbound ones cannot skew it.
+            let offset = peer.time_offset;
+            inner.outbound_time_offsets.add(offset);
+        }
         if let Ok(a) = v.receiver.socket_addr() {
             self.conns.set_addr_local(id, a);
         }

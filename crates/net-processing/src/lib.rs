@@ -92,6 +92,8 @@ struct Inner {
     headers_presync_should_signal: bool,
     /// When presync progress was last reported (`m_last_presync_update`).
     last_presync_update: Option<std::time::Instant>,
+    /// Clock offsets of recent outbound peers (`m_outbound_time_offsets`).
+    outbound_time_offsets: stats::TimeOffsets,
 }
 
 /// The peer logic.
@@ -148,6 +150,7 @@ impl PeerManager {
                 headers_presync_bestpeer: -1,
                 headers_presync_should_signal: false,
                 last_presync_update: None,
+                outbound_time_offsets: stats::TimeOffsets::default(),
             }),
             events: Arc::new(events::EventQueue::default()),
             rng: Mutex::new(rng::Rng::from_os()),

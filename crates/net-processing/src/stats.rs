@@ -1,5 +1,7 @@
 //! What `getpeerinfo` shows of the peer logic's state (`CNodeStateStats`).
 
+use std::collections::VecDeque;
+
 use net::NodeId;
 
 use crate::{lock, PeerManager};
@@ -92,11 +94,83 @@ impl PeerManager {
         })
     }
 
+    /// The median clock offset of recent outbound peers, seconds; 0 with fewer than five
+    /// samples (`PeerManagerInfo::median_outbound_time_offset`).
+    pub fn median_outbound_time_offset(&self) -> i64 {
+        lock(&self.inner).outbound_time_offsets.median()
+    }
+
+    /// Whether we ask peers not to relay transactions (`-blocksonly`;
+    /// `PeerManagerInfo::ignores_incoming_txs`).
+    pub fn ignores_incoming_txs(&self) -> bool {
+        self.opts.ignore_incoming_txs
+    }
+
     /// Whether any peer is connected with a completed handshake.
     pub fn has_peers(&self) -> bool {
         lock(&self.inner)
             .peers
             .values()
             .any(|p| p.successfully_connected)
+    }
+}
+
+/// The last [`TimeOffsets::MAX_SAMPLES`] clock offsets of outbound peers (Core's
+/// `TimeOffsets`).
+#[derive(Debug, Default)]
+pub(crate) struct TimeOffsets {
+    samples: VecDeque<i64>,
+}
+
+impl TimeOffsets {
+    /// How many samples are kept.
+    const MAX_SAMPLES: usize = 50;
+    /// Fewer samples than this give a median of 0.
+    const MIN_SAMPLES: usize = 5;
+
+    /// Records one offset, dropping the oldest when full.
+    pub(crate) fn add(&mut self, offset: i64) {
+        if self.samples.len() >= Self::MAX_SAMPLES {
+            self.samples.pop_front();
+        }
+        self.samples.push_back(offset);
+        common::log_debug!(
+            common::logging::Category::Net,
+            "Added time offset {:+}s, total samples {}",
+            offset,
+            self.samples.len()
+        );
+    }
+
+    /// The upper median of the samples, or 0 when there are too few of them.
+    pub(crate) fn median(&self) -> i64 {
+        if self.samples.len() < Self::MIN_SAMPLES {
+            return 0;
+        }
+        let mut sorted: Vec<i64> = self.samples.iter().copied().collect();
+        sorted.sort_unstable();
+        sorted[sorted.len() / 2]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TimeOffsets;
+
+    #[test]
+    fn median_needs_five_samples_and_keeps_fifty() {
+        let mut t = TimeOffsets::default();
+        for x in [3, -1, 7, 2] {
+            t.add(x);
+        }
+        assert_eq!(t.median(), 0);
+        t.add(10);
+        // Sorted: -1 2 3 7 10.
+        assert_eq!(t.median(), 3);
+        for _ in 0..50 {
+            t.add(-4);
+        }
+        assert_eq!(t.median(), -4);
+        assert_eq!(t.samples.len(), 50);
     }
 }

@@ -569,6 +569,35 @@ impl Connman {
         any
     }
 
+    /// Marks every connection whose peer address `matches` for disconnection
+    /// (`DisconnectNode(CSubNet)`); `shown` names the subnet in the log.
+    pub fn disconnect_node_by_subnet(
+        &self,
+        shown: &str,
+        matches: impl Fn(&SocketAddr) -> bool,
+    ) -> bool {
+        let mut any = false;
+        for n in lock(&self.shared.nodes)
+            .iter()
+            .filter(|n| matches(&n.conn.addr))
+        {
+            let shown = if common::logging::log_ips() {
+                format!("={shown}")
+            } else {
+                String::new()
+            };
+            log_debug!(
+                Category::Net,
+                "disconnect by subnet{} match, {}",
+                shown,
+                n.disconnect_msg()
+            );
+            n.mark_disconnect();
+            any = true;
+        }
+        any
+    }
+
     /// Marks connection `id` for disconnection (`DisconnectNode(NodeId)`).
     pub fn disconnect_node_by_id(&self, id: NodeId) -> bool {
         match self.shared.find(id) {

@@ -37,6 +37,39 @@ pub struct Peers {
     pub addrman: Arc<Mutex<addrman::addrman::AddrMan>>,
     /// Where the address manager is saved, and the network's magic.
     peers_dat: (std::path::PathBuf, bitcoin::p2p::Magic),
+    /// What the network commands report of the start-up settings.
+    pub settings: NetSettings,
+}
+
+/// Start-up settings of the P2P side that the network commands report.
+#[derive(Clone, Debug)]
+pub struct NetSettings {
+    /// Our user agent (`strSubVersion`).
+    pub user_agent: String,
+    /// The networks we may connect to (`g_reachable_nets`): IPv4 and IPv6 unless
+    /// `-onlynet` leaves them out. Tor, I2P and CJDNS need a proxy, a SAM bridge or
+    /// `-cjdnsreachable`, none of which this node supports, so they are never reachable.
+    pub reachable: Vec<addrman::netaddress::Network>,
+}
+
+impl NetSettings {
+    /// The settings given by `args`.
+    pub fn from_args(args: &ArgsManager) -> NetSettings {
+        use addrman::netaddress::Network;
+        let onlynet: Vec<Network> = args
+            .get_args("-onlynet")
+            .iter()
+            .map(|n| Network::parse(n))
+            .collect();
+        let reachable = [Network::Ipv4, Network::Ipv6]
+            .into_iter()
+            .filter(|n| onlynet.is_empty() || onlynet.contains(n))
+            .collect();
+        NetSettings {
+            user_agent: user_agent(args),
+            reachable,
+        }
+    }
 }
 
 /// The node as the peer logic sees it.
@@ -86,7 +119,8 @@ impl NodeAccess for PeerNode {
 /// The ban list as the connection manager asks it.
 struct Bans(Arc<Mutex<addrman::banman::BanMan>>);
 
-fn net_addr(addr: &SocketAddr) -> addrman::netaddress::NetAddr {
+/// A peer's socket address as the address manager's type (IPv4-mapped IPv6 as IPv4).
+pub(crate) fn net_addr(addr: &SocketAddr) -> addrman::netaddress::NetAddr {
     match addr.ip() {
         std::net::IpAddr::V4(a) => addrman::netaddress::NetAddr::from_ipv4(a),
         std::net::IpAddr::V6(a) => match a.to_ipv4_mapped() {
@@ -214,6 +248,7 @@ pub fn start(
         banman,
         addrman,
         peers_dat: (peers_dat, magic),
+        settings: NetSettings::from_args(args),
     };
     *lock(&node.peers) = Some(peers.clone());
     log_info!("init message: Starting network threads…");

@@ -94,7 +94,9 @@ impl TestNode {
         node
     }
 
-    /// Starts the process without waiting.
+    /// Starts the process without waiting. Unless the test chose where to listen for
+    /// peers, the node does not listen, so nodes running side by side do not fight over
+    /// the default P2P ports.
     pub fn spawn(&mut self) {
         // No P2P listener unless the test asks for one: parallel tests would all
         // claim the default port.
