@@ -39,6 +39,12 @@ pub struct PeerStats {
     pub last_inv_sequence: u64,
     /// Whether it asked us for high-bandwidth compact blocks (`bip152_hb_from`).
     pub bip152_hb_from: bool,
+    /// Whether we relay addresses with it (`addr_relay_enabled`).
+    pub addr_relay_enabled: bool,
+    /// Addresses from it processed (`addr_processed`).
+    pub addr_processed: u64,
+    /// Addresses from it dropped by the rate limit (`addr_rate_limited`).
+    pub addr_rate_limited: u64,
     /// Its protocol version (0 before the handshake).
     pub version: i32,
     /// Its user agent.
@@ -88,6 +94,9 @@ impl PeerManager {
             inv_to_send,
             last_inv_sequence,
             bip152_hb_from: p.requested_hb_cmpctblocks,
+            addr_relay_enabled: p.addr_relay.is_some(),
+            addr_processed: p.addr_relay.as_ref().map_or(0, |r| r.processed),
+            addr_rate_limited: p.addr_relay.as_ref().map_or(0, |r| r.rate_limited),
             version: p.version,
             subver: p.subver.clone(),
             successfully_connected: p.successfully_connected,

@@ -2,8 +2,7 @@
 //! nodes, bans, traffic totals and network state, answered by the connection manager,
 //! the peer logic and the ban list in `NodeContext::peers`.
 //!
-//! The address-manager commands (`getnodeaddresses`, `addpeeraddress`, `getaddrmaninfo`,
-//! `getrawaddrman`) are left out: the node does not keep an address manager yet.
+//! `getrawaddrman` is left out for now.
 
 use std::sync::{Arc, Mutex, Weak};
 
@@ -312,6 +311,272 @@ pub fn register(table: &Arc<Table>, node: &Arc<NodeContext>) {
             "The state that was passed",
         )],
     );
+    reg(
+        table,
+        with_examples(
+            "network",
+            "getnodeaddresses",
+            "Lists known addresses, filtered for quality and recency.\nThey can be used to find new peers.\nThe node may know more addresses than it lists.",
+            vec![
+                Arg::optional("count", ArgType::Num, json!(1), "How many addresses to list at most; 0 lists every known address."),
+                Arg::hint("network", ArgType::Str, "all networks", "Only addresses of this network: one of ipv4, ipv6, onion, i2p, cjdns."),
+            ],
+            &[
+                ("cli", "8"),
+                ("cli", "4 \"i2p\""),
+                ("cli-named", "network=onion count=12"),
+                ("rpc", "8"),
+                ("rpc", "4, \"i2p\""),
+            ],
+            node,
+            get_node_addresses,
+        ),
+        vec![ResultDoc::new(ResultType::Arr, "", "").with_inner(vec![ResultDoc::new(
+            ResultType::Obj,
+            "",
+            "",
+        )
+        .with_inner(vec![
+            ResultDoc::new(ResultType::NumTime, "time", "The UNIX epoch time when the node was last seen"),
+            ResultDoc::new(ResultType::Num, "services", "The services the node offers"),
+            ResultDoc::new(ResultType::Str, "address", "The node's address"),
+            ResultDoc::new(ResultType::Num, "port", "The node's port"),
+            ResultDoc::new(ResultType::Str, "network", "The network (ipv4, ipv6, onion, i2p, cjdns) the node is reached through"),
+        ])])],
+    );
+    reg(
+        table,
+        with_examples(
+            "hidden",
+            "addpeeraddress",
+            "Adds a potential peer's address to a table of the address manager. For testing only.",
+            vec![
+                Arg::required("address", ArgType::Str, "The peer's IP address"),
+                Arg::required("port", ArgType::Num, "The peer's port"),
+                Arg::optional("tried", ArgType::Bool, json!(false), "If true, also try to move it to the tried table"),
+            ],
+            &[("cli", "\"1.2.3.4\" 8333 true"), ("rpc", "\"1.2.3.4\", 8333, true")],
+            node,
+            add_peer_address,
+        ),
+        vec![ResultDoc::new(ResultType::Obj, "", "").with_inner(vec![
+            ResultDoc::new(ResultType::Bool, "success", "Whether the address went into the address manager table"),
+            ResultDoc::new(ResultType::Str, "error", "Why it did not, if it did not").optional(),
+        ])],
+    );
+    reg(
+        table,
+        plain(
+            "network",
+            "getaddrmaninfo",
+            "Counts the addresses in the address manager's new and tried tables, and their sum, per network and for all networks.\n",
+            vec![],
+            node,
+            get_addrman_info,
+        ),
+        vec![ResultDoc::new(ResultType::ObjDyn, "", "Keyed by network")],
+    );
+    reg(
+        table,
+        with_examples(
+            "blockchain",
+            "getblockfrompeer",
+            "Asks a peer for a block.\n\nThe header must be known already, e.g. from submitheader.\nThe block comes without undo data, which limits what it can be used for.\nA later call for the same block may make the node ignore the earlier peer's answer.\nPeers usually ignore requests for stale blocks they never fully verified, or older than a month.\nA peer that does not answer with the block is disconnected.\nThe block may be pruned again as soon as it arrives.\n\nAnswers an empty JSON object once the request is on its way.",
+            vec![
+                Arg::required("blockhash", ArgType::StrHex, "The hash of the block to fetch"),
+                Arg::required("peer_id", ArgType::Num, "The peer to ask (see getpeerinfo for peer ids)"),
+            ],
+            &[
+                ("cli", "\"00000000c937983704a73af28acdec37b049d214adbda81d7e2a3dd146f6ed09\" 0"),
+                ("rpc", "\"00000000c937983704a73af28acdec37b049d214adbda81d7e2a3dd146f6ed09\" 0"),
+            ],
+            node,
+            get_block_from_peer,
+        ),
+        vec![ResultDoc::new(ResultType::Obj, "", "")],
+    );
+    reg(
+        table,
+        with_examples(
+            "hidden",
+            "sendmsgtopeer",
+            "Sends a P2P message to the peer with this id.\nGive the message type and body; the header is made here.\nFor testing only.",
+            vec![
+                Arg::required("peer_id", ArgType::Num, "The peer to send the message to."),
+                Arg::required("msg_type", ArgType::Str, "The message type (at most 12 characters)"),
+                Arg::required("msg", ArgType::StrHex, "The message body, serialized, in hex, without a header"),
+            ],
+            &[("cli", "0 \"addr\" \"ffffff\""), ("rpc", "0 \"addr\" \"ffffff\"")],
+            node,
+            send_msg_to_peer,
+        ),
+        vec![ResultDoc::new(ResultType::Obj, "", "")],
+    );
+}
+
+/// The networks `getnodeaddresses` and `getaddrmaninfo` name (`GetNetworkNames`).
+const NETWORK_NAMES: [Network; 5] = [
+    Network::Ipv4,
+    Network::Ipv6,
+    Network::Onion,
+    Network::I2p,
+    Network::Cjdns,
+];
+
+fn addrman_of(n: &NodeContext) -> Result<Arc<Mutex<addrman::addrman::AddrMan>>, RpcError> {
+    lock(&n.peers)
+        .as_ref()
+        .map(|p| p.addrman.clone())
+        .ok_or_else(|| {
+            RpcError::new(
+                RPC_CLIENT_P2P_DISABLED,
+                "Error: Address manager functionality missing or disabled",
+            )
+        })
+}
+
+fn int_in<T: TryFrom<i64>>(v: i64) -> Result<T, RpcError> {
+    T::try_from(v).map_err(|_| RpcError::new(RPC_MISC_ERROR, "JSON integer out of range"))
+}
+
+/// `getnodeaddresses`.
+fn get_node_addresses(n: &NodeContext, req: &Request) -> RpcResult {
+    let am = addrman_of(n)?;
+    let count = int_in::<i32>(req.arg_i64(0)?)?;
+    if count < 0 {
+        return Err(RpcError::new(RPC_INVALID_PARAMETER, "Address count out of range"));
+    }
+    let network = match req.maybe_str(1)? {
+        None => None,
+        Some(name) => match Network::parse(name) {
+            Network::Unroutable => {
+                return Err(RpcError::new(
+                    RPC_INVALID_PARAMETER,
+                    format!("Network not recognized: {name}"),
+                ))
+            }
+            net => Some(net),
+        },
+    };
+    let addrs = lock(&am).get_addr(count as usize, 0, network, true);
+    Ok(Value::Array(
+        addrs
+            .iter()
+            .map(|a| {
+                json!({
+                    "time": a.time,
+                    "services": a.services.to_u64(),
+                    "address": a.service.addr.to_string_addr(),
+                    "port": a.service.port,
+                    "network": a.service.addr.get_net_class().name(),
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// `addpeeraddress`: the address as if it announced itself.
+fn add_peer_address(n: &NodeContext, req: &Request) -> RpcResult {
+    let am = addrman_of(n)?;
+    let host = req.arg_str(0)?.to_string();
+    let port = int_in::<u16>(req.arg_i64(1)?)?;
+    let tried = req.maybe_bool(2)?.unwrap_or(false);
+    let Some(ip) = addrman::netbase::lookup_host(&host, 1, false, None).into_iter().next() else {
+        return Err(RpcError::new(RPC_CLIENT_INVALID_IP_OR_SUBNET, "Invalid IP address"));
+    };
+    let service = addrman::netaddress::Service { addr: ip.maybe_flip_to_cjdns(true), port };
+    let address = addrman::netaddress::Address {
+        service: service.clone(),
+        time: n.now(),
+        services: bitcoin::p2p::ServiceFlags::NETWORK | bitcoin::p2p::ServiceFlags::WITNESS,
+    };
+    let mut am = lock(&am);
+    let mut obj = Map::new();
+    let mut success = false;
+    if am.add(std::slice::from_ref(&address), &service.addr, 0) {
+        success = true;
+        if tried && !am.good(&service, n.now()) {
+            success = false;
+            obj.insert("error".into(), json!("failed-adding-to-tried"));
+        }
+    } else {
+        obj.insert("error".into(), json!("failed-adding-to-new"));
+    }
+    obj.insert("success".into(), json!(success));
+    Ok(Value::Object(obj))
+}
+
+/// `getaddrmaninfo`: new and tried counts per network.
+fn get_addrman_info(n: &NodeContext, _req: &Request) -> RpcResult {
+    let am = addrman_of(n)?;
+    let mut am = lock(&am);
+    let mut out = Map::new();
+    for net in NETWORK_NAMES {
+        let new = am.size(Some(net), Some(true));
+        let tried = am.size(Some(net), Some(false));
+        out.insert(
+            net.name().into(),
+            json!({"new": new, "tried": tried, "total": new + tried}),
+        );
+    }
+    let new = am.size(None, Some(true));
+    let tried = am.size(None, Some(false));
+    out.insert(
+        "all_networks".into(),
+        json!({"new": new, "tried": tried, "total": new + tried}),
+    );
+    Ok(Value::Object(out))
+}
+
+/// `getblockfrompeer`: asks a peer for a block whose header we have.
+fn get_block_from_peer(n: &NodeContext, req: &Request) -> RpcResult {
+    let p = peers_of(n)?;
+    let hash = super::values::parse_block_hash(req.arg_value(0)?, "blockhash")?;
+    let id = req.arg_i64(1)?;
+    {
+        let cs = n.chainstate();
+        let Some(i) = cs.index().find(&hash) else {
+            return Err(RpcError::new(RPC_MISC_ERROR, "Block header missing"));
+        };
+        if cs.index().entry(i).data.is_some() {
+            return Err(RpcError::new(RPC_MISC_ERROR, "Block already downloaded"));
+        }
+    }
+    p.peerman
+        .fetch_block(id, hash)
+        .map_err(|e| RpcError::new(RPC_MISC_ERROR, e))?;
+    Ok(Value::Object(Map::new()))
+}
+
+/// `sendmsgtopeer`: a raw message to a connected peer, for tests.
+fn send_msg_to_peer(n: &NodeContext, req: &Request) -> RpcResult {
+    let id = req.arg_i64(0)?;
+    let msg_type = req.arg_str(1)?;
+    if msg_type.len() > 12 {
+        return Err(RpcError::new(
+            RPC_INVALID_PARAMETER,
+            "Error: msg_type too long, max length is 12",
+        ));
+    }
+    let hex = req.arg_str(2)?;
+    let body = (hex.len() % 2 == 0)
+        .then(|| {
+            (0..hex.len() / 2)
+                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+                .collect::<Option<Vec<u8>>>()
+        })
+        .flatten()
+        .ok_or_else(|| RpcError::new(RPC_INVALID_PARAMETER, "Error parsing input for msg"))?;
+    let p = connman_of(n)?;
+    let connected = p
+        .peerman
+        .peer_stats(id)
+        .is_some_and(|s| s.successfully_connected);
+    if !connected || p.connman.is_disconnecting(id) {
+        return Err(RpcError::new(RPC_MISC_ERROR, "Error: Could not send message to peer"));
+    }
+    p.connman.push_message(id, msg_type, body);
+    Ok(Value::Object(Map::new()))
 }
 
 const ADDNODE_DESCRIPTION: &str = "Adds a node to the addnode list or removes it from the list,\n\
@@ -363,6 +628,7 @@ fn with_examples(
         .iter()
         .map(|(kind, a)| match *kind {
             "cli" => rpc::help_example_cli(name, a),
+            "cli-named" => rpc::help_example_cli(&format!("-named {name}"), a),
             _ => rpc::help_example_rpc(name, a),
         })
         .collect();
@@ -490,15 +756,13 @@ fn peer_json(s: &NodeStats, st: &PeerStats) -> Map<String, Value> {
     o.insert("inbound".into(), json!(s.inbound));
     o.insert("bip152_hb_to".into(), json!(s.bip152_hb_to));
     o.insert("bip152_hb_from".into(), json!(s.bip152_hb_from));
-    // No low-work headers presync: Core shows -1 when none is in progress.
-    o.insert("presynced_headers".into(), json!(-1));
+    o.insert("presynced_headers".into(), json!(st.presync_height));
     o.insert("synced_headers".into(), json!(st.sync_height));
     o.insert("synced_blocks".into(), json!(st.common_height));
     o.insert("inflight".into(), json!(st.heights_in_flight));
-    // No address relay yet: what Core shows for a peer it relays no addresses with.
-    o.insert("addr_relay_enabled".into(), json!(false));
-    o.insert("addr_processed".into(), json!(0));
-    o.insert("addr_rate_limited".into(), json!(0));
+    o.insert("addr_relay_enabled".into(), json!(st.addr_relay_enabled));
+    o.insert("addr_processed".into(), json!(st.addr_processed));
+    o.insert("addr_rate_limited".into(), json!(st.addr_rate_limited));
     o.insert("permissions".into(), json!(s.permissions));
     o.insert(
         "minfeefilter".into(),
