@@ -2,7 +2,8 @@
 //! what we do with what it says. The version handshake, pings, headers-first sync with
 //! parallel block download and stalling detection, block announcements by headers or
 //! inventory, serving headers and blocks, transaction relay with trickled inventory,
-//! fee filters, and discouragement of misbehaving peers.
+//! transaction download with orphan resolution and 1-parent-1-child packages, fee
+//! filters, and discouragement of misbehaving peers.
 //!
 //! It touches no socket: the connection manager calls it through
 //! [`net::NetEvents`] on its message-handler thread, and it answers through
@@ -14,12 +15,15 @@ mod blocks;
 mod events;
 mod handshake;
 mod headers;
+mod orphanage;
 mod peer;
 mod process;
 mod rng;
 mod send;
 mod stats;
+mod txdownload;
 mod txrelay;
+mod txrequest;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,6 +34,7 @@ use net::{Connections, NodeId, PeerConn};
 
 pub use access::NodeAccess;
 pub use events::ChainEventSink;
+pub use orphanage::OrphanInfo;
 pub use stats::PeerStats;
 
 use peer::Peer;
@@ -73,8 +78,11 @@ struct Inner {
     last_block_inv_triggering_headers_sync: Option<BlockHash>,
     /// Current stalling timeout, microseconds (`m_block_stalling_timeout`).
     stalling_timeout: i64,
-    /// Transaction requests and recently rejected transactions.
-    tx: txrelay::TxState,
+    /// Transaction download: requests, orphans, recent rejections and confirmations.
+    tx: txdownload::TxDownloadManager,
+    /// When inbound peers next get a trickle (one shared clock, so timing cannot tell
+    /// inbound peers apart).
+    next_inv_to_inbounds: i64,
 }
 
 /// The peer logic.
@@ -123,7 +131,8 @@ impl PeerManager {
                 pow_target_spacing,
                 last_block_inv_triggering_headers_sync: None,
                 stalling_timeout: blocks::BLOCK_STALLING_TIMEOUT_DEFAULT,
-                tx: txrelay::TxState::new(),
+                tx: txdownload::TxDownloadManager::new(),
+                next_inv_to_inbounds: 0,
             }),
             events: Arc::new(events::EventQueue::default()),
             rng: Mutex::new(rng::Rng::from_os()),
