@@ -4,7 +4,7 @@ use std::sync::{Arc, MutexGuard};
 
 use bitcoin::{Block, Transaction};
 use chain::{BlockOutcome, ChainState, ProcessError};
-use mempool::accept::TxResult;
+use mempool::accept::{PackageResult, TxResult};
 use mempool::Mempool;
 
 /// The node's chainstate, pool and clock, as the peer logic uses them. The node
@@ -24,6 +24,9 @@ pub trait NodeAccess: Send + Sync {
     /// Submits a transaction to the pool (`ProcessTransaction`). Takes the chainstate
     /// and pool locks itself.
     fn accept_transaction(&self, tx: Arc<Transaction>) -> TxResult;
+    /// Submits a package, parents first (`ProcessNewPackage`): the peer logic's
+    /// 1-parent-1-child packages. Takes the chainstate and pool locks itself.
+    fn accept_package(&self, txs: Vec<Arc<Transaction>>) -> PackageResult;
     /// The node's clock in microseconds: the mock time if one is set (`GetTime`).
     fn now_micros(&self) -> i64;
     /// Whether shutdown was requested.

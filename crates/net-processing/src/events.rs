@@ -9,6 +9,7 @@ use bitcoin::{Block, BlockHash};
 use chain::chainstate::ChainEvents;
 use chain::BlockIndex;
 
+use crate::txdownload::ConnectedBlock;
 use crate::{lock, Inner, PeerManager};
 
 /// Most blocks announced by headers at once (`MAX_BLOCKS_TO_ANNOUNCE`).
@@ -24,8 +25,13 @@ pub(crate) enum ChainEvent {
         new_blocks: Vec<BlockHash>,
         initial_download: bool,
     },
-    /// A block was connected: its transactions leave the request tracker.
-    BlockConnected(Vec<bitcoin::Txid>, Vec<bitcoin::Wtxid>),
+    /// A block was connected out of initial download: its transactions leave the
+    /// request tracker and the orphanage, their orphaned children are reconsidered.
+    BlockConnected(ConnectedBlock),
+    /// A block was disconnected: the recently-confirmed filter is reset.
+    BlockDisconnected,
+    /// The tip changed out of initial download: the reject filters are reset.
+    ActiveTipChange,
 }
 
 /// The queue between the chainstate's thread and the message handler.
@@ -38,6 +44,9 @@ pub(crate) struct EventQueue {
 pub struct ChainEventSink {
     queue: Arc<EventQueue>,
     connected: Vec<BlockHash>,
+    /// Connected blocks' transactions, held until the tip update says whether we are
+    /// out of initial download (Core skips them during it).
+    connected_txs: Vec<ConnectedBlock>,
     tip_time: i64,
 }
 
@@ -46,6 +55,7 @@ impl ChainEventSink {
         ChainEventSink {
             queue,
             connected: Vec::new(),
+            connected_txs: Vec::new(),
             tip_time: 0,
         }
     }
@@ -55,9 +65,7 @@ impl ChainEvents for ChainEventSink {
     fn block_connected_in(&mut self, block: &Block, index: &BlockIndex, entry: usize) {
         self.connected.push(index.entry(entry).hash);
         self.tip_time = i64::from(index.entry(entry).header.time);
-        let txids = block.txdata.iter().map(|t| t.compute_txid()).collect();
-        let wtxids = block.txdata.iter().map(|t| t.compute_wtxid()).collect();
-        lock(&self.queue.events).push(ChainEvent::BlockConnected(txids, wtxids));
+        self.connected_txs.push(ConnectedBlock::of(block));
     }
 
     fn block_disconnected_in(&mut self, _block: &Block, index: &BlockIndex, entry: usize) {
@@ -66,6 +74,7 @@ impl ChainEvents for ChainEventSink {
             self.tip_time = i64::from(index.entry(prev).header.time);
         }
         self.connected.retain(|h| *h != hash);
+        lock(&self.queue.events).push(ChainEvent::BlockDisconnected);
     }
 
     fn updated_block_tip(
@@ -78,7 +87,13 @@ impl ChainEvents for ChainEventSink {
         let start = self.connected.len().saturating_sub(MAX_BLOCKS_TO_ANNOUNCE);
         let new_blocks = self.connected.split_off(start);
         self.connected.clear();
-        lock(&self.queue.events).push(ChainEvent::UpdatedTip {
+        let connected = std::mem::take(&mut self.connected_txs);
+        let mut q = lock(&self.queue.events);
+        if !initial_download {
+            q.push(ChainEvent::ActiveTipChange);
+            q.extend(connected.into_iter().map(ChainEvent::BlockConnected));
+        }
+        q.push(ChainEvent::UpdatedTip {
             height,
             time: self.tip_time,
             new_blocks,
@@ -106,9 +121,9 @@ impl PeerManager {
                     inner.best_block_time = time;
                     self.updated_block_tip(&mut inner, height, new_blocks, initial_download)
                 }
-                ChainEvent::BlockConnected(txids, wtxids) => {
-                    inner.tx.block_connected(&txids, &wtxids);
-                }
+                ChainEvent::BlockConnected(block) => inner.tx.block_connected(&block),
+                ChainEvent::BlockDisconnected => inner.tx.block_disconnected(),
+                ChainEvent::ActiveTipChange => inner.tx.active_tip_change(),
             }
         }
     }

@@ -297,7 +297,14 @@ impl PeerManager {
         let relay_perm = peer.has_permission(NetPermissions::RELAY);
         let wtxid = peer.wtxid_relay;
         peer.successfully_connected = true;
-        inner.tx.connected_peer(id, preferred, relay_perm, wtxid);
+        inner.tx.connected_peer(
+            id,
+            crate::txdownload::ConnectionInfo {
+                preferred,
+                relay_permission: relay_perm,
+                wtxid_relay: wtxid,
+            },
+        );
     }
 
     /// A `sendcmpct` message.

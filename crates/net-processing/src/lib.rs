@@ -2,7 +2,8 @@
 //! what we do with what it says. The version handshake, pings, headers-first sync with
 //! parallel block download and stalling detection, block announcements by headers or
 //! inventory, serving headers and blocks, transaction relay with trickled inventory,
-//! fee filters, and discouragement of misbehaving peers.
+//! transaction download with orphan resolution and 1-parent-1-child packages, fee
+//! filters, and discouragement of misbehaving peers.
 //!
 //! It touches no socket: the connection manager calls it through
 //! [`net::NetEvents`] on its message-handler thread, and it answers through
@@ -16,6 +17,7 @@ mod events;
 mod handshake;
 mod headers;
 mod headerssync;
+mod orphanage;
 mod peer;
 #[cfg(test)]
 mod presync_tests;
@@ -23,7 +25,9 @@ mod process;
 mod rng;
 mod send;
 mod stats;
+mod txdownload;
 mod txrelay;
+mod txrequest;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,6 +38,7 @@ use net::{Connections, NodeId, PeerConn};
 
 pub use access::NodeAccess;
 pub use events::ChainEventSink;
+pub use orphanage::OrphanInfo;
 pub use stats::PeerStats;
 
 use peer::Peer;
@@ -77,8 +82,6 @@ struct Inner {
     last_block_inv_triggering_headers_sync: Option<BlockHash>,
     /// Current stalling timeout, microseconds (`m_block_stalling_timeout`).
     stalling_timeout: i64,
-    /// Transaction requests and recently rejected transactions.
-    tx: txrelay::TxState,
     /// A secret that picks which peers relay an address (Core's deterministic randomizer).
     addr_relay_salt: [u8; 32],
     /// `getaddr` answers by local address, reused for a day (`m_addr_response_caches`).
@@ -94,6 +97,11 @@ struct Inner {
     last_presync_update: Option<std::time::Instant>,
     /// Clock offsets of recent outbound peers (`m_outbound_time_offsets`).
     outbound_time_offsets: stats::TimeOffsets,
+    /// Transaction download: requests, orphans, recent rejections and confirmations.
+    tx: txdownload::TxDownloadManager,
+    /// When inbound peers next get a trickle (one shared clock, so timing cannot tell
+    /// inbound peers apart).
+    next_inv_to_inbounds: i64,
 }
 
 /// The peer logic.
@@ -143,7 +151,6 @@ impl PeerManager {
                 pow_target_spacing,
                 last_block_inv_triggering_headers_sync: None,
                 stalling_timeout: blocks::BLOCK_STALLING_TIMEOUT_DEFAULT,
-                tx: txrelay::TxState::new(),
                 addr_relay_salt: common::random::salt(),
                 addr_caches: HashMap::new(),
                 headers_presync_stats: BTreeMap::new(),
@@ -151,6 +158,8 @@ impl PeerManager {
                 headers_presync_should_signal: false,
                 last_presync_update: None,
                 outbound_time_offsets: stats::TimeOffsets::default(),
+                tx: txdownload::TxDownloadManager::new(),
+                next_inv_to_inbounds: 0,
             }),
             events: Arc::new(events::EventQueue::default()),
             rng: Mutex::new(rng::Rng::from_os()),

@@ -130,6 +130,9 @@ impl NodeAccess for FakeNode {
     fn accept_transaction(&self, _tx: Arc<Transaction>) -> TxResult {
         panic!("no transactions in these tests")
     }
+    fn accept_package(&self, _txs: Vec<Arc<Transaction>>) -> mempool::accept::PackageResult {
+        panic!("no packages in these tests")
+    }
     fn now_micros(&self) -> i64 {
         self.now.load(Ordering::Relaxed)
     }

@@ -19,8 +19,15 @@ pub(crate) fn sanitize(s: &str) -> String {
 }
 
 impl PeerManager {
-    /// `ProcessMessages`: answers queued `getdata` first, then takes one message.
+    /// `ProcessMessages`: answers queued `getdata` first, then reconsiders one orphan
+    /// or takes one message.
     pub(crate) fn process_messages_of(&self, id: NodeId) -> bool {
+        let getdata_pending = |pm: &PeerManager| {
+            lock(&pm.inner)
+                .peers
+                .get(&id)
+                .is_some_and(|p| !p.getdata_requests.is_empty())
+        };
         {
             let inner = lock(&self.inner);
             let Some(peer) = inner.peers.get(&id) else {
@@ -30,34 +37,32 @@ impl PeerManager {
             if !peer.is_inbound() && !peer.version_sent {
                 return false;
             }
-            if !peer.getdata_requests.is_empty() {
-                drop(inner);
-                self.process_getdata(id);
-                let inner = lock(&self.inner);
-                if self.conns.is_disconnecting(id) {
-                    return false;
-                }
-                // Answer the rest before reading more: keeps answers in order and
-                // the request queue bounded.
-                return inner
-                    .peers
-                    .get(&id)
-                    .is_some_and(|p| !p.getdata_requests.is_empty());
-            }
         }
-        if self.conns.is_disconnecting(id) || self.conns.send_paused(id) {
+        if getdata_pending(self) {
+            self.process_getdata(id);
+        }
+        // One orphan settled per call, like one message: a peer cannot make us work
+        // through a long chain of orphans in one go.
+        let processed_orphan = self.process_orphan_tx(id);
+        if self.conns.is_disconnecting(id) {
+            return false;
+        }
+        if processed_orphan {
+            return true;
+        }
+        // Answer the rest before reading more: keeps answers in order and the request
+        // queue bounded.
+        if getdata_pending(self) {
+            return true;
+        }
+        if self.conns.send_paused(id) {
             return false;
         }
         let Some((msg, mut more)) = self.conns.poll_message(id) else {
             return false;
         };
         self.process_message(id, msg);
-        let inner = lock(&self.inner);
-        if inner
-            .peers
-            .get(&id)
-            .is_some_and(|p| !p.getdata_requests.is_empty())
-        {
+        if getdata_pending(self) || self.have_more_tx_work(id) {
             more = true;
         }
         more

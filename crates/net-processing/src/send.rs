@@ -69,7 +69,7 @@ impl PeerManager {
         }
         let mut getdata = Vec::new();
         self.request_blocks(&cs, &mut inner, id, &mut getdata);
-        self.tx_requests_due(&mut inner, id, &mut getdata);
+        self.tx_requests_due(&pool, &mut inner, id, &mut getdata);
         if !getdata.is_empty() {
             self.send(id, &NetworkMessage::GetData(getdata));
         }

@@ -1,9 +1,9 @@
-//! Transaction relay: what each peer knows and is owed (`TxRelay`), who we ask for an
-//! announced transaction and when (a request tracker after Core's `TxRequestTracker`),
-//! taking a transaction from a peer, answering `getdata` and `mempool`, and the fee
-//! filter we send.
+//! Transaction relay: what each peer knows and is owed (`TxRelay`), announcements and
+//! requests (through the download manager, [`crate::txdownload`]), taking a transaction
+//! from a peer (alone, as an orphan, or with its parent as a package), answering
+//! `getdata` and `mempool`, and the fee filter we send.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use bitcoin::hashes::Hash;
@@ -13,25 +13,15 @@ use bitcoin::{Transaction, Txid, Wtxid};
 use chain::ChainState;
 use common::log_debug;
 use common::logging::Category;
-use mempool::accept::TxResult;
+use mempool::accept::{PackageResult, TxResult, TxResultKind};
 use mempool::Mempool;
 use net::{NetPermissions, NodeId};
 
 use crate::blocks::{inv_text, MAX_INV_SZ};
+use crate::txdownload::{PackageToValidate, MAX_PEER_TX_ANNOUNCEMENTS};
+use crate::txrequest::GenTxid;
 use crate::{lock, Inner, PeerManager};
 
-/// Delay before asking a non-preferred (inbound) peer, microseconds (`NONPREF_PEER_TX_DELAY`).
-const NONPREF_PEER_TX_DELAY: i64 = 2_000_000;
-/// Extra delay for txid announcements while wtxid peers exist (`TXID_RELAY_DELAY`).
-const TXID_RELAY_DELAY: i64 = 2_000_000;
-/// Extra delay for a peer with many requests in flight (`OVERLOADED_PEER_TX_DELAY`).
-const OVERLOADED_PEER_TX_DELAY: i64 = 2_000_000;
-/// How long we wait for a requested transaction (`GETDATA_TX_INTERVAL`).
-const GETDATA_TX_INTERVAL: i64 = 60_000_000;
-/// Requests in flight per peer before it counts as overloaded (`MAX_PEER_TX_REQUEST_IN_FLIGHT`).
-const MAX_PEER_TX_REQUEST_IN_FLIGHT: usize = 100;
-/// Announcements kept per peer (`MAX_PEER_TX_ANNOUNCEMENTS`).
-const MAX_PEER_TX_ANNOUNCEMENTS: usize = 5000;
 /// Average time between inventory sends to inbound peers (`INBOUND_INVENTORY_BROADCAST_INTERVAL`).
 const INBOUND_INVENTORY_BROADCAST_INTERVAL: i64 = 5_000_000;
 /// Average time between inventory sends to outbound peers.
@@ -40,8 +30,6 @@ const OUTBOUND_INVENTORY_BROADCAST_INTERVAL: i64 = 2_000_000;
 pub(crate) const MAX_GETDATA_SZ: usize = 1000;
 /// Hashes a peer is known to have, kept per peer (the size of Core's filter).
 const KNOWN_INVENTORY_LIMIT: usize = 50_000;
-/// Recently rejected or confirmed transactions remembered.
-const RECENT_LIMIT: usize = 120_000;
 /// Average time between fee filter sends (`AVG_FEEFILTER_BROADCAST_INTERVAL`).
 const AVG_FEEFILTER_BROADCAST_INTERVAL: i64 = 10 * 60 * 1_000_000;
 /// A big fee filter change goes out within this (`MAX_FEEFILTER_CHANGE_DELAY`).
@@ -115,230 +103,6 @@ impl TxRelay {
     }
 }
 
-/// One announcement of a transaction by a peer.
-#[derive(Clone, Copy)]
-struct Announcement {
-    peer: NodeId,
-    wtxid: bool,
-    preferred: bool,
-    /// When it may be requested, microseconds.
-    reqtime: i64,
-    /// When a request to it expires; `None` while not requested.
-    expiry: Option<i64>,
-    /// Announcement order, for ties.
-    seq: u64,
-}
-
-/// Per-peer facts the tracker needs (`TxDownloadConnectionInfo`).
-#[derive(Clone, Copy)]
-struct PeerInfo {
-    preferred: bool,
-    relay_permission: bool,
-    wtxid_relay: bool,
-}
-
-/// The request tracker and the memory of recent transactions (Core's
-/// `TxDownloadManager` without the orphanage).
-pub(crate) struct TxState {
-    announcements: HashMap<[u8; 32], Vec<Announcement>>,
-    peers: BTreeMap<NodeId, PeerInfo>,
-    wtxid_peers: usize,
-    seq: u64,
-    recent_rejects: RecentSet,
-    recent_confirmed: RecentSet,
-    /// When inbound peers next get a trickle (one shared clock, so timing cannot tell
-    /// inbound peers apart).
-    pub(crate) next_inv_to_inbounds: i64,
-}
-
-impl TxState {
-    pub(crate) fn new() -> TxState {
-        TxState {
-            announcements: HashMap::new(),
-            peers: BTreeMap::new(),
-            wtxid_peers: 0,
-            seq: 0,
-            recent_rejects: RecentSet::new(RECENT_LIMIT),
-            recent_confirmed: RecentSet::new(RECENT_LIMIT / 2),
-            next_inv_to_inbounds: 0,
-        }
-    }
-
-    /// `ConnectedPeer`.
-    pub(crate) fn connected_peer(
-        &mut self,
-        id: NodeId,
-        preferred: bool,
-        relay_permission: bool,
-        wtxid_relay: bool,
-    ) {
-        if wtxid_relay {
-            self.wtxid_peers += 1;
-        }
-        self.peers.insert(
-            id,
-            PeerInfo {
-                preferred,
-                relay_permission,
-                wtxid_relay,
-            },
-        );
-    }
-
-    /// `DisconnectedPeer`: its announcements go; requests to it are free to go elsewhere.
-    pub(crate) fn disconnected_peer(&mut self, id: NodeId) {
-        if let Some(info) = self.peers.remove(&id) {
-            if info.wtxid_relay {
-                self.wtxid_peers -= 1;
-            }
-        }
-        self.announcements.retain(|_, v| {
-            v.retain(|a| a.peer != id);
-            !v.is_empty()
-        });
-    }
-
-    /// A block was connected: its transactions are done with.
-    pub(crate) fn block_connected(&mut self, txids: &[Txid], wtxids: &[Wtxid]) {
-        // Core resets its reject filter on every new tip: a rejection may not hold there.
-        self.recent_rejects.clear();
-        for t in txids {
-            let h = t.to_byte_array();
-            self.recent_confirmed.insert(h);
-            self.announcements.remove(&h);
-        }
-        for w in wtxids {
-            let h = w.to_byte_array();
-            self.recent_confirmed.insert(h);
-            self.announcements.remove(&h);
-        }
-    }
-
-    fn count_for(&self, id: NodeId) -> (usize, usize) {
-        let mut total = 0;
-        let mut in_flight = 0;
-        for v in self.announcements.values() {
-            for a in v.iter().filter(|a| a.peer == id) {
-                total += 1;
-                if a.expiry.is_some() {
-                    in_flight += 1;
-                }
-            }
-        }
-        (total, in_flight)
-    }
-
-    /// `AddTxAnnouncement`.
-    fn add_announcement(&mut self, id: NodeId, hash: [u8; 32], wtxid: bool, now: i64) {
-        let Some(info) = self.peers.get(&id).copied() else {
-            return;
-        };
-        if self
-            .announcements
-            .get(&hash)
-            .is_some_and(|v| v.iter().any(|a| a.peer == id))
-        {
-            return;
-        }
-        let (total, in_flight) = self.count_for(id);
-        if !info.relay_permission && total >= MAX_PEER_TX_ANNOUNCEMENTS {
-            return;
-        }
-        let mut delay = 0;
-        if !info.preferred {
-            delay += NONPREF_PEER_TX_DELAY;
-        }
-        if !wtxid && self.wtxid_peers > 0 {
-            delay += TXID_RELAY_DELAY;
-        }
-        if !info.relay_permission && in_flight >= MAX_PEER_TX_REQUEST_IN_FLIGHT {
-            delay += OVERLOADED_PEER_TX_DELAY;
-        }
-        self.seq += 1;
-        self.announcements
-            .entry(hash)
-            .or_default()
-            .push(Announcement {
-                peer: id,
-                wtxid,
-                preferred: info.preferred,
-                reqtime: now + delay,
-                expiry: None,
-                seq: self.seq,
-            });
-    }
-
-    /// `GetRequestsToSend`: the hashes to ask `id` for now, with whether each is a wtxid.
-    fn requests_to_send(&mut self, id: NodeId, now: i64) -> Vec<([u8; 32], bool)> {
-        let mut out = Vec::new();
-        for (hash, anns) in self.announcements.iter_mut() {
-            // Expired requests count as answered by that peer.
-            let mut expired = false;
-            for a in anns.iter_mut() {
-                if a.expiry.is_some_and(|e| e <= now) {
-                    a.expiry = None;
-                    a.reqtime = i64::MAX;
-                    expired = true;
-                }
-            }
-            let _ = expired;
-            if anns.iter().any(|a| a.expiry.is_some()) {
-                continue;
-            }
-            let best = anns
-                .iter()
-                .filter(|a| a.reqtime <= now)
-                .min_by_key(|a| (!a.preferred, a.seq))
-                .map(|a| a.peer);
-            if best != Some(id) {
-                continue;
-            }
-            if let Some(a) = anns.iter_mut().find(|a| a.peer == id) {
-                a.expiry = Some(now + GETDATA_TX_INTERVAL);
-                out.push((*hash, a.wtxid));
-            }
-        }
-        // Announcements no peer can still answer are done with.
-        self.announcements.retain(|_, v| {
-            v.iter()
-                .any(|a| a.reqtime != i64::MAX || a.expiry.is_some())
-        });
-        out
-    }
-
-    /// `ReceivedResponse`: `id` answered (with the transaction or `notfound`).
-    fn received_response(&mut self, id: NodeId, hash: &[u8; 32]) {
-        if let Some(v) = self.announcements.get_mut(hash) {
-            for a in v.iter_mut().filter(|a| a.peer == id) {
-                a.expiry = None;
-                a.reqtime = i64::MAX;
-            }
-            if v.iter()
-                .all(|a| a.reqtime == i64::MAX && a.expiry.is_none())
-            {
-                self.announcements.remove(hash);
-            }
-        }
-    }
-
-    /// `ForgetTxHash`.
-    fn forget(&mut self, hash: &[u8; 32]) {
-        self.announcements.remove(hash);
-    }
-
-    /// `AlreadyHaveTx`.
-    fn already_have(&self, pool: &Mempool, hash: &[u8; 32], wtxid: bool) -> bool {
-        if self.recent_rejects.contains(hash) || self.recent_confirmed.contains(hash) {
-            return true;
-        }
-        if wtxid {
-            pool.contains_wtxid(&Wtxid::from_byte_array(*hash))
-        } else {
-            pool.contains(&Txid::from_byte_array(*hash))
-        }
-    }
-}
-
 /// The transaction a `getdata` item asks for, if we announced it or it is older than our
 /// last announcement (`FindTxForGetData`).
 pub(crate) fn find_tx_for_getdata(
@@ -401,13 +165,15 @@ impl PeerManager {
             relay.known.insert(hash);
         }
         if !cs.is_initial_block_download() {
+            let g = if wtxid {
+                GenTxid::wtxid(hash)
+            } else {
+                GenTxid::txid(hash)
+            };
+            let now = self.now();
             let pool = self.node.mempool();
-            let have = inner.tx.already_have(&pool, &hash, wtxid);
+            let have = inner.tx.add_tx_announcement(&pool, id, g, now);
             drop(pool);
-            if !have {
-                let now = self.now();
-                inner.tx.add_announcement(id, hash, wtxid, now);
-            }
             log_debug!(
                 Category::Net,
                 "got inv: {} {} peer={}",
@@ -488,9 +254,10 @@ impl PeerManager {
 
     /// A `tx` message.
     pub(crate) fn process_tx_message(&self, id: NodeId, tx: Transaction) {
+        let tx = Arc::new(tx);
         let txid = tx.compute_txid();
         let wtxid = tx.compute_wtxid();
-        {
+        let package = {
             let cs = self.node.chainstate();
             let pool = self.node.mempool();
             let mut inner = lock(&self.inner);
@@ -521,12 +288,8 @@ impl PeerManager {
                 r.known.insert(hash);
             }
             let force = p.has_permission(NetPermissions::FORCERELAY);
-            // `ReceivedTx`: the peer answered; have we seen this one already?
-            inner.tx.received_response(id, &txid.to_byte_array());
-            inner.tx.received_response(id, &wtxid.to_byte_array());
-            let have = inner.tx.already_have(&pool, &wtxid.to_byte_array(), true)
-                || inner.tx.already_have(&pool, &txid.to_byte_array(), false);
-            if have {
+            let (should_validate, package) = inner.tx.received_tx(&pool, id, &tx);
+            if !should_validate {
                 if force {
                     if !pool.contains(&txid) {
                         common::log_info!(
@@ -545,61 +308,197 @@ impl PeerManager {
                         self.queue_tx_for_all(&mut inner, wtxid);
                     }
                 }
-                return;
+                match package {
+                    Some(p) => p,
+                    None => return,
+                }
+            } else {
+                drop(inner);
+                drop(pool);
+                drop(cs);
+                let result = self.node.accept_transaction(tx.clone());
+                let pool = self.node.mempool();
+                let mut inner = lock(&self.inner);
+                match &result {
+                    TxResult::Valid { .. } => {
+                        self.process_valid_tx(&pool, &mut inner, id, &tx);
+                        let now = self.now() / 1_000_000;
+                        if let Some(p) = inner.peers.get_mut(&id) {
+                            p.last_tx_time = now;
+                        }
+                        self.conns.set_last_tx_time(id, now);
+                        return;
+                    }
+                    TxResult::Invalid { state, .. } => {
+                        match self.process_invalid_tx(&pool, &mut inner, id, &tx, Some(state), true)
+                        {
+                            Some(p) => p,
+                            None => return,
+                        }
+                    }
+                    TxResult::InMempool { .. } | TxResult::DifferentWitness { .. } => return,
+                }
             }
-        }
-        let tx = Arc::new(tx);
-        let result = self.node.accept_transaction(tx.clone());
+        };
+        self.validate_package(package);
+    }
+
+    /// Submits a 1-parent-1-child package and acts on the result.
+    fn validate_package(&self, package: PackageToValidate) {
+        let result = self.node.accept_package(package.txns.to_vec());
+        log_debug!(
+            Category::TxPackages,
+            "package evaluation for {}: {}",
+            package,
+            if result.state.is_none() {
+                "package accepted"
+            } else {
+                "package rejected"
+            }
+        );
         let pool = self.node.mempool();
         let mut inner = lock(&self.inner);
-        match result {
-            TxResult::Valid { .. } => {
-                inner.tx.forget(&txid.to_byte_array());
-                inner.tx.forget(&wtxid.to_byte_array());
-                log_debug!(
-                    Category::Mempool,
-                    "AcceptToMemoryPool: peer={}: accepted {} (wtxid={}) (poolsz {} txn, {} kB)",
-                    id,
-                    txid,
-                    wtxid,
-                    pool.size(),
-                    pool.dynamic_usage() / 1000
-                );
-                drop(pool);
-                let now = self.now() / 1_000_000;
-                if let Some(p) = inner.peers.get_mut(&id) {
-                    p.last_tx_time = now;
-                }
-                self.conns.set_last_tx_time(id, now);
-                self.queue_tx_for_all(&mut inner, wtxid);
+        self.process_package_result(&pool, &mut inner, &package, &result);
+    }
+
+    /// `ProcessValidTx`: the transaction entered the pool.
+    fn process_valid_tx(&self, pool: &Mempool, inner: &mut Inner, id: NodeId, tx: &Transaction) {
+        inner.tx.mempool_accepted_tx(tx);
+        let wtxid = tx.compute_wtxid();
+        log_debug!(
+            Category::Mempool,
+            "AcceptToMemoryPool: peer={}: accepted {} (wtxid={}) (poolsz {} txn, {} kB)",
+            id,
+            tx.compute_txid(),
+            wtxid,
+            pool.size(),
+            pool.dynamic_usage() / 1000
+        );
+        self.queue_tx_for_all(inner, wtxid);
+    }
+
+    /// `ProcessInvalidTx`: the transaction was rejected. Returns a package to try when
+    /// a low-fee parent may go in with a child we hold.
+    fn process_invalid_tx(
+        &self,
+        pool: &Mempool,
+        inner: &mut Inner,
+        id: NodeId,
+        tx: &Arc<Transaction>,
+        state: Option<&mempool::accept::TxState>,
+        first_time_failure: bool,
+    ) -> Option<PackageToValidate> {
+        log_debug!(
+            Category::MempoolRej,
+            "{} (wtxid={}) from peer={} was not accepted: {}",
+            tx.compute_txid(),
+            tx.compute_wtxid(),
+            id,
+            state.map(|s| s.to_string()).unwrap_or_default()
+        );
+        let now = self.now();
+        let todo = inner.tx.mempool_rejected_tx(
+            pool,
+            tx,
+            state.map(|s| s.kind),
+            id,
+            first_time_failure,
+            now,
+        );
+        // The sender has the parents: do not announce them to it.
+        if let Some(r) = inner.peers.get_mut(&id).and_then(|p| p.tx_relay.as_mut()) {
+            for parent in &todo.unique_parents {
+                r.known.insert(parent.to_byte_array());
             }
-            TxResult::Invalid { state, .. } => {
-                log_debug!(
-                    Category::MempoolRej,
-                    "{} (wtxid={}) from peer={} was not accepted: {}",
-                    txid,
-                    wtxid,
-                    id,
-                    state
-                );
-                // Missing inputs may arrive later; anything else is remembered as
-                // rejected (by wtxid, and by txid unless the witness may be at fault).
-                if state.kind != mempool::accept::TxResultKind::MissingInputs {
-                    inner.tx.recent_rejects.insert(wtxid.to_byte_array());
-                    if !matches!(
-                        state.kind,
-                        mempool::accept::TxResultKind::WitnessMutated
-                            | mempool::accept::TxResultKind::WitnessStripped
-                            | mempool::accept::TxResultKind::Reconsiderable
-                    ) {
-                        inner.tx.recent_rejects.insert(txid.to_byte_array());
-                    }
-                }
-                // Core no longer punishes peers for invalid transactions.
-                inner.tx.forget(&wtxid.to_byte_array());
-            }
-            TxResult::InMempool { .. } | TxResult::DifferentWitness { .. } => {}
         }
+        todo.package_to_validate
+    }
+
+    /// `ProcessPackageResult`: each transaction of a tried package, child first (so an
+    /// accepted parent does not queue a child that is already settled).
+    fn process_package_result(
+        &self,
+        pool: &Mempool,
+        inner: &mut Inner,
+        package: &PackageToValidate,
+        result: &PackageResult,
+    ) {
+        if result.state.is_some() {
+            inner.tx.mempool_rejected_package(&package.txns);
+        }
+        for (tx, sender) in package.txns.iter().zip(package.senders).rev() {
+            match result.results.get(&tx.compute_wtxid()) {
+                Some(TxResult::Valid { .. }) => self.process_valid_tx(pool, inner, sender, tx),
+                Some(TxResult::Invalid { state, .. }) => {
+                    self.process_invalid_tx(pool, inner, sender, tx, Some(state), false);
+                }
+                Some(TxResult::DifferentWitness { .. }) => {
+                    self.process_invalid_tx(pool, inner, sender, tx, None, false);
+                }
+                Some(TxResult::InMempool { .. }) | None => {}
+            }
+        }
+    }
+
+    /// `ProcessOrphanTx`: reconsiders `id`'s queued orphans until one is settled
+    /// (accepted, or rejected for another reason than missing inputs). Returns whether
+    /// one was.
+    pub(crate) fn process_orphan_tx(&self, id: NodeId) -> bool {
+        loop {
+            let Some(tx) = lock(&self.inner).tx.get_tx_to_reconsider(id) else {
+                return false;
+            };
+            let result = self.node.accept_transaction(tx.clone());
+            let txid = tx.compute_txid();
+            let wtxid = tx.compute_wtxid();
+            let pool = self.node.mempool();
+            let mut inner = lock(&self.inner);
+            match &result {
+                TxResult::Valid { .. } => {
+                    log_debug!(
+                        Category::TxPackages,
+                        "   accepted orphan tx {} (wtxid={})",
+                        txid,
+                        wtxid
+                    );
+                    self.process_valid_tx(&pool, &mut inner, id, &tx);
+                    return true;
+                }
+                TxResult::Invalid { state, .. } if state.kind == TxResultKind::MissingInputs => {}
+                TxResult::Invalid { state, .. } => {
+                    log_debug!(
+                        Category::TxPackages,
+                        "   invalid orphan tx {} (wtxid={}) from peer={}. {}",
+                        txid,
+                        wtxid,
+                        id,
+                        state
+                    );
+                    self.process_invalid_tx(&pool, &mut inner, id, &tx, Some(state), false);
+                    return true;
+                }
+                TxResult::InMempool { .. } | TxResult::DifferentWitness { .. } => {
+                    log_debug!(
+                        Category::TxPackages,
+                        "   invalid orphan tx {} (wtxid={}) from peer={}. ",
+                        txid,
+                        wtxid,
+                        id
+                    );
+                    return true;
+                }
+            }
+        }
+    }
+
+    /// Whether `id` has an orphan to reconsider (`HaveMoreWork`).
+    pub(crate) fn have_more_tx_work(&self, id: NodeId) -> bool {
+        lock(&self.inner).tx.have_more_work(id)
+    }
+
+    /// The orphanage's transactions with their announcers (for `getorphantxs`).
+    pub fn orphan_transactions(&self) -> Vec<crate::OrphanInfo> {
+        lock(&self.inner).tx.orphan_transactions()
     }
 
     /// `InitiateTxBroadcastToAll` (without Core's rate-limit buckets): every peer that
@@ -667,18 +566,19 @@ impl PeerManager {
 
     /// A `notfound` message: the peer has not got what we asked for.
     pub(crate) fn process_notfound(&self, inner: &mut Inner, id: NodeId, invs: Vec<Inventory>) {
-        if invs.len() > MAX_INV_SZ {
-            return;
-        }
-        for inv in &invs {
-            match inv {
-                Inventory::WTx(w) => inner.tx.received_response(id, &w.to_byte_array()),
-                Inventory::Transaction(t) | Inventory::WitnessTransaction(t) => {
-                    inner.tx.received_response(id, &t.to_byte_array())
+        let mut hashes = Vec::new();
+        if invs.len() <= MAX_PEER_TX_ANNOUNCEMENTS + crate::blocks::MAX_BLOCKS_IN_TRANSIT_PER_PEER {
+            for inv in &invs {
+                match inv {
+                    Inventory::WTx(w) => hashes.push(GenTxid::wtxid(w.to_byte_array())),
+                    Inventory::Transaction(t) | Inventory::WitnessTransaction(t) => {
+                        hashes.push(GenTxid::txid(t.to_byte_array()))
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
         }
+        inner.tx.received_not_found(id, &hashes);
     }
 
     /// The transaction part of `SendMessages`: the trickled inventory, answering
@@ -691,7 +591,7 @@ impl PeerManager {
         invs: &mut Vec<Inventory>,
     ) {
         let now = self.now();
-        let next_inbound = inner.tx.next_inv_to_inbounds;
+        let next_inbound = inner.next_inv_to_inbounds;
         let Some(p) = inner.peers.get_mut(&id) else {
             return;
         };
@@ -762,13 +662,14 @@ impl PeerManager {
             }
         }
         if let Some(t) = new_inbound_time {
-            inner.tx.next_inv_to_inbounds = t;
+            inner.next_inv_to_inbounds = t;
         }
     }
 
     /// The transaction `getdata` requests due to `id`.
     pub(crate) fn tx_requests_due(
         &self,
+        pool: &Mempool,
         inner: &mut Inner,
         id: NodeId,
         getdata: &mut Vec<Inventory>,
@@ -778,13 +679,13 @@ impl PeerManager {
             .peers
             .get(&id)
             .is_some_and(|p| p.can_serve_witnesses());
-        for (hash, wtxid) in inner.tx.requests_to_send(id, now) {
-            let inv = if wtxid {
-                Inventory::WTx(Wtxid::from_byte_array(hash))
+        for g in inner.tx.get_requests_to_send(pool, id, now) {
+            let inv = if g.wtxid {
+                Inventory::WTx(Wtxid::from_byte_array(g.hash))
             } else if witnesses {
-                Inventory::WitnessTransaction(Txid::from_byte_array(hash))
+                Inventory::WitnessTransaction(Txid::from_byte_array(g.hash))
             } else {
-                Inventory::Transaction(Txid::from_byte_array(hash))
+                Inventory::Transaction(Txid::from_byte_array(g.hash))
             };
             getdata.push(inv);
             if getdata.len() >= MAX_GETDATA_SZ {
@@ -865,43 +766,6 @@ fn push_inv(pm: &PeerManager, id: NodeId, invs: &mut Vec<Inventory>, inv: Invent
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn state_with(peers: &[(NodeId, bool)]) -> TxState {
-        let mut s = TxState::new();
-        for &(id, preferred) in peers {
-            s.connected_peer(id, preferred, false, true);
-        }
-        s
-    }
-
-    #[test]
-    fn preferred_peers_are_asked_first_and_inbound_after_a_delay() {
-        let mut s = state_with(&[(1, false), (2, true)]);
-        let h = [7u8; 32];
-        s.add_announcement(1, h, true, 0);
-        s.add_announcement(2, h, true, 0);
-        assert_eq!(s.requests_to_send(1, 0), vec![]);
-        assert_eq!(s.requests_to_send(2, 0), vec![(h, true)]);
-        // In flight from 2: nobody else is asked until it answers or times out.
-        assert!(s.requests_to_send(1, 3_000_000).is_empty());
-        assert_eq!(
-            s.requests_to_send(1, GETDATA_TX_INTERVAL + 1),
-            vec![(h, true)]
-        );
-    }
-
-    #[test]
-    fn a_notfound_moves_the_request_on() {
-        let mut s = state_with(&[(1, true), (2, true)]);
-        let h = [9u8; 32];
-        s.add_announcement(1, h, true, 0);
-        s.add_announcement(2, h, true, 0);
-        assert_eq!(s.requests_to_send(1, 0), vec![(h, true)]);
-        s.received_response(1, &h);
-        assert_eq!(s.requests_to_send(2, 1), vec![(h, true)]);
-        s.received_response(2, &h);
-        assert!(s.announcements.is_empty());
-    }
 
     #[test]
     fn fee_filter_rounds_down_to_its_buckets() {

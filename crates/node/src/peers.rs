@@ -10,7 +10,7 @@ use bitcoin::{Block, Transaction};
 use chain::{BlockOutcome, ChainState, ProcessError};
 use common::args::ArgsManager;
 use common::log_info;
-use mempool::accept::TxResult;
+use mempool::accept::{PackageResult, TxResult};
 use mempool::Mempool;
 use net::{BanCheck, Connman, ConnmanOptions};
 use net_processing::{NodeAccess, Options, PeerManager};
@@ -99,6 +99,12 @@ impl NodeAccess for PeerNode {
         let n = &self.0;
         let cs = n.chainstate();
         crate::mempool_chain::accept(n, &cs, &tx, false)
+    }
+
+    fn accept_package(&self, txs: Vec<Arc<Transaction>>) -> PackageResult {
+        let n = &self.0;
+        let cs = n.chainstate();
+        crate::mempool_chain::process_package(n, &cs, &txs, false, None)
     }
 
     fn now_micros(&self) -> i64 {

@@ -353,14 +353,26 @@ pub fn register(table: &Arc<Table>, node: &Arc<NodeContext>) {
             vec![
                 Arg::required("address", ArgType::Str, "The peer's IP address"),
                 Arg::required("port", ArgType::Num, "The peer's port"),
-                Arg::optional("tried", ArgType::Bool, json!(false), "If true, also try to move it to the tried table"),
+                Arg::optional(
+                    "tried",
+                    ArgType::Bool,
+                    json!(false),
+                    "If true, also try to move it to the tried table",
+                ),
             ],
-            &[("cli", "\"1.2.3.4\" 8333 true"), ("rpc", "\"1.2.3.4\", 8333, true")],
+            &[
+                ("cli", "\"1.2.3.4\" 8333 true"),
+                ("rpc", "\"1.2.3.4\", 8333, true"),
+            ],
             node,
             add_peer_address,
         ),
         vec![ResultDoc::new(ResultType::Obj, "", "").with_inner(vec![
-            ResultDoc::new(ResultType::Bool, "success", "Whether the address went into the address manager table"),
+            ResultDoc::new(
+                ResultType::Bool,
+                "success",
+                "Whether the address went into the address manager table",
+            ),
             ResultDoc::new(ResultType::Str, "error", "Why it did not, if it did not").optional(),
         ])],
     );
@@ -444,7 +456,10 @@ fn get_node_addresses(n: &NodeContext, req: &Request) -> RpcResult {
     let am = addrman_of(n)?;
     let count = int_in::<i32>(req.arg_i64(0)?)?;
     if count < 0 {
-        return Err(RpcError::new(RPC_INVALID_PARAMETER, "Address count out of range"));
+        return Err(RpcError::new(
+            RPC_INVALID_PARAMETER,
+            "Address count out of range",
+        ));
     }
     let network = match req.maybe_str(1)? {
         None => None,
@@ -481,10 +496,19 @@ fn add_peer_address(n: &NodeContext, req: &Request) -> RpcResult {
     let host = req.arg_str(0)?.to_string();
     let port = int_in::<u16>(req.arg_i64(1)?)?;
     let tried = req.maybe_bool(2)?.unwrap_or(false);
-    let Some(ip) = addrman::netbase::lookup_host(&host, 1, false, None).into_iter().next() else {
-        return Err(RpcError::new(RPC_CLIENT_INVALID_IP_OR_SUBNET, "Invalid IP address"));
+    let Some(ip) = addrman::netbase::lookup_host(&host, 1, false, None)
+        .into_iter()
+        .next()
+    else {
+        return Err(RpcError::new(
+            RPC_CLIENT_INVALID_IP_OR_SUBNET,
+            "Invalid IP address",
+        ));
     };
-    let service = addrman::netaddress::Service { addr: ip.maybe_flip_to_cjdns(true), port };
+    let service = addrman::netaddress::Service {
+        addr: ip.maybe_flip_to_cjdns(true),
+        port,
+    };
     let address = addrman::netaddress::Address {
         service: service.clone(),
         time: n.now(),
@@ -573,7 +597,10 @@ fn send_msg_to_peer(n: &NodeContext, req: &Request) -> RpcResult {
         .peer_stats(id)
         .is_some_and(|s| s.successfully_connected);
     if !connected || p.connman.is_disconnecting(id) {
-        return Err(RpcError::new(RPC_MISC_ERROR, "Error: Could not send message to peer"));
+        return Err(RpcError::new(
+            RPC_MISC_ERROR,
+            "Error: Could not send message to peer",
+        ));
     }
     p.connman.push_message(id, msg_type, body);
     Ok(Value::Object(Map::new()))
