@@ -553,7 +553,11 @@ impl PeerManager {
         let pool = self.node.mempool();
         let mut inner = lock(&self.inner);
         match result {
-            TxResult::Valid { .. } => {
+            TxResult::Valid { replaced, .. } => {
+                // What it replaced may still turn up in a block.
+                for r in replaced {
+                    self.add_extra_transaction(&mut inner, r);
+                }
                 inner.tx.forget(&txid.to_byte_array());
                 inner.tx.forget(&wtxid.to_byte_array());
                 log_debug!(
@@ -594,6 +598,11 @@ impl PeerManager {
                     ) {
                         inner.tx.recent_rejects.insert(txid.to_byte_array());
                     }
+                }
+                // Kept for compact blocks, unless its witness was stripped: a block
+                // would carry it with the witness.
+                if state.kind != mempool::accept::TxResultKind::WitnessStripped {
+                    self.maybe_add_rejected_extra(&mut inner, &tx);
                 }
                 // Core no longer punishes peers for invalid transactions.
                 inner.tx.forget(&wtxid.to_byte_array());
