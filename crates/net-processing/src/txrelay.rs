@@ -898,7 +898,7 @@ mod tests {
         let down = round_fee_filter(1000, 1234, 1);
         assert!(down < 1234 && down > 1000, "{down}");
         let up = round_fee_filter(1000, 1234, 0);
-        assert!(up >= 1234 && up < 1400, "{up}");
+        assert!((1234..1400).contains(&up), "{up}");
         assert_eq!(round_fee_filter(1000, 0, 0), 0);
         // Past the largest bucket: the largest.
         let max = round_fee_filter(1000, i64::MAX / 2, 0);
