@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use bitcoin::p2p::message::NetworkMessage;
 use bitcoin::p2p::message_blockdata::Inventory;
 use bitcoin::{Block, BlockHash};
-use chain::{ChainState, ProcessError};
+use chain::ChainState;
 use common::log_debug;
 use common::logging::Category;
 use net::NodeId;
@@ -77,6 +77,7 @@ impl PeerManager {
                 p.downloading_since = p.downloading_since.max(now);
             }
             p.blocks_in_flight.retain(|h| *h != hash);
+            p.partial_blocks.remove(&hash);
             if p.blocks_in_flight.is_empty() {
                 inner.peers_downloading_from -= 1;
             }
@@ -257,27 +258,7 @@ impl PeerManager {
                 return;
             }
         }
-        let result = self.node.process_block(&block);
-        let now = self.now();
-        let mut inner = lock(&self.inner);
-        match result {
-            Ok(outcome) => {
-                if outcome.new_block {
-                    if let Some(p) = inner.peers.get_mut(&id) {
-                        p.last_block_time = now / 1_000_000;
-                    }
-                    self.conns.set_last_block_time(id, now / 1_000_000);
-                    // It is stored: whoever else we asked need not send it.
-                    self.remove_block_request(&mut inner, hash, None);
-                }
-            }
-            // Invalid or mutated: either way the peer sent bad data.
-            Err(ProcessError::Block(_)) => self.misbehaving(&mut inner, id, ""),
-            Err(ProcessError::Header(e)) => self.punish_for_header(&mut inner, id, &e, ""),
-            Err(e) => {
-                common::log_error!("ProcessNewBlock: AcceptBlock FAILED ({})", e);
-            }
-        }
+        self.process_new_block(id, &block, false);
     }
 
     /// `AcceptBlock`'s rule for blocks nobody asked for: store them only if they would
@@ -432,6 +413,28 @@ impl PeerManager {
         match inv {
             Inventory::Block(_) => {
                 self.send(id, &NetworkMessage::Block(strip_block_witness(&block)));
+            }
+            Inventory::CompactBlock(_) => {
+                // Old blocks go whole: the asker's pool would not help it.
+                let height = cs.index().entry(i).height;
+                if self.can_direct_fetch(cs)
+                    && height + crate::compact_relay::MAX_CMPCTBLOCK_DEPTH >= cs.height()
+                {
+                    let compact = match inner.most_recent.as_ref().filter(|r| r.hash == hash) {
+                        Some(r) => (*r.compact).clone(),
+                        None => crate::compact::compact_block(&block, self.next_random()),
+                    };
+                    self.send(
+                        id,
+                        &NetworkMessage::CmpctBlock(
+                            bitcoin::p2p::message_compact_blocks::CmpctBlock {
+                                compact_block: compact,
+                            },
+                        ),
+                    );
+                } else {
+                    self.send(id, &NetworkMessage::Block(block));
+                }
             }
             _ => self.send(id, &NetworkMessage::Block(block)),
         }

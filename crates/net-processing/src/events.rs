@@ -32,6 +32,9 @@ pub(crate) enum ChainEvent {
     BlockDisconnected,
     /// The tip changed out of initial download: the reject filters are reset.
     ActiveTipChange,
+    /// A block on the tip passed its checks (`NewPoWValidBlock`): cache it and push it
+    /// to high-bandwidth compact block peers.
+    NewPoWValidBlock { block: Arc<Block>, height: u32 },
 }
 
 /// The queue between the chainstate's thread and the message handler.
@@ -66,6 +69,13 @@ impl ChainEvents for ChainEventSink {
         self.connected.push(index.entry(entry).hash);
         self.tip_time = i64::from(index.entry(entry).header.time);
         self.connected_txs.push(ConnectedBlock::of(block));
+    }
+
+    fn new_pow_valid_block(&mut self, block: &Block, index: &BlockIndex, entry: usize) {
+        lock(&self.queue.events).push(ChainEvent::NewPoWValidBlock {
+            block: Arc::new(block.clone()),
+            height: index.entry(entry).height,
+        });
     }
 
     fn block_disconnected_in(&mut self, _block: &Block, index: &BlockIndex, entry: usize) {
@@ -109,9 +119,19 @@ impl PeerManager {
         if events.is_empty() {
             return;
         }
+        // Announcing a new block looks up what each peer has: that needs the index.
+        let cs = events
+            .iter()
+            .any(|e| matches!(e, ChainEvent::NewPoWValidBlock { .. }))
+            .then(|| self.node.chainstate());
         let mut inner = lock(&self.inner);
         for e in events {
             match e {
+                ChainEvent::NewPoWValidBlock { block, height } => {
+                    if let Some(cs) = &cs {
+                        self.new_pow_valid_block(cs, &mut inner, block, height);
+                    }
+                }
                 ChainEvent::UpdatedTip {
                     height,
                     time,

@@ -12,6 +12,7 @@ use common::{log_debug, log_info};
 use net::{ConnectionType, NetPermissions, NodeId};
 use p2p::constants as pc;
 
+use crate::compact::CMPCTBLOCKS_VERSION;
 use crate::process::sanitize;
 use crate::txrelay::TxRelay;
 use crate::{lock, Inner, PeerManager};
@@ -24,8 +25,6 @@ const TIMEOUT_INTERVAL: i64 = 20 * 60 * 1_000_000;
 /// Blocks behind the tip within which pruned peers are still worth connecting to
 /// (`NODE_NETWORK_LIMITED_ALLOW_CONN_BLOCKS`).
 const NODE_NETWORK_LIMITED_ALLOW_CONN_BLOCKS: i64 = 144;
-/// The compact block version we speak (`CMPCTBLOCKS_VERSION`): 2, with witnesses.
-const CMPCTBLOCKS_VERSION: u64 = 2;
 /// Longest user agent read (`MAX_SUBVERSION_LENGTH`).
 const MAX_SUBVERSION_LENGTH: usize = 256;
 
@@ -316,6 +315,8 @@ impl PeerManager {
         if let Some(p) = inner.peers.get_mut(&id) {
             p.provides_cmpctblocks = true;
             p.requested_hb_cmpctblocks = s.send_compact;
+            self.conns
+                .set_bip152_high_bandwidth(id, p.hb_to, s.send_compact);
         }
     }
 

@@ -511,7 +511,7 @@ impl PeerManager {
 
     /// `GetAntiDoSWorkThreshold`: the work a new headers chain must show before we
     /// store it: our tip's less 144 blocks' worth, or the minimum chain work.
-    fn anti_dos_work_threshold(&self, cs: &ChainState) -> Work {
+    pub(crate) fn anti_dos_work_threshold(&self, cs: &ChainState) -> Work {
         let tip = cs.index().entry(tip_index(cs));
         let proof = chain::pow::block_proof(tip.header.bits);
         let mut buffer = Work::from_be_bytes([0; 32]);
@@ -841,6 +841,19 @@ impl PeerManager {
             );
         }
         if !getdata.is_empty() {
+            // A single block right on a valid chain, and the only one in flight: fetch
+            // it as a compact block.
+            let provides = inner.peers.get(&id).is_some_and(|p| p.provides_cmpctblocks);
+            if !self.opts.ignore_incoming_txs
+                && provides
+                && getdata.len() == 1
+                && inner.blocks_in_flight.len() == 1
+                && last_entry
+                    .prev
+                    .is_some_and(|p| crate::compact_relay::valid_chain(cs, p))
+            {
+                getdata[0] = Inventory::CompactBlock(index.entry(to_fetch[0]).hash);
+            }
             self.send(id, &NetworkMessage::GetData(getdata));
         }
     }

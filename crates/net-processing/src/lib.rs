@@ -13,6 +13,8 @@
 mod access;
 mod addr;
 mod blocks;
+mod compact;
+mod compact_relay;
 mod events;
 mod handshake;
 mod headers;
@@ -102,6 +104,25 @@ struct Inner {
     /// When inbound peers next get a trickle (one shared clock, so timing cannot tell
     /// inbound peers apart).
     next_inv_to_inbounds: i64,
+    /// Peers we asked for high-bandwidth compact blocks, oldest first
+    /// (`lNodesAnnouncingHeaderAndIDs`).
+    hb_peers: std::collections::VecDeque<NodeId>,
+    /// Transactions outside the pool kept for rebuilding compact blocks (rejected and
+    /// replaced ones, `vExtraTxnForCompact`), a ring of [`compact_relay::MAX_EXTRA_TXS`].
+    extra_txns: Vec<(bitcoin::Wtxid, Arc<bitcoin::Transaction>)>,
+    /// Where the next extra transaction goes once the ring is full.
+    extra_txns_next: usize,
+    /// The height of the last block pushed early to high-bandwidth peers
+    /// (`m_highest_fast_announce`).
+    highest_fast_announce: u32,
+    /// The latest block that passed its checks on the tip, with its compact form
+    /// (`m_most_recent_block`, `m_most_recent_compact_block`).
+    most_recent: Option<compact_relay::RecentBlock>,
+    /// Who gave us blocks being processed, and whether as a full block
+    /// (`mapBlockSource`).
+    block_source: HashMap<BlockHash, (NodeId, bool)>,
+    /// The height from which blocks carry witnesses (segwit's deployment height).
+    segwit_height: u32,
 }
 
 /// The peer logic.
@@ -127,13 +148,14 @@ impl PeerManager {
         node: Arc<dyn NodeAccess>,
         opts: Options,
     ) -> Arc<PeerManager> {
-        let (best_height, best_block_time, pow_target_spacing) = {
+        let (best_height, best_block_time, pow_target_spacing, segwit_height) = {
             let cs = node.chainstate();
             let tip = cs.index().entry(headers::tip_index(&cs));
             (
                 cs.height(),
                 i64::from(tip.header.time),
                 cs.params().pow.pow_target_spacing as i64,
+                cs.params().segwit_height,
             )
         };
         Arc::new(PeerManager {
@@ -160,6 +182,13 @@ impl PeerManager {
                 outbound_time_offsets: stats::TimeOffsets::default(),
                 tx: txdownload::TxDownloadManager::new(),
                 next_inv_to_inbounds: 0,
+                hb_peers: std::collections::VecDeque::new(),
+                extra_txns: Vec::new(),
+                extra_txns_next: 0,
+                highest_fast_announce: 0,
+                most_recent: None,
+                block_source: HashMap::new(),
+                segwit_height,
             }),
             events: Arc::new(events::EventQueue::default()),
             rng: Mutex::new(rng::Rng::from_os()),

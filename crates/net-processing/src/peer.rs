@@ -1,11 +1,12 @@
 //! What we keep per peer (Core's `Peer` and `CNodeState` in one).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use bitcoin::p2p::message_blockdata::Inventory;
 use bitcoin::BlockHash;
 use net::PeerConn;
 
+use crate::compact::PartiallyDownloadedBlock;
 use crate::headerssync::HeadersSyncState;
 use crate::txrelay::TxRelay;
 
@@ -46,6 +47,12 @@ pub(crate) struct Peer {
     pub provides_cmpctblocks: bool,
     /// BIP152: it asked us for high-bandwidth compact blocks.
     pub requested_hb_cmpctblocks: bool,
+    /// BIP152: we asked it for high-bandwidth compact blocks
+    /// (`m_bip152_highbandwidth_to`).
+    pub hb_to: bool,
+    /// Blocks in flight from it as compact blocks, being rebuilt (Core keeps them on
+    /// the in-flight entry, `partialBlock`).
+    pub partial_blocks: HashMap<BlockHash, PartiallyDownloadedBlock>,
 
     /// The best block we know it has, an index entry (`pindexBestKnownBlock`).
     pub best_known: Option<usize>,
@@ -133,6 +140,8 @@ impl Peer {
             sent_sendheaders: false,
             provides_cmpctblocks: false,
             requested_hb_cmpctblocks: false,
+            hb_to: false,
+            partial_blocks: HashMap::new(),
             best_known: None,
             last_unknown_block: None,
             last_common: None,

@@ -109,9 +109,40 @@ impl PeerManager {
                 return;
             }
         };
+        // Core reads compact block positions as 16-bit numbers and throws past that.
+        let overflow = match &decoded {
+            NetworkMessage::CmpctBlock(c) => {
+                let c = &c.compact_block;
+                (c.short_ids.len() + c.prefilled_txs.len() > usize::from(u16::MAX))
+                    .then_some("indexes overflowed 16 bits")
+            }
+            NetworkMessage::GetBlockTxn(g) => g
+                .txs_request
+                .indexes
+                .iter()
+                .any(|&i| i > u64::from(u16::MAX))
+                .then_some("differential value overflow"),
+            _ => None,
+        };
+        if let Some(what) = overflow {
+            log_debug!(
+                Category::Net,
+                "ProcessMessages({}, {} bytes): Exception '{}' (NSt8ios_base7failureB5cxx11E) caught",
+                sanitize(&msg.command),
+                msg.payload.len(),
+                what
+            );
+            return;
+        }
         match decoded {
             NetworkMessage::Block(block) => self.process_block_message(id, block),
             NetworkMessage::Tx(tx) => self.process_tx_message(id, tx),
+            NetworkMessage::CmpctBlock(c) if self.connected(id) => {
+                self.process_cmpctblock_message(id, c.compact_block)
+            }
+            NetworkMessage::BlockTxn(b) if self.connected(id) => {
+                self.process_compact_block_txns(id, b.transactions)
+            }
             other => {
                 let is_getdata = matches!(other, NetworkMessage::GetData(_));
                 {
@@ -184,6 +215,9 @@ impl PeerManager {
             NetworkMessage::GetHeaders(m) => self.process_getheaders(cs, inner, id, m),
             NetworkMessage::Headers(h) => self.process_headers(cs, inner, id, h),
             NetworkMessage::MemPool => self.process_mempool_request(inner, id),
+            NetworkMessage::GetBlockTxn(g) => {
+                self.process_getblocktxn(cs, inner, id, g.txs_request)
+            }
             NetworkMessage::Ping(nonce) => {
                 if let Some(p) = inner.peers.get(&id) {
                     // BIP31: answer with the same nonce.
@@ -222,6 +256,15 @@ impl PeerManager {
                 );
             }
         }
+    }
+
+    /// Whether the peer finished its handshake (messages other than the handshake's
+    /// are ignored before).
+    fn connected(&self, id: NodeId) -> bool {
+        lock(&self.inner)
+            .peers
+            .get(&id)
+            .is_some_and(|p| p.successfully_connected)
     }
 
     /// `Misbehaving`: marks the peer for discouragement at the next send.

@@ -130,7 +130,7 @@ impl PeerManager {
     }
 
     /// Whether the peer has `i` or a descendant of it, as far as we know (`PeerHasHeader`).
-    fn peer_has_header(
+    pub(crate) fn peer_has_header(
         cs: &ChainState,
         best_known: Option<usize>,
         sent: Option<usize>,
@@ -151,8 +151,10 @@ impl PeerManager {
             return;
         }
         let index = cs.index();
-        let mut revert_to_inv =
-            !p.prefers_headers || p.blocks_for_headers_relay.len() > MAX_BLOCKS_TO_ANNOUNCE;
+        let relay_len = p.blocks_for_headers_relay.len();
+        let mut revert_to_inv = (!p.prefers_headers
+            && (!p.requested_hb_cmpctblocks || relay_len > 1))
+            || relay_len > MAX_BLOCKS_TO_ANNOUNCE;
         let mut headers = Vec::new();
         let mut best_index = None;
         if !revert_to_inv {
@@ -185,6 +187,35 @@ impl PeerManager {
                     break;
                 }
             }
+        }
+        if !revert_to_inv && headers.len() == 1 && p.requested_hb_cmpctblocks {
+            // One new block to a high-bandwidth peer: send it as a compact block.
+            log_debug!(
+                Category::Net,
+                "SendMessages sending header-and-ids {} to peer={}",
+                headers[0].block_hash(),
+                id
+            );
+            let best = best_index.unwrap_or(0);
+            match self.compact_block_for(cs, inner, best) {
+                Some(c) => self.send(
+                    id,
+                    &NetworkMessage::CmpctBlock(bitcoin::p2p::message_compact_blocks::CmpctBlock {
+                        compact_block: c,
+                    }),
+                ),
+                None => {
+                    common::log_error!("Cannot load block {} from disk", headers[0].block_hash())
+                }
+            }
+            if let Some(p) = inner.peers.get_mut(&id) {
+                p.best_header_sent = best_index;
+                p.blocks_for_headers_relay.clear();
+            }
+            return;
+        }
+        if !revert_to_inv && !headers.is_empty() && !p.prefers_headers {
+            revert_to_inv = true;
         }
         if !revert_to_inv && !headers.is_empty() {
             if headers.len() > 1 {

@@ -320,7 +320,11 @@ impl PeerManager {
                 let pool = self.node.mempool();
                 let mut inner = lock(&self.inner);
                 match &result {
-                    TxResult::Valid { .. } => {
+                    TxResult::Valid { replaced, .. } => {
+                        // What it replaced may still turn up in a block.
+                        for r in replaced {
+                            self.add_extra_transaction(&mut inner, r.clone());
+                        }
                         self.process_valid_tx(&pool, &mut inner, id, &tx);
                         let now = self.now() / 1_000_000;
                         if let Some(p) = inner.peers.get_mut(&id) {
@@ -410,6 +414,13 @@ impl PeerManager {
             for parent in &todo.unique_parents {
                 r.known.insert(parent.to_byte_array());
             }
+        }
+        // Kept for rebuilding compact blocks, unless its witness was stripped (a block
+        // would carry it with the witness) or it is waiting as an orphan.
+        let stripped = state.is_some_and(|s| s.kind == TxResultKind::WitnessStripped);
+        let orphan = state.is_some_and(|s| s.kind == TxResultKind::MissingInputs);
+        if !stripped && !orphan {
+            self.maybe_add_rejected_extra(inner, tx);
         }
         todo.package_to_validate
     }

@@ -3,19 +3,17 @@
 //! and a corpus of malformed messages from a raw test peer that must leave the node
 //! running while the offending peer is dropped.
 
-#[path = "support/peers.rs"]
-mod peers;
 mod support;
 
 use bitcoin::block::{Header, Version};
 use bitcoin::hashes::Hash;
 use bitcoin::p2p::message::NetworkMessage;
 use bitcoin::{Block, BlockHash, CompactTarget, Transaction, TxMerkleNode};
-use peers::{
+use serde_json::json;
+use support::raw_peer::{
     best, hex_bytes, mempool, spend_coinbase, start, wait_until, RawPeer, ADDRESS, MAGIC, SCRIPT,
     WIF,
 };
-use serde_json::json;
 
 #[test]
 fn three_nodes_sync_a_chain_and_relay_transactions_both_ways() {

@@ -3,16 +3,16 @@
 //! both enter the pool once it arrives; a parent paying no fee goes in with the child
 //! that pays for it.
 
-#[path = "support/peers.rs"]
-mod peers;
 mod support;
 
 use bitcoin::consensus::encode::{deserialize, serialize};
 use bitcoin::p2p::message::NetworkMessage;
 use bitcoin::p2p::message_blockdata::Inventory;
 use bitcoin::{Transaction, Txid};
-use peers::{hex_bytes, mempool, start, wait_until, Peer, RawPeer, ADDRESS, SCRIPT, WIF};
 use serde_json::{json, Value};
+use support::raw_peer::{
+    hex_bytes, mempool, start, wait_until, Peer, RawPeer, ADDRESS, SCRIPT, WIF,
+};
 
 /// A signed transaction spending output 0 of `txid` (worth `amount` BTC) to the
 /// known address, paying it `out` BTC.

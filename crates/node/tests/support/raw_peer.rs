@@ -1,7 +1,5 @@
-//! Shared by the P2P tests: nodes listening on their own loopback ports, the README's
-//! spendable key, and a raw v1 test peer.
-
-#![allow(dead_code)]
+//! Nodes of ours as peers on loopback, and a test peer speaking v1 over a raw socket,
+//! for the P2P integration tests.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -11,22 +9,19 @@ use bitcoin::p2p::address::Address;
 use bitcoin::p2p::message::NetworkMessage;
 use bitcoin::p2p::message_network::VersionMessage;
 use bitcoin::p2p::ServiceFlags;
+
 use serde_json::{json, Value};
 
-use crate::support::{free_port, TempDir, TestNode, BITCOIND};
+use super::{free_port, TempDir, TestNode, BITCOIND};
 
 /// Regtest's message start.
 pub const MAGIC: [u8; 4] = [0xfa, 0xbf, 0xb5, 0xda];
-/// The README's address and its well-known key: its coinbases can be spent.
-pub const ADDRESS: &str = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080";
-pub const WIF: &str = "cMahea7zqjxrtgAbB7LSGbcQUr1uX1ojuat9jZodMN87JcbXMTcA";
-pub const SCRIPT: &str = "0014751e76e8199196d454941c45d1b3a323f1433bd6";
 
 /// A node listening for peers on its own loopback port.
 pub struct Peer {
     pub node: TestNode,
     pub port: u16,
-    _dir: TempDir,
+    pub _dir: TempDir,
 }
 
 pub fn start(tag: &str, extra: &[&str]) -> Peer {
@@ -49,37 +44,6 @@ pub fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-pub fn best(p: &Peer) -> Value {
-    p.node.call("getbestblockhash", json!([]))
-}
-
-pub fn mempool(p: &Peer) -> Vec<Value> {
-    p.node
-        .call("getrawmempool", json!([]))
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// A signed transaction spending the coinbase of block `height` to the known address.
-pub fn spend_coinbase(p: &Peer, height: u64) -> (String, String) {
-    let hash = p.node.call("getblockhash", json!([height]));
-    let block = p.node.call("getblock", json!([hash, 1]));
-    let cb = block["tx"][0].as_str().expect("coinbase").to_string();
-    let raw = p.node.call(
-        "createrawtransaction",
-        json!([[{"txid": cb, "vout": 0}], [{ADDRESS: 49.9999}]]),
-    );
-    let signed = p.node.call(
-        "signrawtransactionwithkey",
-        json!([raw, [WIF], [{"txid": cb, "vout": 0, "scriptPubKey": SCRIPT, "amount": 50}]]),
-    );
-    assert_eq!(signed["complete"], json!(true), "{signed}");
-    let hex = signed["hex"].as_str().expect("hex").to_string();
-    let txid = p.node.call("sendrawtransaction", json!([hex]));
-    (hex, txid.as_str().expect("txid").to_string())
 }
 
 /// A test peer speaking v1 over a raw socket.
@@ -181,6 +145,43 @@ impl RawPeer {
     }
 }
 
+/// The README's address and its well-known key: its coinbases can be spent.
+pub const ADDRESS: &str = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080";
+pub const WIF: &str = "cMahea7zqjxrtgAbB7LSGbcQUr1uX1ojuat9jZodMN87JcbXMTcA";
+pub const SCRIPT: &str = "0014751e76e8199196d454941c45d1b3a323f1433bd6";
+
+pub fn best(p: &Peer) -> Value {
+    p.node.call("getbestblockhash", json!([]))
+}
+
+pub fn mempool(p: &Peer) -> Vec<Value> {
+    p.node
+        .call("getrawmempool", json!([]))
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A signed transaction spending the coinbase of block `height` to the known address.
+pub fn spend_coinbase(p: &Peer, height: u64) -> (String, String) {
+    let hash = p.node.call("getblockhash", json!([height]));
+    let block = p.node.call("getblock", json!([hash, 1]));
+    let cb = block["tx"][0].as_str().expect("coinbase").to_string();
+    let raw = p.node.call(
+        "createrawtransaction",
+        json!([[{"txid": cb, "vout": 0}], [{ADDRESS: 49.9999}]]),
+    );
+    let signed = p.node.call(
+        "signrawtransactionwithkey",
+        json!([raw, [WIF], [{"txid": cb, "vout": 0, "scriptPubKey": SCRIPT, "amount": 50}]]),
+    );
+    assert_eq!(signed["complete"], json!(true), "{signed}");
+    let hex = signed["hex"].as_str().expect("hex").to_string();
+    let txid = p.node.call("sendrawtransaction", json!([hex]));
+    (hex, txid.as_str().expect("txid").to_string())
+}
+
+/// Bytes from hex text (test data only: bad digits read as zero).
 pub fn hex_bytes(s: &str) -> Vec<u8> {
     (0..s.len() / 2)
         .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap_or(0))
