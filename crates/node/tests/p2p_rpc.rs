@@ -282,7 +282,9 @@ fn network_commands_between_two_nodes() {
         assert!(p["bytesrecv_per_msg"].get("verack").is_some(), "{p}");
         assert_eq!(p["services"], json!("0000000000000c09"));
         assert_eq!(p["presynced_headers"], json!(-1));
-        assert_eq!(p["addr_relay_enabled"], json!(false));
+        // The outbound side set it up at the handshake; the inbound side on the
+        // outbound side's getaddr.
+        assert_eq!(p["addr_relay_enabled"], json!(true));
         assert_eq!(p["permissions"], json!([]));
         assert!(p["minfeefilter"].is_number(), "{p}");
         assert!(p["bytessent"].as_u64().unwrap() > 0);
