@@ -327,6 +327,13 @@ impl AddrMan {
                 self.clear_new(ub, up);
                 self.info_mut(id).ref_count += 1;
                 self.vv_new[ub][up] = id;
+                common::log_debug!(
+                    common::logging::Category::Addrman,
+                    "Added {} to new[{}][{}]",
+                    addr.service.to_string_addr_port(),
+                    ub,
+                    up
+                );
             } else if self.info(id).ref_count == 0 {
                 self.delete(id);
             }
@@ -357,6 +364,13 @@ impl AddrMan {
             return false;
         }
         self.make_tried(id);
+        common::log_debug!(
+            common::logging::Category::Addrman,
+            "Moved {} to tried[{}][{}]",
+            addr.to_string_addr_port(),
+            kb,
+            kp
+        );
         true
     }
 
@@ -406,6 +420,17 @@ impl AddrMan {
             if self.add_single(a, source, time_penalty) {
                 added += 1;
             }
+        }
+        if added > 0 {
+            common::log_debug!(
+                common::logging::Category::Addrman,
+                "Added {} addresses (of {}) from {}: {} tried, {} new",
+                added,
+                addrs.len(),
+                source.to_string_addr(),
+                self.n_tried,
+                self.n_new
+            );
         }
         self.check();
         added > 0
