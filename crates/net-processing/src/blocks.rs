@@ -245,7 +245,10 @@ impl PeerManager {
             let prev = cs.index().find(&block.header.prev_blockhash);
             if let Some(prev) = prev {
                 let segwit = cs.index().entry(prev).height + 1 >= cs.params().segwit_height;
-                if chain::validation::is_block_mutated(&block, segwit) {
+                if let Some(why) = chain::validation::block_mutation(&block, segwit) {
+                    if let Some(e) = why {
+                        log_debug!(Category::Validation, "Block mutated: {}", e);
+                    }
                     log_debug!(Category::Net, "Received mutated block from peer={}", id);
                     self.misbehaving(&mut inner, id, "mutated block");
                     self.remove_block_request(&mut inner, hash, Some(id));

@@ -92,6 +92,17 @@ impl NodeAccess for PeerNode {
         let mut cs = n.chainstate();
         let r = cs.process_block(block, now);
         crate::mempool_chain::update_for_reorg(n, &cs);
+        match &r {
+            Err(ProcessError::Header(e)) => common::log_error!(
+                "ProcessNewBlock: AcceptBlock FAILED ({}, {})",
+                e.reason(),
+                e.debug_message()
+            ),
+            Err(ProcessError::Block(e)) => {
+                common::log_error!("ProcessNewBlock: AcceptBlock FAILED ({e})")
+            }
+            _ => {}
+        }
         r
     }
 
