@@ -94,6 +94,13 @@ pub(crate) fn send_data(s: &Shared, node: &Node, io: &mut NodeIo) -> (usize, boo
             let command = b.command.to_string();
             node.last_send.store(s.now(), Ordering::Relaxed);
             io.bytes_sent += n as u64;
+            if io.transport.v2_handshake_not_started() {
+                common::log_debug!(
+                    common::logging::Category::Net,
+                    "start sending v2 handshake to peer={}",
+                    node.id()
+                );
+            }
             io.transport.mark_bytes_sent(n);
             // Handshake bytes carry no command and are not counted per message, as Core.
             if !command.is_empty() {

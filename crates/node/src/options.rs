@@ -208,6 +208,12 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         C::Connection,
     );
     add(
+        "-minimumchainwork=<hex>",
+        "Minimum work a valid chain is assumed to have, in hex (default: the chain's own)",
+        any | F::DEBUG_ONLY,
+        C::Options,
+    );
+    add(
         "-checkaddrman=<n>",
         "Run address manager consistency checks every <n> operations; 0 disables (default: 0)",
         any | F::DEBUG_ONLY,

@@ -239,6 +239,11 @@ pub trait Transport: Send {
     fn send_memory_usage(&self) -> usize;
     /// Whether, after a disconnect, the peer should be retried with v1.
     fn should_reconnect_v1(&self) -> bool;
+    /// Whether the next bytes sent are the first of a v2 handshake (Core logs "start
+    /// sending v2 handshake" then).
+    fn v2_handshake_not_started(&self) -> bool {
+        false
+    }
     /// The protocol in use and the session id.
     fn info(&self) -> TransportInfo;
 }

@@ -515,6 +515,10 @@ impl Transport for V2Transport {
         std::mem::size_of::<Vec<u8>>() + malloc_usage(self.send_buffer.capacity())
     }
 
+    fn v2_handshake_not_started(&self) -> bool {
+        self.handshake_not_started()
+    }
+
     fn should_reconnect_v1(&self) -> bool {
         // Only an initiator that has received nothing at all, but sent enough that a v1
         // peer would have hung up, retries with v1.
