@@ -244,7 +244,6 @@ impl PeerManager {
         if let Ok(a) = v.receiver.socket_addr() {
             self.conns.set_addr_local(id, a);
         }
-        self.conns.set_handshake_done(id, version, &subver);
         if conn.conn_type == ConnectionType::Feeler {
             log_debug!(
                 Category::Net,
@@ -296,6 +295,10 @@ impl PeerManager {
         let relay_perm = peer.has_permission(NetPermissions::RELAY);
         let wtxid = peer.wtxid_relay;
         peer.successfully_connected = true;
+        // `fSuccessfullyConnected` on the connection: the inactivity check and
+        // getpeerinfo go by it.
+        self.conns
+            .set_handshake_done(id, peer.version, &peer.subver);
         inner.tx.connected_peer(
             id,
             crate::txdownload::ConnectionInfo {

@@ -71,7 +71,7 @@ fn split(key: &PrivateKey, script: &ScriptBuf, prev: (OutPoint, u64), fee: u64) 
     tx
 }
 
-/// Builds the chain on `node`: 101 blocks to the key, then blocks each carrying
+/// Builds the chain on `node`: 200 blocks to the key, then blocks each carrying
 /// `per_block` splits of earlier outputs.
 fn build_chain(node: &TestNode, blocks: u64, per_block: u64) {
     let key = PrivateKey::from_wif(WIF).expect("wif");
@@ -80,17 +80,16 @@ fn build_chain(node: &TestNode, blocks: u64, per_block: u64) {
     let address = bitcoin::Address::p2wpkh(&pk, bitcoin::Network::Regtest);
     let script = address.script_pubkey();
     let addr = address.to_string();
-    node.call("generatetoaddress", json!([101, addr]));
+    // 200 blocks first, so the first 100 coinbases are mature for the next block.
+    node.call("generatetoaddress", json!([200, addr]));
     let mut coins: std::collections::VecDeque<(OutPoint, u64)> = Default::default();
-    for h in 1..=101u64 {
+    for h in 1..=100u64 {
         let hash = node.call("getblockhash", json!([h]));
         let b = node.call("getblock", json!([hash, 1]));
         let txid: Txid = b["tx"][0].as_str().unwrap().parse().unwrap();
         coins.push_back((OutPoint { txid, vout: 0 }, 50 * 100_000_000));
     }
-    // The first 100 coinbases are mature now.
-    coins.pop_back();
-    let mut height = 101;
+    let mut height = 200;
     while height < blocks {
         let mut sent = 0;
         while sent < per_block {
