@@ -51,6 +51,20 @@ pub struct ChainParams {
     /// Blocks below this height are not counted for unknown-rule warnings
     /// (`MinBIP9WarningHeight`).
     pub min_bip9_warning_height: u32,
+    /// How the low-work headers anti-DoS sync (headers presync) is tuned on this network
+    /// (`HeadersSyncParams`): not consensus, but sized for the chain's length.
+    pub headers_sync: HeadersSyncParams,
+}
+
+/// Memory tuning of the headers presync (Core's `HeadersSyncParams`, computed there by
+/// `headerssync-params.py` for each network).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeadersSyncParams {
+    /// One commitment bit is kept per this many headers during presync.
+    pub commitment_period: usize,
+    /// Headers held back during redownload until this many more have been checked
+    /// against the commitments.
+    pub redownload_buffer_size: usize,
 }
 
 /// Known transaction counts of a network at a time, and the rate since (`ChainTxData`).
@@ -206,6 +220,10 @@ impl ChainParams {
                 VerifyFlags::P2SH | VerifyFlags::WITNESS,
             ),
         ];
+        p.headers_sync = HeadersSyncParams {
+            commitment_period: 641,
+            redownload_buffer_size: 15218,
+        };
         p
     }
 
@@ -241,6 +259,10 @@ impl ChainParams {
             hash("00000000dd30457c001f4095d208cc1296b0eed002427aa599874af7a432b105"),
             VerifyFlags::NONE,
         )];
+        p.headers_sync = HeadersSyncParams {
+            commitment_period: 673,
+            redownload_buffer_size: 14460,
+        };
         p
     }
 
@@ -268,6 +290,10 @@ impl ChainParams {
             "0000000002368b1e4ee27e2e85676ae6f9f9e69579b29093e9a82c170bf7cf8a",
         ));
         p.deployments = vec![Deployment::testdummy(1512, 2016)];
+        p.headers_sync = HeadersSyncParams {
+            commitment_period: 606,
+            redownload_buffer_size: 16092,
+        };
         p
     }
 
@@ -296,6 +322,10 @@ impl ChainParams {
             "00000008414aab61092ef93f1aacc54cf9e9f16af29ddad493b908a01ff5c329",
         ));
         p.deployments = vec![Deployment::testdummy(1815, 2016)];
+        p.headers_sync = HeadersSyncParams {
+            commitment_period: 620,
+            redownload_buffer_size: 15724,
+        };
         p
     }
 
@@ -435,6 +465,12 @@ impl ChainParams {
             default_assume_valid: None,
             deployments: Vec::new(),
             min_bip9_warning_height: 0,
+            // Regtest's (Core took them from testnet4); the other
+            // networks set their own.
+            headers_sync: HeadersSyncParams {
+                commitment_period: 275,
+                redownload_buffer_size: 7017,
+            },
         }
     }
 

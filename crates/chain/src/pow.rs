@@ -97,6 +97,40 @@ pub fn calculate_next_work_required(
     CompactTarget::from_next_work_required(base, actual as u64, &params.pow)
 }
 
+/// `PermittedDifficultyTransition`: whether a header at `height` may carry `new_bits` after
+/// a parent with `old_bits`, judged without the chain behind it. Off retarget boundaries the
+/// bits must not change; on one they may move at most by the factor of four a retarget
+/// allows, compared after rounding to compact form. Networks that allow minimum-difficulty
+/// blocks permit anything. The headers presync uses it to stop a peer from packing a
+/// chain's claimed work into few headers.
+pub fn permitted_difficulty_transition(
+    params: &ChainParams,
+    height: i64,
+    old_bits: CompactTarget,
+    new_bits: CompactTarget,
+) -> bool {
+    if params.pow.allow_min_difficulty_blocks {
+        return true;
+    }
+    let interval = i64::from(params.difficulty_adjustment_interval());
+    if height % interval != 0 {
+        return old_bits == new_bits;
+    }
+    // The retarget clamps the timespan to [T/4, 4T], so the target moves by at most a
+    // factor of four either way (every network's T is a multiple of four, so this is
+    // exact), capped at the limit.
+    let limit = params.pow.max_attainable_target;
+    let old = Target::from_compact(old_bits);
+    let observed = Target::from_compact(new_bits);
+    let round = |t: Target| Target::from_compact(t.to_compact_lossy());
+    let easiest = round(old.max_transition_threshold_unchecked().min(limit));
+    if observed > easiest {
+        return false;
+    }
+    let hardest = round(old.min_transition_threshold().min(limit));
+    observed >= hardest
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +288,40 @@ mod testnet_tests {
             calculate_next_work_required(&last, &first, &m).to_consensus(),
             0x1c0fffff
         );
+    }
+
+    #[test]
+    fn difficulty_transitions_within_a_factor_of_four_on_retargets_only() {
+        let p = ChainParams::main();
+        let bits = CompactTarget::from_consensus(0x1b0404cb);
+        let other = CompactTarget::from_consensus(0x1b0404cc);
+        // Off a retarget boundary the bits must stay.
+        assert!(permitted_difficulty_transition(&p, 2017, bits, bits));
+        assert!(!permitted_difficulty_transition(&p, 2017, bits, other));
+        // On one, anything within four times either way (after compact rounding).
+        assert!(permitted_difficulty_transition(&p, 2016, bits, other));
+        let t = Target::from_compact(bits);
+        let four_easier = t.max_transition_threshold_unchecked().to_compact_lossy();
+        let four_harder = t.min_transition_threshold().to_compact_lossy();
+        assert!(permitted_difficulty_transition(&p, 4032, bits, four_easier));
+        assert!(permitted_difficulty_transition(&p, 4032, bits, four_harder));
+        let too_easy = CompactTarget::from_consensus(four_easier.to_consensus() + 1);
+        let too_hard = CompactTarget::from_consensus(four_harder.to_consensus() - 1);
+        assert!(!permitted_difficulty_transition(&p, 4032, bits, too_easy));
+        assert!(!permitted_difficulty_transition(&p, 4032, bits, too_hard));
+        // Never easier than the limit: from the limit, only harder.
+        let g = p.genesis.header.bits;
+        assert!(permitted_difficulty_transition(&p, 2016, g, g));
+        assert!(!permitted_difficulty_transition(
+            &p,
+            2016,
+            g,
+            CompactTarget::from_consensus(0x1d01fffe)
+        ));
+        // Networks with minimum-difficulty blocks allow any change.
+        let r = ChainParams::regtest();
+        assert!(permitted_difficulty_transition(&r, 7, bits, other));
+        let t4 = ChainParams::testnet4();
+        assert!(permitted_difficulty_transition(&t4, 7, bits, other));
     }
 }

@@ -34,6 +34,7 @@
 //! (each error is printed as `Error: <text>`.)
 
 pub mod args;
+pub mod bloom;
 pub mod chain;
 pub mod logging;
 pub mod money;

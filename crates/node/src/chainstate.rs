@@ -45,6 +45,15 @@ pub fn chain_params(chain: ChainType, args: &ArgsManager) -> Result<ChainParams,
             }
         }
     }
+    // `-minimumchainwork`: the work a chain needs before we leave initial download or
+    // store low-work headers (Core's `ChainstateManager::Options::minimum_chain_work`).
+    if let Some(v) = args.get_arg("-minimumchainwork") {
+        params.minimum_chain_work = parse_user_hash(&v).ok_or_else(|| {
+            StartupError(format!(
+                "Error: Invalid minimum work specified ({v}), must be up to 64 hex digits"
+            ))
+        })?;
+    }
     Ok(params)
 }
 

@@ -156,6 +156,8 @@ pub struct NodeContext {
     /// The transaction index, with `-txindex` (Core's `g_txindex`): set once at start-up,
     /// before any RPC command runs; `txindex.get()` is `None` without `-txindex`.
     pub txindex: OnceLock<Arc<index::TxIndex>>,
+    /// The connection manager, peer logic and ban list while the network runs.
+    pub peers: Mutex<Option<crate::peers::Peers>>,
     shutdown: AtomicBool,
     shutdown_requested: Mutex<bool>,
     shutdown_cv: Condvar,
@@ -208,6 +210,7 @@ impl NodeContext {
             spawn_exe,
             notifications: crate::notifications::NotificationQueue::new(),
             txindex: OnceLock::new(),
+            peers: Mutex::new(None),
             shutdown: AtomicBool::new(false),
             shutdown_requested: Mutex::new(false),
             shutdown_cv: Condvar::new(),
@@ -228,6 +231,11 @@ impl NodeContext {
         } else {
             serde_json::Value::Array(Vec::new())
         }
+    }
+
+    /// The peer logic, while the network runs.
+    pub fn peerman(&self) -> Option<std::sync::Arc<net_processing::PeerManager>> {
+        lock(&self.peers).as_ref().map(|p| p.peerman.clone())
     }
 
     /// Locks the chainstate.

@@ -11,6 +11,7 @@ pub mod mempool_options;
 pub mod mempool_persist;
 pub mod notifications;
 pub mod options;
+pub mod peers;
 pub mod rpc;
 pub mod scheduler;
 pub mod settings_file;
@@ -308,6 +309,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
             &node,
         )?)
     };
+    let peers = peers::start(&node, args, chain, &net_dir)?;
     if args.get_bool_arg("-stopafterblockimport", false) {
         log_info!("Stopping after block import");
         node.request_shutdown();
@@ -345,7 +347,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
 
     spawn_signal_thread(signals, node.clone());
     node.wait_for_shutdown();
-    let result = shut_down(&node, http, listeners, wallets);
+    let result = shut_down(&node, http, listeners, peers, wallets);
     queue.stop();
     let _ = queue_thread.join();
     drop(pid_file);
@@ -545,6 +547,7 @@ fn shut_down(
     node: &NodeContext,
     http: Option<::rpc::HttpServer>,
     listeners: Vec<ipc::process::Listener>,
+    peers: peers::Peers,
     wallets: Option<Wallets>,
 ) -> Result<(), StartupError> {
     log_info!("Shutdown: In progress...");
@@ -555,6 +558,7 @@ fn shut_down(
         h.stop();
     }
     drop(listeners);
+    peers.stop(node);
     // Wallets unload after the RPC server stopped taking calls, as in Core.
     if let Some(w) = wallets {
         w.stop();

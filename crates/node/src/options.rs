@@ -148,6 +148,84 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         C::Connection,
     );
     add(
+        "-addnode=<ip>",
+        "Add a node to connect to and keep the connection open; may be given several times",
+        any | F::NETWORK_ONLY,
+        C::Connection,
+    );
+    add(
+        "-seednode=<ip>",
+        "Connect to a node to learn peer addresses, then disconnect; may be given several times",
+        any | F::NETWORK_ONLY,
+        C::Connection,
+    );
+    add(
+        "-maxreceivebuffer=<n>",
+        "Largest receive buffer per connection, <n>*1000 bytes (default: 5000)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-maxsendbuffer=<n>",
+        "Largest send buffer per connection, <n>*1000 bytes (default: 1000)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-timeout=<n>",
+        "Connection timeout in milliseconds (minimum 1, default: 5000)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-blocksonly",
+        "Reject transactions from peers; transactions from RPC and the wallet are still relayed (default: 0)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-networkactive",
+        "Enable all P2P network activity (default: 1); may be changed with the setnetworkactive command",
+        any,
+        C::Connection,
+    );
+    add(
+        "-onlynet=<net>",
+        "Make automatic outbound connections only to network <net> (ipv4, ipv6, onion, i2p, cjdns); may be given several times",
+        any,
+        C::Connection,
+    );
+    add(
+        "-externalip=<ip>",
+        "Specify your own public address",
+        any,
+        C::Connection,
+    );
+    add(
+        "-forcednsseed",
+        "Always query for peer addresses through DNS lookup (default: 0)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-minimumchainwork=<hex>",
+        "Minimum work a valid chain is assumed to have, in hex (default: the chain's own)",
+        any | F::DEBUG_ONLY,
+        C::Options,
+    );
+    add(
+        "-checkaddrman=<n>",
+        "Run address manager consistency checks every <n> operations; 0 disables (default: 0)",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+    add(
+        "-peerbloomfilters",
+        "Support filtering of blocks and transactions with bloom filters (default: 0)",
+        any,
+        C::Connection,
+    );
+    add(
         "-v2transport",
         "Support v2 encrypted P2P connections (default: 1)",
         any,

@@ -103,6 +103,7 @@ fn config_file_sections_and_includes() {
     let child = Command::new(BITCOIND)
         .arg(format!("-datadir={}", dir.0.display()))
         .arg("-printtoconsole=0")
+        .arg("-listen=0")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

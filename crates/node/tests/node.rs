@@ -31,6 +31,8 @@ impl Node {
             .arg("-regtest")
             .arg(format!("-datadir={}", datadir.display()))
             .arg(format!("-rpcport={}", free_port()))
+            // No P2P listener: parallel tests would all claim the default port.
+            .arg("-listen=0")
             .args(extra)
             .stdout(Stdio::from(out))
             .stderr(Stdio::inherit())
@@ -194,8 +196,9 @@ fn ipcbind_custom_relative_path_and_bad_address() {
         .args([
             "-regtest",
             &format!("-datadir={}", dir.0.display()),
-            // No HTTP server: the default RPC port may be taken by another test.
+            // No HTTP server or P2P listener: the default ports may be taken by another test.
             "-server=0",
+            "-listen=0",
             "-ipcbind=tcp:1",
         ])
         .output()
@@ -258,8 +261,13 @@ fn first_start_stores_and_connects_genesis_then_stops_after_import() {
     let out = Command::new(NODE)
         .arg("-regtest")
         .arg(format!("-datadir={}", dir.0.display()))
-        // No HTTP server: the default RPC port may be taken by another test.
-        .args(["-stopafterblockimport", "-printtoconsole=0", "-server=0"])
+        // No HTTP server or P2P listener: the default ports may be taken by another test.
+        .args([
+            "-stopafterblockimport",
+            "-printtoconsole=0",
+            "-server=0",
+            "-listen=0",
+        ])
         .output()
         .unwrap();
     assert!(
@@ -286,8 +294,13 @@ fn first_start_stores_and_connects_genesis_then_stops_after_import() {
     let again = Command::new(NODE)
         .arg("-regtest")
         .arg(format!("-datadir={}", dir.0.display()))
-        // No HTTP server: the default RPC port may be taken by another test.
-        .args(["-stopafterblockimport", "-printtoconsole=0", "-server=0"])
+        // No HTTP server or P2P listener: the default ports may be taken by another test.
+        .args([
+            "-stopafterblockimport",
+            "-printtoconsole=0",
+            "-server=0",
+            "-listen=0",
+        ])
         .output()
         .unwrap();
     assert!(again.status.success());

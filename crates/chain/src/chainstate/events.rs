@@ -25,6 +25,10 @@ pub trait ChainEvents: Send {
     fn block_disconnected_in(&mut self, block: &Block, index: &BlockIndex, entry: usize) {
         self.block_disconnected(block, index.entry(entry).height);
     }
+    /// `block`, entry `entry` of `index`, passed its checks and builds on the tip, before
+    /// it is stored or connected (`NewPoWValidBlock`): relay may start now. Not sent
+    /// during initial block download.
+    fn new_pow_valid_block(&mut self, _block: &Block, _index: &BlockIndex, _entry: usize) {}
     /// The coins were written to disk at the tip `locator` describes (`ChainStateFlushed`).
     fn chain_state_flushed(&mut self, _locator: &[BlockHash]) {}
     /// The tip moved to `tip` at `height`; `fork_height` is the height of the last block it

@@ -669,6 +669,12 @@ impl ChainState {
                 }
                 return Err(ProcessError::Block(e));
             }
+            let on_tip = self.index.entry(i).prev == Some(self.tip_index());
+            if on_tip && !self.initial_download {
+                for s in &mut self.subscribers {
+                    s.new_pow_valid_block(block, &self.index, i);
+                }
+            }
             let pos = self
                 .files
                 .append_block(block)

@@ -135,6 +135,36 @@ pub fn contextual_check_block(
     Ok(())
 }
 
+/// Whether a block's transactions may have been altered in transit (`IsBlockMutated`):
+/// a merkle root that does not match, a 64-byte transaction in a block without a
+/// coinbase first, or witnesses that do not match the commitment. Checked before a
+/// peer's block is stored, so a mutated copy is dropped without marking the header.
+/// `Some(Some(e))` names the failed check, `Some(None)` is the 64-byte case.
+pub fn block_mutation(block: &Block, check_witness_root: bool) -> Option<Option<BlockError>> {
+    let (root, mutated) = block_merkle_root(block);
+    if root != block.header.merkle_root {
+        return Some(Some(BlockError::BadMerkleRoot));
+    }
+    if mutated {
+        return Some(Some(BlockError::DuplicateTx));
+    }
+    if block.txdata.first().is_none_or(|cb| !cb.is_coinbase()) {
+        return block
+            .txdata
+            .iter()
+            .any(|tx| tx.base_size() == 64)
+            .then_some(None);
+    }
+    check_witness_malleation(block, check_witness_root)
+        .err()
+        .map(Some)
+}
+
+/// [`block_mutation`] as a yes or no.
+pub fn is_block_mutated(block: &Block, check_witness_root: bool) -> bool {
+    block_mutation(block, check_witness_root).is_some()
+}
+
 /// `CheckWitnessMalleation`: a committed block's witnesses match the commitment; an
 /// uncommitted block carries no witnesses.
 fn check_witness_malleation(block: &Block, expect_commitment: bool) -> Result<(), BlockError> {

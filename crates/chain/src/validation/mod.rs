@@ -13,7 +13,9 @@ mod signet;
 #[cfg(test)]
 mod tests;
 
-pub use checks::{check_block, contextual_check_block, PrevBlock};
+pub use checks::{
+    block_mutation, check_block, contextual_check_block, is_block_mutated, PrevBlock,
+};
 pub use connect::{
     apply_block_unchecked, bip30_checked, connect_block, CoinsView, ConnectContext, ConnectedBlock,
 };

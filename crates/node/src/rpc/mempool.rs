@@ -67,6 +67,63 @@ fn burns(out: &bitcoin::TxOut) -> bool {
     mempool::policy::is_unspendable(spk) || !mempool::policy::has_valid_ops(spk)
 }
 
+/// One orphan as `getorphantxs` reports it (Core's `OrphanToJSON`).
+fn orphan_json(o: &net_processing::OrphanInfo) -> Map<String, Value> {
+    let mut m = Map::new();
+    let vsize = vsize_bip141(&o.tx);
+    m.insert("txid".into(), json!(o.tx.compute_txid().to_string()));
+    m.insert("wtxid".into(), json!(o.tx.compute_wtxid().to_string()));
+    m.insert("bytes".into(), json!(o.tx.total_size()));
+    m.insert("vsize".into(), json!(vsize));
+    m.insert("vsize_bip141".into(), json!(vsize));
+    m.insert("weight".into(), json!(o.tx.weight().to_wu()));
+    m.insert(
+        "from".into(),
+        json!(o.announcers.iter().collect::<Vec<_>>()),
+    );
+    m
+}
+
+/// `getorphantxs`.
+fn orphan_txs(n: &NodeContext, verbosity: Option<&Value>) -> Result<Value, RpcError> {
+    let pm = n.peerman().ok_or_else(|| {
+        RpcError::new(
+            rpc::codes::RPC_CLIENT_P2P_DISABLED,
+            "Error: Peer-to-peer functionality missing or disabled",
+        )
+    })?;
+    let orphans = pm.orphan_transactions();
+    let verbosity = super::values::parse_verbosity(verbosity, 0, false)?;
+    let out: Vec<Value> = match verbosity {
+        0 => orphans
+            .iter()
+            .map(|o| json!(o.tx.compute_txid().to_string()))
+            .collect(),
+        1 => orphans
+            .iter()
+            .map(|o| Value::Object(orphan_json(o)))
+            .collect(),
+        2 => orphans
+            .iter()
+            .map(|o| {
+                let mut m = orphan_json(o);
+                m.insert(
+                    "hex".into(),
+                    json!(super::values::hex(&bitcoin::consensus::serialize(&*o.tx))),
+                );
+                Value::Object(m)
+            })
+            .collect(),
+        v => {
+            return Err(RpcError::new(
+                RPC_INVALID_PARAMETER,
+                format!("Invalid verbosity value {v}"),
+            ))
+        }
+    };
+    Ok(Value::Array(out))
+}
+
 /// Core's `entryToJSON`.
 pub fn entry_json(pool: &Mempool, txid: &Txid, deprecated_bip125: bool) -> Result<Value, RpcError> {
     let e = pool.entry(txid).ok_or_else(not_in_mempool)?;
@@ -214,6 +271,11 @@ pub fn broadcast_arc(
         }
     }
     if lock(&n.mempool).contains(&txid) {
+        if relay {
+            if let Some(pm) = n.peerman() {
+                pm.relay_transaction(tx.compute_wtxid());
+            }
+        }
         return Ok(txid);
     }
     let fail = |r: &TxResult| -> RpcError {
@@ -248,6 +310,9 @@ pub fn broadcast_arc(
     }
     if relay {
         lock(&n.mempool).add_unbroadcast(txid);
+        if let Some(pm) = n.peerman() {
+            pm.relay_transaction(tx.compute_wtxid());
+        }
     }
     Ok(txid)
 }
@@ -761,6 +826,20 @@ pub fn register(table: &Table, node: &Arc<NodeContext>) {
     let n = node.clone();
     table.register(command(
         "hidden",
+        "getorphantxs",
+        "Lists the transactions in the orphanage.\n\nEXPERIMENTAL warning: this call may be changed in future releases.\n",
+        vec![Arg::optional(
+            "verbosity",
+            ArgType::Num,
+            json!(0),
+            "0: the txids (one per orphan, so a txid may repeat); 1: an object per orphan with its details; 2: as 1, plus the raw transaction in hex",
+        )],
+        ORPHANS_RESULT,
+        move |req| orphan_txs(&n, req.param(0)),
+    ));
+    let n = node.clone();
+    table.register(command(
+        "hidden",
         "getmempoolfeeratediagram",
         "Reports the feerate diagram of the whole mempool: cumulative weight and fee after each chunk, best first.",
         vec![],
@@ -989,6 +1068,47 @@ const MEMPOOLINFO_RESULT: &str = r#"{                                (json objec
   "limitclustersize" : n,        (numeric) Largest cluster in virtual bytes (-limitclustersize)
   "optimal" : true|false         (boolean) Whether the pool is known to be in optimal order
 }"#;
+
+const ORPHANS_RESULT: &str = r#"(for verbose = 0)
+[           (json array)
+  "hex",    (string) A transaction id
+  ...
+]
+
+Result (for verbose = 1):
+[                           (json array)
+  {                         (json object)
+    "txid" : "hex",         (string) The transaction id
+    "wtxid" : "hex",        (string) The witness transaction id
+    "bytes" : n,            (numeric) Serialized size in bytes
+    "vsize" : n,            (numeric) (DEPRECATED) Same as vsize_bip141
+    "vsize_bip141" : n,     (numeric) Virtual size as BIP 141 defines it (witness bytes discounted)
+    "weight" : n,           (numeric) Weight as BIP 141 defines it
+    "from" : [              (json array) The peers that announced it
+      n,                    (numeric) A peer id
+      ...
+    ]
+  },
+  ...
+]
+
+Result (for verbose = 2):
+[                           (json array)
+  {                         (json object)
+    "txid" : "hex",         (string) The transaction id
+    "wtxid" : "hex",        (string) The witness transaction id
+    "bytes" : n,            (numeric) Serialized size in bytes
+    "vsize" : n,            (numeric) (DEPRECATED) Same as vsize_bip141
+    "vsize_bip141" : n,     (numeric) Virtual size as BIP 141 defines it (witness bytes discounted)
+    "weight" : n,           (numeric) Weight as BIP 141 defines it
+    "from" : [              (json array) The peers that announced it
+      n,                    (numeric) A peer id
+      ...
+    ],
+    "hex" : "hex"           (string) The raw transaction, hex-encoded
+  },
+  ...
+]"#;
 
 const RAWMEMPOOL_RESULT: &str = r#"(for verbose = false)
 [           (json array)

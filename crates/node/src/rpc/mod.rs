@@ -10,6 +10,7 @@ pub mod fees;
 pub mod mempool;
 pub mod mining;
 pub mod mining_docs;
+pub mod net;
 pub mod psbt;
 pub mod psbt_docs;
 pub mod psbt_json;
@@ -45,6 +46,7 @@ pub fn register_all(table: &Arc<Table>, node: &Arc<NodeContext>, log_path: Strin
     fees::register(table, node);
     rawtransaction::register(table, node);
     psbt::register(table, node);
+    net::register(table, node);
 }
 
 /// A command with no examples beyond Core's usual `bitcoin-cli` and JSON-RPC forms.

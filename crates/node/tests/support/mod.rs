@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod raw_peer;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -94,13 +96,23 @@ impl TestNode {
         node
     }
 
-    /// Starts the process without waiting.
+    /// Starts the process without waiting. Unless the test chose where to listen for
+    /// peers, the node does not listen, so nodes running side by side do not fight over
+    /// the default P2P ports.
     pub fn spawn(&mut self) {
+        // No P2P listener unless the test asks for one: parallel tests would all
+        // claim the default port.
+        let listens = self.extra.iter().any(|a| {
+            ["-listen", "-bind", "-port", "-whitebind"]
+                .iter()
+                .any(|p| a.starts_with(p))
+        });
         let child = Command::new(self.exe)
             .arg("-regtest")
             .arg(format!("-datadir={}", self.datadir.display()))
             .arg(format!("-rpcport={}", self.rpc_port))
             .arg("-printtoconsole=0")
+            .args(if listens { None } else { Some("-listen=0") })
             .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

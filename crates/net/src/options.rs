@@ -1,0 +1,348 @@
+//! The connection manager's settings (Core's `CConnman::Options`), and a helper filling
+//! them from the node's arguments with Core's defaults and parameter interactions.
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicI64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{ArgsManager, ChainType};
+
+use crate::permissions::{self, PermissionError, WhiteBind, Whitelist};
+use crate::types::ConnectionDirection;
+
+/// Default `-maxconnections`.
+pub const DEFAULT_MAX_PEER_CONNECTIONS: usize = 125;
+/// Automatic outbound full-relay connections (`MAX_OUTBOUND_FULL_RELAY_CONNECTIONS`).
+pub const MAX_OUTBOUND_FULL_RELAY_CONNECTIONS: usize = 8;
+/// Automatic outbound block-relay-only connections (`MAX_BLOCK_RELAY_ONLY_CONNECTIONS`).
+pub const MAX_BLOCK_RELAY_ONLY_CONNECTIONS: usize = 2;
+/// Feeler connections (`MAX_FEELER_CONNECTIONS`).
+pub const MAX_FEELER_CONNECTIONS: usize = 1;
+/// Simultaneous `-addnode` connections (`MAX_ADDNODE_CONNECTIONS`).
+pub const MAX_ADDNODE_CONNECTIONS: usize = 8;
+/// Default `-maxreceivebuffer`, in thousands of bytes.
+pub const DEFAULT_MAXRECEIVEBUFFER: usize = 5 * 1000;
+/// Default `-maxsendbuffer`, in thousands of bytes.
+pub const DEFAULT_MAXSENDBUFFER: usize = 1000;
+/// Default `-peertimeout`, seconds.
+pub const DEFAULT_PEER_CONNECT_TIMEOUT: i64 = 60;
+/// Silence after the handshake that drops a connection (`TIMEOUT_INTERVAL`), seconds.
+pub const TIMEOUT_INTERVAL: i64 = 20 * 60;
+/// Default `-v2transport`.
+pub const DEFAULT_V2_TRANSPORT: bool = true;
+/// Default `-listen`.
+pub const DEFAULT_LISTEN: bool = true;
+/// Default `-whitelistrelay`.
+pub const DEFAULT_WHITELISTRELAY: bool = true;
+/// Default `-whitelistforcerelay`.
+pub const DEFAULT_WHITELISTFORCERELAY: bool = false;
+/// Default outbound connect timeout (`DEFAULT_CONNECT_TIMEOUT`, `-timeout`), ms.
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5000;
+/// The `NODE_P2P_V2` service bit (BIP324).
+pub const NODE_P2P_V2: u64 = 1 << 11;
+
+/// Answers whether an address is banned or discouraged (Core's `BanMan`, written in
+/// another crate; the connection manager only asks).
+pub trait BanCheck: Send + Sync {
+    /// Whether `addr` is banned (`IsBanned`).
+    fn is_banned(&self, addr: &SocketAddr) -> bool;
+    /// Whether `addr` is discouraged for misbehaviour (`IsDiscouraged`).
+    fn is_discouraged(&self, addr: &SocketAddr) -> bool;
+    /// Discourages `addr` (`Discourage`): the peer logic caught it misbehaving.
+    fn discourage(&self, addr: &SocketAddr);
+}
+
+/// Chain facts the connection manager needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetParams {
+    /// Message start bytes (`MessageStart`).
+    pub magic: [u8; 4],
+    /// P2P port (`GetDefaultPort`).
+    pub default_port: u16,
+}
+
+impl NetParams {
+    /// Core's values for `chain` (signet with the default challenge).
+    pub fn for_chain(chain: ChainType) -> NetParams {
+        let (magic, default_port) = match chain {
+            ChainType::Main => ([0xf9, 0xbe, 0xb4, 0xd9], 8333),
+            ChainType::Testnet => ([0x0b, 0x11, 0x09, 0x07], 18333),
+            ChainType::Testnet4 => ([0x1c, 0x16, 0x3f, 0x28], 48333),
+            ChainType::Signet => ([0x0a, 0x03, 0xcf, 0x40], 38333),
+            ChainType::Regtest => ([0xfa, 0xbf, 0xb5, 0xda], 18444),
+        };
+        NetParams {
+            magic,
+            default_port,
+        }
+    }
+}
+
+/// Everything [`crate::Connman::start`] needs.
+#[derive(Clone)]
+pub struct ConnmanOptions {
+    /// Network magic and default port.
+    pub params: NetParams,
+    /// The services we offer (`-v2transport` sets [`NODE_P2P_V2`]).
+    pub local_services: u64,
+    /// `-maxconnections`: automatic connections (inbound slots are what the automatic
+    /// outbound ones leave).
+    pub max_connections: usize,
+    /// `-maxsendbuffer` in bytes.
+    pub max_send_buffer: usize,
+    /// `-maxreceivebuffer` in bytes.
+    pub max_receive_buffer: usize,
+    /// `-peertimeout`, seconds.
+    pub peer_connect_timeout: i64,
+    /// How long an outbound `connect()` may take.
+    pub connect_timeout: Duration,
+    /// `-listen`.
+    pub listen: bool,
+    /// `-bind` addresses.
+    pub binds: Vec<SocketAddr>,
+    /// `-whitebind` addresses.
+    pub white_binds: Vec<WhiteBind>,
+    /// `-bind=...=onion` addresses: inbound peers there count as Tor.
+    pub onion_binds: Vec<SocketAddr>,
+    /// Listen on `[::]` and `0.0.0.0` at `listen_port` (no `-bind`/`-whitebind`).
+    pub bind_on_any: bool,
+    /// `-port`.
+    pub listen_port: u16,
+    /// `-whitelist` ranges for inbound peers.
+    pub whitelist_incoming: Vec<Whitelist>,
+    /// `-whitelist` ranges for manual outbound peers.
+    pub whitelist_outgoing: Vec<Whitelist>,
+    /// `-whitelistrelay`.
+    pub whitelist_relay: bool,
+    /// `-whitelistforcerelay`.
+    pub whitelist_forcerelay: bool,
+    /// `-connect` targets: only these are connected to, and kept connected.
+    pub connect: Vec<String>,
+    /// `-addnode` targets.
+    pub added_nodes: Vec<String>,
+    /// `-networkactive`.
+    pub network_active: bool,
+    /// Ban and discouragement lookups; none means nobody is banned.
+    pub ban_check: Option<Arc<dyn BanCheck>>,
+    /// The node's `setmocktime` clock (seconds, 0 = real time).
+    pub mock_time: Option<Arc<AtomicI64>>,
+}
+
+impl Default for ConnmanOptions {
+    fn default() -> ConnmanOptions {
+        let params = NetParams::for_chain(ChainType::Main);
+        ConnmanOptions {
+            params,
+            local_services: 0,
+            max_connections: DEFAULT_MAX_PEER_CONNECTIONS,
+            max_send_buffer: DEFAULT_MAXSENDBUFFER * 1000,
+            max_receive_buffer: DEFAULT_MAXRECEIVEBUFFER * 1000,
+            peer_connect_timeout: DEFAULT_PEER_CONNECT_TIMEOUT,
+            connect_timeout: Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS),
+            listen: DEFAULT_LISTEN,
+            binds: Vec::new(),
+            white_binds: Vec::new(),
+            onion_binds: Vec::new(),
+            bind_on_any: true,
+            listen_port: params.default_port,
+            whitelist_incoming: Vec::new(),
+            whitelist_outgoing: Vec::new(),
+            whitelist_relay: DEFAULT_WHITELISTRELAY,
+            whitelist_forcerelay: DEFAULT_WHITELISTFORCERELAY,
+            connect: Vec::new(),
+            added_nodes: Vec::new(),
+            network_active: true,
+            ban_check: None,
+            mock_time: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnmanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnmanOptions")
+            .field("params", &self.params)
+            .field("local_services", &self.local_services)
+            .field("max_connections", &self.max_connections)
+            .field("listen", &self.listen)
+            .field("binds", &self.binds)
+            .field("connect", &self.connect)
+            .field("added_nodes", &self.added_nodes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The inbound/outbound split of `-maxconnections` (`CConnman::Init`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slots {
+    /// Automatic outbound connections (full relay + block relay + feeler).
+    pub max_automatic_outbound: usize,
+    /// Inbound connections.
+    pub max_inbound: usize,
+}
+
+impl Slots {
+    /// Splits `max_connections` as Core does.
+    pub fn new(max_connections: usize) -> Slots {
+        let full = MAX_OUTBOUND_FULL_RELAY_CONNECTIONS.min(max_connections);
+        let block = MAX_BLOCK_RELAY_ONLY_CONNECTIONS.min(max_connections - full);
+        let max_automatic_outbound = full + block + MAX_FEELER_CONNECTIONS;
+        Slots {
+            max_automatic_outbound,
+            max_inbound: max_connections.saturating_sub(max_automatic_outbound),
+        }
+    }
+}
+
+impl ConnmanOptions {
+    /// Reads the options from the node's arguments, applying Core's `-listen` parameter
+    /// interaction (off with `-connect`, on with `-bind`/`-whitebind`); errors are the
+    /// init errors Core prints.
+    pub fn from_args(
+        args: &ArgsManager,
+        chain: ChainType,
+    ) -> Result<ConnmanOptions, PermissionError> {
+        let params = NetParams::for_chain(chain);
+        let mut o = ConnmanOptions {
+            params,
+            ..ConnmanOptions::default()
+        };
+        let binds = args.get_args("-bind");
+        let whitebinds = args.get_args("-whitebind");
+        o.connect = args
+            .get_args("-connect")
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .collect();
+        let max_conn = args.get_int_arg("-maxconnections", DEFAULT_MAX_PEER_CONNECTIONS as i64);
+        if max_conn < 0 {
+            return Err(PermissionError(
+                "-maxconnections must be greater or equal than zero".into(),
+            ));
+        }
+        o.max_connections = max_conn as usize;
+        let listen_default = if !binds.is_empty() || !whitebinds.is_empty() {
+            true
+        } else if !o.connect.is_empty() || args.is_arg_negated("-connect") || max_conn <= 0 {
+            false
+        } else {
+            DEFAULT_LISTEN
+        };
+        o.listen = args.get_bool_arg("-listen", listen_default);
+        let user_binds = !binds.is_empty() || !whitebinds.is_empty();
+        if !o.listen && user_binds {
+            return Err(PermissionError(
+                "Cannot set -bind or -whitebind together with -listen=0".into(),
+            ));
+        }
+        if args.get_bool_arg("-v2transport", DEFAULT_V2_TRANSPORT) {
+            o.local_services |= NODE_P2P_V2;
+        }
+        o.max_send_buffer = 1000
+            * args
+                .get_int_arg("-maxsendbuffer", DEFAULT_MAXSENDBUFFER as i64)
+                .max(0) as usize;
+        o.max_receive_buffer = 1000
+            * args
+                .get_int_arg("-maxreceivebuffer", DEFAULT_MAXRECEIVEBUFFER as i64)
+                .max(0) as usize;
+        o.peer_connect_timeout = args.get_int_arg("-peertimeout", DEFAULT_PEER_CONNECT_TIMEOUT);
+        if o.peer_connect_timeout <= 0 {
+            return Err(PermissionError(
+                "peertimeout must be a positive integer.".into(),
+            ));
+        }
+        if let Some(ms) = args.get_int_arg_opt("-timeout") {
+            if ms > 0 {
+                o.connect_timeout = Duration::from_millis(ms as u64);
+            }
+        }
+        o.added_nodes = args
+            .get_args("-addnode")
+            .into_iter()
+            .filter(|a| !a.trim().is_empty())
+            .collect();
+        o.whitelist_forcerelay =
+            args.get_bool_arg("-whitelistforcerelay", DEFAULT_WHITELISTFORCERELAY);
+        o.whitelist_relay = args.get_bool_arg(
+            "-whitelistrelay",
+            o.whitelist_forcerelay || DEFAULT_WHITELISTRELAY,
+        );
+        o.network_active = args.get_bool_arg("-networkactive", true);
+        let port = args.get_int_arg("-port", i64::from(params.default_port));
+        o.listen_port = u16::try_from(port)
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| PermissionError(format!("Invalid port specified in -port: '{port}'")))?;
+        for b in &binds {
+            let (addr, onion) = permissions::parse_bind(b, o.listen_port)?;
+            if onion {
+                o.onion_binds.push(addr);
+            } else {
+                o.binds.push(addr);
+            }
+        }
+        for w in &whitebinds {
+            o.white_binds.push(permissions::parse_whitebind(w)?);
+        }
+        o.bind_on_any = binds.is_empty() && whitebinds.is_empty();
+        if o.onion_binds.is_empty() && o.binds.is_empty() {
+            // Core always listens for a local Tor daemon on 127.0.0.1:<port+1>.
+            o.onion_binds.push(SocketAddr::from((
+                [127, 0, 0, 1],
+                o.listen_port.wrapping_add(1),
+            )));
+        }
+        for w in args.get_args("-whitelist") {
+            let (entry, dir) = permissions::parse_whitelist(&w)?;
+            if dir.covers(true) {
+                o.whitelist_incoming.push(entry.clone());
+            }
+            if matches!(dir, ConnectionDirection::Out | ConnectionDirection::Both) {
+                o.whitelist_outgoing.push(entry);
+            }
+        }
+        Ok(o)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_split_like_core() {
+        assert_eq!(
+            Slots::new(125),
+            Slots {
+                max_automatic_outbound: 11,
+                max_inbound: 114
+            }
+        );
+        assert_eq!(
+            Slots::new(8),
+            Slots {
+                max_automatic_outbound: 9,
+                max_inbound: 0
+            }
+        );
+        assert_eq!(
+            Slots::new(0),
+            Slots {
+                max_automatic_outbound: 1,
+                max_inbound: 0
+            }
+        );
+    }
+
+    #[test]
+    fn default_ports() {
+        assert_eq!(NetParams::for_chain(ChainType::Regtest).default_port, 18444);
+        assert_eq!(
+            NetParams::for_chain(ChainType::Testnet4).default_port,
+            48333
+        );
+        assert_eq!(NetParams::for_chain(ChainType::Signet).default_port, 38333);
+    }
+}

@@ -1,0 +1,426 @@
+//! The `msghand`, `opencon` and `addcon` threads and outbound connection opening
+//! (Core's `ThreadMessageHandler`, `ThreadOpenConnections`,
+//! `ThreadOpenAddedConnections`, `OpenNetworkConnection`, `ConnectNode`).
+
+use std::collections::{HashMap, HashSet};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+
+use common::logging::Category;
+use common::{log_debug, log_info};
+
+use crate::connman::{AddedNodeInfo, Shared};
+use crate::netaddr;
+use crate::node::{Node, NodeInit};
+use crate::options::ConnmanOptions;
+use crate::permissions;
+use crate::sync::{lock, Grant};
+use crate::transport::{Transport, V1Transport, V2Transport};
+use crate::types::{ConnectionType, NetPermissions, PeerConn};
+
+/// Makes the transport for a new connection: v2 (BIP324) when `use_v2`, as initiator
+/// for outbound and as responder for inbound (the responder notices a v1 peer and falls
+/// back by itself); v1 otherwise.
+pub(crate) fn new_transport(
+    o: &ConnmanOptions,
+    id: i64,
+    use_v2: bool,
+    initiator: bool,
+) -> Box<dyn Transport> {
+    if use_v2 {
+        match V2Transport::new(o.params.magic, initiator) {
+            Ok(t) => return Box::new(t),
+            // Without randomness for a key the only way to talk at all is v1.
+            Err(e) => log_info!("v2 transport unavailable for peer={id} ({e}), using v1"),
+        }
+    }
+    Box::new(V1Transport::new(o.params.magic))
+}
+
+/// Puts a new connection in the list, lets the peer logic set it up, then lets the
+/// message handler see it. It is listed first so that the peer logic's `version`
+/// push (by id) finds it.
+pub(crate) fn add_and_initialize(s: &Shared, node: &Arc<Node>) {
+    lock(&s.nodes).push(node.clone());
+    if let Some(ev) = s.events() {
+        ev.initialize_node(&node.conn);
+    }
+    node.ready.store(true, Ordering::SeqCst);
+}
+
+/// A small xorshift generator for shuffling peers; fairness, not secrecy, is needed.
+struct Shuffler(u64);
+
+impl Shuffler {
+    fn new() -> Shuffler {
+        let salt = common::random::salt();
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&salt[..8]);
+        Shuffler(u64::from_le_bytes(b) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+/// The `msghand` loop: each round gives every peer one `process_messages` and one
+/// `send_messages`, in a random order so that consecutive connections from one
+/// attacker gain nothing; sleeps up to 100 ms when no peer has more work.
+pub(crate) fn thread_message_handler(s: Arc<Shared>) {
+    let mut rng = Shuffler::new();
+    while !s.interrupt_msgproc.load(Ordering::SeqCst) {
+        let Some(events) = s.events() else {
+            return;
+        };
+        let mut more_work = false;
+        let mut snapshot: Vec<Arc<Node>> = lock(&s.nodes)
+            .iter()
+            .filter(|n| n.ready.load(Ordering::SeqCst))
+            .cloned()
+            .collect();
+        rng.shuffle(&mut snapshot);
+        for node in &snapshot {
+            if node.is_disconnecting() {
+                continue;
+            }
+            let more = events.process_messages(node.id());
+            more_work |= more && !node.pause_send.load(Ordering::SeqCst);
+            if s.interrupt_msgproc.load(Ordering::SeqCst) {
+                return;
+            }
+            events.send_messages(node.id());
+            if s.interrupt_msgproc.load(Ordering::SeqCst) {
+                return;
+            }
+        }
+        drop(snapshot);
+        let mut wake = lock(&s.msgproc_wake);
+        if !more_work && !*wake {
+            wake = s
+                .msgproc_cv
+                .wait_timeout(wake, Duration::from_millis(100))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        *wake = false;
+    }
+}
+
+/// Where an outbound connection goes.
+pub(crate) enum Target {
+    /// A name or `host[:port]` text, resolved when connecting (`pszDest`).
+    Dest(String),
+    /// A known address.
+    Addr(SocketAddr),
+}
+
+fn log_connect_failure(manual: bool, msg: String) {
+    if manual {
+        log_info!("{msg}");
+    } else {
+        log_debug!(Category::Net, "{msg}");
+    }
+}
+
+/// `connect()` with a timeout (`ConnectDirectly`). Extension point: connections
+/// through a SOCKS5 proxy (`-proxy`, `-onion`) would branch off here.
+fn connect_directly(addr: SocketAddr, timeout: Duration, manual: bool) -> Option<TcpStream> {
+    match TcpStream::connect_timeout(&addr, timeout) {
+        Ok(s) => Some(s),
+        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+            log_debug!(Category::Net, "connection attempt to {} timed out", addr);
+            None
+        }
+        Err(e) => {
+            log_connect_failure(
+                manual,
+                format!(
+                    "connect() to {} failed after wait: {}",
+                    addr,
+                    crate::listen::network_error_string(&e)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Opens an outbound connection and hands it to the peer logic
+/// (`OpenNetworkConnection` + `ConnectNode`). Blocks while resolving and connecting.
+pub(crate) fn open_network_connection(
+    s: &Shared,
+    target: Target,
+    grant: Option<Grant>,
+    conn_type: ConnectionType,
+    use_v2: bool,
+) -> bool {
+    if s.interrupt_net.is_set() || !s.network_active.load(Ordering::SeqCst) {
+        return false;
+    }
+    let o = s.opts();
+    let port = o.params.default_port;
+    let (dest, candidates) = match &target {
+        Target::Addr(a) => {
+            let banned = o
+                .ban_check
+                .as_ref()
+                .is_some_and(|b| b.is_banned(a) || b.is_discouraged(a));
+            if banned || lock(&s.nodes).iter().any(|n| n.conn.addr.ip() == a.ip()) {
+                return false;
+            }
+            (String::new(), vec![*a])
+        }
+        Target::Dest(d) => {
+            if s.already_connected_to_host(d) {
+                return false;
+            }
+            (d.clone(), Vec::new())
+        }
+    };
+    let shown = if dest.is_empty() {
+        candidates
+            .first()
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+    } else {
+        dest.clone()
+    };
+    log_debug!(
+        Category::Net,
+        "trying {} connection ({}) to {}, lastseen=0.0hrs",
+        if use_v2 { "v2" } else { "v1" },
+        conn_type.as_str(),
+        shown
+    );
+    let candidates = if dest.is_empty() {
+        candidates
+    } else {
+        let mut resolved = netaddr::lookup(&dest, port);
+        Shuffler::new().shuffle(&mut resolved);
+        for r in &resolved {
+            // One of the names' addresses is enough.
+            if s.already_connected_to_addr_port(*r) {
+                log_info!(
+                    "Not opening a connection to {}, already connected to {}",
+                    dest,
+                    r
+                );
+                return false;
+            }
+        }
+        resolved
+    };
+    let manual = conn_type == ConnectionType::Manual;
+    for addr in candidates {
+        let Some(sock) = connect_directly(addr, o.connect_timeout, manual) else {
+            continue;
+        };
+        if sock.set_nonblocking(true).is_err() {
+            log_info!("Error setting socket to non-blocking: {}", addr);
+            continue;
+        }
+        if sock.set_nodelay(true).is_err() {
+            log_debug!(
+                Category::Net,
+                "Unable to set TCP_NODELAY on a newly created socket, continuing anyway"
+            );
+        }
+        let mut permissions = NetPermissions::default();
+        if manual {
+            permissions::apply_whitelist(
+                &mut permissions,
+                Some(addr.ip()),
+                &o.whitelist_outgoing,
+                o.whitelist_relay,
+                o.whitelist_forcerelay,
+            );
+        }
+        let id = s.new_node_id();
+        let addr_bind = sock.local_addr().ok().map(netaddr::canonical);
+        let conn = PeerConn {
+            id,
+            addr,
+            addr_bind,
+            addr_name: if dest.is_empty() {
+                addr.to_string()
+            } else {
+                dest.clone()
+            },
+            conn_type,
+            permissions,
+            local_nonce: s.local_nonce(id),
+            connected: s.now(),
+            v2: use_v2,
+        };
+        let node = Arc::new(Node::new(NodeInit {
+            conn,
+            dest: dest.clone(),
+            network: netaddr::net_class(addr.ip()),
+            keyed_netgroup: s.keyed_netgroup(addr.ip()),
+            prefer_evict: false,
+            sock,
+            transport: new_transport(&o, id, use_v2, true),
+            grant,
+        }));
+        if dest.is_empty() {
+            log_debug!(Category::Net, "Added connection peer={}", id);
+        } else {
+            log_debug!(Category::Net, "Added connection to {} peer={}", dest, id);
+        }
+        add_and_initialize(s, &node);
+        return true;
+    }
+    false
+}
+
+/// Reopens, with v1, connections whose v2 attempt failed (`PerformReconnections`).
+pub(crate) fn perform_reconnections(s: &Shared) {
+    loop {
+        let item = {
+            let mut r = lock(&s.reconnections);
+            if r.is_empty() {
+                return;
+            }
+            r.remove(0)
+        };
+        let target = if item.dest.is_empty() {
+            Target::Addr(item.addr)
+        } else {
+            Target::Dest(item.dest)
+        };
+        open_network_connection(s, target, item.grant, item.conn_type, false);
+    }
+}
+
+/// The `opencon` thread. With `-connect`, only those targets, retried forever (the
+/// pause between rounds grows to 5 s). Extension point: without `-connect`, automatic
+/// outbound connections from an address manager belong here (Core's addrman loop).
+pub(crate) fn thread_open_connections(s: Arc<Shared>) {
+    let o = s.opts();
+    if o.connect.is_empty() {
+        return;
+    }
+    let use_v2 = s.use_v2();
+    let mut round: u64 = 0;
+    loop {
+        for dest in &o.connect {
+            open_network_connection(
+                &s,
+                Target::Dest(dest.clone()),
+                None,
+                ConnectionType::Manual,
+                use_v2,
+            );
+            for _ in 0..round.min(10) {
+                if !s.interrupt_net.sleep_for(Duration::from_millis(500)) {
+                    return;
+                }
+            }
+        }
+        if !s.interrupt_net.sleep_for(Duration::from_millis(500)) {
+            return;
+        }
+        perform_reconnections(&s);
+        round += 1;
+    }
+}
+
+/// The added nodes with their connection state (`GetAddedNodeInfo`).
+pub(crate) fn get_added_node_info(s: &Shared, include_connected: bool) -> Vec<AddedNodeInfo> {
+    let added = lock(&s.added_nodes).clone();
+    let port = s.opts().params.default_port;
+    let mut by_addr: HashMap<SocketAddr, bool> = HashMap::new();
+    let mut by_name: HashMap<String, (bool, SocketAddr)> = HashMap::new();
+    for n in lock(&s.nodes).iter() {
+        by_addr.insert(n.conn.addr, n.conn.conn_type.is_inbound());
+        if !n.conn.addr_name.is_empty() {
+            by_name.insert(
+                n.conn.addr_name.clone(),
+                (n.conn.conn_type.is_inbound(), n.conn.addr),
+            );
+        }
+    }
+    let mut out = Vec::new();
+    for p in added {
+        let mut info = AddedNodeInfo {
+            params: p.clone(),
+            resolved_address: None,
+            connected: false,
+            inbound: false,
+        };
+        let hit = match netaddr::lookup_numeric(&p.added_node, port) {
+            Some(a) => by_addr.get(&a).map(|inb| (*inb, a)),
+            None => by_name.get(&p.added_node).copied(),
+        };
+        if let Some((inbound, a)) = hit {
+            if !include_connected {
+                continue;
+            }
+            info.resolved_address = Some(a);
+            info.connected = true;
+            info.inbound = inbound;
+        }
+        out.push(info);
+    }
+    out
+}
+
+/// The `addcon` thread: connects each unconnected added node (at most
+/// `MAX_ADDNODE_CONNECTIONS` at once), then waits 60 s when it tried one, 2 s otherwise.
+pub(crate) fn thread_open_added_connections(s: Arc<Shared>) {
+    loop {
+        let Some(mut grant) = s.sem_addnode.acquire(&s.interrupt_net) else {
+            return;
+        };
+        let todo = get_added_node_info(&s, false);
+        let mut tried = false;
+        let mut seen = HashSet::new();
+        for info in todo {
+            if !seen.insert(info.params.added_node.clone()) {
+                continue;
+            }
+            tried = true;
+            open_network_connection(
+                &s,
+                Target::Dest(info.params.added_node.clone()),
+                Some(grant),
+                ConnectionType::Manual,
+                info.params.use_v2transport,
+            );
+            if !s.interrupt_net.sleep_for(Duration::from_millis(500)) {
+                return;
+            }
+            match s.sem_addnode.try_acquire() {
+                Some(g) => grant = g,
+                None => {
+                    grant = Grant::default();
+                    break;
+                }
+            }
+        }
+        drop(grant);
+        perform_reconnections(&s);
+        if !s.interrupt_net.sleep_for(if tried {
+            Duration::from_secs(60)
+        } else {
+            Duration::from_secs(2)
+        }) {
+            return;
+        }
+    }
+}
