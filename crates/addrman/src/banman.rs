@@ -226,14 +226,22 @@ impl BanMan {
     }
 
     fn load_banlist(&mut self) {
+        let started = std::time::Instant::now();
         let loaded = self.json_path.as_deref().map(read_banlist);
         match loaded {
             Some(Ok(Some(bans))) => {
                 self.banned = bans;
                 self.sweep_banned();
+                common::log_debug!(
+                    common::logging::Category::Net,
+                    "Loaded {} banned node addresses/subnets {}ms",
+                    self.banned.len(),
+                    started.elapsed().as_millis()
+                );
             }
             // Missing or unreadable: start empty and rewrite the file.
             _ => {
+                common::log_info!("Recreating the banlist database");
                 self.banned = BanMap::new();
                 self.dirty = true;
             }

@@ -636,7 +636,13 @@ impl Mempool {
 
     /// Forgets `txid` as unbroadcast.
     pub fn remove_unbroadcast(&mut self, txid: &Txid) {
-        self.unbroadcast.remove(txid);
+        if self.unbroadcast.remove(txid) {
+            common::log_debug!(
+                common::logging::Category::Mempool,
+                "Removed {} from set of unbroadcast txns",
+                txid
+            );
+        }
     }
 
     /// Whether `txid` was never announced.
@@ -915,7 +921,13 @@ impl Mempool {
             for input in &e.tx.input {
                 self.next_tx.remove(&input.previous_output);
             }
-            self.unbroadcast.remove(&e.txid);
+            if self.unbroadcast.remove(&e.txid) {
+                common::log_debug!(
+                    common::logging::Category::Mempool,
+                    "Removed {} from set of unbroadcast txns before confirmation that txn was sent out",
+                    e.txid
+                );
+            }
             self.by_txid.remove(&e.txid);
             self.by_wtxid.remove(&e.wtxid);
             self.by_time.remove(&(e.time, i));
