@@ -328,6 +328,8 @@ impl PeerManager {
         let cs = self.node.chainstate();
         let mut pool = self.node.mempool();
         let mut inner = lock(&self.inner);
+        // The latest block's transactions may be asked for too (compact block peers).
+        let recent = inner.most_recent.as_ref().map(|r| r.block.clone());
         let Some(p) = inner.peers.get_mut(&id) else {
             return;
         };
@@ -343,7 +345,12 @@ impl PeerManager {
             let Some(relay) = &p.tx_relay else {
                 continue;
             };
-            match crate::txrelay::find_tx_for_getdata(&pool, relay, &inv) {
+            let found = crate::txrelay::find_tx_for_getdata(&pool, relay, &inv).or_else(|| {
+                recent
+                    .as_deref()
+                    .and_then(|b| crate::txrelay::tx_in_block(b, &inv))
+            });
+            match found {
                 Some(tx) => {
                     let with_witness = !matches!(inv, Inventory::Transaction(_));
                     let msg = if with_witness {

@@ -98,7 +98,8 @@ impl TxRelay {
             to_send: Vec::new(),
             next_inv_send: 0,
             send_mempool: false,
-            last_inv_sequence: 0,
+            // Core starts it at 1, as the pool starts its sequence.
+            last_inv_sequence: 1,
         }
     }
 }
@@ -116,6 +117,20 @@ pub(crate) fn find_tx_for_getdata(
         _ => None,
     }?;
     (entry.entry_sequence < relay.last_inv_sequence).then(|| entry.tx.clone())
+}
+
+/// The transaction of `block` a `getdata` item asks for (Core's
+/// `m_most_recent_block_txs`).
+pub(crate) fn tx_in_block(block: &bitcoin::Block, inv: &Inventory) -> Option<Arc<Transaction>> {
+    block
+        .txdata
+        .iter()
+        .find(|tx| match inv {
+            Inventory::WTx(w) => tx.compute_wtxid() == *w,
+            Inventory::Transaction(t) | Inventory::WitnessTransaction(t) => tx.compute_txid() == *t,
+            _ => false,
+        })
+        .map(|tx| Arc::new(tx.clone()))
 }
 
 /// A copy of `tx` without witnesses.
