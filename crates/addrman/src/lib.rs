@@ -8,12 +8,14 @@
 //!   resolver;
 //! * [`addrman`]: the address manager with its new and tried tables (Core's `AddrMan`);
 //! * [`peers`]: `peers.dat`, the address manager on disk;
+//! * [`anchors`]: `anchors.dat`, the block-relay-only peers kept over a restart;
 //! * [`banman`]: bans by subnet, the discouragement filter and `banlist.json`.
 //!
 //! Nothing here opens sockets; the only I/O is reading and writing the two files through
 //! functions that take their paths.
 
 pub mod addrman;
+pub mod anchors;
 pub mod banman;
 mod base32;
 pub mod netaddress;

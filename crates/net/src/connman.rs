@@ -101,6 +101,7 @@ pub(crate) struct Shared {
     pub reconnections: Mutex<Vec<Reconnection>>,
     pub sem_addnode: Arc<Semaphore>,
     pub sem_outbound: RwLock<Arc<Semaphore>>,
+    pub outbound: crate::outbound::Outbound,
     keys: [u64; 4],
 }
 
@@ -132,6 +133,7 @@ impl Shared {
             reconnections: Mutex::new(Vec::new()),
             sem_addnode: Semaphore::new(MAX_ADDNODE_CONNECTIONS),
             sem_outbound: RwLock::new(Semaphore::new(0)),
+            outbound: crate::outbound::Outbound::default(),
             keys,
         }
     }
@@ -330,6 +332,22 @@ impl Connman {
             let listeners = crate::listen::init_binds(&options).map_err(StartError::Bind)?;
             *lock(&s.listeners) = listeners;
         }
+        if options.use_addrman_outgoing {
+            let anchors = match (&options.anchors_path, &options.addrman) {
+                (Some(path), Some(_)) => {
+                    let magic = bitcoin::p2p::Magic::from_bytes(options.params.magic);
+                    let mut a = addrman::anchors::read_anchors(path, magic);
+                    a.truncate(crate::outbound::MAX_BLOCK_RELAY_ONLY_ANCHORS);
+                    a
+                }
+                _ => Vec::new(),
+            };
+            log_info!(
+                "{} block-relay-only anchors will be tried for connections.",
+                anchors.len()
+            );
+            *lock(&s.outbound.anchors) = anchors;
+        }
         s.interrupt_net.reset();
         s.interrupt_msgproc.store(false, Ordering::SeqCst);
         *lock(&s.msgproc_wake) = false;
@@ -350,11 +368,18 @@ impl Connman {
         let mut started = Vec::new();
         let result = (|| {
             started.push(spawn("net", crate::socket::thread_socket_handler)?);
+            if !options.dnsseed {
+                log_info!("DNS seeding disabled");
+            } else if options.addrman.is_some() {
+                started.push(spawn("dnsseed", crate::outbound::thread_dns_address_seed)?);
+            }
             started.push(spawn(
                 "addcon",
                 crate::threads::thread_open_added_connections,
             )?);
-            if !options.connect.is_empty() {
+            if !options.connect.is_empty()
+                || (options.use_addrman_outgoing && options.addrman.is_some())
+            {
                 started.push(spawn("opencon", crate::threads::thread_open_connections)?);
             }
             started.push(spawn("msghand", crate::threads::thread_message_handler)?);
@@ -377,8 +402,30 @@ impl Connman {
         s.wake_message_handler();
         s.interrupt_net.interrupt();
         let threads: Vec<_> = lock(&self.threads).drain(..).collect();
+        let was_running = !threads.is_empty();
         for t in threads {
             let _ = t.join();
+        }
+        let o = s.opts();
+        if let (true, true, Some(path)) = (was_running, o.use_addrman_outgoing, &o.anchors_path) {
+            // Anchors are written only at a clean shutdown; start removed the old file.
+            let mut anchors: Vec<addrman::Address> = lock(&s.nodes)
+                .iter()
+                .filter(|n| n.conn.conn_type == ConnectionType::BlockRelay)
+                .map(|n| {
+                    let f = lock(&n.facts);
+                    addrman::Address::new(
+                        crate::outbound::service_of(&n.conn.addr),
+                        bitcoin::p2p::ServiceFlags::from(f.services),
+                        s.now(),
+                    )
+                })
+                .collect();
+            anchors.truncate(crate::outbound::MAX_BLOCK_RELAY_ONLY_ANCHORS);
+            let magic = bitcoin::p2p::Magic::from_bytes(o.params.magic);
+            if let Err(e) = addrman::anchors::dump_anchors(path, magic, &anchors) {
+                common::logging::log_error(&format!("DumpAnchors: {e}"));
+            }
         }
         let nodes: Vec<_> = lock(&s.nodes).drain(..).collect();
         let events = s.events();
@@ -713,8 +760,41 @@ impl Connections for Connman {
     }
 
     fn try_new_outbound_peer(&self) -> bool {
-        // No automatic outbound connections yet, so never ask for an extra one.
-        false
+        self.shared
+            .outbound
+            .try_another_outbound_peer
+            .load(Ordering::SeqCst)
+    }
+
+    fn set_try_new_outbound_peer(&self, flag: bool) {
+        self.shared
+            .outbound
+            .try_another_outbound_peer
+            .store(flag, Ordering::SeqCst);
+        log_debug!(
+            Category::Net,
+            "setting try another outbound peer={}",
+            if flag { "true" } else { "false" }
+        );
+    }
+
+    fn start_extra_block_relay_peers(&self) {
+        log_debug!(Category::Net, "enabling extra block-relay-only peers");
+        self.shared
+            .outbound
+            .start_extra_block_relay_peers
+            .store(true, Ordering::SeqCst);
+    }
+
+    fn extra_full_outbound_count(&self) -> usize {
+        let (full, _) = self.shared.outbound_limits();
+        self.shared
+            .extra_count(ConnectionType::OutboundFullRelay, full)
+    }
+
+    fn extra_block_relay_count(&self) -> usize {
+        let (_, block) = self.shared.outbound_limits();
+        self.shared.extra_count(ConnectionType::BlockRelay, block)
     }
 
     fn local_services(&self) -> u64 {

@@ -11,6 +11,7 @@ mod listen;
 pub mod netaddr;
 mod node;
 pub mod options;
+pub mod outbound;
 pub mod permissions;
 mod socket;
 mod sync;
@@ -55,9 +56,23 @@ pub trait Connections: Send + Sync {
     /// Records that `peer` completed the handshake (`fSuccessfullyConnected`), with its
     /// version, user agent and whether we relay transactions to it.
     fn set_handshake_done(&self, peer: NodeId, version: i32, subver: &str);
-    /// Whether a new connection of this type could be made now, so an outbound peer
-    /// with too little to offer can be dropped (`GetTryNewOutboundPeer`).
+    /// Whether an extra full-relay outbound peer is being sought because the tip looks
+    /// stale (`GetTryNewOutboundPeer`).
     fn try_new_outbound_peer(&self) -> bool;
+    /// Asks for (or stops asking for) one full-relay outbound peer beyond the limit
+    /// (`SetTryNewOutboundPeer`).
+    fn set_try_new_outbound_peer(&self, _flag: bool) {}
+    /// Starts the periodic extra block-relay-only peers, once the chain is synced
+    /// (`StartExtraBlockRelayPeers`).
+    fn start_extra_block_relay_peers(&self) {}
+    /// Full-relay outbound peers beyond the limit (`GetExtraFullOutboundCount`).
+    fn extra_full_outbound_count(&self) -> usize {
+        0
+    }
+    /// Block-relay-only peers beyond the limit (`GetExtraBlockRelayCount`).
+    fn extra_block_relay_count(&self) -> usize {
+        0
+    }
     /// The services we offer (`GetLocalServices`).
     fn local_services(&self) -> u64;
     /// Whether networking is active (`setnetworkactive`).

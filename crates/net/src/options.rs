@@ -2,9 +2,12 @@
 //! them from the node's arguments with Core's defaults and parameter interactions.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicI64;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use addrman::{AddrMan, Network};
 
 use common::{ArgsManager, ChainType};
 
@@ -39,6 +42,12 @@ pub const DEFAULT_WHITELISTRELAY: bool = true;
 pub const DEFAULT_WHITELISTFORCERELAY: bool = false;
 /// Default outbound connect timeout (`DEFAULT_CONNECT_TIMEOUT`, `-timeout`), ms.
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5000;
+/// Default `-dnsseed`.
+pub const DEFAULT_DNSSEED: bool = true;
+/// Default `-fixedseeds`.
+pub const DEFAULT_FIXEDSEEDS: bool = true;
+/// Default `-forcednsseed`.
+pub const DEFAULT_FORCEDNSSEED: bool = false;
 /// The `NODE_P2P_V2` service bit (BIP324).
 pub const NODE_P2P_V2: u64 = 1 << 11;
 
@@ -127,6 +136,26 @@ pub struct ConnmanOptions {
     pub ban_check: Option<Arc<dyn BanCheck>>,
     /// The node's `setmocktime` clock (seconds, 0 = real time).
     pub mock_time: Option<Arc<AtomicI64>>,
+    /// Whether the `opencon` thread picks peers from the address manager (no
+    /// `-connect`; `m_use_addrman_outgoing`).
+    pub use_addrman_outgoing: bool,
+    /// The address manager automatic connections draw from; none means no automatic
+    /// connections, DNS seeding or anchors.
+    pub addrman: Option<Arc<Mutex<AddrMan>>>,
+    /// `-seednode` targets, asked for addresses and then dropped.
+    pub seed_nodes: Vec<String>,
+    /// The chain's DNS seeds (`CChainParams::DNSSeeds`).
+    pub dns_seeds: Vec<String>,
+    /// `-dnsseed`, after Core's parameter interactions.
+    pub dnsseed: bool,
+    /// `-forcednsseed`.
+    pub force_dns_seed: bool,
+    /// `-fixedseeds`.
+    pub fixed_seeds: bool,
+    /// The networks automatic connections may use (`g_reachable_nets`).
+    pub reachable: Vec<Network>,
+    /// Where the block-relay-only anchors are kept (`anchors.dat`); none keeps none.
+    pub anchors_path: Option<PathBuf>,
 }
 
 impl Default for ConnmanOptions {
@@ -155,6 +184,15 @@ impl Default for ConnmanOptions {
             network_active: true,
             ban_check: None,
             mock_time: None,
+            use_addrman_outgoing: true,
+            addrman: None,
+            seed_nodes: Vec::new(),
+            dns_seeds: Vec::new(),
+            dnsseed: DEFAULT_DNSSEED,
+            force_dns_seed: DEFAULT_FORCEDNSSEED,
+            fixed_seeds: DEFAULT_FIXEDSEEDS,
+            reachable: vec![Network::Ipv4, Network::Ipv6],
+            anchors_path: None,
         }
     }
 }
@@ -270,6 +308,47 @@ impl ConnmanOptions {
             o.whitelist_forcerelay || DEFAULT_WHITELISTRELAY,
         );
         o.network_active = args.get_bool_arg("-networkactive", true);
+        o.use_addrman_outgoing = o.connect.is_empty() && !args.is_arg_negated("-connect");
+        o.seed_nodes = args
+            .get_args("-seednode")
+            .into_iter()
+            .filter(|s| !s.trim().is_empty())
+            .collect();
+        if !o.connect.is_empty() && !o.seed_nodes.is_empty() {
+            common::log_info!("-seednode is ignored when -connect is used");
+        }
+        o.reachable = reachable_networks(args)?;
+        o.dns_seeds = dns_seeds(chain);
+        o.fixed_seeds = args.get_bool_arg("-fixedseeds", DEFAULT_FIXEDSEEDS);
+        o.force_dns_seed = args.get_bool_arg("-forcednsseed", DEFAULT_FORCEDNSSEED);
+        let clearnet = o.reachable.contains(&Network::Ipv4) || o.reachable.contains(&Network::Ipv6);
+        let explicit_dnsseed = args.get_bool_arg_opt("-dnsseed");
+        o.dnsseed = match explicit_dnsseed {
+            Some(v) => v,
+            None if !o.use_addrman_outgoing || max_conn <= 0 => {
+                common::log_info!(
+                    "parameter interaction: -connect or -maxconnections=0 set -> setting -dnsseed=0"
+                );
+                false
+            }
+            None if !args.get_args("-onlynet").is_empty() && !clearnet => {
+                common::log_info!(
+                    "parameter interaction: -onlynet excludes IPv4 and IPv6 -> setting -dnsseed=0"
+                );
+                false
+            }
+            None => DEFAULT_DNSSEED,
+        };
+        if o.force_dns_seed && !o.dnsseed {
+            return Err(PermissionError(
+                "Cannot set -forcednsseed to true when setting -dnsseed to false.".into(),
+            ));
+        }
+        if explicit_dnsseed == Some(true) && !clearnet {
+            return Err(PermissionError(
+                "Incompatible options: -dnsseed=1 was explicitly specified, but -onlynet forbids connections to IPv4/IPv6".into(),
+            ));
+        }
         let port = args.get_int_arg("-port", i64::from(params.default_port));
         o.listen_port = u16::try_from(port)
             .ok()
@@ -305,6 +384,89 @@ impl ConnmanOptions {
         }
         Ok(o)
     }
+}
+
+/// The networks automatic connections may use: every network class Core knows, less
+/// those `-onlynet` leaves out and those this node cannot reach (Tor without a proxy, I2P
+/// without a SAM bridge, CJDNS without `-cjdnsreachable`), as `g_reachable_nets`.
+pub fn reachable_networks(args: &ArgsManager) -> Result<Vec<Network>, PermissionError> {
+    let onlynets = args.get_args("-onlynet");
+    // As Core's default set, this holds the unroutable and internal classes too, so
+    // that a loopback anchor or seed is not filtered out.
+    let mut reachable = Network::ALL.to_vec();
+    if !onlynets.is_empty() {
+        reachable.clear();
+        for name in &onlynets {
+            let net = Network::parse(name);
+            if net == Network::Unroutable {
+                return Err(PermissionError(format!(
+                    "Unknown network specified in -onlynet: '{name}'"
+                )));
+            }
+            if !reachable.contains(&net) {
+                reachable.push(net);
+            }
+        }
+    }
+    if !args.is_arg_set("-cjdnsreachable") {
+        if !onlynets.is_empty() && reachable.contains(&Network::Cjdns) {
+            return Err(PermissionError(
+                "Outbound connections restricted to CJDNS (-onlynet=cjdns) but -cjdnsreachable is not provided".into(),
+            ));
+        }
+        reachable.retain(|n| *n != Network::Cjdns);
+    }
+    if args.get_arg("-i2psam").is_none_or(|s| s.is_empty()) {
+        if !onlynets.is_empty() && reachable.contains(&Network::I2p) {
+            return Err(PermissionError(
+                "Outbound connections restricted to i2p (-onlynet=i2p) but -i2psam is not provided"
+                    .into(),
+            ));
+        }
+        reachable.retain(|n| *n != Network::I2p);
+    }
+    // Tor needs a proxy; without one onion addresses are never tried.
+    let proxy = args
+        .get_arg("-proxy")
+        .is_some_and(|p| !p.is_empty() && p != "0");
+    let onion = args
+        .get_arg("-onion")
+        .is_some_and(|p| !p.is_empty() && p != "0");
+    if !(proxy || onion) || args.is_arg_negated("-onion") {
+        reachable.retain(|n| *n != Network::Onion);
+    }
+    Ok(reachable)
+}
+
+/// The chain's DNS seeds (`CChainParams::DNSSeeds`).
+pub fn dns_seeds(chain: ChainType) -> Vec<String> {
+    let seeds: &[&str] = match chain {
+        ChainType::Main => &[
+            "dnsseed.bluematt.me.",
+            "seed.bitcoin.jonasschnelli.ch.",
+            "seed.btc.petertodd.net.",
+            "seed.bitcoin.sprovoost.nl.",
+            "dnsseed.emzy.de.",
+            "seed.bitcoin.wiz.biz.",
+            "seed.mainnet.achownodes.xyz.",
+        ],
+        ChainType::Testnet => &[
+            "testnet-seed.bitcoin.jonasschnelli.ch.",
+            "seed.tbtc.petertodd.net.",
+            "testnet-seed.bluematt.me.",
+            "seed.testnet.achownodes.xyz.",
+        ],
+        ChainType::Testnet4 => &[
+            "seed.testnet4.bitcoin.sprovoost.nl.",
+            "seed.testnet4.wiz.biz.",
+        ],
+        ChainType::Signet => &[
+            "seed.signet.bitcoin.sprovoost.nl.",
+            "seed.signet.achownodes.xyz.",
+        ],
+        ChainType::Regtest => &["dummySeed.invalid."],
+    };
+    seeds.iter().map(|s| s.to_string()).collect()
 }
 
 #[cfg(test)]

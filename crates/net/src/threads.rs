@@ -1,5 +1,5 @@
-//! The `msghand`, `opencon` and `addcon` threads and outbound connection opening
-//! (Core's `ThreadMessageHandler`, `ThreadOpenConnections`,
+//! The `msghand`, `opencon` (with `-connect`) and `addcon` threads and outbound
+//! connection opening (Core's `ThreadMessageHandler`, `ThreadOpenConnections`,
 //! `ThreadOpenAddedConnections`, `OpenNetworkConnection`, `ConnectNode`).
 
 use std::collections::{HashMap, HashSet};
@@ -50,18 +50,19 @@ pub(crate) fn add_and_initialize(s: &Shared, node: &Arc<Node>) {
     node.ready.store(true, Ordering::SeqCst);
 }
 
-/// A small xorshift generator for shuffling peers; fairness, not secrecy, is needed.
-struct Shuffler(u64);
+/// A small xorshift generator for shuffling peers and spacing timers; fairness, not
+/// secrecy, is needed.
+pub(crate) struct Shuffler(u64);
 
 impl Shuffler {
-    fn new() -> Shuffler {
+    pub(crate) fn new() -> Shuffler {
         let salt = common::random::salt();
         let mut b = [0u8; 8];
         b.copy_from_slice(&salt[..8]);
         Shuffler(u64::from_le_bytes(b) | 1)
     }
 
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
@@ -70,7 +71,7 @@ impl Shuffler {
         x
     }
 
-    fn shuffle<T>(&mut self, v: &mut [T]) {
+    pub(crate) fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
             let j = (self.next() % (i as u64 + 1)) as usize;
             v.swap(i, j);
@@ -127,6 +128,13 @@ pub(crate) enum Target {
     Dest(String),
     /// A known address.
     Addr(SocketAddr),
+    /// An address from the address manager, last seen at `time`; the attempt is
+    /// recorded there, as a failure only when `count_failure`.
+    Auto {
+        addr: SocketAddr,
+        time: i64,
+        count_failure: bool,
+    },
 }
 
 fn log_connect_failure(manual: bool, msg: String) {
@@ -174,8 +182,16 @@ pub(crate) fn open_network_connection(
     }
     let o = s.opts();
     let port = o.params.default_port;
+    let (auto_attempt, last_seen) = match &target {
+        Target::Auto {
+            time,
+            count_failure,
+            ..
+        } => (Some(*count_failure), Some(*time)),
+        _ => (None, None),
+    };
     let (dest, candidates) = match &target {
-        Target::Addr(a) => {
+        Target::Addr(a) | Target::Auto { addr: a, .. } => {
             let banned = o
                 .ban_check
                 .as_ref()
@@ -202,10 +218,11 @@ pub(crate) fn open_network_connection(
     };
     log_debug!(
         Category::Net,
-        "trying {} connection ({}) to {}, lastseen=0.0hrs",
+        "trying {} connection ({}) to {}, lastseen={:.1}hrs",
         if use_v2 { "v2" } else { "v1" },
         conn_type.as_str(),
-        shown
+        shown,
+        last_seen.map_or(0.0, |t| (s.now() - t) as f64 / 3600.0)
     );
     let candidates = if dest.is_empty() {
         candidates
@@ -227,7 +244,11 @@ pub(crate) fn open_network_connection(
     };
     let manual = conn_type == ConnectionType::Manual;
     for addr in candidates {
-        let Some(sock) = connect_directly(addr, o.connect_timeout, manual) else {
+        let sock = connect_directly(addr, o.connect_timeout, manual);
+        if let (Some(count_failure), Some(am)) = (auto_attempt, &o.addrman) {
+            lock(am).attempt(&crate::outbound::service_of(&addr), count_failure, s.now());
+        }
+        let Some(sock) = sock else {
             continue;
         };
         if sock.set_nonblocking(true).is_err() {
@@ -308,11 +329,12 @@ pub(crate) fn perform_reconnections(s: &Shared) {
 }
 
 /// The `opencon` thread. With `-connect`, only those targets, retried forever (the
-/// pause between rounds grows to 5 s). Extension point: without `-connect`, automatic
-/// outbound connections from an address manager belong here (Core's addrman loop).
+/// pause between rounds grows to 5 s); otherwise automatic connections from the
+/// address manager.
 pub(crate) fn thread_open_connections(s: Arc<Shared>) {
     let o = s.opts();
     if o.connect.is_empty() {
+        crate::outbound::thread_open_connections_auto(&s);
         return;
     }
     let use_v2 = s.use_v2();

@@ -196,6 +196,12 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         C::Connection,
     );
     add(
+        "-cjdnsreachable",
+        "Addresses in fc00::/8 are CJDNS peers reachable directly, not private IPv6 (default: 0)",
+        any,
+        C::Connection,
+    );
+    add(
         "-externalip=<ip>",
         "Specify your own public address",
         any,

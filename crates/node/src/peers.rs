@@ -46,30 +46,10 @@ pub struct Peers {
 pub struct NetSettings {
     /// Our user agent (`strSubVersion`).
     pub user_agent: String,
-    /// The networks we may connect to (`g_reachable_nets`): IPv4 and IPv6 unless
-    /// `-onlynet` leaves them out. Tor, I2P and CJDNS need a proxy, a SAM bridge or
-    /// `-cjdnsreachable`, none of which this node supports, so they are never reachable.
+    /// The networks automatic connections may use (`g_reachable_nets`): those
+    /// `-onlynet` allows, less Tor without a proxy, I2P without a SAM bridge and CJDNS
+    /// without `-cjdnsreachable`.
     pub reachable: Vec<addrman::netaddress::Network>,
-}
-
-impl NetSettings {
-    /// The settings given by `args`.
-    pub fn from_args(args: &ArgsManager) -> NetSettings {
-        use addrman::netaddress::Network;
-        let onlynet: Vec<Network> = args
-            .get_args("-onlynet")
-            .iter()
-            .map(|n| Network::parse(n))
-            .collect();
-        let reachable = [Network::Ipv4, Network::Ipv6]
-            .into_iter()
-            .filter(|n| onlynet.is_empty() || onlynet.contains(n))
-            .collect();
-        NetSettings {
-            user_agent: user_agent(args),
-            reachable,
-        }
-    }
 }
 
 /// The node as the peer logic sees it.
@@ -224,6 +204,9 @@ pub fn start(
             peers_dat.display()
         ),
     }
+    opts.addrman = Some(addrman.clone());
+    opts.anchors_path = Some(net_dir.join(addrman::anchors::ANCHORS_DATABASE_FILENAME));
+    let reachable = opts.reachable.clone();
     let connman = Connman::new();
     let peerman = PeerManager::new(
         Arc::new(connman.clone()),
@@ -265,7 +248,10 @@ pub fn start(
         banman,
         addrman,
         peers_dat: (peers_dat, magic),
-        settings: NetSettings::from_args(args),
+        settings: NetSettings {
+            user_agent: user_agent(args),
+            reachable,
+        },
     };
     *lock(&node.peers) = Some(peers.clone());
     log_info!("init message: Starting network threads…");

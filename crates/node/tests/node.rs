@@ -33,6 +33,7 @@ impl Node {
             .arg(format!("-rpcport={}", free_port()))
             // No P2P listener: parallel tests would all claim the default port.
             .arg("-listen=0")
+            .args(["-dnsseed=0", "-fixedseeds=0", "-connect=0"])
             .args(extra)
             .stdout(Stdio::from(out))
             .stderr(Stdio::inherit())
@@ -199,6 +200,7 @@ fn ipcbind_custom_relative_path_and_bad_address() {
             // No HTTP server or P2P listener: the default ports may be taken by another test.
             "-server=0",
             "-listen=0",
+            "-dnsseed=0",
             "-ipcbind=tcp:1",
         ])
         .output()
@@ -267,6 +269,7 @@ fn first_start_stores_and_connects_genesis_then_stops_after_import() {
             "-printtoconsole=0",
             "-server=0",
             "-listen=0",
+            "-dnsseed=0",
         ])
         .output()
         .unwrap();
@@ -300,6 +303,7 @@ fn first_start_stores_and_connects_genesis_then_stops_after_import() {
             "-printtoconsole=0",
             "-server=0",
             "-listen=0",
+            "-dnsseed=0",
         ])
         .output()
         .unwrap();

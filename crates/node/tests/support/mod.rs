@@ -107,12 +107,25 @@ impl TestNode {
                 .iter()
                 .any(|p| a.starts_with(p))
         });
+        // As Core's test framework: no DNS or fixed seeds, and no automatic outbound
+        // connections unless the test is about them.
+        let autoconnect = self.extra.iter().any(|a| {
+            ["-connect", "-seednode", "-dnsseed"]
+                .iter()
+                .any(|p| a.starts_with(p))
+        });
         let child = Command::new(self.exe)
             .arg("-regtest")
             .arg(format!("-datadir={}", self.datadir.display()))
             .arg(format!("-rpcport={}", self.rpc_port))
             .arg("-printtoconsole=0")
             .args(if listens { None } else { Some("-listen=0") })
+            .args(["-dnsseed=0", "-fixedseeds=0"])
+            .args(if autoconnect {
+                None
+            } else {
+                Some("-connect=0")
+            })
             .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

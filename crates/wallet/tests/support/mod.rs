@@ -131,6 +131,7 @@ impl Node {
             .arg(format!("-datadir={}", self.datadir.display()))
             .arg(format!("-rpcport={}", self.rpc_port))
             .arg("-listen=0")
+            .args(["-dnsseed=0", "-fixedseeds=0", "-connect=0"])
             .arg("-printtoconsole=0")
             .args(&self.extra)
             .stdin(Stdio::null())
