@@ -411,7 +411,11 @@ impl Connman {
             // Anchors are written only at a clean shutdown; start removed the old file.
             let mut anchors: Vec<addrman::Address> = lock(&s.nodes)
                 .iter()
-                .filter(|n| n.conn.conn_type == ConnectionType::BlockRelay)
+                .filter(|n| {
+                    // A peer reached by name through a proxy has no address to keep.
+                    n.conn.conn_type == ConnectionType::BlockRelay
+                        && !n.conn.addr.ip().is_unspecified()
+                })
                 .map(|n| {
                     let f = lock(&n.facts);
                     addrman::Address::new(

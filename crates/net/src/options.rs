@@ -156,6 +156,8 @@ pub struct ConnmanOptions {
     pub reachable: Vec<Network>,
     /// Where the block-relay-only anchors are kept (`anchors.dat`); none keeps none.
     pub anchors_path: Option<PathBuf>,
+    /// The SOCKS5 proxies per network and for names (`-proxy`, `-onion`).
+    pub proxies: crate::proxy::ProxySettings,
 }
 
 impl Default for ConnmanOptions {
@@ -193,6 +195,7 @@ impl Default for ConnmanOptions {
             fixed_seeds: DEFAULT_FIXEDSEEDS,
             reachable: vec![Network::Ipv4, Network::Ipv6],
             anchors_path: None,
+            proxies: crate::proxy::ProxySettings::default(),
         }
     }
 }
@@ -242,10 +245,16 @@ impl ConnmanOptions {
         chain: ChainType,
     ) -> Result<ConnmanOptions, PermissionError> {
         let params = NetParams::for_chain(chain);
+        // A proxy turns listening off unless asked for; this must precede reading -listen.
+        for line in crate::proxy::proxy_parameter_interaction(args) {
+            common::log_info!("{line}");
+        }
         let mut o = ConnmanOptions {
             params,
             ..ConnmanOptions::default()
         };
+        o.proxies = crate::proxy::ProxySettings::from_args(args)
+            .map_err(|e| PermissionError(e.to_string()))?;
         let binds = args.get_args("-bind");
         let whitebinds = args.get_args("-whitebind");
         o.connect = args
@@ -309,6 +318,10 @@ impl ConnmanOptions {
         );
         o.network_active = args.get_bool_arg("-networkactive", true);
         o.use_addrman_outgoing = o.connect.is_empty() && !args.is_arg_negated("-connect");
+        // `-connect=0` means no automatic connections, not a peer named "0".
+        if o.connect.len() == 1 && o.connect[0] == "0" {
+            o.connect.clear();
+        }
         o.seed_nodes = args
             .get_args("-seednode")
             .into_iter()
@@ -318,6 +331,7 @@ impl ConnmanOptions {
             common::log_info!("-seednode is ignored when -connect is used");
         }
         o.reachable = reachable_networks(args)?;
+        o.proxies.restrict_reachable(&mut o.reachable);
         o.dns_seeds = dns_seeds(chain);
         o.fixed_seeds = args.get_bool_arg("-fixedseeds", DEFAULT_FIXEDSEEDS);
         o.force_dns_seed = args.get_bool_arg("-forcednsseed", DEFAULT_FORCEDNSSEED);
@@ -387,8 +401,9 @@ impl ConnmanOptions {
 }
 
 /// The networks automatic connections may use: every network class Core knows, less
-/// those `-onlynet` leaves out and those this node cannot reach (Tor without a proxy, I2P
-/// without a SAM bridge, CJDNS without `-cjdnsreachable`), as `g_reachable_nets`.
+/// those `-onlynet` leaves out, I2P without a SAM bridge and CJDNS without
+/// `-cjdnsreachable`, as `g_reachable_nets` (the proxies then take out Tor without one:
+/// [`crate::proxy::ProxySettings::restrict_reachable`]).
 pub fn reachable_networks(args: &ArgsManager) -> Result<Vec<Network>, PermissionError> {
     let onlynets = args.get_args("-onlynet");
     // As Core's default set, this holds the unroutable and internal classes too, so
@@ -424,16 +439,6 @@ pub fn reachable_networks(args: &ArgsManager) -> Result<Vec<Network>, Permission
             ));
         }
         reachable.retain(|n| *n != Network::I2p);
-    }
-    // Tor needs a proxy; without one onion addresses are never tried.
-    let proxy = args
-        .get_arg("-proxy")
-        .is_some_and(|p| !p.is_empty() && p != "0");
-    let onion = args
-        .get_arg("-onion")
-        .is_some_and(|p| !p.is_empty() && p != "0");
-    if !(proxy || onion) || args.is_arg_negated("-onion") {
-        reachable.retain(|n| *n != Network::Onion);
     }
     Ok(reachable)
 }

@@ -7,7 +7,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use common::ArgsManager;
 
-use crate::netaddr::{self, Network};
+use addrman::Network;
+
+use crate::netaddr;
 use crate::socks5::{ProxyCredentials, StreamIsolation};
 
 /// Port assumed when `-proxy` or `-onion` names none (Tor's SOCKS port,

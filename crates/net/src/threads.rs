@@ -145,8 +145,7 @@ fn log_connect_failure(manual: bool, msg: String) {
     }
 }
 
-/// `connect()` with a timeout (`ConnectDirectly`). Extension point: connections
-/// through a SOCKS5 proxy (`-proxy`, `-onion`) would branch off here.
+/// `connect()` with a timeout (`ConnectDirectly`).
 fn connect_directly(addr: SocketAddr, timeout: Duration, manual: bool) -> Option<TcpStream> {
     match TcpStream::connect_timeout(&addr, timeout) {
         Ok(s) => Some(s),
@@ -168,6 +167,107 @@ fn connect_directly(addr: SocketAddr, timeout: Duration, manual: bool) -> Option
     }
 }
 
+/// How one candidate of a connection is reached.
+enum Route {
+    /// A plain TCP connection to the address.
+    Direct(SocketAddr),
+    /// Through a SOCKS5 proxy, which resolves `host` itself; `addr` is the peer's
+    /// address when known, unspecified for names.
+    Proxy {
+        proxy: crate::proxy::Proxy,
+        host: String,
+        port: u16,
+        addr: SocketAddr,
+    },
+}
+
+impl Route {
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Route::Direct(a) | Route::Proxy { addr: a, .. } => *a,
+        }
+    }
+}
+
+/// Whether `route` goes to a Tor onion service by name.
+fn route_is_onion(route: &Route) -> bool {
+    matches!(route, Route::Proxy { host, .. } if host.to_ascii_lowercase().ends_with(".onion"))
+}
+
+/// The route to `addr`: through the proxy of its network when there is one
+/// (`GetProxy`), else direct.
+fn route_to(o: &ConnmanOptions, addr: SocketAddr) -> Route {
+    let net = crate::outbound::service_of(&addr).addr.get_network();
+    match o.proxies.proxy_for(net) {
+        Some(p) => Route::Proxy {
+            proxy: p.clone(),
+            host: addr.ip().to_string(),
+            port: addr.port(),
+            addr,
+        },
+        None => Route::Direct(addr),
+    }
+}
+
+/// Connects over `route`; the flag says whether the attempt reached the peer's side
+/// (false when the proxy itself failed, which says nothing about the peer).
+fn connect_route(o: &ConnmanOptions, route: &Route, manual: bool) -> (Option<TcpStream>, bool) {
+    match route {
+        Route::Direct(a) => (connect_directly(*a, o.connect_timeout, manual), true),
+        Route::Proxy {
+            proxy, host, port, ..
+        } => {
+            let creds = proxy.credentials();
+            match crate::socks5::connect_through_proxy(
+                proxy,
+                host,
+                *port,
+                o.connect_timeout,
+                creds.as_ref(),
+            ) {
+                Ok(sock) => (Some(sock), true),
+                Err(e) => {
+                    e.log();
+                    (None, !e.is_proxy_connection_failure())
+                }
+            }
+        }
+    }
+}
+
+/// The routes for a `host[:port]` destination, as Core's `ConnectNode` finds them: a
+/// numeric address (through its network's proxy, if any); an onion name through the
+/// Tor proxy; any other name through the name proxy, or resolved here without one.
+fn routes_for_dest(o: &ConnmanOptions, dest: &str) -> Vec<Route> {
+    let port = o.params.default_port;
+    if let Some(a) = netaddr::lookup_numeric(dest, port) {
+        return vec![route_to(o, a)];
+    }
+    let (host, given_port, _) = netaddr::split_host_port(dest);
+    let port = given_port.unwrap_or(port);
+    let unspecified = SocketAddr::from(([0, 0, 0, 0], 0));
+    let via = |proxy: &crate::proxy::Proxy| Route::Proxy {
+        proxy: proxy.clone(),
+        host: host.clone(),
+        port,
+        addr: unspecified,
+    };
+    if host.to_ascii_lowercase().ends_with(".onion") {
+        return o
+            .proxies
+            .proxy_for(addrman::Network::Onion)
+            .map(via)
+            .into_iter()
+            .collect();
+    }
+    if let Some(p) = o.proxies.name_proxy() {
+        return vec![via(p)];
+    }
+    let mut resolved = netaddr::lookup(dest, port);
+    Shuffler::new().shuffle(&mut resolved);
+    resolved.into_iter().map(|a| route_to(o, a)).collect()
+}
+
 /// Opens an outbound connection and hands it to the peer logic
 /// (`OpenNetworkConnection` + `ConnectNode`). Blocks while resolving and connecting.
 pub(crate) fn open_network_connection(
@@ -181,7 +281,6 @@ pub(crate) fn open_network_connection(
         return false;
     }
     let o = s.opts();
-    let port = o.params.default_port;
     let (auto_attempt, last_seen) = match &target {
         Target::Auto {
             time,
@@ -224,14 +323,13 @@ pub(crate) fn open_network_connection(
         shown,
         last_seen.map_or(0.0, |t| (s.now() - t) as f64 / 3600.0)
     );
-    let candidates = if dest.is_empty() {
-        candidates
+    let candidates: Vec<Route> = if dest.is_empty() {
+        candidates.into_iter().map(|a| route_to(&o, a)).collect()
     } else {
-        let mut resolved = netaddr::lookup(&dest, port);
-        Shuffler::new().shuffle(&mut resolved);
-        for r in &resolved {
+        let resolved = routes_for_dest(&o, &dest);
+        for r in resolved.iter().map(Route::addr) {
             // One of the names' addresses is enough.
-            if s.already_connected_to_addr_port(*r) {
+            if !r.ip().is_unspecified() && s.already_connected_to_addr_port(r) {
                 log_info!(
                     "Not opening a connection to {}, already connected to {}",
                     dest,
@@ -243,9 +341,10 @@ pub(crate) fn open_network_connection(
         resolved
     };
     let manual = conn_type == ConnectionType::Manual;
-    for addr in candidates {
-        let sock = connect_directly(addr, o.connect_timeout, manual);
-        if let (Some(count_failure), Some(am)) = (auto_attempt, &o.addrman) {
+    for route in candidates {
+        let addr = route.addr();
+        let (sock, reached) = connect_route(&o, &route, manual);
+        if let (Some(count_failure), Some(am), true) = (auto_attempt, &o.addrman, reached) {
             lock(am).attempt(&crate::outbound::service_of(&addr), count_failure, s.now());
         }
         let Some(sock) = sock else {
@@ -291,7 +390,11 @@ pub(crate) fn open_network_connection(
         let node = Arc::new(Node::new(NodeInit {
             conn,
             dest: dest.clone(),
-            network: netaddr::net_class(addr.ip()),
+            network: if route_is_onion(&route) {
+                netaddr::Network::Onion
+            } else {
+                netaddr::net_class(addr.ip())
+            },
             keyed_netgroup: s.keyed_netgroup(addr.ip()),
             prefer_evict: false,
             sock,

@@ -190,6 +190,30 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         C::Connection,
     );
     add(
+        "-proxy=<ip:port|path>",
+        "Connect through a SOCKS5 proxy, =<network> for one network only (ipv4, ipv6, tor or cjdns), 0 for none; may be given several times",
+        any | F::DISALLOW_ELISION,
+        C::Connection,
+    );
+    add(
+        "-onion=<ip:port|path>",
+        "SOCKS5 proxy for Tor onion services, 0 for none (default: -proxy)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-proxyrandomize",
+        "Fresh credentials for every proxy connection, so Tor isolates the streams (default: 1)",
+        any,
+        C::Connection,
+    );
+    add(
+        "-dns",
+        "Allow DNS lookups for -addnode, -seednode and -connect (default: 1)",
+        any,
+        C::Connection,
+    );
+    add(
         "-onlynet=<net>",
         "Make automatic outbound connections only to network <net> (ipv4, ipv6, onion, i2p, cjdns); may be given several times",
         any,

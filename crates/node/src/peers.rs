@@ -50,6 +50,8 @@ pub struct NetSettings {
     /// `-onlynet` allows, less Tor without a proxy, I2P without a SAM bridge and CJDNS
     /// without `-cjdnsreachable`.
     pub reachable: Vec<addrman::netaddress::Network>,
+    /// The proxies per network (`-proxy`, `-onion`).
+    pub proxies: net::proxy::ProxySettings,
 }
 
 /// The node as the peer logic sees it.
@@ -207,6 +209,7 @@ pub fn start(
     opts.addrman = Some(addrman.clone());
     opts.anchors_path = Some(net_dir.join(addrman::anchors::ANCHORS_DATABASE_FILENAME));
     let reachable = opts.reachable.clone();
+    let proxies = opts.proxies.clone();
     let connman = Connman::new();
     let peerman = PeerManager::new(
         Arc::new(connman.clone()),
@@ -251,6 +254,7 @@ pub fn start(
         settings: NetSettings {
             user_agent: user_agent(args),
             reachable,
+            proxies,
         },
     };
     *lock(&node.peers) = Some(peers.clone());

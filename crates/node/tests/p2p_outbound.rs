@@ -151,3 +151,143 @@ fn onlynet_and_dnsseed_errors() {
     assert!(run(&["-onlynet=cjdns", "-cjdnsreachable", "-dnsseed=1"])
         .contains("Incompatible options: -dnsseed=1 was explicitly specified, but -onlynet forbids connections to IPv4/IPv6"));
 }
+
+/// A SOCKS5 proxy for the test: records each CONNECT destination and forwards every
+/// connection to `target`, whatever was asked.
+fn socks5_forwarder(
+    target: u16,
+) -> (
+    u16,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, u16, Option<String>)>>>,
+) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut c) = conn else { return };
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut head = [0u8; 2];
+                c.read_exact(&mut head).ok()?;
+                let mut methods = vec![0u8; head[1] as usize];
+                c.read_exact(&mut methods).ok()?;
+                let mut user = None;
+                if methods.contains(&2) {
+                    c.write_all(&[5, 2]).ok()?;
+                    let mut v = [0u8; 2];
+                    c.read_exact(&mut v).ok()?;
+                    let mut name = vec![0u8; v[1] as usize];
+                    c.read_exact(&mut name).ok()?;
+                    let mut plen = [0u8; 1];
+                    c.read_exact(&mut plen).ok()?;
+                    let mut pass = vec![0u8; plen[0] as usize];
+                    c.read_exact(&mut pass).ok()?;
+                    user = Some(String::from_utf8_lossy(&name).to_string());
+                    c.write_all(&[1, 0]).ok()?;
+                } else {
+                    c.write_all(&[5, 0]).ok()?;
+                }
+                let mut req = [0u8; 5];
+                c.read_exact(&mut req).ok()?;
+                assert_eq!(&req[..4], &[5, 1, 0, 3]);
+                let mut host = vec![0u8; req[4] as usize];
+                c.read_exact(&mut host).ok()?;
+                let mut p = [0u8; 2];
+                c.read_exact(&mut p).ok()?;
+                log.lock().unwrap().push((
+                    String::from_utf8_lossy(&host).to_string(),
+                    u16::from_be_bytes(p),
+                    user,
+                ));
+                let up = std::net::TcpStream::connect(("127.0.0.1", target)).ok()?;
+                c.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0]).ok()?;
+                let (mut a, mut b) = (c.try_clone().ok()?, up.try_clone().ok()?);
+                let (mut c2, mut up2) = (c, up);
+                std::thread::spawn(move || std::io::copy(&mut a, &mut up2));
+                std::io::copy(&mut b, &mut c2).ok()?;
+                Some(())
+            });
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn connections_go_through_the_socks5_proxy() {
+    let dir_b = TempDir::new("outbound-proxy-b");
+    let (b, b_port) = listening(&dir_b);
+    let (proxy_port, seen) = socks5_forwarder(b_port);
+    let dir_a = TempDir::new("outbound-proxy-a");
+    let proxy = format!("-proxy=127.0.0.1:{proxy_port}");
+    let a = TestNode::start(BITCOIND, &dir_a.0, &[&proxy, "-debug=net"]);
+
+    let info = a.call("getnetworkinfo", json!([]));
+    for net in info["networks"].as_array().unwrap() {
+        let expected = if net["name"] == "i2p" {
+            String::new()
+        } else {
+            format!("127.0.0.1:{proxy_port}")
+        };
+        assert_eq!(net["proxy"], json!(expected), "{net}");
+        assert_eq!(
+            net["proxy_randomize_credentials"],
+            json!(net["name"] != "i2p")
+        );
+    }
+    // Onion is reachable through the proxy; i2p still needs a SAM bridge.
+    let reach = |name: &str| {
+        info["networks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == name)
+            .unwrap()["reachable"]
+            .clone()
+    };
+    assert_eq!(reach("onion"), json!(true));
+    assert_eq!(reach("i2p"), json!(false));
+
+    // A loopback address is not publicly routable, so it has no network proxy and is
+    // dialled directly, as Core does; a name goes to the proxy unresolved.
+    a.call("addnode", json!([format!("127.0.0.1:{b_port}"), "onetry"]));
+    a.call("addnode", json!([format!("localhost:{b_port}"), "onetry"]));
+    let onion = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion:18444";
+    a.call(
+        "addconnection",
+        json!([onion, "outbound-full-relay", false]),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while b.call("getconnectioncount", json!([])).as_i64() != Some(3) {
+        assert!(
+            Instant::now() < deadline,
+            "three proxied peers: asked {:?}\n{}",
+            seen.lock().unwrap(),
+            a.debug_log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let asked = seen.lock().unwrap().clone();
+    let hosts: Vec<(String, u16)> = asked.iter().map(|(h, p, _)| (h.clone(), *p)).collect();
+    assert_eq!(hosts.len(), 2, "{hosts:?}");
+    assert!(
+        hosts.contains(&("localhost".to_string(), b_port)),
+        "{hosts:?}"
+    );
+    assert!(
+        hosts.contains(&(onion[..62].to_string(), 18444)),
+        "{hosts:?}"
+    );
+    // Stream isolation: each connection offered its own user name.
+    let users: std::collections::HashSet<_> =
+        asked.iter().filter_map(|(_, _, u)| u.clone()).collect();
+    assert_eq!(users.len(), asked.len());
+    let onion_peer = peers(&a)
+        .into_iter()
+        .find(|p| p["addr"] == json!(onion))
+        .expect("the onion peer is listed by its name");
+    assert_eq!(onion_peer["network"], json!("onion"));
+    assert_eq!(onion_peer["connection_type"], json!("outbound-full-relay"));
+}

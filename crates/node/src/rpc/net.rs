@@ -1040,21 +1040,21 @@ fn get_network_info(n: &NodeContext) -> RpcResult {
             json!(c.get_node_count(ConnectionDirection::Out)),
         );
     }
-    let reachable = peers
+    let (reachable, proxies) = peers
         .as_ref()
-        .map(|p| p.settings.reachable.clone())
+        .map(|p| (p.settings.reachable.clone(), p.settings.proxies.clone()))
         .unwrap_or_default();
     let networks: Vec<Value> = LISTED_NETWORKS
         .iter()
         .map(|net| {
             let r = reachable.contains(net);
-            // No proxies are supported, so none is ever shown.
+            let proxy = proxies.network_info(*net);
             json!({
                 "name": net.name(),
                 "limited": !r,
                 "reachable": r,
-                "proxy": "",
-                "proxy_randomize_credentials": false,
+                "proxy": proxy.proxy,
+                "proxy_randomize_credentials": proxy.proxy_randomize_credentials,
             })
         })
         .collect();
