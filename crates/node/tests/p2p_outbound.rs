@@ -152,14 +152,12 @@ fn onlynet_and_dnsseed_errors() {
         .contains("Incompatible options: -dnsseed=1 was explicitly specified, but -onlynet forbids connections to IPv4/IPv6"));
 }
 
+/// The CONNECT requests a test proxy saw: host, port and offered user name.
+type Requests = std::sync::Arc<std::sync::Mutex<Vec<(String, u16, Option<String>)>>>;
+
 /// A SOCKS5 proxy for the test: records each CONNECT destination and forwards every
 /// connection to `target`, whatever was asked.
-fn socks5_forwarder(
-    target: u16,
-) -> (
-    u16,
-    std::sync::Arc<std::sync::Mutex<Vec<(String, u16, Option<String>)>>>,
-) {
+fn socks5_forwarder(target: u16) -> (u16, Requests) {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
