@@ -411,18 +411,19 @@ impl Connman {
             // Anchors are written only at a clean shutdown; start removed the old file.
             let mut anchors: Vec<addrman::Address> = lock(&s.nodes)
                 .iter()
-                .filter(|n| {
-                    // A peer reached by name through a proxy has no address to keep.
-                    n.conn.conn_type == ConnectionType::BlockRelay
-                        && !n.conn.addr.ip().is_unspecified()
-                })
-                .map(|n| {
-                    let f = lock(&n.facts);
-                    addrman::Address::new(
-                        crate::outbound::service_of(&n.conn.addr),
-                        bitcoin::p2p::ServiceFlags::from(f.services),
-                        s.now(),
-                    )
+                .filter(|n| n.conn.conn_type == ConnectionType::BlockRelay)
+                .filter_map(|n| {
+                    // A peer reached by name through a proxy (a Tor onion service) is
+                    // kept by that name.
+                    let service = if n.conn.addr.ip().is_unspecified() {
+                        let named =
+                            addrman::netbase::lookup_numeric(&n.dest, o.params.default_port);
+                        named.addr.is_valid().then_some(named)?
+                    } else {
+                        crate::outbound::service_of(&n.conn.addr)
+                    };
+                    let services = bitcoin::p2p::ServiceFlags::from(lock(&n.facts).services);
+                    Some(addrman::Address::new(service, services, s.now()))
                 })
                 .collect();
             anchors.truncate(crate::outbound::MAX_BLOCK_RELAY_ONLY_ANCHORS);

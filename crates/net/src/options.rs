@@ -245,10 +245,7 @@ impl ConnmanOptions {
         chain: ChainType,
     ) -> Result<ConnmanOptions, PermissionError> {
         let params = NetParams::for_chain(chain);
-        // A proxy turns listening off unless asked for; this must precede reading -listen.
-        for line in crate::proxy::proxy_parameter_interaction(args) {
-            common::log_info!("{line}");
-        }
+        parameter_interaction(args);
         let mut o = ConnmanOptions {
             params,
             ..ConnmanOptions::default()
@@ -269,14 +266,7 @@ impl ConnmanOptions {
             ));
         }
         o.max_connections = max_conn as usize;
-        let listen_default = if !binds.is_empty() || !whitebinds.is_empty() {
-            true
-        } else if !o.connect.is_empty() || args.is_arg_negated("-connect") || max_conn <= 0 {
-            false
-        } else {
-            DEFAULT_LISTEN
-        };
-        o.listen = args.get_bool_arg("-listen", listen_default);
+        o.listen = args.get_bool_arg("-listen", DEFAULT_LISTEN);
         let user_binds = !binds.is_empty() || !whitebinds.is_empty();
         if !o.listen && user_binds {
             return Err(PermissionError(
@@ -339,12 +329,6 @@ impl ConnmanOptions {
         let explicit_dnsseed = args.get_bool_arg_opt("-dnsseed");
         o.dnsseed = match explicit_dnsseed {
             Some(v) => v,
-            None if !o.use_addrman_outgoing || max_conn <= 0 => {
-                common::log_info!(
-                    "parameter interaction: -connect or -maxconnections=0 set -> setting -dnsseed=0"
-                );
-                false
-            }
             None if !args.get_args("-onlynet").is_empty() && !clearnet => {
                 common::log_info!(
                     "parameter interaction: -onlynet excludes IPv4 and IPv6 -> setting -dnsseed=0"
@@ -397,6 +381,43 @@ impl ConnmanOptions {
             }
         }
         Ok(o)
+    }
+}
+
+/// Core's option defaults that follow from other options (`InitParameterInteraction`),
+/// in Core's order: an explicit binding means listening even with `-connect` or a
+/// proxy; `-connect` (or no connections at all) means no DNS seeds and no listening; a
+/// proxy means no listening, port mapping or discovery. Each default changed is logged.
+pub fn parameter_interaction(args: &ArgsManager) {
+    for (opt, line) in [
+        (
+            "-bind",
+            "parameter interaction: -bind set -> setting -listen=1",
+        ),
+        (
+            "-whitebind",
+            "parameter interaction: -whitebind set -> setting -listen=1",
+        ),
+    ] {
+        if !args.get_args(opt).is_empty() && args.soft_set_bool_arg("-listen", true) {
+            common::log_info!("{line}");
+        }
+    }
+    let max_conn = args.get_int_arg("-maxconnections", DEFAULT_MAX_PEER_CONNECTIONS as i64);
+    if !args.get_args("-connect").is_empty() || args.is_arg_negated("-connect") || max_conn <= 0 {
+        if args.soft_set_bool_arg("-dnsseed", false) {
+            common::log_info!(
+                "parameter interaction: -connect or -maxconnections=0 set -> setting -dnsseed=0"
+            );
+        }
+        if args.soft_set_bool_arg("-listen", false) {
+            common::log_info!(
+                "parameter interaction: -connect or -maxconnections=0 set -> setting -listen=0"
+            );
+        }
+    }
+    for line in crate::proxy::proxy_parameter_interaction(args) {
+        common::log_info!("{line}");
     }
 }
 

@@ -105,6 +105,20 @@ pub fn service_of(addr: &SocketAddr) -> Service {
     Service::new(net, addr.port())
 }
 
+/// How an address manager entry is dialled: `Some` socket address for IPv4, IPv6 and
+/// CJDNS; `None` for a Tor onion service, reached by name through the Tor proxy;
+/// nothing for networks this node cannot reach (I2P, or Tor without a proxy).
+fn dial_target(o: &crate::ConnmanOptions, service: &Service) -> Option<Option<SocketAddr>> {
+    if service.addr.is_tor() {
+        return o
+            .proxies
+            .proxy_for(Network::Onion)
+            .is_some()
+            .then_some(None);
+    }
+    socket_addr(service).map(Some)
+}
+
 /// Whether a peer offering `services` may know many addresses (`MayHaveUsefulAddressDB`).
 fn may_have_useful_address_db(services: ServiceFlags) -> bool {
     services.has(ServiceFlags::NETWORK) || services.has(ServiceFlags::NETWORK_LIMITED)
@@ -162,9 +176,8 @@ impl Shared {
         lock(&self.outbound.addr_fetches).push_back(dest.to_string());
     }
 
-    /// Whether `addr` is one of the `addnode` entries (`AddedNodesContain`).
-    fn added_nodes_contain(&self, addr: &SocketAddr) -> bool {
-        let service = service_of(addr);
+    /// Whether `service` is one of the `addnode` entries (`AddedNodesContain`).
+    fn added_nodes_contain(&self, service: &Service) -> bool {
         let (host, host_port) = (service.addr.to_string_addr(), service.to_string_addr_port());
         lock(&self.added_nodes)
             .iter()
@@ -351,7 +364,7 @@ fn select_address(
     am: &Mutex<AddrMan>,
     plan: &Plan,
     view: &OutboundView,
-) -> Option<(SocketAddr, Address)> {
+) -> Option<(Option<SocketAddr>, Address)> {
     let o = s.opts();
     let events = s.events()?;
     let reachable = o.reachable.clone();
@@ -362,7 +375,7 @@ fn select_address(
             let next = lock(&s.outbound.anchors).pop();
             if let Some(a) = next {
                 let group = addrman::netgroup::get_group(&a.service.addr);
-                let Some(sock) = socket_addr(&a.service) else {
+                let Some(sock) = dial_target(&o, &a.service) else {
                     continue;
                 };
                 if !a.service.addr.is_valid()
@@ -441,11 +454,10 @@ fn select_address(
         {
             continue;
         }
-        // Tor, I2P and CJDNS need a proxy or a router this node does not drive.
-        let Some(sock) = socket_addr(&addr.service) else {
+        let Some(sock) = dial_target(&o, &addr.service) else {
             continue;
         };
-        if s.added_nodes_contain(&sock) {
+        if s.added_nodes_contain(&addr.service) {
             log_debug!(
                 Category::Net,
                 "Not making automatic {}{} connection to {} peer selected for manual (addnode) connection",
@@ -588,17 +600,15 @@ pub(crate) fn thread_open_connections_auto(s: &Arc<Shared>) {
             view.netgroups.len() + view.privacy_net_peers >= max_auto.saturating_sub(1).min(2);
         let use_v2 =
             addr.services.to_u64() & s.opts().local_services & crate::options::NODE_P2P_V2 != 0;
-        open_network_connection(
-            s,
-            Target::Auto {
+        let target = match sock {
+            Some(sock) => Target::Auto {
                 addr: sock,
                 time: addr.time,
                 count_failure: count_failures,
             },
-            Some(grant),
-            plan.conn_type,
-            use_v2,
-        );
+            None => Target::Dest(addr.service.to_string_addr_port()),
+        };
+        open_network_connection(s, target, Some(grant), plan.conn_type, use_v2);
     }
 }
 
@@ -750,6 +760,154 @@ mod tests {
         assert_eq!(socket_addr(&service_of(&v6)), Some(v6));
         let onion = Service::new(NetAddr::onion([1; 32]), 8333);
         assert_eq!(socket_addr(&onion), None);
+    }
+
+    struct AllWanted(bool);
+
+    impl crate::NetEvents for AllWanted {
+        fn initialize_node(&self, _conn: &crate::PeerConn) {}
+        fn finalize_node(&self, _peer: crate::NodeId) {}
+        fn has_all_desirable_service_flags(&self, _services: u64) -> bool {
+            self.0
+        }
+        fn process_messages(&self, _peer: crate::NodeId) -> bool {
+            false
+        }
+        fn send_messages(&self, _peer: crate::NodeId) {}
+    }
+
+    /// A stopped manager with `addrs` known, the given reachable networks and peer logic.
+    fn manager(addrs: &[&str], reachable: &[Network], wanted: bool) -> crate::Connman {
+        let mut am = AddrMan::new_deterministic(0);
+        let now = 1_700_000_000;
+        am.set_mock_time(Some(now));
+        let entries: Vec<Address> = addrs
+            .iter()
+            .map(|a| {
+                let sa: SocketAddr = a.parse().unwrap();
+                Address::new(
+                    service_of(&sa),
+                    ServiceFlags::NETWORK | ServiceFlags::WITNESS,
+                    now - 3600,
+                )
+            })
+            .collect();
+        let source = NetAddr::from_ipv4(Ipv4Addr::new(5, 6, 7, 8));
+        assert!(am.add(&entries, &source, 0));
+        let c = crate::Connman::new();
+        let opts = crate::ConnmanOptions {
+            addrman: Some(Arc::new(Mutex::new(am))),
+            reachable: reachable.to_vec(),
+            ..crate::ConnmanOptions::default()
+        };
+        *c.shared.opts.write().unwrap() = Arc::new(opts);
+        *c.shared.events.write().unwrap() = Some(Arc::new(AllWanted(wanted)));
+        c
+    }
+
+    fn plan(conn_type: ConnectionType) -> Plan {
+        Plan {
+            conn_type,
+            anchor: false,
+            feeler: false,
+            preferred_net: None,
+        }
+    }
+
+    fn select(c: &crate::Connman, p: &Plan, view: &OutboundView) -> Option<SocketAddr> {
+        let am = c.shared.opts().addrman.clone().unwrap();
+        select_address(&c.shared, &am, p, view).and_then(|(sa, _)| sa)
+    }
+
+    #[test]
+    fn selection_follows_core_rules() {
+        let all = Network::ALL.to_vec();
+        let full = plan(ConnectionType::OutboundFullRelay);
+        let view = OutboundView::default();
+        let c = manager(&["1.2.3.4:8333"], &all, true);
+        assert_eq!(
+            select(&c, &full, &view),
+            Some("1.2.3.4:8333".parse().unwrap())
+        );
+        // -onlynet=ipv6 leaves nothing to pick.
+        let c6 = manager(&["1.2.3.4:8333"], &[Network::Ipv6], true);
+        assert_eq!(select(&c6, &full, &view), None);
+        // Peers lacking the services we want are skipped, except by feelers.
+        let lacking = manager(&["1.2.3.4:8333"], &all, false);
+        assert_eq!(select(&lacking, &full, &view), None);
+        // A second peer in an occupied /16 is refused.
+        let mut busy = OutboundView::default();
+        let group = addrman::netgroup::get_group(&NetAddr::from_ipv4(Ipv4Addr::new(1, 2, 9, 9)));
+        busy.netgroups.insert(group);
+        assert_eq!(select(&c, &full, &busy), None);
+        // Addresses on other services' ports are avoided while other choices remain,
+        // and taken only after 50 draws found nothing better.
+        let mixed = manager(&["1.2.3.4:22", "5.6.7.8:8333"], &all, true);
+        for _ in 0..20 {
+            assert_eq!(
+                select(&mixed, &full, &view),
+                Some("5.6.7.8:8333".parse().unwrap())
+            );
+        }
+        let bad = manager(&["1.2.3.4:22"], &all, true);
+        assert_eq!(
+            select(&bad, &full, &view),
+            Some("1.2.3.4:22".parse().unwrap())
+        );
+        // An addnode peer is left to the addnode thread.
+        c.add_node("1.2.3.4:8333", false);
+        assert_eq!(select(&c, &full, &view), None);
+    }
+
+    #[test]
+    fn anchors_come_first_and_are_checked() {
+        let all = Network::ALL.to_vec();
+        let c = manager(&["1.2.3.4:8333"], &all, true);
+        let anchor = Address::new(
+            service_of(&"127.0.0.1:18444".parse().unwrap()),
+            ServiceFlags::NETWORK | ServiceFlags::WITNESS,
+            0,
+        );
+        *lock(&c.shared.outbound.anchors) = vec![anchor];
+        let am = c.shared.opts().addrman.clone().unwrap();
+        let mut rng = Shuffler::new();
+        let now = Instant::now();
+        let mut timers = Timers {
+            next_feeler: now + Duration::from_secs(600),
+            next_extra_block_relay: now + Duration::from_secs(600),
+            next_extra_network_peer: now + Duration::from_secs(600),
+        };
+        let view = OutboundView::default();
+        let p = plan_next(&c.shared, &am, &view, &mut timers, &mut rng).unwrap();
+        assert!(p.anchor);
+        assert_eq!(p.conn_type, ConnectionType::BlockRelay);
+        assert_eq!(
+            select(&c, &p, &view),
+            Some("127.0.0.1:18444".parse().unwrap())
+        );
+        // With the anchors used and every slot full, nothing is due until a timer fires.
+        let full_view = OutboundView {
+            full_relay: 8,
+            block_relay: 2,
+            ..OutboundView::default()
+        };
+        assert!(plan_next(&c.shared, &am, &full_view, &mut timers, &mut rng).is_none());
+        timers.next_feeler = now;
+        let p = plan_next(&c.shared, &am, &full_view, &mut timers, &mut rng).unwrap();
+        assert!(p.feeler);
+        c.shared
+            .outbound
+            .try_another_outbound_peer
+            .store(true, Ordering::SeqCst);
+        let p = plan_next(&c.shared, &am, &full_view, &mut timers, &mut rng).unwrap();
+        assert_eq!(p.conn_type, ConnectionType::OutboundFullRelay);
+        // Fewer than 8 full-relay peers: a full-relay one comes before block-relay-only.
+        let few = OutboundView {
+            full_relay: 3,
+            ..OutboundView::default()
+        };
+        let p = plan_next(&c.shared, &am, &few, &mut timers, &mut rng).unwrap();
+        assert_eq!(p.conn_type, ConnectionType::OutboundFullRelay);
     }
 
     #[test]
