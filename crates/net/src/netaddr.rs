@@ -155,8 +155,54 @@ pub fn split_host_port(input: &str) -> (String, Option<u16>, bool) {
 /// Parses a numeric `addr[:port]` without name lookup (`LookupNumeric`).
 pub fn lookup_numeric(input: &str, default_port: u16) -> Option<SocketAddr> {
     let (host, port, _) = split_host_port(input);
-    let ip: IpAddr = host.parse().ok()?;
+    let ip: IpAddr = match host.parse() {
+        Ok(ip) => ip,
+        Err(_) => IpAddr::V4(parse_ipv4_shorthand(&host)?),
+    };
     Some(canonical(SocketAddr::new(ip, port.unwrap_or(default_port))))
+}
+
+/// The IPv4 forms the C library's numeric-host parsing accepts beyond dotted quads
+/// (`inet_aton`): fewer parts ("127.1"), and octal or hexadecimal numbers. Core resolves
+/// numeric hosts through that library, so "127.1:8333" names 127.0.0.1 there too.
+fn parse_ipv4_shorthand(host: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut nums = Vec::with_capacity(parts.len());
+    for p in &parts {
+        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X"))
+        {
+            (h, 16)
+        } else if p.len() > 1 && p.starts_with('0') {
+            (&p[1..], 8)
+        } else {
+            (*p, 10)
+        };
+        if digits.is_empty() && radix != 8 {
+            return None;
+        }
+        let v = if digits.is_empty() {
+            0
+        } else {
+            u32::from_str_radix(digits, radix).ok()?
+        };
+        nums.push(v);
+    }
+    let (last, head) = nums.split_last()?;
+    if head.iter().any(|v| *v > 255) {
+        return None;
+    }
+    let tail_bits = 8 * (4 - head.len() as u32);
+    if tail_bits < 32 && u64::from(*last) >= 1u64 << tail_bits {
+        return None;
+    }
+    let mut value = *last;
+    for (i, v) in head.iter().enumerate() {
+        value |= v << (24 - 8 * i as u32);
+    }
+    Some(Ipv4Addr::from(value))
 }
 
 /// Resolves `name[:port]` (Core's `Lookup` with name lookup allowed), through the
@@ -261,6 +307,25 @@ fn ip_bits(ip: IpAddr) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv4_shorthand_as_the_c_library() {
+        let p = |s: &str| parse_ipv4_shorthand(s);
+        assert_eq!(p("127.1"), Some(Ipv4Addr::new(127, 0, 0, 1)));
+        assert_eq!(p("10.1.2"), Some(Ipv4Addr::new(10, 1, 0, 2)));
+        assert_eq!(p("0x7f.1"), Some(Ipv4Addr::new(127, 0, 0, 1)));
+        assert_eq!(p("0177.0.0.01"), Some(Ipv4Addr::new(127, 0, 0, 1)));
+        assert_eq!(p("2130706433"), Some(Ipv4Addr::new(127, 0, 0, 1)));
+        assert_eq!(p("256.1"), None);
+        assert_eq!(p("1.2.3.4.5"), None);
+        assert_eq!(p("1.2.65536"), None);
+        assert_eq!(p("08.1"), None);
+        assert_eq!(p("localhost"), None);
+        assert_eq!(
+            lookup_numeric("127.1:8333", 1),
+            Some("127.0.0.1:8333".parse().unwrap())
+        );
+    }
 
     #[test]
     fn split_host_port_follows_core() {
