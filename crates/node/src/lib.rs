@@ -202,6 +202,19 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
             chain.name()
         )));
     }
+    let test_options = args.get_args("-test");
+    if !test_options.is_empty() {
+        if chain != common::ChainType::Regtest {
+            return Err(StartupError(
+                "Error: -test=<option> can only be used with regtest".into(),
+            ));
+        }
+        for option in test_options.iter().filter(|o| *o != "addrman") {
+            logging::log_warning(&format!(
+                "Unrecognised option \"{option}\" provided in -test=<option>."
+            ));
+        }
+    }
     let params = chainstate::chain_params(chain, args)?;
     let options = chainstate::options(&params, args)?;
     options::check_txindex(args).map_err(StartupError)?;

@@ -190,6 +190,12 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         C::Connection,
     );
     add(
+        "-test=<option>",
+        "Pass a test-only option. Options include : addrman (use deterministic addrman).",
+        any | F::DEBUG_ONLY,
+        C::DebugTest,
+    );
+    add(
         "-proxy=<ip:port|path>",
         "Connect through a SOCKS5 proxy, =<network> for one network only (ipv4, ipv6, tor or cjdns), 0 for none; may be given several times",
         any | F::DISALLOW_ELISION,

@@ -61,6 +61,16 @@ fn seednode_fills_an_empty_address_manager_then_leaves() {
             .len()
             >= 2
     });
+    let raw = a.call("getrawaddrman", json!([]));
+    assert_eq!(raw["tried"], json!({}));
+    let new: Vec<Value> = raw["new"].as_object().unwrap().values().cloned().collect();
+    assert!(new.len() >= 2);
+    for e in &new {
+        assert_eq!(e["port"], json!(8333));
+        assert_eq!(e["network"], json!("ipv4"));
+        assert_eq!(e["source"], json!("127.0.0.1"));
+        assert_eq!(e["source_network"], json!("not_publicly_routable"));
+    }
     // The addr-fetch connection is dropped once the addresses arrived.
     wait_until("the addr-fetch peer to leave", || peers(&a).is_empty());
     let log = a.debug_log();

@@ -390,6 +390,18 @@ pub fn register(table: &Arc<Table>, node: &Arc<NodeContext>) {
     );
     reg(
         table,
+        plain(
+            "hidden",
+            "getrawaddrman",
+            "EXPERIMENTAL warning: this call may be changed in future releases.\n\nLists every entry of the address manager's new and tried tables.\n",
+            vec![],
+            node,
+            get_raw_addrman,
+        ),
+        vec![ResultDoc::new(ResultType::ObjDyn, "", "The tables, new and tried, keyed by <bucket>/<position>")],
+    );
+    reg(
+        table,
         with_examples(
             "blockchain",
             "getblockfrompeer",
@@ -549,6 +561,33 @@ fn get_addrman_info(n: &NodeContext, _req: &Request) -> RpcResult {
         "all_networks".into(),
         json!({"new": new, "tried": tried, "total": new + tried}),
     );
+    Ok(Value::Object(out))
+}
+
+/// `getrawaddrman`: every address manager entry by table and `<bucket>/<position>`.
+fn get_raw_addrman(n: &NodeContext, _req: &Request) -> RpcResult {
+    let am = addrman_of(n)?;
+    let mut am = lock(&am);
+    let mut out = Map::new();
+    for (name, tried) in [("new", false), ("tried", true)] {
+        let mut t = Map::new();
+        for (info, pos) in am.get_entries(tried) {
+            let a = &info.address;
+            t.insert(
+                format!("{}/{}", pos.bucket, pos.position),
+                json!({
+                    "address": a.service.addr.to_string_addr(),
+                    "port": a.service.port,
+                    "services": a.services.to_u64(),
+                    "time": a.time,
+                    "network": a.service.addr.get_net_class().name(),
+                    "source": info.source.to_string_addr(),
+                    "source_network": info.source.get_net_class().name(),
+                }),
+            );
+        }
+        out.insert(name.into(), Value::Object(t));
+    }
     Ok(Value::Object(out))
 }
 
