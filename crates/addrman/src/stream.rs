@@ -3,8 +3,7 @@
 
 use std::fmt;
 
-/// Largest CompactSize Core accepts where a range check applies (`MAX_SIZE`).
-pub const MAX_SIZE: u64 = 0x0200_0000;
+pub use common::ser::MAX_SIZE;
 
 /// A decoding failure, with the message Core's stream exception would carry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,53 +85,14 @@ impl<'a> Reader<'a> {
     /// A CompactSize, rejecting non-canonical encodings and, when `range_check`, values
     /// above [`MAX_SIZE`] (Core's `ReadCompactSize`).
     pub fn compact_size(&mut self, range_check: bool) -> Result<u64, DecodeError> {
-        let non_canonical = || DecodeError("non-canonical ReadCompactSize()".into());
-        let v = match self.u8()? {
-            0xfd => {
-                let v = u64::from(u16::from_le_bytes(self.array()?));
-                if v < 0xfd {
-                    return Err(non_canonical());
-                }
-                v
-            }
-            0xfe => {
-                let v = u64::from(self.u32()?);
-                if v < 0x1_0000 {
-                    return Err(non_canonical());
-                }
-                v
-            }
-            0xff => {
-                let v = self.u64()?;
-                if v < 0x1_0000_0000 {
-                    return Err(non_canonical());
-                }
-                v
-            }
-            b => u64::from(b),
-        };
-        if range_check && v > MAX_SIZE {
-            return Err(DecodeError("ReadCompactSize(): size too large".into()));
-        }
+        let (v, used) = common::ser::read_compact_size(&self.data[self.pos..], range_check)
+            .map_err(|e| DecodeError(e.to_string()))?;
+        self.pos += used;
         Ok(v)
     }
 }
 
-/// Appends a CompactSize to `out`.
-pub fn write_compact_size(out: &mut Vec<u8>, n: u64) {
-    if n < 0xfd {
-        out.push(n as u8);
-    } else if n <= 0xffff {
-        out.push(0xfd);
-        out.extend_from_slice(&(n as u16).to_le_bytes());
-    } else if n <= 0xffff_ffff {
-        out.push(0xfe);
-        out.extend_from_slice(&(n as u32).to_le_bytes());
-    } else {
-        out.push(0xff);
-        out.extend_from_slice(&n.to_le_bytes());
-    }
-}
+pub use common::ser::write_compact_size;
 
 #[cfg(test)]
 mod tests {

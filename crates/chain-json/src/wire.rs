@@ -10,9 +10,6 @@ use bitcoin::{
     Amount, Block, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Witness, Wtxid,
 };
 
-/// Largest size a length prefix may announce (Core's `MAX_SIZE`).
-const MAX_SIZE: u64 = 0x0200_0000;
-
 /// A cursor over bytes being decoded; every read fails cleanly at the end.
 pub(crate) struct Reader<'a> {
     data: &'a [u8],
@@ -53,24 +50,8 @@ impl<'a> Reader<'a> {
 
     /// A canonical compact size no larger than `MAX_SIZE`.
     fn compact_size(&mut self) -> Option<usize> {
-        let n = match self.u8()? {
-            0xfd => {
-                let v = u64::from(u16::from_le_bytes(self.array()?));
-                (v >= 0xfd).then_some(v)?
-            }
-            0xfe => {
-                let v = u64::from(self.u32()?);
-                (v >= 0x1_0000).then_some(v)?
-            }
-            0xff => {
-                let v = self.u64()?;
-                (v >= 0x1_0000_0000).then_some(v)?
-            }
-            b => u64::from(b),
-        };
-        if n > MAX_SIZE {
-            return None;
-        }
+        let (n, used) = common::ser::read_compact_size(&self.data[self.pos..], true).ok()?;
+        self.pos += used;
         usize::try_from(n).ok()
     }
 
@@ -168,19 +149,7 @@ impl<'a> Reader<'a> {
 }
 
 fn write_compact_size(out: &mut Vec<u8>, n: usize) {
-    let n = n as u64;
-    if n < 0xfd {
-        out.push(n as u8);
-    } else if n <= 0xffff {
-        out.push(0xfd);
-        out.extend_from_slice(&(n as u16).to_le_bytes());
-    } else if n <= 0xffff_ffff {
-        out.push(0xfe);
-        out.extend_from_slice(&(n as u32).to_le_bytes());
-    } else {
-        out.push(0xff);
-        out.extend_from_slice(&n.to_le_bytes());
-    }
+    common::ser::write_compact_size(out, n as u64);
 }
 
 fn write_var_bytes(out: &mut Vec<u8>, bytes: &[u8]) {

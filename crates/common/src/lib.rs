@@ -39,6 +39,7 @@ pub mod chain;
 pub mod logging;
 pub mod money;
 pub mod random;
+pub mod ser;
 pub mod strutil;
 pub mod version;
 

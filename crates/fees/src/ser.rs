@@ -3,9 +3,6 @@
 
 use std::fmt;
 
-/// Core's `MAX_SIZE`: the largest count a compact size may announce.
-const MAX_SIZE: u64 = 0x0200_0000;
-
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecodeError {
@@ -89,18 +86,7 @@ impl Writer {
 
     /// A compact size.
     pub fn compact_size(&mut self, n: u64) {
-        if n < 253 {
-            self.out.push(n as u8);
-        } else if n <= 0xffff {
-            self.out.push(253);
-            self.out.extend_from_slice(&(n as u16).to_le_bytes());
-        } else if n <= 0xffff_ffff {
-            self.out.push(254);
-            self.out.extend_from_slice(&(n as u32).to_le_bytes());
-        } else {
-            self.out.push(255);
-            self.out.extend_from_slice(&n.to_le_bytes());
-        }
+        common::ser::write_compact_size(&mut self.out, n);
     }
 
     /// A double as [`encode_double`] bits.
@@ -173,34 +159,12 @@ impl<'a> Reader<'a> {
 
     /// A compact size, canonical and at most `MAX_SIZE` (Core's range-checked read).
     pub fn compact_size(&mut self) -> Result<u64, DecodeError> {
-        let [first] = self.take::<1>()?;
-        let n = match first {
-            253 => {
-                let n = u64::from(u16::from_le_bytes(self.take::<2>()?));
-                if n < 253 {
-                    return Err(DecodeError::NonCanonicalSize);
-                }
-                n
-            }
-            254 => {
-                let n = u64::from(u32::from_le_bytes(self.take::<4>()?));
-                if n < 0x1_0000 {
-                    return Err(DecodeError::NonCanonicalSize);
-                }
-                n
-            }
-            255 => {
-                let n = u64::from_le_bytes(self.take::<8>()?);
-                if n < 0x1_0000_0000 {
-                    return Err(DecodeError::NonCanonicalSize);
-                }
-                n
-            }
-            n => u64::from(n),
-        };
-        if n > MAX_SIZE {
-            return Err(DecodeError::SizeTooLarge);
-        }
+        let (n, used) = common::ser::read_compact_size(self.data, true).map_err(|e| match e {
+            common::ser::CompactSizeError::EndOfData => DecodeError::EndOfData,
+            common::ser::CompactSizeError::NonCanonical => DecodeError::NonCanonicalSize,
+            common::ser::CompactSizeError::TooLarge => DecodeError::SizeTooLarge,
+        })?;
+        self.data = &self.data[used..];
         Ok(n)
     }
 
@@ -235,6 +199,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use common::ser::MAX_SIZE;
 
     #[test]
     fn compact_sizes_round_trip_and_reject_bad_forms() {

@@ -24,7 +24,7 @@ pub const WTXID_RELAY_VERSION: i32 = 70016;
 /// Largest payload a peer may send in one message (Core's `MAX_PROTOCOL_MESSAGE_LENGTH`).
 pub const MAX_PROTOCOL_MESSAGE_LENGTH: u32 = 4_000_000;
 /// Largest size any serialized vector or message may claim (Core's `MAX_SIZE`).
-pub const MAX_SIZE: u64 = 0x0200_0000;
+pub use common::ser::MAX_SIZE;
 /// Longest user agent (`subver`) accepted in `version` (Core's `MAX_SUBVERSION_LENGTH`).
 pub const MAX_SUBVERSION_LENGTH: usize = 256;
 /// Most headers one `headers` message may carry (Core's `MAX_HEADERS_RESULTS`).

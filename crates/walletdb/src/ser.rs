@@ -4,8 +4,7 @@
 
 use std::fmt;
 
-/// Core's `MAX_SIZE`: the largest length a compact size may announce.
-pub const MAX_SIZE: u64 = 0x0200_0000;
+pub use common::ser::MAX_SIZE;
 
 /// Why bytes did not read as the expected serialized value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,34 +122,12 @@ impl<'a> Reader<'a> {
 
     /// Core's `ReadCompactSize` with its range check.
     pub fn compact_size(&mut self) -> Result<u64, SerError> {
-        let first = self.u8()?;
-        let n = match first {
-            0xfd => {
-                let v = u64::from(u16::from_le_bytes(self.array()?));
-                if v < 0xfd {
-                    return Err(SerError::NonCanonicalCompactSize);
-                }
-                v
-            }
-            0xfe => {
-                let v = u64::from(u32::from_le_bytes(self.array()?));
-                if v < 0x1_0000 {
-                    return Err(SerError::NonCanonicalCompactSize);
-                }
-                v
-            }
-            0xff => {
-                let v = u64::from_le_bytes(self.array()?);
-                if v < 0x1_0000_0000 {
-                    return Err(SerError::NonCanonicalCompactSize);
-                }
-                v
-            }
-            b => u64::from(b),
-        };
-        if n > MAX_SIZE {
-            return Err(SerError::SizeTooLarge);
-        }
+        let (n, used) = common::ser::read_compact_size(self.rest(), true).map_err(|e| match e {
+            common::ser::CompactSizeError::EndOfData => SerError::UnexpectedEnd,
+            common::ser::CompactSizeError::NonCanonical => SerError::NonCanonicalCompactSize,
+            common::ser::CompactSizeError::TooLarge => SerError::SizeTooLarge,
+        })?;
+        self.pos += used;
         Ok(n)
     }
 
@@ -186,18 +163,7 @@ impl<'a> Reader<'a> {
 
 /// Appends Core's compact-size encoding of `n`.
 pub fn put_compact_size(out: &mut Vec<u8>, n: u64) {
-    if n < 0xfd {
-        out.push(n as u8);
-    } else if n <= 0xffff {
-        out.push(0xfd);
-        out.extend_from_slice(&(n as u16).to_le_bytes());
-    } else if n <= 0xffff_ffff {
-        out.push(0xfe);
-        out.extend_from_slice(&(n as u32).to_le_bytes());
-    } else {
-        out.push(0xff);
-        out.extend_from_slice(&n.to_le_bytes());
-    }
+    common::ser::write_compact_size(out, n);
 }
 
 /// Appends a length-prefixed byte vector.

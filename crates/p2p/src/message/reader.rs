@@ -6,6 +6,7 @@ use std::fmt;
 use bitcoin::consensus::encode;
 use bitcoin::consensus::Decodable;
 
+#[cfg(doc)]
 use crate::constants::MAX_SIZE;
 
 /// Why a payload could not be decoded. Core throws an exception for these and drops the
@@ -172,34 +173,13 @@ impl<'a> Reader<'a> {
     /// Core's `ReadCompactSize`: canonical encodings only, and with `range_check` no value
     /// above [`MAX_SIZE`].
     pub(crate) fn compact_size(&mut self, range_check: bool) -> Result<u64, DecodeError> {
-        let first = self.u8()?;
-        let value = match first {
-            0..=252 => u64::from(first),
-            253 => {
-                let v = u64::from(u16::from_le_bytes(self.array()?));
-                if v < 253 {
-                    return Err(DecodeError::NonCanonicalCompactSize);
-                }
-                v
-            }
-            254 => {
-                let v = u64::from(u32::from_le_bytes(self.array()?));
-                if v < 0x1_0000 {
-                    return Err(DecodeError::NonCanonicalCompactSize);
-                }
-                v
-            }
-            255 => {
-                let v = u64::from_le_bytes(self.array()?);
-                if v < 0x1_0000_0000 {
-                    return Err(DecodeError::NonCanonicalCompactSize);
-                }
-                v
-            }
-        };
-        if range_check && value > MAX_SIZE {
-            return Err(DecodeError::CompactSizeTooLarge);
-        }
+        let (value, used) =
+            common::ser::read_compact_size(self.buf, range_check).map_err(|e| match e {
+                common::ser::CompactSizeError::EndOfData => DecodeError::EndOfData,
+                common::ser::CompactSizeError::NonCanonical => DecodeError::NonCanonicalCompactSize,
+                common::ser::CompactSizeError::TooLarge => DecodeError::CompactSizeTooLarge,
+            })?;
+        self.buf = &self.buf[used..];
         Ok(value)
     }
 

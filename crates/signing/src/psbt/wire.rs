@@ -6,9 +6,6 @@ use bitcoin::hashes::Hash;
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Witness};
 
-/// Core's `MAX_SIZE`: the largest compact size a stream accepts.
-const MAX_SIZE: u64 = 0x0200_0000;
-
 /// A stream error: Core's `std::ios_base::failure` text.
 pub type ReadResult<T> = Result<T, String>;
 
@@ -73,34 +70,14 @@ impl<'a> Reader<'a> {
 
     /// `ReadCompactSize`, canonical, and at most `MAX_SIZE` when `range_check`.
     pub fn compact_size(&mut self, range_check: bool) -> ReadResult<u64> {
-        let non_canonical = || "non-canonical ReadCompactSize()".to_string();
-        let n = match self.u8()? {
-            0xfd => {
-                let v = u64::from(u16::from_le_bytes(self.array()?));
-                if v < 0xfd {
-                    return Err(non_canonical());
+        let (n, used) = common::ser::read_compact_size(&self.data[self.pos..], range_check)
+            .map_err(|e| match e {
+                common::ser::CompactSizeError::EndOfData => {
+                    "SpanReader::read(): end of data".to_string()
                 }
-                v
-            }
-            0xfe => {
-                let v = u64::from(u32::from_le_bytes(self.array()?));
-                if v < 0x1_0000 {
-                    return Err(non_canonical());
-                }
-                v
-            }
-            0xff => {
-                let v = u64::from_le_bytes(self.array()?);
-                if v < 0x1_0000_0000 {
-                    return Err(non_canonical());
-                }
-                v
-            }
-            b => u64::from(b),
-        };
-        if range_check && n > MAX_SIZE {
-            return Err("ReadCompactSize(): size too large".into());
-        }
+                other => other.to_string(),
+            })?;
+        self.pos += used;
         Ok(n)
     }
 
@@ -193,36 +170,12 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Appends Core's `WriteCompactSize`.
-pub fn write_compact_size(out: &mut Vec<u8>, n: u64) {
-    if n < 0xfd {
-        out.push(n as u8);
-    } else if n <= 0xffff {
-        out.push(0xfd);
-        out.extend_from_slice(&(n as u16).to_le_bytes());
-    } else if n <= 0xffff_ffff {
-        out.push(0xfe);
-        out.extend_from_slice(&(n as u32).to_le_bytes());
-    } else {
-        out.push(0xff);
-        out.extend_from_slice(&n.to_le_bytes());
-    }
-}
+pub use common::ser::{compact_size_len, write_compact_size};
 
 /// Appends a length-prefixed byte vector.
 pub fn write_bytes(out: &mut Vec<u8>, data: &[u8]) {
     write_compact_size(out, data.len() as u64);
     out.extend_from_slice(data);
-}
-
-/// The size of a compact size.
-pub fn compact_size_len(n: u64) -> usize {
-    match n {
-        0..=0xfc => 1,
-        0xfd..=0xffff => 3,
-        0x1_0000..=0xffff_ffff => 5,
-        _ => 9,
-    }
 }
 
 /// Appends a `CTxOut`.
