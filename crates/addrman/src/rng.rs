@@ -2,21 +2,13 @@
 //! bit-buffering and rejection sampling, so a deterministic address manager makes the same
 //! random choices as Core's deterministic one (zero key).
 
-fn quarter(s: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
-    s[a] = s[a].wrapping_add(s[b]);
-    s[d] = (s[d] ^ s[a]).rotate_left(16);
-    s[c] = s[c].wrapping_add(s[d]);
-    s[b] = (s[b] ^ s[c]).rotate_left(12);
-    s[a] = s[a].wrapping_add(s[b]);
-    s[d] = (s[d] ^ s[a]).rotate_left(8);
-    s[c] = s[c].wrapping_add(s[d]);
-    s[b] = (s[b] ^ s[c]).rotate_left(7);
-}
+use chacha20_poly1305::chacha20::ChaCha20;
+use chacha20_poly1305::{Key, Nonce};
 
 /// The random source of an address manager (Core's `FastRandomContext`).
 #[derive(Clone)]
 pub(crate) struct FastRandom {
-    key: [u32; 8],
+    key: [u8; 32],
     /// Block counter and nonce (all zero at the start, as Core seeks nowhere).
     counter: u64,
     block: [u8; 64],
@@ -28,12 +20,8 @@ pub(crate) struct FastRandom {
 impl FastRandom {
     /// Keyed with `key`; the zero key reproduces Core's deterministic context.
     pub(crate) fn with_key(key: [u8; 32]) -> Self {
-        let mut k = [0u32; 8];
-        for (i, w) in k.iter_mut().enumerate() {
-            *w = u32::from_le_bytes([key[4 * i], key[4 * i + 1], key[4 * i + 2], key[4 * i + 3]]);
-        }
         Self {
-            key: k,
+            key,
             counter: 0,
             block: [0; 64],
             used: 64,
@@ -50,29 +38,12 @@ impl FastRandom {
     }
 
     fn refill(&mut self) {
-        let mut s = [0u32; 16];
-        s[0] = 0x6170_7865;
-        s[1] = 0x3320_646e;
-        s[2] = 0x7962_2d32;
-        s[3] = 0x6b20_6574;
-        s[4..12].copy_from_slice(&self.key);
-        // 32-bit block counter, then the 96-bit nonce whose low word takes the overflow.
-        s[12] = self.counter as u32;
-        s[13] = (self.counter >> 32) as u32;
-        let input = s;
-        for _ in 0..10 {
-            quarter(&mut s, 0, 4, 8, 12);
-            quarter(&mut s, 1, 5, 9, 13);
-            quarter(&mut s, 2, 6, 10, 14);
-            quarter(&mut s, 3, 7, 11, 15);
-            quarter(&mut s, 0, 5, 10, 15);
-            quarter(&mut s, 1, 6, 11, 12);
-            quarter(&mut s, 2, 7, 8, 13);
-            quarter(&mut s, 3, 4, 9, 14);
-        }
-        for (i, w) in s.iter().enumerate() {
-            self.block[4 * i..4 * i + 4].copy_from_slice(&w.wrapping_add(input[i]).to_le_bytes());
-        }
+        // RFC 8439 ChaCha20 with a 32-bit block counter; the counter's high half runs on
+        // into the nonce's first word, as Core's 64-bit counter does.
+        let mut nonce = [0u8; 12];
+        nonce[..4].copy_from_slice(&((self.counter >> 32) as u32).to_le_bytes());
+        let cipher = ChaCha20::new_from_block(Key::new(self.key), Nonce::new(nonce), 0);
+        self.block = cipher.get_keystream(self.counter as u32);
         self.counter = self.counter.wrapping_add(1);
         self.used = 0;
     }

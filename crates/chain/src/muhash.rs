@@ -116,42 +116,13 @@ impl Num3072 {
 
 /// ChaCha20 (RFC 8439 block function) keystream with a zero nonce from counter 0.
 fn chacha20_keystream(key: &[u8; 32], out: &mut [u8]) {
-    let mut k = [0u32; 8];
-    for (i, w) in k.iter_mut().enumerate() {
-        *w = u32::from_le_bytes([key[4 * i], key[4 * i + 1], key[4 * i + 2], key[4 * i + 3]]);
-    }
-    for (counter, chunk) in out.chunks_mut(64).enumerate() {
-        let mut init = [0u32; 16];
-        init[..4].copy_from_slice(&[0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574]);
-        init[4..12].copy_from_slice(&k);
-        init[12] = counter as u32;
-        let mut s = init;
-        let qr = |s: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize| {
-            s[a] = s[a].wrapping_add(s[b]);
-            s[d] = (s[d] ^ s[a]).rotate_left(16);
-            s[c] = s[c].wrapping_add(s[d]);
-            s[b] = (s[b] ^ s[c]).rotate_left(12);
-            s[a] = s[a].wrapping_add(s[b]);
-            s[d] = (s[d] ^ s[a]).rotate_left(8);
-            s[c] = s[c].wrapping_add(s[d]);
-            s[b] = (s[b] ^ s[c]).rotate_left(7);
-        };
-        for _ in 0..10 {
-            qr(&mut s, 0, 4, 8, 12);
-            qr(&mut s, 1, 5, 9, 13);
-            qr(&mut s, 2, 6, 10, 14);
-            qr(&mut s, 3, 7, 11, 15);
-            qr(&mut s, 0, 5, 10, 15);
-            qr(&mut s, 1, 6, 11, 12);
-            qr(&mut s, 2, 7, 8, 13);
-            qr(&mut s, 3, 4, 9, 14);
-        }
-        let mut block = [0u8; 64];
-        for i in 0..16 {
-            block[4 * i..4 * i + 4].copy_from_slice(&s[i].wrapping_add(init[i]).to_le_bytes());
-        }
-        chunk.copy_from_slice(&block[..chunk.len()]);
-    }
+    out.fill(0);
+    let mut cipher = chacha20_poly1305::chacha20::ChaCha20::new(
+        chacha20_poly1305::Key::new(*key),
+        chacha20_poly1305::Nonce::new([0; 12]),
+        0,
+    );
+    cipher.apply_keystream(out);
 }
 
 fn to_num3072(data: &[u8]) -> Num3072 {
