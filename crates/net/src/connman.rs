@@ -599,26 +599,8 @@ impl Connman {
     /// (`DisconnectNode(CNetAddr)`).
     pub fn disconnect_node_by_ip(&self, ip: IpAddr) -> bool {
         let ip = netaddr::canonical_ip(ip);
-        let mut any = false;
-        for n in lock(&self.shared.nodes)
-            .iter()
-            .filter(|n| n.conn.addr.ip() == ip)
-        {
-            let shown = if common::logging::log_ips() {
-                format!("={ip}")
-            } else {
-                String::new()
-            };
-            log_debug!(
-                Category::Net,
-                "disconnect by subnet{} match, {}",
-                shown,
-                n.disconnect_msg()
-            );
-            n.mark_disconnect();
-            any = true;
-        }
-        any
+        // Core disconnects an address as the single-address subnet it is.
+        self.disconnect_node_by_subnet(&ip.to_string(), |a| a.ip() == ip)
     }
 
     /// Marks every connection whose peer address `matches` for disconnection
