@@ -141,7 +141,10 @@ impl PeerManager {
                     inner.best_block_time = time;
                     self.updated_block_tip(&mut inner, height, new_blocks, initial_download)
                 }
-                ChainEvent::BlockConnected(block) => inner.tx.block_connected(&block),
+                ChainEvent::BlockConnected(block) => {
+                    inner.tx.block_connected(&block);
+                    self.note_tip_update();
+                }
                 ChainEvent::BlockDisconnected => inner.tx.block_disconnected(),
                 ChainEvent::ActiveTipChange => inner.tx.active_tip_change(),
             }

@@ -26,6 +26,7 @@ mod presync_tests;
 mod process;
 mod rng;
 mod send;
+mod stale;
 mod stats;
 mod txdownload;
 mod txrelay;
@@ -44,6 +45,7 @@ pub use orphanage::OrphanInfo;
 pub use stats::PeerStats;
 
 use peer::Peer;
+pub use stale::EXTRA_PEER_CHECK_INTERVAL;
 
 /// Settings of the peer logic (Core's `PeerManager::Options`).
 #[derive(Clone, Debug)]
@@ -134,6 +136,7 @@ pub struct PeerManager {
     events: Arc<events::EventQueue>,
     rng: Mutex<rng::Rng>,
     addrman: std::sync::OnceLock<Arc<Mutex<addrman::addrman::AddrMan>>>,
+    stale: stale::StaleTip,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -193,6 +196,7 @@ impl PeerManager {
             events: Arc::new(events::EventQueue::default()),
             rng: Mutex::new(rng::Rng::from_os()),
             addrman: std::sync::OnceLock::new(),
+            stale: stale::StaleTip::default(),
         })
     }
 

@@ -773,6 +773,11 @@ impl Connections for Connman {
             .store(true, Ordering::SeqCst);
     }
 
+    fn use_addrman_outgoing(&self) -> bool {
+        let o = self.shared.opts();
+        o.use_addrman_outgoing && o.addrman.is_some()
+    }
+
     fn extra_full_outbound_count(&self) -> usize {
         let (full, _) = self.shared.outbound_limits();
         self.shared

@@ -67,6 +67,11 @@ pub trait Connections: Send + Sync {
     /// Starts the periodic extra block-relay-only peers, once the chain is synced
     /// (`StartExtraBlockRelayPeers`).
     fn start_extra_block_relay_peers(&self) {}
+    /// Whether automatic outbound connections are made (no `-connect`;
+    /// `GetUseAddrmanOutgoing`).
+    fn use_addrman_outgoing(&self) -> bool {
+        false
+    }
     /// Full-relay outbound peers beyond the limit (`GetExtraFullOutboundCount`).
     fn extra_full_outbound_count(&self) -> usize {
         0

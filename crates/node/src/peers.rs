@@ -233,6 +233,16 @@ pub fn start(
                 dump_addresses(&am, &path, magic);
             }
         });
+    // Core checks for a stale tip and extra outbound peers every 45 seconds.
+    let weak = Arc::downgrade(&peerman);
+    node.scheduler.schedule_every(
+        std::time::Duration::from_secs(net_processing::EXTRA_PEER_CHECK_INTERVAL),
+        move || {
+            if let Some(pm) = weak.upgrade() {
+                pm.check_for_stale_tip_and_evict_peers();
+            }
+        },
+    );
     // Core retries its unbroadcast transactions every 10 to 15 minutes.
     let weak = Arc::downgrade(&peerman);
     node.scheduler

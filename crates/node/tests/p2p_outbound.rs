@@ -299,3 +299,35 @@ fn connections_go_through_the_socks5_proxy() {
     assert_eq!(onion_peer["network"], json!("onion"));
     assert_eq!(onion_peer["connection_type"], json!("outbound-full-relay"));
 }
+
+#[test]
+fn a_stale_tip_asks_for_an_extra_outbound_peer() {
+    let dir = TempDir::new("outbound-stale");
+    // -dnsseed=0 keeps automatic connections on in the test harness.
+    let a = TestNode::start(BITCOIND, &dir.0, &["-dnsseed=0", "-debug=net"]);
+    let start = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // The first check notes the time; the tip is judged 10 minutes later.
+    a.call("setmocktime", json!([start]));
+    a.call("mockscheduler", json!([45]));
+    a.call("setmocktime", json!([start + 31 * 60]));
+    a.call("mockscheduler", json!([45]));
+    wait_until("the stale-tip line", || {
+        a.debug_log().contains(
+            "Potential stale tip detected, will try using extra outbound peer (last tip update: 1860 seconds ago)",
+        )
+    });
+    assert!(a
+        .debug_log()
+        .contains("setting try another outbound peer=true"));
+    // A fresh block ends initial sync: extra block-relay-only peers start.
+    let addr = support::regtest_address();
+    a.call("generatetoaddress", json!([1, addr]));
+    a.call("mockscheduler", json!([45]));
+    wait_until("extra block-relay-only peers", || {
+        a.debug_log()
+            .contains("enabling extra block-relay-only peers")
+    });
+}
