@@ -306,13 +306,14 @@ impl PeerManager {
             }
             r.known.insert(key(&a));
             processed += 1;
-            let reachable = true;
+            // Addresses on networks we cannot reach are relayed but not kept.
+            let reachable = self.conns.is_reachable(a.service.addr.get_network());
             if a.time > now_s - 10 * 60
                 && !getaddr_sent
                 && addrs.len() <= 10
                 && a.service.addr.is_routable()
             {
-                to_relay.push(a.clone());
+                to_relay.push((a.clone(), reachable));
             }
             if reachable {
                 ok.push(a);
@@ -334,8 +335,8 @@ impl PeerManager {
         // Banned and discouraged addresses are remembered as known but not stored.
         ok.retain(|a| !self.banned_or_discouraged(&a.service.addr));
         self.with_addrman(|am| am.add(&ok, &source, 2 * 60 * 60));
-        for a in to_relay {
-            self.relay_address(inner, id, &a);
+        for (a, reachable) in to_relay {
+            self.relay_address(inner, id, &a, reachable);
         }
         if conn_type == ConnectionType::AddrFetch && addrs.len() > 1 {
             if let Some(p) = inner.peers.get(&id) {
@@ -349,10 +350,23 @@ impl PeerManager {
         }
     }
 
-    /// `RelayAddress`: to two peers (the same ones for a day, per address).
-    fn relay_address(&self, inner: &mut Inner, from: NodeId, a: &Address) {
+    /// `RelayAddress`: to two peers (the same ones for a day, per address); an address
+    /// on a network we cannot reach goes to one or two, by a coin flip fixed for the day,
+    /// and only if it is relayable at all.
+    fn relay_address(&self, inner: &mut Inner, from: NodeId, a: &Address, reachable: bool) {
         use bitcoin::hashes::{sha256, Hash};
+        if !reachable && !a.service.addr.is_relayable() {
+            return;
+        }
         let day = (self.now() / 1_000_000) / (24 * 60 * 60);
+        let relay_nodes = if reachable {
+            2
+        } else {
+            let mut data = a.service.get_key();
+            data.extend_from_slice(&day.to_le_bytes());
+            data.extend_from_slice(&inner.addr_relay_salt);
+            1 + usize::from(sha256::Hash::hash(&data).to_byte_array()[0] & 1)
+        };
         let mut best: Vec<(u64, NodeId)> = Vec::new();
         for (&pid, p) in inner.peers.iter() {
             if pid == from || p.addr_relay.is_none() || !addr_compatible(p, a) {
@@ -368,7 +382,7 @@ impl PeerManager {
             best.push((u64::from_le_bytes(b), pid));
         }
         best.sort_unstable_by(|x, y| y.cmp(x));
-        for (_, pid) in best.into_iter().take(2) {
+        for (_, pid) in best.into_iter().take(relay_nodes) {
             if let Some(p) = inner.peers.get_mut(&pid) {
                 push_address(p, a, &mut lock(&self.rng));
             }

@@ -16,6 +16,9 @@ use crate::{lock, Inner, PeerManager};
 /// (`HEADERS_DOWNLOAD_TIMEOUT_BASE`, `_PER_HEADER`), microseconds.
 const HEADERS_DOWNLOAD_TIMEOUT_BASE: i64 = 15 * 60 * 1_000_000;
 const HEADERS_DOWNLOAD_TIMEOUT_PER_HEADER: i64 = 1_000;
+/// Mean time between our address broadcasts (`AVG_ADDRESS_BROADCAST_INTERVAL`), seconds;
+/// an addr-fetch peer gets ten of them to answer.
+const AVG_ADDRESS_BROADCAST_INTERVAL: i64 = 30;
 
 impl PeerManager {
     /// `SendMessages`.
@@ -39,6 +42,18 @@ impl PeerManager {
             return;
         };
         if !p.successfully_connected || self.conns.is_disconnecting(id) {
+            return;
+        }
+        // An addr-fetch peer that has not answered with addresses in five minutes goes.
+        if p.conn.conn_type == ConnectionType::AddrFetch
+            && self.now() / 1_000_000 - p.conn.connected > 10 * AVG_ADDRESS_BROADCAST_INTERVAL
+        {
+            log_debug!(
+                Category::Net,
+                "addrfetch connection timeout, {}",
+                Self::disconnect_msg(&p.conn)
+            );
+            self.conns.disconnect(id);
             return;
         }
         if self.maybe_send_ping(&mut inner, id) {

@@ -773,6 +773,10 @@ impl Connections for Connman {
             .store(true, Ordering::SeqCst);
     }
 
+    fn is_reachable(&self, net: addrman::Network) -> bool {
+        self.shared.opts().reachable.contains(&net)
+    }
+
     fn use_addrman_outgoing(&self) -> bool {
         let o = self.shared.opts();
         o.use_addrman_outgoing && o.addrman.is_some()

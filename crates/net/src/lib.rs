@@ -67,6 +67,11 @@ pub trait Connections: Send + Sync {
     /// Starts the periodic extra block-relay-only peers, once the chain is synced
     /// (`StartExtraBlockRelayPeers`).
     fn start_extra_block_relay_peers(&self) {}
+    /// Whether peers on `net` can be reached (`g_reachable_nets.Contains`): addresses
+    /// elsewhere are relayed but not stored.
+    fn is_reachable(&self, _net: addrman::Network) -> bool {
+        true
+    }
     /// Whether automatic outbound connections are made (no `-connect`;
     /// `GetUseAddrmanOutgoing`).
     fn use_addrman_outgoing(&self) -> bool {

@@ -38,22 +38,31 @@ fn listening(dir: &TempDir) -> (TestNode, u16) {
     (TestNode::start(BITCOIND, &dir.0, &args), port)
 }
 
-#[test]
-fn seednode_fills_an_empty_address_manager_then_leaves() {
-    let dir_b = TempDir::new("outbound-seed-b");
-    let (b, port) = listening(&dir_b);
-    // Addresses the seed will hand out. They are IPv4, and the node under test only
-    // reaches IPv6, so nothing dials out of the machine.
+/// A listening node holding ten routable addresses to hand out.
+fn seed_with_addresses(dir: &TempDir) -> (TestNode, u16) {
+    let (b, port) = listening(dir);
     // A getaddr answer holds at most 23% of the known addresses: ten give two, and
-    // more than one lets the addr-fetch peer go.
+    // more than one lets an addr-fetch peer go.
     for i in 1..=10 {
         let r = b.call("addpeeraddress", json!([format!("{}.2.3.4", 20 + i), 8333]));
         assert_eq!(r["success"], json!(true));
     }
+    (b, port)
+}
 
+#[test]
+fn seednode_fills_an_empty_address_manager_then_leaves() {
+    let dir_b = TempDir::new("outbound-seed-b");
+    let (_b, port) = seed_with_addresses(&dir_b);
     let dir_a = TempDir::new("outbound-seed-a");
     let seed = format!("-seednode=127.0.0.1:{port}");
-    let a = TestNode::start(BITCOIND, &dir_a.0, &[&seed, "-onlynet=ipv6", "-debug=net"]);
+    // Automatic connections go through a proxy nobody listens on, so nothing dials out
+    // of the machine (loopback seeds are reached directly, as in Core).
+    let a = TestNode::start(
+        BITCOIND,
+        &dir_a.0,
+        &[&seed, "-proxy=127.0.0.1:1", "-debug=net"],
+    );
     wait_until("the seed's addresses", || {
         a.call("getnodeaddresses", json!([0]))
             .as_array()
@@ -72,7 +81,16 @@ fn seednode_fills_an_empty_address_manager_then_leaves() {
         assert_eq!(e["source_network"], json!("not_publicly_routable"));
     }
     // The addr-fetch connection is dropped once the addresses arrived.
-    wait_until("the addr-fetch peer to leave", || peers(&a).is_empty());
+    wait_until("the addr-fetch peer to leave", || {
+        !peers(&a)
+            .iter()
+            .any(|p| p["connection_type"] == "addr-fetch")
+    });
+    // Then the learned addresses are tried as automatic full-relay peers.
+    wait_until("an automatic connection attempt", || {
+        a.debug_log()
+            .contains("connection (outbound-full-relay) to 2")
+    });
     let log = a.debug_log();
     assert!(log.contains(&format!(
         "Empty addrman, adding seednode (127.0.0.1:{port}) to addrfetch"
@@ -80,18 +98,56 @@ fn seednode_fills_an_empty_address_manager_then_leaves() {
     assert!(log.contains(&format!(
         "trying v2 connection (addr-fetch) to 127.0.0.1:{port}"
     )));
+    assert!(log.contains("addrfetch connection completed"));
     assert!(log.contains("0 block-relay-only anchors will be tried for connections."));
+}
+
+#[test]
+fn addresses_of_unreachable_networks_are_not_kept() {
+    let dir_b = TempDir::new("outbound-onlynet-b");
+    let (_b, port) = seed_with_addresses(&dir_b);
+    let dir_a = TempDir::new("outbound-onlynet-a");
+    let seed = format!("-seednode=127.0.0.1:{port}");
+    let a = TestNode::start(BITCOIND, &dir_a.0, &[&seed, "-onlynet=ipv6", "-debug=net"]);
+    wait_until("the addr-fetch answer", || {
+        a.debug_log().contains("addrfetch connection completed")
+    });
+    assert_eq!(a.call("getnodeaddresses", json!([0])), json!([]));
     let networks = a.call("getnetworkinfo", json!([]))["networks"].clone();
-    let ipv4 = networks
+    let reachable: Vec<&str> = networks
         .as_array()
         .unwrap()
         .iter()
-        .find(|n| n["name"] == "ipv4")
+        .filter(|n| n["reachable"] == json!(true))
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(reachable, ["ipv6"]);
+    assert!(!a.debug_log().contains("(outbound-full-relay)"));
+}
+
+#[test]
+fn a_silent_addr_fetch_peer_is_dropped_after_five_minutes() {
+    // A seed that knows no addresses never answers the getaddr.
+    let dir_b = TempDir::new("outbound-silent-b");
+    let (_b, port) = listening(&dir_b);
+    let dir_a = TempDir::new("outbound-silent-a");
+    let seed = format!("-seednode=127.0.0.1:{port}");
+    let a = TestNode::start(BITCOIND, &dir_a.0, &[&seed, "-onlynet=ipv6", "-debug=net"]);
+    wait_until("the addr-fetch peer", || {
+        peers(&a)
+            .iter()
+            .any(|p| p["connection_type"] == "addr-fetch" && p["version"] == json!(70016))
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .clone();
-    assert_eq!(ipv4["reachable"], json!(false));
-    // Only IPv6 is reachable and none is known, so no automatic connection was tried.
-    assert!(!log.contains("(outbound-full-relay)"));
+        .as_secs();
+    a.call("setmocktime", json!([now + 295]));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(peers(&a).len(), 1);
+    a.call("setmocktime", json!([now + 302]));
+    wait_until("the addr-fetch timeout", || peers(&a).is_empty());
+    assert!(a.debug_log().contains("addrfetch connection timeout"));
 }
 
 #[test]
