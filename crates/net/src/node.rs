@@ -104,6 +104,21 @@ pub(crate) struct NodeInit {
 
 impl Node {
     pub(crate) fn new(init: NodeInit) -> Node {
+        // Every connection, in or out, is announced as it is set up.
+        if common::logging::log_ips() {
+            common::log_debug!(
+                common::logging::Category::Net,
+                "Added connection to {} peer={}",
+                init.conn.addr_name,
+                init.conn.id
+            );
+        } else {
+            common::log_debug!(
+                common::logging::Category::Net,
+                "Added connection peer={}",
+                init.conn.id
+            );
+        }
         let mut recv_per_msg = BTreeMap::new();
         for t in ALL_NET_MESSAGE_TYPES
             .iter()

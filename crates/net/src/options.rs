@@ -302,10 +302,7 @@ impl ConnmanOptions {
             .collect();
         o.whitelist_forcerelay =
             args.get_bool_arg("-whitelistforcerelay", DEFAULT_WHITELISTFORCERELAY);
-        o.whitelist_relay = args.get_bool_arg(
-            "-whitelistrelay",
-            o.whitelist_forcerelay || DEFAULT_WHITELISTRELAY,
-        );
+        o.whitelist_relay = args.get_bool_arg("-whitelistrelay", DEFAULT_WHITELISTRELAY);
         o.network_active = args.get_bool_arg("-networkactive", true);
         o.use_addrman_outgoing = o.connect.is_empty() && !args.is_arg_negated("-connect");
         // `-connect=0` means no automatic connections, not a peer named "0".
@@ -418,6 +415,16 @@ pub fn parameter_interaction(args: &ArgsManager) {
     }
     for line in crate::proxy::proxy_parameter_interaction(args) {
         common::log_info!("{line}");
+    }
+    if args.get_bool_arg("-blocksonly", false) && args.soft_set_bool_arg("-whitelistrelay", false) {
+        common::log_info!("parameter interaction: -blocksonly=1 -> setting -whitelistrelay=0");
+    }
+    if args.get_bool_arg("-whitelistforcerelay", DEFAULT_WHITELISTFORCERELAY)
+        && args.soft_set_bool_arg("-whitelistrelay", true)
+    {
+        common::log_info!(
+            "parameter interaction: -whitelistforcerelay=1 -> setting -whitelistrelay=1"
+        );
     }
 }
 

@@ -401,11 +401,6 @@ pub(crate) fn open_network_connection(
             transport: new_transport(&o, id, use_v2, true),
             grant,
         }));
-        if dest.is_empty() {
-            log_debug!(Category::Net, "Added connection peer={}", id);
-        } else {
-            log_debug!(Category::Net, "Added connection to {} peer={}", dest, id);
-        }
         add_and_initialize(s, &node);
         return true;
     }

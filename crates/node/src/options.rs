@@ -274,6 +274,8 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         any,
         C::Options,
     );
+    add("-whitelistforcerelay", "Give whitelisted peers with default permissions the 'forcerelay' permission: their transactions are relayed even when already in the mempool (default: 0)", any, C::NodeRelay);
+    add("-whitelistrelay", "Give whitelisted peers with default permissions the 'relay' permission: their transactions are accepted even when not relaying transactions (default: 1)", any, C::NodeRelay);
     add("-minrelaytxfee=<amt>", "Lowest fee rate in BTC/kvB that is relayed, mined or accepted into the mempool (default: 0.000001)", any, C::NodeRelay);
     add("-incrementalrelayfee=<amt>", "Fee-rate step in BTC/kvB for replacements and for raising the mempool minimum (default: 0.000001)", any | F::DEBUG_ONLY, C::NodeRelay);
     add(

@@ -387,3 +387,37 @@ fn a_stale_tip_asks_for_an_extra_outbound_peer() {
             .contains("enabling extra block-relay-only peers")
     });
 }
+
+#[test]
+fn parameter_interactions_follow_core_order() {
+    let dir = TempDir::new("outbound-interactions");
+    let port = free_port();
+    let bind = format!("-bind=127.0.0.1:{port}");
+    // An explicit binding wins over the proxy's and -connect's "do not listen".
+    let a = TestNode::start(
+        BITCOIND,
+        &dir.0,
+        &[
+            &bind,
+            "-proxy=127.0.0.1:1",
+            "-connect=0",
+            "-whitelistforcerelay",
+        ],
+    );
+    let log = a.debug_log();
+    for line in [
+        "parameter interaction: -bind set -> setting -listen=1",
+        "parameter interaction: -proxy set -> setting -natpmp=0",
+        "parameter interaction: -whitelistforcerelay=1 -> setting -whitelistrelay=1",
+    ] {
+        assert!(log.contains(line), "missing {line}");
+    }
+    assert!(!log.contains("setting -listen=0"));
+    // -connect=0 is "no automatic connections", not a peer called "0".
+    assert!(!log.contains("trying v"));
+    // It listens, and says so for the inbound peer.
+    let _peer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    wait_until("the inbound connection", || {
+        a.debug_log().contains("Added connection peer=0")
+    });
+}
