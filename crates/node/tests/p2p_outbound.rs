@@ -402,6 +402,7 @@ fn parameter_interactions_follow_core_order() {
             "-proxy=127.0.0.1:1",
             "-connect=0",
             "-whitelistforcerelay",
+            "-debug=net",
         ],
     );
     let log = a.debug_log();
