@@ -361,6 +361,19 @@ impl ConnmanOptions {
             o.white_binds.push(permissions::parse_whitebind(w)?);
         }
         o.bind_on_any = binds.is_empty() && whitebinds.is_empty();
+        // The same address twice, in any of the three lists, is a configuration error.
+        let mut seen = std::collections::HashSet::new();
+        let all = o.white_binds.iter().map(|w| w.addr);
+        for addr in all
+            .chain(o.binds.iter().copied())
+            .chain(o.onion_binds.iter().copied())
+        {
+            if !seen.insert(addr) {
+                return Err(PermissionError(format!(
+                    "Duplicate binding configuration for address {addr}. Please check your -bind, -bind=...=onion and -whitebind settings."
+                )));
+            }
+        }
         if o.onion_binds.is_empty() && o.binds.is_empty() {
             // Core always listens for a local Tor daemon on 127.0.0.1:<port+1>.
             o.onion_binds.push(SocketAddr::from((

@@ -198,13 +198,16 @@ fn onlynet_and_dnsseed_errors() {
         let out = std::process::Command::new(BITCOIND)
             .arg("-regtest")
             .arg(format!("-datadir={}", dir.0.display()))
-            .arg("-listen=0")
             .args(args)
             .output()
             .unwrap();
         assert!(!out.status.success());
         String::from_utf8_lossy(&out.stderr).to_string()
     };
+    // Each fails before anything listens.
+    assert!(run(&["-bind=127.0.0.1:11012", "-whitebind=noban@127.0.0.1:11012"]).contains(
+        "Duplicate binding configuration for address 127.0.0.1:11012. Please check your -bind, -bind=...=onion and -whitebind settings."
+    ));
     assert!(run(&["-onlynet=bogus"]).contains("Unknown network specified in -onlynet: 'bogus'"));
     assert!(run(&["-onlynet=i2p"]).contains(
         "Outbound connections restricted to i2p (-onlynet=i2p) but -i2psam is not provided"
