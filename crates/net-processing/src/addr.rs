@@ -26,6 +26,9 @@ const MAX_ADDR_RATE_PER_SECOND: f64 = 0.1;
 const MAX_ADDR_PROCESSING_TOKEN_BUCKET: f64 = MAX_ADDR_TO_SEND as f64;
 /// Average time between `addr` sends, microseconds (`AVG_ADDRESS_BROADCAST_INTERVAL`).
 const AVG_ADDRESS_BROADCAST_INTERVAL: i64 = 30_000_000;
+/// Average time between advertisements of our own address, microseconds
+/// (`AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL`).
+const AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL: i64 = 24 * 60 * 60 * 1_000_000;
 /// How long a `getaddr` answer is reused, seconds: 21 hours plus up to 6 (Core's
 /// `m_addr_response_caches`).
 const ADDR_CACHE_LIFETIME: i64 = 21 * 60 * 60;
@@ -52,6 +55,9 @@ pub(crate) struct AddrRelay {
     pub rate_limited: u64,
     /// When the next `addr` send is due, microseconds.
     pub next_send: i64,
+    /// When we next advertise our own address, microseconds; 0 before the first time
+    /// (`m_next_local_addr_send`).
+    pub next_local_addr_send: i64,
 }
 
 impl AddrRelay {
@@ -64,6 +70,7 @@ impl AddrRelay {
             token_bucket: 1.0,
             token_timestamp: now,
             processed: 0,
+            next_local_addr_send: 0,
             rate_limited: 0,
             next_send: 0,
         }
@@ -453,9 +460,12 @@ impl PeerManager {
     }
 
     /// `MaybeSendAddr`: the queued addresses, about every 30 seconds.
-    pub(crate) fn maybe_send_addr(&self, inner: &mut Inner, id: NodeId) {
+    pub(crate) fn maybe_send_addr(&self, inner: &mut Inner, id: NodeId, ibd: bool) {
         let now = self.now();
         let delay = lock(&self.rng).exp_duration(AVG_ADDRESS_BROADCAST_INTERVAL);
+        if !ibd {
+            self.maybe_advertise_local(inner, id, now);
+        }
         let Some(p) = inner.peers.get_mut(&id) else {
             return;
         };
@@ -486,6 +496,48 @@ impl PeerManager {
             NetworkMessage::Addr(out.iter().map(to_v1).collect())
         };
         self.send(id, &msg);
+    }
+
+    /// Advertises our own address to the peer about once a day: the first time alone
+    /// in its own message, so the peer's rate limit cannot drop it, later among the
+    /// other addresses (`MaybeSendAddr`'s self-announcement).
+    fn maybe_advertise_local(&self, inner: &mut Inner, id: NodeId, now: i64) {
+        let next = lock(&self.rng).exp_duration(AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL);
+        let due = inner
+            .peers
+            .get(&id)
+            .and_then(|p| p.addr_relay.as_ref())
+            .is_some_and(|r| r.next_local_addr_send < now);
+        if !due {
+            return;
+        }
+        let local = self.conns.local_addr_for_peer(id);
+        let Some(p) = inner.peers.get_mut(&id) else {
+            return;
+        };
+        let Some(r) = p.addr_relay.as_mut() else {
+            return;
+        };
+        let first = r.next_local_addr_send == 0;
+        if !first {
+            // Let the announcement out even if the peer was told before.
+            r.known.clear();
+        }
+        r.next_local_addr_send = now + next;
+        let Some(local) = local else {
+            return;
+        };
+        let a = Address::new(local, ServiceFlags::from(p.our_services), now / 1_000_000);
+        if !first {
+            push_address(p, &a, &mut lock(&self.rng));
+        } else if addr_compatible(p, &a) {
+            let msg = if p.wants_addrv2 {
+                NetworkMessage::AddrV2(vec![to_v2(&a)])
+            } else {
+                NetworkMessage::Addr(vec![to_v1(&a)])
+            };
+            self.send(id, &msg);
+        }
     }
 
     /// Addresses in a received message, in the address manager's form.

@@ -59,7 +59,7 @@ impl PeerManager {
         if self.maybe_send_ping(&mut inner, id) {
             return;
         }
-        self.maybe_send_addr(&mut inner, id);
+        self.maybe_send_addr(&mut inner, id, cs.is_initial_block_download());
         self.maybe_send_sendheaders(&cs, &mut inner, id);
         self.maybe_start_sync(&cs, &mut inner, id);
         self.announce_blocks(&cs, &mut inner, id);

@@ -102,6 +102,7 @@ pub(crate) struct Shared {
     pub sem_addnode: Arc<Semaphore>,
     pub sem_outbound: RwLock<Arc<Semaphore>>,
     pub outbound: crate::outbound::Outbound,
+    pub local: crate::local::LocalAddresses,
     keys: [u64; 4],
 }
 
@@ -134,6 +135,7 @@ impl Shared {
             sem_addnode: Semaphore::new(MAX_ADDNODE_CONNECTIONS),
             sem_outbound: RwLock::new(Semaphore::new(0)),
             outbound: crate::outbound::Outbound::default(),
+            local: crate::local::LocalAddresses::default(),
             keys,
         }
     }
@@ -328,9 +330,43 @@ impl Connman {
                 });
             }
         }
+        for ext in &options.external_ips {
+            s.local.add(
+                ext,
+                crate::local::LOCAL_MANUAL,
+                options.discover,
+                &options.reachable,
+            );
+        }
         if options.listen {
             let listeners = crate::listen::init_binds(&options).map_err(StartError::Bind)?;
+            for l in &listeners {
+                // A routable address we were told to listen on is one peers can use.
+                if let (Ok(addr), false, false) = (
+                    l.sock.local_addr(),
+                    l.onion,
+                    l.permissions.has(crate::types::NetPermissions::NOBAN),
+                ) {
+                    s.local.add(
+                        &crate::local::local_service(&addr),
+                        crate::local::LOCAL_BIND,
+                        options.discover,
+                        &options.reachable,
+                    );
+                }
+            }
             *lock(&s.listeners) = listeners;
+            if options.discover {
+                for ip in crate::local::interface_addresses() {
+                    let addr = SocketAddr::new(ip, options.listen_port);
+                    s.local.add(
+                        &crate::local::local_service(&addr),
+                        crate::local::LOCAL_IF,
+                        true,
+                        &options.reachable,
+                    );
+                }
+            }
         }
         if options.use_addrman_outgoing {
             let anchors = match (&options.anchors_path, &options.addrman) {
@@ -461,6 +497,12 @@ impl Connman {
             .iter()
             .filter_map(|l| l.sock.local_addr().ok())
             .collect()
+    }
+
+    /// Our addresses with their ports and scores, for `getnetworkinfo`
+    /// (`mapLocalHost`).
+    pub fn local_addresses(&self) -> Vec<(addrman::NetAddr, crate::local::LocalInfo)> {
+        self.shared.local.all()
     }
 
     /// Per-connection statistics for `getpeerinfo` (`GetNodeStats`).
@@ -771,6 +813,58 @@ impl Connections for Connman {
             .outbound
             .start_extra_block_relay_peers
             .store(true, Ordering::SeqCst);
+    }
+
+    fn local_addr_for_peer(&self, peer: NodeId) -> Option<addrman::Service> {
+        let s = &self.shared;
+        let o = s.opts();
+        if !o.listen {
+            return None;
+        }
+        let node = s.find(peer)?;
+        let peer_addr = crate::outbound::service_of(&node.conn.addr).addr;
+        let peer_net = match node.network {
+            netaddr::Network::Onion => addrman::Network::Onion,
+            _ => peer_addr.get_network(),
+        };
+        let mut local = s
+            .local
+            .best_for(&peer_addr, peer_net)
+            .unwrap_or_else(|| addrman::Service::new(addrman::NetAddr::default(), o.listen_port));
+        // With discovery on, sometimes trust the address the peer says it sees us at:
+        // it may know better than we do.
+        let seen = lock(&node.facts)
+            .addr_local
+            .map(|a| crate::outbound::service_of(&a));
+        if let Some(seen) = seen {
+            let good = o.discover
+                && peer_addr.is_routable()
+                && seen.addr.is_routable()
+                && o.reachable.contains(&seen.addr.get_network());
+            let bits = if s.local.score(&local.addr) > crate::local::LOCAL_MANUAL {
+                3
+            } else {
+                1
+            };
+            let coin = common::random::salt()[0] & ((1u8 << bits) - 1) == 0;
+            if good && (!local.addr.is_routable() || coin) {
+                local = if node.conn.conn_type.is_inbound() {
+                    seen
+                } else {
+                    addrman::Service::new(seen.addr, local.port)
+                };
+            }
+        }
+        if !local.addr.is_routable() {
+            return None;
+        }
+        log_debug!(
+            Category::Net,
+            "Advertising address {} to peer={}",
+            local.to_string_addr_port(),
+            peer
+        );
+        Some(local)
     }
 
     fn is_reachable(&self, net: addrman::Network) -> bool {

@@ -8,6 +8,7 @@
 mod connman;
 pub mod eviction;
 mod listen;
+pub mod local;
 pub mod netaddr;
 mod node;
 pub mod options;
@@ -67,6 +68,11 @@ pub trait Connections: Send + Sync {
     /// Starts the periodic extra block-relay-only peers, once the chain is synced
     /// (`StartExtraBlockRelayPeers`).
     fn start_extra_block_relay_peers(&self) {}
+    /// The address of ours to advertise to `peer`, if any is routable
+    /// (`GetLocalAddrForPeer`).
+    fn local_addr_for_peer(&self, _peer: NodeId) -> Option<addrman::Service> {
+        None
+    }
     /// Whether peers on `net` can be reached (`g_reachable_nets.Contains`): addresses
     /// elsewhere are relayed but not stored.
     fn is_reachable(&self, _net: addrman::Network) -> bool {

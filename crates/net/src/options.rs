@@ -158,6 +158,10 @@ pub struct ConnmanOptions {
     pub anchors_path: Option<PathBuf>,
     /// The SOCKS5 proxies per network and for names (`-proxy`, `-onion`).
     pub proxies: crate::proxy::ProxySettings,
+    /// `-discover`: learn our addresses from the interfaces and bound sockets.
+    pub discover: bool,
+    /// `-externalip` addresses, with the listening port unless one was given.
+    pub external_ips: Vec<addrman::Service>,
 }
 
 impl Default for ConnmanOptions {
@@ -196,6 +200,8 @@ impl Default for ConnmanOptions {
             reachable: vec![Network::Ipv4, Network::Ipv6],
             anchors_path: None,
             proxies: crate::proxy::ProxySettings::default(),
+            discover: true,
+            external_ips: Vec::new(),
         }
     }
 }
@@ -361,6 +367,32 @@ impl ConnmanOptions {
             o.white_binds.push(permissions::parse_whitebind(w)?);
         }
         o.bind_on_any = binds.is_empty() && whitebinds.is_empty();
+        o.discover = args.get_bool_arg("-discover", true);
+        let name_lookup = args.get_bool_arg("-dns", crate::proxy::DEFAULT_NAME_LOOKUP);
+        for ext in args.get_args("-externalip") {
+            let (host, port, _) = crate::netaddr::split_host_port(&ext);
+            let port = port.unwrap_or(o.listen_port);
+            let resolved = if name_lookup {
+                crate::netaddr::lookup(&ext, o.listen_port)
+            } else {
+                crate::netaddr::lookup_numeric(&ext, o.listen_port)
+                    .into_iter()
+                    .collect()
+            };
+            let addr = addrman::NetAddr::from_special(&host).or_else(|| {
+                resolved
+                    .first()
+                    .map(|a| crate::outbound::service_of(a).addr)
+            });
+            match addr {
+                Some(a) => o.external_ips.push(addrman::Service::new(a, port)),
+                None => {
+                    return Err(PermissionError(format!(
+                        "Cannot resolve -externalip address: '{ext}'"
+                    )))
+                }
+            }
+        }
         // The same address twice, in any of the three lists, is a configuration error.
         let mut seen = std::collections::HashSet::new();
         let all = o.white_binds.iter().map(|w| w.addr);
@@ -428,6 +460,17 @@ pub fn parameter_interaction(args: &ArgsManager) {
     }
     for line in crate::proxy::proxy_parameter_interaction(args) {
         common::log_info!("{line}");
+    }
+    if !args.get_bool_arg("-listen", DEFAULT_LISTEN) {
+        // Not listening: nothing to map, discover or offer as an onion service.
+        for opt in ["-natpmp", "-discover", "-listenonion"] {
+            if args.soft_set_bool_arg(opt, false) {
+                common::log_info!("parameter interaction: -listen=0 -> setting {opt}=0");
+            }
+        }
+    }
+    if !args.get_args("-externalip").is_empty() && args.soft_set_bool_arg("-discover", false) {
+        common::log_info!("parameter interaction: -externalip set -> setting -discover=0");
     }
     if args.get_bool_arg("-blocksonly", false) && args.soft_set_bool_arg("-whitelistrelay", false) {
         common::log_info!("parameter interaction: -blocksonly=1 -> setting -whitelistrelay=0");

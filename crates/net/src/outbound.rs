@@ -379,6 +379,7 @@ fn select_address(
                     continue;
                 };
                 if !a.service.addr.is_valid()
+                    || s.local.contains(&a.service.addr)
                     || !reachable.contains(&a.service.addr.get_network())
                     || !events.has_all_desirable_service_flags(a.services.to_u64())
                     || view.netgroups.contains(&group)
@@ -432,7 +433,7 @@ fn select_address(
         {
             continue;
         }
-        if !net_addr.is_valid() {
+        if !net_addr.is_valid() || s.local.contains(net_addr) {
             return None;
         }
         if !reachable.contains(&net_addr.get_network()) {

@@ -425,3 +425,50 @@ fn parameter_interactions_follow_core_order() {
         a.debug_log().contains("Added connection peer=0")
     });
 }
+
+#[test]
+fn external_addresses_are_listed_and_advertised() {
+    let dir_a = TempDir::new("outbound-local-a");
+    let port = free_port();
+    let args = [
+        format!("-port={port}"),
+        format!("-bind=127.0.0.1:{port}"),
+        "-externalip=1.2.3.4".to_string(),
+        "-debug=net".to_string(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let a = TestNode::start(BITCOIND, &dir_a.0, &args);
+    let info = a.call("getnetworkinfo", json!([]));
+    assert_eq!(
+        info["localaddresses"],
+        json!([{"address": "1.2.3.4", "port": port, "score": 4}])
+    );
+    let log = a.debug_log();
+    assert!(log.contains("parameter interaction: -externalip set -> setting -discover=0"));
+    assert!(log.contains(&format!("AddLocal(1.2.3.4:{port},4)")));
+    // Out of initial download, the node tells its peers where to reach it.
+    a.call("generatetoaddress", json!([1, support::regtest_address()]));
+    let dir_b = TempDir::new("outbound-local-b");
+    let b = TestNode::start(BITCOIND, &dir_b.0, &[]);
+    b.call("addnode", json!([format!("127.0.0.1:{port}"), "onetry"]));
+    wait_until("the advertised address", || {
+        b.call("getnodeaddresses", json!([0]))
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["address"] == "1.2.3.4" && e["port"] == json!(port))
+    });
+    assert!(a
+        .debug_log()
+        .contains(&format!("Advertising address 1.2.3.4:{port} to peer=0")));
+    // A name that does not resolve (here: DNS is off) is an init error.
+    let dir_c = TempDir::new("outbound-local-c");
+    let out = std::process::Command::new(BITCOIND)
+        .arg("-regtest")
+        .arg(format!("-datadir={}", dir_c.0.display()))
+        .args(["-dns=0", "-externalip=no.such.host.invalid"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("Cannot resolve -externalip address: 'no.such.host.invalid'"));
+}

@@ -1107,8 +1107,16 @@ fn get_network_info(n: &NodeContext) -> RpcResult {
             rpc::amount_value(opts.incremental_relay_feerate),
         );
     }
-    // Local addresses are neither discovered nor taken from -externalip yet.
-    o.insert("localaddresses".into(), json!([]));
+    let local: Vec<Value> = peers
+        .as_ref()
+        .map(|p| p.connman.local_addresses())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(addr, info)| {
+            json!({"address": addr.to_string_addr(), "port": info.port, "score": info.score})
+        })
+        .collect();
+    o.insert("localaddresses".into(), Value::Array(local));
     o.insert("warnings".into(), n.warnings_for_rpc());
     Ok(Value::Object(o))
 }
