@@ -331,12 +331,8 @@ impl Connman {
             }
         }
         for ext in &options.external_ips {
-            s.local.add(
-                ext,
-                crate::local::LOCAL_MANUAL,
-                options.discover,
-                &options.reachable,
-            );
+            s.local
+                .add(ext, crate::local::LOCAL_MANUAL, options.discover, None);
         }
         if options.listen {
             let listeners = crate::listen::init_binds(&options).map_err(StartError::Bind)?;
@@ -351,7 +347,7 @@ impl Connman {
                         &crate::local::local_service(&addr),
                         crate::local::LOCAL_BIND,
                         options.discover,
-                        &options.reachable,
+                        Some(&options.reachable),
                     );
                 }
             }
@@ -363,7 +359,7 @@ impl Connman {
                         &crate::local::local_service(&addr),
                         crate::local::LOCAL_IF,
                         true,
-                        &options.reachable,
+                        Some(&options.reachable),
                     );
                 }
             }

@@ -36,28 +36,31 @@ pub(crate) struct LocalAddresses {
 }
 
 impl LocalAddresses {
-    /// Records `service` with `score` (`AddLocal`): only routable addresses on reachable
-    /// networks, and below [`LOCAL_MANUAL`] only when discovery is on. An address seen
-    /// again with at least its old score gains one.
+    /// Records `service` with `score` (`AddLocal`): only routable addresses, on
+    /// reachable networks unless `reachable` is `None` (the user's `-externalip` is kept
+    /// whatever `-onlynet` says), and below [`LOCAL_MANUAL`] only when discovery is on.
+    /// An address seen again with at least its old score gains one.
     pub(crate) fn add(
         &self,
         service: &Service,
         score: i32,
         discover: bool,
-        reachable: &[Network],
+        reachable: Option<&[Network]>,
     ) -> bool {
         let addr = &service.addr;
         if !addr.is_routable() || (!discover && score < LOCAL_MANUAL) {
             return false;
         }
-        if !reachable.contains(&addr.get_network()) {
+        if reachable.is_some_and(|r| !r.contains(&addr.get_network())) {
             return false;
         }
-        log_info!("AddLocal({},{})", service.to_string_addr_port(), score);
+        if common::logging::log_ips() {
+            log_info!("AddLocal({},{})", service.to_string_addr_port(), score);
+        }
         let mut map = lock(&self.map);
         match map.get_mut(addr) {
             Some(info) if score >= info.score => {
-                info.score = score + 1;
+                info.score = score.saturating_add(1);
                 info.port = service.port;
             }
             Some(_) => {}
@@ -169,14 +172,19 @@ mod tests {
     fn only_routable_reachable_addresses_and_scores_grow() {
         let all = Network::ALL.to_vec();
         let l = LocalAddresses::default();
-        assert!(!l.add(&svc("127.0.0.1:8333"), LOCAL_MANUAL, true, &all));
-        assert!(!l.add(&svc("10.0.0.1:8333"), LOCAL_MANUAL, true, &all));
+        assert!(!l.add(&svc("127.0.0.1:8333"), LOCAL_MANUAL, true, Some(&all)));
+        assert!(!l.add(&svc("10.0.0.1:8333"), LOCAL_MANUAL, true, Some(&all)));
         // Without discovery only manual addresses count.
-        assert!(!l.add(&svc("1.2.3.4:8333"), LOCAL_IF, false, &all));
-        assert!(!l.add(&svc("1.2.3.4:8333"), LOCAL_MANUAL, true, &[Network::Ipv6]));
-        assert!(l.add(&svc("1.2.3.4:8333"), LOCAL_MANUAL, false, &all));
+        assert!(!l.add(&svc("1.2.3.4:8333"), LOCAL_IF, false, Some(&all)));
+        assert!(!l.add(
+            &svc("1.2.3.4:8333"),
+            LOCAL_MANUAL,
+            true,
+            Some(&[Network::Ipv6])
+        ));
+        assert!(l.add(&svc("1.2.3.4:8333"), LOCAL_MANUAL, false, Some(&all)));
         assert_eq!(l.score(&svc("1.2.3.4:1").addr), LOCAL_MANUAL);
-        assert!(l.add(&svc("1.2.3.4:8334"), LOCAL_MANUAL, false, &all));
+        assert!(l.add(&svc("1.2.3.4:8334"), LOCAL_MANUAL, false, Some(&all)));
         let (_, info) = l.all()[0].clone();
         assert_eq!(
             info,
@@ -186,17 +194,19 @@ mod tests {
             }
         );
         // A lower score neither lowers it nor moves the port.
-        assert!(l.add(&svc("1.2.3.4:9000"), LOCAL_IF, true, &all));
+        assert!(l.add(&svc("1.2.3.4:9000"), LOCAL_IF, true, Some(&all)));
         assert_eq!(l.all()[0].1.port, 8334);
         assert!(l.contains(&svc("1.2.3.4:0").addr));
+        // The user's own addresses stay whatever -onlynet allows.
+        assert!(l.add(&svc("[2001:470::1]:8333"), LOCAL_MANUAL, false, None));
     }
 
     #[test]
     fn the_best_address_for_a_peer() {
         let all = Network::ALL.to_vec();
         let l = LocalAddresses::default();
-        l.add(&svc("1.2.3.4:8333"), LOCAL_IF, true, &all);
-        l.add(&svc("[2001:470::1]:8333"), LOCAL_MANUAL, true, &all);
+        l.add(&svc("1.2.3.4:8333"), LOCAL_IF, true, Some(&all));
+        l.add(&svc("[2001:470::1]:8333"), LOCAL_MANUAL, true, Some(&all));
         // An IPv4 peer reaches our IPv4 address best, whatever the scores.
         let v4_peer = svc("5.6.7.8:1").addr;
         assert_eq!(

@@ -435,6 +435,7 @@ fn external_addresses_are_listed_and_advertised() {
         format!("-bind=127.0.0.1:{port}"),
         "-externalip=1.2.3.4".to_string(),
         "-debug=net".to_string(),
+        "-logips".to_string(),
     ];
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let a = TestNode::start(BITCOIND, &dir_a.0, &args);
