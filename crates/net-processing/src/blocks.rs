@@ -29,9 +29,6 @@ const BLOCK_DOWNLOAD_TIMEOUT_BASE: f64 = 1.0;
 const BLOCK_DOWNLOAD_TIMEOUT_PER_PEER: f64 = 0.5;
 /// Blocks a pruned (limited) peer still serves (`NODE_NETWORK_LIMITED_MIN_BLOCKS`).
 const NODE_NETWORK_LIMITED_MIN_BLOCKS: u32 = 288;
-/// Blocks we keep even when pruning (`MIN_BLOCKS_TO_KEEP`): unrequested blocks further
-/// ahead than this are not stored.
-const MIN_BLOCKS_TO_KEEP: u32 = 288;
 /// Most items in an `inv` or `getdata` (`MAX_INV_SZ`).
 pub(crate) const MAX_INV_SZ: usize = 50_000;
 
@@ -239,6 +236,7 @@ impl PeerManager {
     pub(crate) fn process_block_message(&self, id: NodeId, block: Block) {
         let hash = block.block_hash();
         log_debug!(Category::Net, "received block {} peer={}", hash, id);
+        let (force_processing, min_pow_checked);
         {
             let cs = self.node.chainstate();
             let mut inner = lock(&self.inner);
@@ -255,42 +253,15 @@ impl PeerManager {
                     return;
                 }
             }
-            let requested = inner.blocks_in_flight.contains_key(&hash);
+            force_processing = inner.blocks_in_flight.contains_key(&hash);
             self.remove_block_request(&mut inner, hash, Some(id));
-            if !requested && !self.worth_storing_unrequested(&cs, &block, prev) {
-                return;
-            }
+            // The header may join the index only if its chain has the anti-DoS work.
+            min_pow_checked = prev.is_some_and(|p| {
+                cs.index().entry(p).chain_work + chain::pow::block_proof(block.header.bits)
+                    >= self.anti_dos_work_threshold(&cs)
+            });
         }
-        self.process_new_block(id, &block, false);
-    }
-
-    /// `AcceptBlock`'s rule for blocks nobody asked for: store them only if they would
-    /// be a new best tip, not too far ahead, on a chain with enough work.
-    fn worth_storing_unrequested(
-        &self,
-        cs: &ChainState,
-        block: &Block,
-        prev: Option<usize>,
-    ) -> bool {
-        let index = cs.index();
-        if let Some(i) = index.find(&block.block_hash()) {
-            if index.entry(i).data.is_some() {
-                return false;
-            }
-        }
-        let Some(prev) = prev else {
-            // Processing gives the missing-parent answer.
-            return true;
-        };
-        let work = index.entry(prev).chain_work + chain::pow::block_proof(block.header.bits);
-        let tip = index.entry(tip_index(cs));
-        if work <= tip.chain_work {
-            return false;
-        }
-        if index.entry(prev).height + 1 > tip.height + MIN_BLOCKS_TO_KEEP {
-            return false;
-        }
-        work >= bitcoin::pow::Work::from_be_bytes(self.minimum_chain_work(cs))
+        self.process_new_block(id, &block, false, force_processing, min_pow_checked);
     }
 
     /// A `getdata` message: queued, then answered in order.

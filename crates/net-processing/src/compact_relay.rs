@@ -260,12 +260,21 @@ impl PeerManager {
     /// punish invalid blocks (more leniently for compact blocks, which BIP152 lets
     /// peers relay before full validation), and promote the first deliverer of a new
     /// tip to high-bandwidth.
-    pub(crate) fn process_new_block(&self, id: NodeId, block: &Block, via_compact: bool) {
+    pub(crate) fn process_new_block(
+        &self,
+        id: NodeId,
+        block: &Block,
+        via_compact: bool,
+        force_processing: bool,
+        min_pow_checked: bool,
+    ) {
         let hash = block.block_hash();
         lock(&self.inner)
             .block_source
             .insert(hash, (id, !via_compact));
-        let result = self.node.process_block(block);
+        let result = self
+            .node
+            .process_block(block, force_processing, min_pow_checked);
         let now = self.now();
         let cs = self.node.chainstate();
         let mut inner = lock(&self.inner);
@@ -299,6 +308,8 @@ impl PeerManager {
                 }
             }
             Err(ProcessError::Header(HeaderError::Duplicate(_))) if via_compact => {}
+            // Not processed for lack of proven work: nothing the peer did wrong.
+            Err(ProcessError::Header(HeaderError::TooLittleChainwork)) => {}
             Err(ProcessError::Header(e)) => self.punish_for_header(&mut inner, id, &e, ""),
             Err(e) => {
                 common::log_error!("ProcessNewBlock: AcceptBlock FAILED ({})", e);
@@ -424,7 +435,7 @@ impl PeerManager {
             }
             Next::Reconstructed(block) => {
                 let hash = block.block_hash();
-                self.process_new_block(id, &block, true);
+                self.process_new_block(id, &block, true, true, true);
                 let cs = self.node.chainstate();
                 let mut inner = lock(&self.inner);
                 let checked = cs.index().find(&hash).is_some_and(|i| {
@@ -706,7 +717,7 @@ impl PeerManager {
             }
         };
         // Requested, so processed even if it would not be stored unasked.
-        self.process_new_block(id, &block, true);
+        self.process_new_block(id, &block, true, true, true);
     }
 }
 

@@ -123,9 +123,17 @@ impl NodeAccess for FakeNode {
     fn mempool(&self) -> MutexGuard<'_, Mempool> {
         self.pool.lock().unwrap()
     }
-    fn process_block(&self, block: &Block) -> Result<BlockOutcome, ProcessError> {
+    fn process_block(
+        &self,
+        block: &Block,
+        force_processing: bool,
+        min_pow_checked: bool,
+    ) -> Result<BlockOutcome, ProcessError> {
         let now = self.now.load(Ordering::Relaxed) / 1_000_000;
-        self.cs.lock().unwrap().process_block(block, now)
+        self.cs
+            .lock()
+            .unwrap()
+            .process_new_block(block, now, force_processing, min_pow_checked)
     }
     fn accept_transaction(&self, _tx: Arc<Transaction>) -> TxResult {
         panic!("no transactions in these tests")

@@ -108,6 +108,10 @@ impl From<ChainStateError> for ProcessError {
     }
 }
 
+/// Blocks kept even when pruning (`MIN_BLOCKS_TO_KEEP`); an unrequested block further
+/// ahead of the tip than this is not stored.
+pub const MIN_BLOCKS_TO_KEEP: u32 = 288;
+
 /// What [`ChainState::process_block`] did with a valid block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockOutcome {
@@ -649,19 +653,52 @@ impl ChainState {
     /// Checks and stores a block, then moves the active chain to the most-work valid
     /// chain (`ProcessNewBlock`). Once it returns, the block is on disk.
     pub fn process_block(&mut self, block: &Block, now: i64) -> Result<BlockOutcome, ProcessError> {
+        self.process_new_block(block, now, true, true)
+    }
+
+    /// [`Self::process_block`] with Core's flags for blocks from peers:
+    /// `force_processing` when the block was requested (otherwise it is stored only if it
+    /// could soon be part of the best chain, as `AcceptBlock` decides), and
+    /// `min_pow_checked` when the caller found the block's chain to have enough work
+    /// for its header to be added (`GetAntiDoSWorkThreshold`).
+    pub fn process_new_block(
+        &mut self,
+        block: &Block,
+        now: i64,
+        force_processing: bool,
+        min_pow_checked: bool,
+    ) -> Result<BlockOutcome, ProcessError> {
         self.now = now;
-        let i = self
+        // Context-free failures never mark the header invalid, as some of them are
+        // malleations of a valid block.
+        check_block(block, &self.params, true, true).map_err(ProcessError::Block)?;
+        let known = self.index.find(&block.block_hash()).is_some();
+        let i = match self
             .index
-            .accept_header(&block.header, now)
-            .map_err(ProcessError::Header)?;
-        let new_block = self.index.entry(i).data.is_none();
+            .accept_header_pow_checked(&block.header, now, min_pow_checked)
+        {
+            Ok(i) => i,
+            Err(HeaderError::TooLittleChainwork) => {
+                let line = format!(
+                    "AcceptBlockHeader: not adding new block header {}, missing anti-dos proof-of-work validation",
+                    block.block_hash()
+                );
+                self.log_debug("validation", &line);
+                return Err(ProcessError::Header(HeaderError::TooLittleChainwork));
+            }
+            Err(e) => return Err(ProcessError::Header(e)),
+        };
+        if !known {
+            self.dirty_entries.insert(i);
+        }
+        let new_block = self.index.entry(i).data.is_none()
+            && (force_processing || self.worth_storing_unrequested(i));
         if new_block {
             let prev = self.index.entry(i).prev.map(|p| PrevBlock {
                 height: self.index.entry(p).height,
                 median_time_past: self.index.median_time_past(p),
             });
-            let checked = check_block(block, &self.params, true, true)
-                .and_then(|()| contextual_check_block(block, &self.params, prev));
+            let checked = contextual_check_block(block, &self.params, prev);
             if let Err(e) = checked {
                 if !e.is_mutation() {
                     let changed = self.index.invalidate(i);
@@ -698,6 +735,18 @@ impl ChainState {
                 })
             }
         }
+    }
+
+    /// `AcceptBlock`'s rule for a block nobody asked for: store it only when it is not a
+    /// pruned one, has at least the tip's work, is not too far ahead of the tip to be
+    /// pruned later, and its chain has the minimum chain work.
+    fn worth_storing_unrequested(&self, i: usize) -> bool {
+        let e = self.index.entry(i);
+        let tip = self.index.entry(self.tip_index());
+        e.tx_count == 0
+            && e.chain_work >= tip.chain_work
+            && e.height <= tip.height + MIN_BLOCKS_TO_KEEP
+            && e.chain_work.to_be_bytes() >= self.params.minimum_chain_work
     }
 
     /// A new block on the tip paying `coinbase_script`, with `transactions` (parents first)

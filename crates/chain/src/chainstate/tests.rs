@@ -700,3 +700,84 @@ fn connections_carry_the_stored_position_and_a_reader_finds_each_transaction() {
         }
     }
 }
+
+#[test]
+fn unrequested_blocks_follow_accept_block() {
+    let dir = TempDir::new("unrequested");
+    let mut cs = open(&dir, 1 << 30);
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    cs.set_log(Box::new(move |_, l| {
+        sink.lock().unwrap().push(l.to_string())
+    }));
+    let mut main = Miner::new();
+    let mut fork = main.clone();
+    cs.process_block(&main.next(0), NOW).unwrap();
+    cs.process_block(&main.next(0), NOW).unwrap();
+
+    // Without proven work a new header is refused and not indexed.
+    let f1 = fork.next(1);
+    let r = cs.process_new_block(&f1, NOW, false, false);
+    assert!(matches!(
+        r,
+        Err(ProcessError::Header(HeaderError::TooLittleChainwork))
+    ));
+    assert!(cs.index().find(&f1.block_hash()).is_none());
+    let want = format!(
+        "AcceptBlockHeader: not adding new block header {}, missing anti-dos proof-of-work validation",
+        f1.block_hash()
+    );
+    assert!(lines.lock().unwrap().contains(&want));
+
+    // Less work than the tip: the header is kept, the block is not.
+    let out = cs.process_new_block(&f1, NOW, false, true).unwrap();
+    assert!(!out.new_block);
+    let i = cs.index().find(&f1.block_hash()).unwrap();
+    assert!(cs.index().entry(i).data.is_none());
+
+    // Equal work is enough for an unrequested block (its parent is missing, so it
+    // waits without becoming the tip).
+    let f2 = fork.next(1);
+    let out = cs.process_new_block(&f2, NOW, false, true).unwrap();
+    assert!(out.new_block && !out.active);
+    assert_eq!(cs.tip(), main.blocks[2].block_hash());
+
+    // A requested block is stored whatever its work, and completes the fork.
+    let out = cs.process_new_block(&f1, NOW, true, true).unwrap();
+    assert!(out.new_block);
+    assert_eq!(cs.tip(), main.blocks[2].block_hash());
+    let f3 = fork.next(1);
+    cs.process_new_block(&f3, NOW, false, true).unwrap();
+    assert_eq!(cs.tip(), f3.block_hash());
+
+    // A block more than MIN_BLOCKS_TO_KEEP ahead of the tip is not stored unrequested.
+    let mut far = Vec::new();
+    for _ in 0..=MIN_BLOCKS_TO_KEEP {
+        far.push(fork.next(1));
+    }
+    let headers: Vec<_> = far.iter().map(|b| b.header).collect();
+    cs.process_headers(&headers, NOW).unwrap();
+    let last = far.last().unwrap();
+    let out = cs.process_new_block(last, NOW, false, true).unwrap();
+    assert!(!out.new_block);
+    let out = cs.process_new_block(&far[0], NOW, false, true).unwrap();
+    assert!(out.new_block && out.active);
+}
+
+#[test]
+fn context_free_block_failures_leave_no_invalid_header() {
+    let dir = TempDir::new("checkblock");
+    let mut cs = open(&dir, 1 << 30);
+    let mut m = Miner::new();
+    let good = m.next(0);
+    let mut bad = good.clone();
+    bad.txdata.push(bad.txdata[0].clone());
+    assert!(matches!(
+        cs.process_block(&bad, NOW),
+        Err(ProcessError::Block(_))
+    ));
+    // Core's `CheckBlock` runs before the header is accepted.
+    assert!(cs.index().find(&bad.block_hash()).is_none());
+    cs.process_block(&good, NOW).unwrap();
+    assert_eq!(cs.tip(), good.block_hash());
+}
