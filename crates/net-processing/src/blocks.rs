@@ -34,11 +34,12 @@ pub(crate) const MAX_INV_SZ: usize = 50_000;
 
 impl PeerManager {
     /// `BlockRequested`: marks `hash` in flight from `id`. False if it already was.
+    /// Other peers the block is in flight from keep their requests (parallel compact
+    /// block download).
     pub(crate) fn block_requested(&self, inner: &mut Inner, id: NodeId, hash: BlockHash) -> bool {
-        if inner.blocks_in_flight.get(&hash) == Some(&id) {
+        if in_flight_from(inner, &hash).contains(&id) {
             return false;
         }
-        self.remove_block_request(inner, hash, None);
         let now = self.now();
         let Some(p) = inner.peers.get_mut(&id) else {
             return false;
@@ -49,7 +50,7 @@ impl PeerManager {
             p.downloading_since = now;
             inner.peers_downloading_from += 1;
         }
-        inner.blocks_in_flight.insert(hash, id);
+        inner.blocks_in_flight.entry(hash).or_default().push(id);
         true
     }
 
@@ -60,15 +61,20 @@ impl PeerManager {
         hash: BlockHash,
         from: Option<NodeId>,
     ) {
-        let Some(&owner) = inner.blocks_in_flight.get(&hash) else {
+        let Some(owners) = inner.blocks_in_flight.remove(&hash) else {
             return;
         };
-        if from.is_some_and(|f| f != owner) {
-            return;
+        let (removed, kept): (Vec<NodeId>, Vec<NodeId>) = owners
+            .into_iter()
+            .partition(|o| from.is_none_or(|f| f == *o));
+        if !kept.is_empty() {
+            inner.blocks_in_flight.insert(hash, kept);
         }
-        inner.blocks_in_flight.remove(&hash);
         let now = self.now();
-        if let Some(p) = inner.peers.get_mut(&owner) {
+        for owner in removed {
+            let Some(p) = inner.peers.get_mut(&owner) else {
+                continue;
+            };
             if p.blocks_in_flight.front() == Some(&hash) {
                 // The first block arrived: the next one's clock starts now.
                 p.downloading_since = p.downloading_since.max(now);
@@ -164,7 +170,7 @@ impl PeerManager {
                     }
                     continue;
                 }
-                if let Some(&owner) = inner.blocks_in_flight.get(&e.hash) {
+                if let Some(&owner) = in_flight_from(inner, &e.hash).first() {
                     if waiting_for.is_none() {
                         waiting_for = Some(owner);
                     }
@@ -577,4 +583,9 @@ fn strip_block_witness(block: &Block) -> Block {
         }
     }
     b
+}
+
+/// The peers `hash` is in flight from, first requester first; empty if none.
+pub(crate) fn in_flight_from<'a>(inner: &'a Inner, hash: &BlockHash) -> &'a [NodeId] {
+    inner.blocks_in_flight.get(hash).map_or(&[], Vec::as_slice)
 }

@@ -34,6 +34,9 @@ pub(crate) const MAX_EXTRA_TXS: usize = 100;
 const MAX_EXTRA_TX_USAGE: usize = 100_000;
 /// Peers we ask for high-bandwidth compact blocks at most (BIP152).
 const MAX_HB_PEERS: usize = 3;
+/// Peers a block may be in flight from at once, to reconstruct it from compact blocks in
+/// parallel (`MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK`).
+const MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK: usize = 3;
 
 /// The latest block that passed its checks on our tip, kept ready for relay.
 pub(crate) struct RecentBlock {
@@ -541,10 +544,14 @@ impl PeerManager {
         if entry.data.is_some() {
             return Next::Done;
         }
-        let owner = inner.blocks_in_flight.get(&hash).copied();
-        let already_in_flight = owner.is_some();
-        let from_this_peer = owner == Some(id);
-        let first_in_flight = owner.is_none() || from_this_peer;
+        let owners = crate::blocks::in_flight_from(inner, &hash);
+        let already_in_flight = owners.len();
+        let from_this_peer = owners.contains(&id);
+        // Requests are kept in order: this peer may be the first one asked.
+        let first_in_flight = owners.first().is_none_or(|o| *o == id);
+        let from_outbound = owners
+            .iter()
+            .any(|o| inner.peers.get(o).is_some_and(|p| !p.is_inbound()));
         let Some(p) = inner.peers.get(&id) else {
             return Next::Done;
         };
@@ -564,7 +571,7 @@ impl PeerManager {
             }
             return Next::Done;
         }
-        if !already_in_flight && !self.can_direct_fetch(cs) {
+        if already_in_flight == 0 && !self.can_direct_fetch(cs) {
             // Far behind: parallel download does better.
             return Next::Done;
         }
@@ -580,7 +587,9 @@ impl PeerManager {
         let segwit = index.entry(prev).height + 1 >= inner.segwit_height;
         let pool_txs = pool.entries().map(|e| (&e.wtxid, &e.tx));
         let room = p.blocks_in_flight.len() < crate::blocks::MAX_BLOCKS_IN_TRANSIT_PER_PEER;
-        if !(from_this_peer || (!already_in_flight && room)) {
+        // A parallel request may still be made from a high-bandwidth peer, below.
+        let (hb_to, inbound) = (p.hb_to, p.is_inbound());
+        if !(from_this_peer || (already_in_flight < MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK && room)) {
             // In flight from someone else, or this peer has too much outstanding: try
             // rebuilding from the pool alone, without a round trip.
             let mut temp = PartiallyDownloadedBlock::new();
@@ -633,6 +642,18 @@ impl PeerManager {
         if missing.is_empty() {
             return Next::Fill(hash);
         }
+        // The first request always round-trips; a later one only from a high-bandwidth
+        // peer that is outbound, or while an outbound peer has one in flight, or when it
+        // does not take the last parallel slot (kept for an outbound peer).
+        let parallel_ok = hb_to
+            && (!inbound
+                || from_outbound
+                || already_in_flight < MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK - 1);
+        if !first_in_flight && !parallel_ok {
+            // Give up on this peer and wait for the others.
+            self.remove_block_request(inner, hash, Some(id));
+            return Next::Done;
+        }
         self.send(
             id,
             &NetworkMessage::GetBlockTxn(GetBlockTxn {
@@ -653,7 +674,9 @@ impl PeerManager {
             let cs = self.node.chainstate();
             let mut inner = lock(&self.inner);
             let segwit_height = inner.segwit_height;
-            let expected = inner.blocks_in_flight.get(&hash) == Some(&id)
+            let owners = crate::blocks::in_flight_from(&inner, &hash);
+            let first_in_flight = owners.first().is_none_or(|o| *o == id);
+            let expected = owners.contains(&id)
                 && inner
                     .peers
                     .get(&id)
@@ -697,6 +720,15 @@ impl PeerManager {
                 (ReadStatus::Ok, Some(block)) => {
                     self.remove_block_request(&mut inner, hash, Some(id));
                     block
+                }
+                (ReadStatus::Failed, _) if !first_in_flight => {
+                    self.remove_block_request(&mut inner, hash, Some(id));
+                    log_debug!(
+                        Category::Net,
+                        "Peer {} sent us a compact block but it failed to reconstruct, waiting on first download to complete",
+                        id
+                    );
+                    return;
                 }
                 (ReadStatus::Failed, _) => {
                     // Perhaps a short-id collision: fetch the block whole, keeping the

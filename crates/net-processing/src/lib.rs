@@ -60,8 +60,11 @@ pub struct Options {
     pub peer_timeout: i64,
 }
 
-/// Blocks in flight: which peer each was asked from.
-type InFlight = HashMap<BlockHash, NodeId>;
+/// Blocks in flight: the peers each was asked from, first requester first (Core's
+/// `mapBlocksInFlight` multimap). A block may be in flight from up to
+/// `MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK` peers while compact blocks are reconstructed in
+/// parallel; a listed block always has at least one peer.
+type InFlight = HashMap<BlockHash, Vec<NodeId>>;
 
 /// State shared by all peers, guarded by one lock (Core guards most of it with
 /// `cs_main`). Never held while the chainstate or pool lock is taken.
