@@ -235,10 +235,10 @@ impl net::NetEvents for PeerManager {
         if conn.permissions.has(net::NetPermissions::BLOOMFILTER) {
             our_services |= p2p::constants::NODE_BLOOM;
         }
+        let mut peer = Peer::new(conn.clone(), our_services);
+        peer.first_event = self.events.next_sequence();
         let mut inner = lock(&self.inner);
-        inner
-            .peers
-            .insert(conn.id, Peer::new(conn.clone(), our_services));
+        inner.peers.insert(conn.id, peer);
     }
 
     fn finalize_node(&self, id: NodeId) {

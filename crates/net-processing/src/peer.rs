@@ -85,6 +85,9 @@ pub(crate) struct Peer {
 
     /// Blocks to announce by headers (`m_blocks_for_headers_relay`).
     pub blocks_for_headers_relay: Vec<BlockHash>,
+    /// The first queued chain event that concerns it: tip updates queued before it
+    /// connected are not announced to it.
+    pub first_event: u64,
     /// Blocks to announce by inventory (`m_blocks_for_inv_relay`).
     pub blocks_for_inv_relay: Vec<BlockHash>,
     /// A block it asked for last (`hashContinue` for `getblocks`).
@@ -157,6 +160,7 @@ impl Peer {
             preferred_download: false,
             last_block_announcement: 0,
             blocks_for_headers_relay: Vec::new(),
+            first_event: 0,
             blocks_for_inv_relay: Vec::new(),
             continue_hash: None,
             getdata_requests: VecDeque::new(),
