@@ -12,7 +12,7 @@ use bitcoin::p2p::message_blockdata::Inventory;
 use bitcoin::p2p::message_compact_blocks::{BlockTxn, CmpctBlock, GetBlockTxn, SendCmpct};
 use bitcoin::{Block, BlockHash, Transaction};
 use chain::index::BlockStatus;
-use chain::{ChainState, HeaderError, ProcessError};
+use chain::{BlockOutcome, ChainState, HeaderError, ProcessError};
 use common::logging::Category;
 use common::{log_debug, log_info};
 use net::NodeId;
@@ -272,16 +272,37 @@ impl PeerManager {
         min_pow_checked: bool,
     ) {
         let hash = block.block_hash();
+        // The first deliverer stays the source until the block is checked.
         lock(&self.inner)
             .block_source
-            .insert(hash, (id, !via_compact));
+            .entry(hash)
+            .or_insert((id, !via_compact));
         let result = self
             .node
             .process_block(block, force_processing, min_pow_checked);
         let now = self.now();
         let cs = self.node.chainstate();
         let mut inner = lock(&self.inner);
-        let source = inner.block_source.remove(&hash);
+        // A block stored but not connected stays in `block_source` until a later block
+        // makes it checked: connected, or found invalid (Core's `BlockChecked`).
+        let checked = !matches!(&result, Ok(o) if !o.active);
+        let source = if checked {
+            inner.block_source.remove(&hash)
+        } else {
+            inner.block_source.get(&hash).copied()
+        };
+        if let Ok(BlockOutcome {
+            other_invalid: Some(bad),
+            ..
+        }) = &result
+        {
+            if let Some((src, full_block)) = inner.block_source.remove(bad) {
+                if full_block && inner.peers.contains_key(&src) {
+                    self.misbehaving(&mut inner, src, "");
+                }
+            }
+        }
+        forget_checked_sources(&cs, &mut inner);
         match result {
             Ok(outcome) => {
                 let only_this_in_flight = inner.blocks_in_flight.keys().all(|h| *h == hash);
@@ -751,6 +772,19 @@ impl PeerManager {
         // Requested, so processed even if it would not be stored unasked.
         self.process_new_block(id, &block, true, true, true);
     }
+}
+
+/// Drops the block sources of blocks now connected or known invalid: a block stored
+/// out of order is checked when a later one connects it, and nothing else would remove
+/// its entry then.
+fn forget_checked_sources(cs: &ChainState, inner: &mut Inner) {
+    let index = cs.index();
+    inner.block_source.retain(|h, _| {
+        index.find(h).is_some_and(|i| {
+            let e = index.entry(i);
+            !e.status.failed() && !crate::headers::in_active_chain(cs, i)
+        })
+    });
 }
 
 /// Whether `prev`'s block was connected once and is not known invalid (Core's

@@ -108,6 +108,9 @@ impl From<ChainStateError> for ProcessError {
     }
 }
 
+/// The category a [`LogSink`] is given for an error line (Core's `LogError`).
+pub const LOG_ERROR: &str = "error";
+
 /// Blocks kept even when pruning (`MIN_BLOCKS_TO_KEEP`); an unrequested block further
 /// ahead of the tip than this is not stored.
 pub const MIN_BLOCKS_TO_KEEP: u32 = 288;
@@ -119,6 +122,9 @@ pub struct BlockOutcome {
     pub new_block: bool,
     /// The block is on the active chain now (so it was fully validated).
     pub active: bool,
+    /// An earlier stored block that failed to connect while the best chain was
+    /// activated (Core's `BlockChecked` for it): whoever sent it may be punished.
+    pub other_invalid: Option<BlockHash>,
 }
 
 /// Settings of a chainstate.
@@ -228,6 +234,8 @@ type CandidateKey = (std::cmp::Reverse<bitcoin::pow::Work>, i64, usize);
 /// Where the chainstate's log lines go.
 /// Lines come with their debug category (`Some("reindex")`, logged only when that
 /// category is enabled) or `None` for lines that are always logged.
+/// The category is a debug category's name, [`LOG_ERROR`] for an error line, or `None`
+/// for an informational line.
 pub type LogSink = Box<dyn FnMut(Option<&'static str>, &str) + Send>;
 
 /// Default `-maxtipage`: a tip older than this keeps the node in initial block download.
@@ -451,6 +459,25 @@ impl ChainState {
     fn log_line(&mut self, line: &str) {
         if let Some(log) = self.log.as_mut() {
             log(None, line);
+        }
+    }
+
+    /// Core's `InvalidChainFound` lines for the newly invalid entry `i`.
+    fn log_invalid_chain_found(&mut self, i: usize) {
+        let tip = self.tip_index();
+        let mut lines = Vec::with_capacity(2);
+        for (what, j) in [("invalid block", i), ("current best", tip)] {
+            let e = self.index.entry(j);
+            lines.push(format!(
+                "InvalidChainFound: {what}={} height={} log2_work={:.6} date={}",
+                e.hash,
+                e.height,
+                e.chain_work.log2(),
+                iso8601(i64::from(e.header.time))
+            ));
+        }
+        for l in lines {
+            self.log_line(&l);
         }
     }
 
@@ -703,7 +730,9 @@ impl ChainState {
                 if !e.is_mutation() {
                     let changed = self.index.invalidate(i);
                     self.dirty_entries.extend(changed);
+                    self.log_invalid_chain_found(i);
                 }
+                self.log_debug(LOG_ERROR, &format!("AcceptBlock: {e}"));
                 return Err(ProcessError::Block(e));
             }
             let on_tip = self.index.entry(i).prev == Some(self.tip_index());
@@ -727,11 +756,12 @@ impl ChainState {
         let failure = self.activate_best_chain(Some(block))?;
         match failure {
             Some((j, e)) if j == i => Err(ProcessError::Block(e)),
-            _ => {
+            other => {
                 let e = self.index.entry(i);
                 Ok(BlockOutcome {
                     new_block,
                     active: self.hash_at(e.height) == Some(e.hash),
+                    other_invalid: other.map(|(j, _)| self.index.entry(j).hash),
                 })
             }
         }
@@ -991,6 +1021,13 @@ impl ChainState {
                 if let Err(e) = self.connect(i, known)? {
                     let changed = self.index.invalidate(i);
                     self.dirty_entries.extend(changed);
+                    self.log_invalid_chain_found(i);
+                    let line = format!(
+                        "ConnectTip: ConnectBlock {} failed, {}",
+                        self.index.entry(i).hash,
+                        e
+                    );
+                    self.log_debug(LOG_ERROR, &line);
                     failure = Some((i, e));
                     break;
                 }

@@ -781,3 +781,49 @@ fn context_free_block_failures_leave_no_invalid_header() {
     cs.process_block(&good, NOW).unwrap();
     assert_eq!(cs.tip(), good.block_hash());
 }
+
+#[test]
+fn a_stored_block_failing_on_a_later_reorg_is_reported_and_logged() {
+    let dir = TempDir::new("later-invalid");
+    let mut cs = open(&dir, 1 << 30);
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    cs.set_log(Box::new(move |_, l| {
+        sink.lock().unwrap().push(l.to_string())
+    }));
+    let mut main = Miner::new();
+    for _ in 0..3 {
+        cs.process_block(&main.next(0), NOW).unwrap();
+    }
+    let mut fork = main.clone();
+    for _ in 0..2 {
+        cs.process_block(&main.next(0), NOW).unwrap();
+    }
+    // A side-chain block paying itself too much: stored, not connected, not yet known
+    // to be invalid.
+    let mut bad = fork.next(1);
+    bad.txdata[0].output[0].value += Amount::from_sat(1);
+    bad.header.merkle_root = crate::validation::block_merkle_root(&bad).0;
+    assert!(grind(&mut bad, cs.params()));
+    *fork.blocks.last_mut().unwrap() = bad.clone();
+    let out = cs.process_block(&bad, NOW).unwrap();
+    assert!(out.new_block && !out.active && out.other_invalid.is_none());
+    cs.process_block(&fork.next(1), NOW).unwrap();
+    // The fork overtakes: connecting its first block fails, which the block that
+    // triggered the attempt reports.
+    let out = cs.process_block(&fork.next(1), NOW).unwrap();
+    assert_eq!(out.other_invalid, Some(bad.block_hash()));
+    assert!(!out.active);
+    assert_eq!(cs.tip(), main.blocks[5].block_hash());
+    let lines = lines.lock().unwrap();
+    let want = format!(
+        "ConnectTip: ConnectBlock {} failed, bad-cb-amount",
+        bad.block_hash()
+    );
+    assert!(lines.iter().any(|l| l.starts_with(&want)), "{lines:?}");
+    let want = format!(
+        "InvalidChainFound: invalid block={} height=4",
+        bad.block_hash()
+    );
+    assert!(lines.iter().any(|l| l.starts_with(&want)), "{lines:?}");
+}
