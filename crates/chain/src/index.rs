@@ -237,7 +237,7 @@ impl BlockIndex {
             by_hash,
             children: vec![0],
             best_header: 0,
-            next_sequence: 1,
+            next_sequence: 2,
         }
     }
 
@@ -360,13 +360,14 @@ impl BlockIndex {
             chain_work: self.entries[prev].chain_work + block_proof(header.bits),
             prev: Some(prev),
             status: BlockStatus(BlockStatus::VALID_HEADER),
-            sequence: self.next_sequence,
+            // Numbered when its block arrives (`ReceivedBlockTransactions`), not its
+            // header: a header seen early does not win ties for a block received late.
+            sequence: 1,
             data: None,
             undo: None,
             tx_count: 0,
             chain_tx_count: 0,
         };
-        self.next_sequence += 1;
         let i = self.entries.len();
         self.by_hash.insert(hash, i);
         self.children[prev] += 1;
@@ -432,6 +433,8 @@ impl BlockIndex {
 
     /// Records where entry `i`'s block data is and how many transactions it has.
     pub fn set_data(&mut self, i: usize, pos: FilePos, tx_count: u32) {
+        self.entries[i].sequence = self.next_sequence;
+        self.next_sequence += 1;
         self.entries[i].data = Some(pos);
         self.entries[i].tx_count = tx_count;
         self.entries[i].status.0 |= BlockStatus::HAVE_DATA;

@@ -827,3 +827,20 @@ fn a_stored_block_failing_on_a_later_reorg_is_reported_and_logged() {
     );
     assert!(lines.iter().any(|l| l.starts_with(&want)), "{lines:?}");
 }
+
+#[test]
+fn equal_work_ties_go_to_the_block_received_first_not_the_header() {
+    let dir = TempDir::new("tie-by-block");
+    let mut cs = open(&dir, 1 << 30);
+    let mut base = Miner::new();
+    cs.process_block(&base.next(0), NOW).unwrap();
+    let mut a = base.clone();
+    let mut b = base.clone();
+    let late = a.next(1);
+    let early = b.next(2);
+    // The late block's header arrives first, its block only after the other block.
+    cs.process_headers(&[late.header], NOW).unwrap();
+    cs.process_block(&early, NOW).unwrap();
+    cs.process_block(&late, NOW).unwrap();
+    assert_eq!(cs.tip(), early.block_hash());
+}
