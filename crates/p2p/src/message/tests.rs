@@ -364,6 +364,10 @@ fn filterload_flags_keep_core_meaning() {
 #[test]
 fn short_messages_fail_with_end_of_data() {
     assert_eq!(decode("ping", &[1, 2, 3]), Err(DecodeError::EndOfData));
+    assert_eq!(
+        DecodeError::EndOfData.to_string(),
+        "DataStream::read(): end of data: iostream error"
+    );
     assert_eq!(decode("pong", &[]), Err(DecodeError::EndOfData));
     assert_eq!(decode("feefilter", &[0; 7]), Err(DecodeError::EndOfData));
     assert!(decode("tx", &[1, 0, 0]).is_err());
