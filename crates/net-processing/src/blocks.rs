@@ -165,7 +165,9 @@ impl PeerManager {
                     break 'outer;
                 }
                 if e.data.is_some() || in_active_chain(cs, i) {
-                    if in_active_chain(cs, i) {
+                    // Stored with all its ancestors counts as common too, so the window
+                    // moves along a stored side chain that is not connected (yet).
+                    if in_active_chain(cs, i) || cs.have_num_chain_txs(i) {
                         last_common = i;
                     }
                     continue;

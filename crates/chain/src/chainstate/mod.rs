@@ -890,6 +890,12 @@ impl ChainState {
         self.linked.get(i).copied().unwrap_or(false)
     }
 
+    /// Whether entry `i`'s block and all its ancestors' blocks are stored, so it could be
+    /// connected (Core's `HaveNumChainTxs`).
+    pub fn have_num_chain_txs(&self, i: usize) -> bool {
+        self.is_linked(i)
+    }
+
     /// Records that entry `i`'s block is stored: links it (and the stored descendants
     /// that waited for it) once its parent is linked, making them candidates
     /// (`ReceivedBlockTransactions`).

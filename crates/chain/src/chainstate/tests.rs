@@ -844,3 +844,24 @@ fn equal_work_ties_go_to_the_block_received_first_not_the_header() {
     cs.process_block(&late, NOW).unwrap();
     assert_eq!(cs.tip(), early.block_hash());
 }
+
+#[test]
+fn a_stored_side_chain_has_its_chain_transactions_once_its_parents_are_stored() {
+    let dir = TempDir::new("num-chain-txs");
+    let mut cs = open(&dir, 1 << 30);
+    let mut main = Miner::new();
+    let mut fork = main.clone();
+    for _ in 0..3 {
+        cs.process_block(&main.next(0), NOW).unwrap();
+    }
+    let f1 = fork.next(1);
+    let f2 = fork.next(1);
+    cs.process_headers(&[f1.header, f2.header], NOW).unwrap();
+    cs.process_block(&f2, NOW).unwrap();
+    let i2 = cs.index().find(&f2.block_hash()).unwrap();
+    assert!(!cs.have_num_chain_txs(i2), "its parent is missing");
+    cs.process_block(&f1, NOW).unwrap();
+    // Stored but not connected (less work than the tip): linked all the same.
+    assert!(cs.have_num_chain_txs(i2));
+    assert_ne!(cs.tip(), f2.block_hash());
+}
