@@ -16,6 +16,7 @@ mod blocks;
 mod compact;
 mod compact_relay;
 mod events;
+mod eviction;
 mod handshake;
 mod headers;
 mod headerssync;
@@ -75,6 +76,9 @@ struct Inner {
     peers_downloading_from: i32,
     /// Peers preferred for download (`m_num_preferred_download_peers`).
     preferred_download_peers: i32,
+    /// Outbound peers exempt from the lagging-chain check
+    /// (`m_outbound_peers_with_protect_from_disconnect`).
+    protected_outbound_peers: i32,
     /// Peers we started headers sync with (`nSyncStarted`).
     sync_started: i32,
     /// The height of our tip, for `version` (`m_best_height`).
@@ -170,6 +174,7 @@ impl PeerManager {
                 blocks_in_flight: HashMap::new(),
                 peers_downloading_from: 0,
                 preferred_download_peers: 0,
+                protected_outbound_peers: 0,
                 sync_started: 0,
                 best_height,
                 best_block_time,

@@ -49,6 +49,7 @@ impl Drop for TempDir {
 #[derive(Default)]
 struct FakeConns {
     sent: Mutex<Vec<(NodeId, String, Vec<u8>)>>,
+    disconnected: Mutex<Vec<NodeId>>,
 }
 
 impl FakeConns {
@@ -79,7 +80,9 @@ impl Connections for FakeConns {
     fn poll_message(&self, _peer: NodeId) -> Option<(ReceivedMessage, bool)> {
         None
     }
-    fn disconnect(&self, _peer: NodeId) {}
+    fn disconnect(&self, peer: NodeId) {
+        self.disconnected.lock().unwrap().push(peer);
+    }
     fn is_disconnecting(&self, _peer: NodeId) -> bool {
         false
     }
@@ -401,4 +404,61 @@ fn noban_peers_skip_the_anti_dos_check() {
     s.headers(&chain);
     assert!(chain.iter().all(|h| s.known(h)));
     assert_eq!(s.presync_height(), -1);
+}
+
+/// `ConsiderEviction`: an outbound peer that never shows our tip's work gets the chain
+/// sync timeout, then one `getheaders` from our tip's parent, then is disconnected; a
+/// peer that showed our tip's work is protected.
+#[test]
+fn a_lagging_outbound_peer_is_asked_once_then_evicted_unless_protected() {
+    use crate::eviction::{CHAIN_SYNC_TIMEOUT, HEADERS_RESPONSE_TIME};
+    let s = setup("evict", 0);
+    let cs = s.node.chainstate();
+    let tip_parent = cs.index().entry(cs.index().len() - 1).header.prev_blockhash;
+    {
+        let mut inner = lock(&s.pm.inner);
+        inner.peers.get_mut(&PEER).unwrap().sync_started = true;
+        s.pm.consider_eviction(&cs, &mut inner, PEER, NOW);
+        s.pm.consider_eviction(&cs, &mut inner, PEER, NOW + CHAIN_SYNC_TIMEOUT);
+    }
+    assert!(
+        s.conns.take_getheaders().is_empty(),
+        "not before the timeout"
+    );
+    {
+        let mut inner = lock(&s.pm.inner);
+        s.pm.consider_eviction(&cs, &mut inner, PEER, NOW + CHAIN_SYNC_TIMEOUT + 1);
+    }
+    let asked = s.conns.take_getheaders();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0][0], tip_parent);
+    assert!(s.conns.disconnected.lock().unwrap().is_empty());
+    {
+        let mut inner = lock(&s.pm.inner);
+        let late = NOW + CHAIN_SYNC_TIMEOUT + HEADERS_RESPONSE_TIME + 2;
+        s.pm.consider_eviction(&cs, &mut inner, PEER, late);
+    }
+    assert_eq!(*s.conns.disconnected.lock().unwrap(), vec![PEER]);
+
+    // Shown our tip: protected, and never timed.
+    let s = setup("evict-protected", 0);
+    let cs = s.node.chainstate();
+    let tip = cs.index().len() - 1;
+    let mut inner = lock(&s.pm.inner);
+    let p = inner.peers.get_mut(&PEER).unwrap();
+    p.sync_started = true;
+    p.best_known = Some(tip);
+    s.pm.maybe_protect_outbound_peer(&cs, &mut inner, PEER);
+    assert!(inner.peers[&PEER].chain_sync.protect);
+    assert_eq!(inner.protected_outbound_peers, 1);
+    inner.peers.get_mut(&PEER).unwrap().best_known = None;
+    for t in [
+        0,
+        CHAIN_SYNC_TIMEOUT + 1,
+        CHAIN_SYNC_TIMEOUT + HEADERS_RESPONSE_TIME + 2,
+    ] {
+        s.pm.consider_eviction(&cs, &mut inner, PEER, NOW + t);
+    }
+    assert_eq!(inner.peers[&PEER].chain_sync.timeout, 0);
+    assert!(s.conns.disconnected.lock().unwrap().is_empty());
 }

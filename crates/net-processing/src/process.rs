@@ -328,6 +328,9 @@ impl PeerManager {
         if peer.sync_started {
             inner.sync_started -= 1;
         }
+        if peer.chain_sync.protect {
+            inner.protected_outbound_peers -= 1;
+        }
         for hash in &peer.blocks_in_flight {
             if let Some(owners) = inner.blocks_in_flight.get_mut(hash) {
                 owners.retain(|o| *o != id);
