@@ -774,15 +774,15 @@ impl PeerManager {
     }
 }
 
-/// Drops the block sources of blocks now connected or known invalid: a block stored
-/// out of order is checked when a later one connects it, and nothing else would remove
-/// its entry then.
+/// Keeps only the block sources of blocks stored and still waiting to be checked: a
+/// block stored out of order is checked when a later one connects it, and nothing else
+/// would remove its entry then; a block not stored will not be checked at all.
 fn forget_checked_sources(cs: &ChainState, inner: &mut Inner) {
     let index = cs.index();
     inner.block_source.retain(|h, _| {
         index.find(h).is_some_and(|i| {
             let e = index.entry(i);
-            !e.status.failed() && !crate::headers::in_active_chain(cs, i)
+            e.data.is_some() && !e.status.failed() && !crate::headers::in_active_chain(cs, i)
         })
     });
 }

@@ -462,3 +462,43 @@ fn a_lagging_outbound_peer_is_asked_once_then_evicted_unless_protected() {
     assert_eq!(inner.peers[&PEER].chain_sync.timeout, 0);
     assert!(s.conns.disconnected.lock().unwrap().is_empty());
 }
+
+/// Core's `BlockChecked` for a block stored earlier: when a later block makes the chain
+/// try it and it fails, the peer that sent it is punished.
+#[test]
+fn the_sender_of_a_stored_block_found_invalid_later_is_punished() {
+    let s = setup("later-invalid", 0);
+    let params = ChainParams::regtest();
+    let (mut prev, mut height) = {
+        let cs = s.node.chainstate();
+        let i = cs.index().len() - 3;
+        (cs.index().entry(i).header, cs.index().entry(i).height)
+    };
+    let mut fork = Vec::new();
+    for k in 0..3 {
+        height += 1;
+        let mut b = assemble_block(
+            &params,
+            BlockRequest {
+                prev_hash: prev.block_hash(),
+                height,
+                version: 0x2000_0000,
+                time: prev.time + 2,
+                bits: params.genesis.header.bits,
+                coinbase_script: ScriptBuf::from_bytes(vec![0x51]),
+                transactions: Vec::new(),
+                // The first block of the fork claims one satoshi too many.
+                fees: if k == 0 { 1 } else { 0 },
+            },
+        );
+        assert!(grind(&mut b, &params));
+        prev = b.header;
+        fork.push(b);
+    }
+    s.pm.process_new_block(PEER, &fork[0], false, true, true);
+    s.pm.process_new_block(PEER, &fork[1], false, true, true);
+    assert!(!s.misbehaved(), "stored, not yet checked");
+    s.pm.process_new_block(PEER, &fork[2], false, true, true);
+    assert!(s.misbehaved());
+    assert!(lock(&s.pm.inner).block_source.is_empty());
+}
