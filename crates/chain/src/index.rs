@@ -103,6 +103,9 @@ pub enum HeaderError {
     TimeTooNew,
     /// A version that an active soft fork rules out.
     BadVersion(i32),
+    /// A new header whose chain's work the caller did not check against the anti-DoS
+    /// threshold (`BLOCK_HEADER_LOW_WORK`): valid, but not added.
+    TooLittleChainwork,
 }
 
 impl HeaderError {
@@ -118,6 +121,7 @@ impl HeaderError {
             HeaderError::TimewarpAttack => "time-timewarp-attack".into(),
             HeaderError::TimeTooNew => "time-too-new".into(),
             HeaderError::BadVersion(v) => format!("bad-version(0x{:08x})", *v as u32),
+            HeaderError::TooLittleChainwork => "too-little-chainwork".into(),
         }
     }
 
@@ -135,13 +139,20 @@ impl HeaderError {
             }
             HeaderError::TimeTooNew => "block timestamp too far in the future".into(),
             HeaderError::BadVersion(v) => format!("rejected nVersion=0x{:08x} block", *v as u32),
+            HeaderError::TooLittleChainwork => String::new(),
         }
     }
 }
 
 impl std::fmt::Display for HeaderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}, {}", self.reason(), self.debug_message())
+        // Core's `ValidationState::ToString` leaves out an empty debug message.
+        let debug = self.debug_message();
+        if debug.is_empty() {
+            f.write_str(&self.reason())
+        } else {
+            write!(f, "{}, {}", self.reason(), debug)
+        }
     }
 }
 
@@ -226,7 +237,7 @@ impl BlockIndex {
             by_hash,
             children: vec![0],
             best_header: 0,
-            next_sequence: 1,
+            next_sequence: 2,
         }
     }
 
@@ -307,6 +318,19 @@ impl BlockIndex {
     /// Checks and adds a header (`AcceptBlockHeader`); `now` is the node's adjusted time.
     /// A known valid header returns its index again.
     pub fn accept_header(&mut self, header: &Header, now: i64) -> Result<usize, HeaderError> {
+        self.accept_header_pow_checked(header, now, true)
+    }
+
+    /// [`Self::accept_header`] with Core's `min_pow_checked`: when the caller has not
+    /// checked the header's chain against the anti-DoS work threshold, a new header that
+    /// passes every check is still refused ([`HeaderError::TooLittleChainwork`]), so a
+    /// low-work chain cannot fill the index. Known headers are unaffected.
+    pub fn accept_header_pow_checked(
+        &mut self,
+        header: &Header,
+        now: i64,
+        min_pow_checked: bool,
+    ) -> Result<usize, HeaderError> {
         let hash = header.block_hash();
         if let Some(&i) = self.by_hash.get(&hash) {
             return if self.entries[i].status.failed() {
@@ -325,6 +349,9 @@ impl BlockIndex {
             return Err(HeaderError::BadPrevBlock);
         }
         self.contextual_check(header, prev, now)?;
+        if !min_pow_checked {
+            return Err(HeaderError::TooLittleChainwork);
+        }
         let height = self.entries[prev].height + 1;
         let entry = Entry {
             hash,
@@ -333,13 +360,14 @@ impl BlockIndex {
             chain_work: self.entries[prev].chain_work + block_proof(header.bits),
             prev: Some(prev),
             status: BlockStatus(BlockStatus::VALID_HEADER),
-            sequence: self.next_sequence,
+            // Numbered when its block arrives (`ReceivedBlockTransactions`), not its
+            // header: a header seen early does not win ties for a block received late.
+            sequence: 1,
             data: None,
             undo: None,
             tx_count: 0,
             chain_tx_count: 0,
         };
-        self.next_sequence += 1;
         let i = self.entries.len();
         self.by_hash.insert(hash, i);
         self.children[prev] += 1;
@@ -405,6 +433,8 @@ impl BlockIndex {
 
     /// Records where entry `i`'s block data is and how many transactions it has.
     pub fn set_data(&mut self, i: usize, pos: FilePos, tx_count: u32) {
+        self.entries[i].sequence = self.next_sequence;
+        self.next_sequence += 1;
         self.entries[i].data = Some(pos);
         self.entries[i].tx_count = tx_count;
         self.entries[i].status.0 |= BlockStatus::HAVE_DATA;

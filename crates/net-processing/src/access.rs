@@ -19,8 +19,15 @@ pub trait NodeAccess: Send + Sync {
     /// Locks the pool (`mempool.cs`).
     fn mempool(&self) -> MutexGuard<'_, Mempool>;
     /// Checks and stores a block and activates the best chain (`ProcessNewBlock`),
-    /// keeping the pool in step. Takes the chainstate lock itself.
-    fn process_block(&self, block: &Block) -> Result<BlockOutcome, ProcessError>;
+    /// keeping the pool in step. Takes the chainstate lock itself. `force_processing`:
+    /// the block was requested; `min_pow_checked`: its chain has the anti-DoS work (see
+    /// [`ChainState::process_new_block`]).
+    fn process_block(
+        &self,
+        block: &Block,
+        force_processing: bool,
+        min_pow_checked: bool,
+    ) -> Result<BlockOutcome, ProcessError>;
     /// Submits a transaction to the pool (`ProcessTransaction`). Takes the chainstate
     /// and pool locks itself.
     fn accept_transaction(&self, tx: Arc<Transaction>) -> TxResult;

@@ -29,19 +29,17 @@ const BLOCK_DOWNLOAD_TIMEOUT_BASE: f64 = 1.0;
 const BLOCK_DOWNLOAD_TIMEOUT_PER_PEER: f64 = 0.5;
 /// Blocks a pruned (limited) peer still serves (`NODE_NETWORK_LIMITED_MIN_BLOCKS`).
 const NODE_NETWORK_LIMITED_MIN_BLOCKS: u32 = 288;
-/// Blocks we keep even when pruning (`MIN_BLOCKS_TO_KEEP`): unrequested blocks further
-/// ahead than this are not stored.
-const MIN_BLOCKS_TO_KEEP: u32 = 288;
 /// Most items in an `inv` or `getdata` (`MAX_INV_SZ`).
 pub(crate) const MAX_INV_SZ: usize = 50_000;
 
 impl PeerManager {
     /// `BlockRequested`: marks `hash` in flight from `id`. False if it already was.
+    /// Other peers the block is in flight from keep their requests (parallel compact
+    /// block download).
     pub(crate) fn block_requested(&self, inner: &mut Inner, id: NodeId, hash: BlockHash) -> bool {
-        if inner.blocks_in_flight.get(&hash) == Some(&id) {
+        if in_flight_from(inner, &hash).contains(&id) {
             return false;
         }
-        self.remove_block_request(inner, hash, None);
         let now = self.now();
         let Some(p) = inner.peers.get_mut(&id) else {
             return false;
@@ -52,7 +50,7 @@ impl PeerManager {
             p.downloading_since = now;
             inner.peers_downloading_from += 1;
         }
-        inner.blocks_in_flight.insert(hash, id);
+        inner.blocks_in_flight.entry(hash).or_default().push(id);
         true
     }
 
@@ -63,15 +61,20 @@ impl PeerManager {
         hash: BlockHash,
         from: Option<NodeId>,
     ) {
-        let Some(&owner) = inner.blocks_in_flight.get(&hash) else {
+        let Some(owners) = inner.blocks_in_flight.remove(&hash) else {
             return;
         };
-        if from.is_some_and(|f| f != owner) {
-            return;
+        let (removed, kept): (Vec<NodeId>, Vec<NodeId>) = owners
+            .into_iter()
+            .partition(|o| from.is_none_or(|f| f == *o));
+        if !kept.is_empty() {
+            inner.blocks_in_flight.insert(hash, kept);
         }
-        inner.blocks_in_flight.remove(&hash);
         let now = self.now();
-        if let Some(p) = inner.peers.get_mut(&owner) {
+        for owner in removed {
+            let Some(p) = inner.peers.get_mut(&owner) else {
+                continue;
+            };
             if p.blocks_in_flight.front() == Some(&hash) {
                 // The first block arrived: the next one's clock starts now.
                 p.downloading_since = p.downloading_since.max(now);
@@ -162,12 +165,14 @@ impl PeerManager {
                     break 'outer;
                 }
                 if e.data.is_some() || in_active_chain(cs, i) {
-                    if in_active_chain(cs, i) {
+                    // Stored with all its ancestors counts as common too, so the window
+                    // moves along a stored side chain that is not connected (yet).
+                    if in_active_chain(cs, i) || cs.have_num_chain_txs(i) {
                         last_common = i;
                     }
                     continue;
                 }
-                if let Some(&owner) = inner.blocks_in_flight.get(&e.hash) {
+                if let Some(&owner) = in_flight_from(inner, &e.hash).first() {
                     if waiting_for.is_none() {
                         waiting_for = Some(owner);
                     }
@@ -239,6 +244,7 @@ impl PeerManager {
     pub(crate) fn process_block_message(&self, id: NodeId, block: Block) {
         let hash = block.block_hash();
         log_debug!(Category::Net, "received block {} peer={}", hash, id);
+        let (force_processing, min_pow_checked);
         {
             let cs = self.node.chainstate();
             let mut inner = lock(&self.inner);
@@ -255,42 +261,15 @@ impl PeerManager {
                     return;
                 }
             }
-            let requested = inner.blocks_in_flight.contains_key(&hash);
+            force_processing = inner.blocks_in_flight.contains_key(&hash);
             self.remove_block_request(&mut inner, hash, Some(id));
-            if !requested && !self.worth_storing_unrequested(&cs, &block, prev) {
-                return;
-            }
+            // The header may join the index only if its chain has the anti-DoS work.
+            min_pow_checked = prev.is_some_and(|p| {
+                cs.index().entry(p).chain_work + chain::pow::block_proof(block.header.bits)
+                    >= self.anti_dos_work_threshold(&cs)
+            });
         }
-        self.process_new_block(id, &block, false);
-    }
-
-    /// `AcceptBlock`'s rule for blocks nobody asked for: store them only if they would
-    /// be a new best tip, not too far ahead, on a chain with enough work.
-    fn worth_storing_unrequested(
-        &self,
-        cs: &ChainState,
-        block: &Block,
-        prev: Option<usize>,
-    ) -> bool {
-        let index = cs.index();
-        if let Some(i) = index.find(&block.block_hash()) {
-            if index.entry(i).data.is_some() {
-                return false;
-            }
-        }
-        let Some(prev) = prev else {
-            // Processing gives the missing-parent answer.
-            return true;
-        };
-        let work = index.entry(prev).chain_work + chain::pow::block_proof(block.header.bits);
-        let tip = index.entry(tip_index(cs));
-        if work <= tip.chain_work {
-            return false;
-        }
-        if index.entry(prev).height + 1 > tip.height + MIN_BLOCKS_TO_KEEP {
-            return false;
-        }
-        work >= bitcoin::pow::Work::from_be_bytes(self.minimum_chain_work(cs))
+        self.process_new_block(id, &block, false, force_processing, min_pow_checked);
     }
 
     /// A `getdata` message: queued, then answered in order.
@@ -606,4 +585,9 @@ fn strip_block_witness(block: &Block) -> Block {
         }
     }
     b
+}
+
+/// The peers `hash` is in flight from, first requester first; empty if none.
+pub(crate) fn in_flight_from<'a>(inner: &'a Inner, hash: &BlockHash) -> &'a [NodeId] {
+    inner.blocks_in_flight.get(hash).map_or(&[], Vec::as_slice)
 }

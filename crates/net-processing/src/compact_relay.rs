@@ -12,7 +12,7 @@ use bitcoin::p2p::message_blockdata::Inventory;
 use bitcoin::p2p::message_compact_blocks::{BlockTxn, CmpctBlock, GetBlockTxn, SendCmpct};
 use bitcoin::{Block, BlockHash, Transaction};
 use chain::index::BlockStatus;
-use chain::{ChainState, HeaderError, ProcessError};
+use chain::{BlockOutcome, ChainState, HeaderError, ProcessError};
 use common::logging::Category;
 use common::{log_debug, log_info};
 use net::NodeId;
@@ -34,6 +34,9 @@ pub(crate) const MAX_EXTRA_TXS: usize = 100;
 const MAX_EXTRA_TX_USAGE: usize = 100_000;
 /// Peers we ask for high-bandwidth compact blocks at most (BIP152).
 const MAX_HB_PEERS: usize = 3;
+/// Peers a block may be in flight from at once, to reconstruct it from compact blocks in
+/// parallel (`MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK`).
+const MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK: usize = 3;
 
 /// The latest block that passed its checks on our tip, kept ready for relay.
 pub(crate) struct RecentBlock {
@@ -260,16 +263,46 @@ impl PeerManager {
     /// punish invalid blocks (more leniently for compact blocks, which BIP152 lets
     /// peers relay before full validation), and promote the first deliverer of a new
     /// tip to high-bandwidth.
-    pub(crate) fn process_new_block(&self, id: NodeId, block: &Block, via_compact: bool) {
+    pub(crate) fn process_new_block(
+        &self,
+        id: NodeId,
+        block: &Block,
+        via_compact: bool,
+        force_processing: bool,
+        min_pow_checked: bool,
+    ) {
         let hash = block.block_hash();
+        // The first deliverer stays the source until the block is checked.
         lock(&self.inner)
             .block_source
-            .insert(hash, (id, !via_compact));
-        let result = self.node.process_block(block);
+            .entry(hash)
+            .or_insert((id, !via_compact));
+        let result = self
+            .node
+            .process_block(block, force_processing, min_pow_checked);
         let now = self.now();
         let cs = self.node.chainstate();
         let mut inner = lock(&self.inner);
-        let source = inner.block_source.remove(&hash);
+        // A block stored but not connected stays in `block_source` until a later block
+        // makes it checked: connected, or found invalid (Core's `BlockChecked`).
+        let checked = !matches!(&result, Ok(o) if !o.active);
+        let source = if checked {
+            inner.block_source.remove(&hash)
+        } else {
+            inner.block_source.get(&hash).copied()
+        };
+        if let Ok(BlockOutcome {
+            other_invalid: Some(bad),
+            ..
+        }) = &result
+        {
+            if let Some((src, full_block)) = inner.block_source.remove(bad) {
+                if full_block && inner.peers.contains_key(&src) {
+                    self.misbehaving(&mut inner, src, "");
+                }
+            }
+        }
+        forget_checked_sources(&cs, &mut inner);
         match result {
             Ok(outcome) => {
                 let only_this_in_flight = inner.blocks_in_flight.keys().all(|h| *h == hash);
@@ -299,6 +332,8 @@ impl PeerManager {
                 }
             }
             Err(ProcessError::Header(HeaderError::Duplicate(_))) if via_compact => {}
+            // Not processed for lack of proven work: nothing the peer did wrong.
+            Err(ProcessError::Header(HeaderError::TooLittleChainwork)) => {}
             Err(ProcessError::Header(e)) => self.punish_for_header(&mut inner, id, &e, ""),
             Err(e) => {
                 common::log_error!("ProcessNewBlock: AcceptBlock FAILED ({})", e);
@@ -424,7 +459,7 @@ impl PeerManager {
             }
             Next::Reconstructed(block) => {
                 let hash = block.block_hash();
-                self.process_new_block(id, &block, true);
+                self.process_new_block(id, &block, true, true, true);
                 let cs = self.node.chainstate();
                 let mut inner = lock(&self.inner);
                 let checked = cs.index().find(&hash).is_some_and(|i| {
@@ -530,10 +565,14 @@ impl PeerManager {
         if entry.data.is_some() {
             return Next::Done;
         }
-        let owner = inner.blocks_in_flight.get(&hash).copied();
-        let already_in_flight = owner.is_some();
-        let from_this_peer = owner == Some(id);
-        let first_in_flight = owner.is_none() || from_this_peer;
+        let owners = crate::blocks::in_flight_from(inner, &hash);
+        let already_in_flight = owners.len();
+        let from_this_peer = owners.contains(&id);
+        // Requests are kept in order: this peer may be the first one asked.
+        let first_in_flight = owners.first().is_none_or(|o| *o == id);
+        let from_outbound = owners
+            .iter()
+            .any(|o| inner.peers.get(o).is_some_and(|p| !p.is_inbound()));
         let Some(p) = inner.peers.get(&id) else {
             return Next::Done;
         };
@@ -553,7 +592,7 @@ impl PeerManager {
             }
             return Next::Done;
         }
-        if !already_in_flight && !self.can_direct_fetch(cs) {
+        if already_in_flight == 0 && !self.can_direct_fetch(cs) {
             // Far behind: parallel download does better.
             return Next::Done;
         }
@@ -569,7 +608,9 @@ impl PeerManager {
         let segwit = index.entry(prev).height + 1 >= inner.segwit_height;
         let pool_txs = pool.entries().map(|e| (&e.wtxid, &e.tx));
         let room = p.blocks_in_flight.len() < crate::blocks::MAX_BLOCKS_IN_TRANSIT_PER_PEER;
-        if !(from_this_peer || (!already_in_flight && room)) {
+        // A parallel request may still be made from a high-bandwidth peer, below.
+        let (hb_to, inbound) = (p.hb_to, p.is_inbound());
+        if !(from_this_peer || (already_in_flight < MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK && room)) {
             // In flight from someone else, or this peer has too much outstanding: try
             // rebuilding from the pool alone, without a round trip.
             let mut temp = PartiallyDownloadedBlock::new();
@@ -622,6 +663,18 @@ impl PeerManager {
         if missing.is_empty() {
             return Next::Fill(hash);
         }
+        // The first request always round-trips; a later one only from a high-bandwidth
+        // peer that is outbound, or while an outbound peer has one in flight, or when it
+        // does not take the last parallel slot (kept for an outbound peer).
+        let parallel_ok = hb_to
+            && (!inbound
+                || from_outbound
+                || already_in_flight < MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK - 1);
+        if !first_in_flight && !parallel_ok {
+            // Give up on this peer and wait for the others.
+            self.remove_block_request(inner, hash, Some(id));
+            return Next::Done;
+        }
         self.send(
             id,
             &NetworkMessage::GetBlockTxn(GetBlockTxn {
@@ -642,7 +695,9 @@ impl PeerManager {
             let cs = self.node.chainstate();
             let mut inner = lock(&self.inner);
             let segwit_height = inner.segwit_height;
-            let expected = inner.blocks_in_flight.get(&hash) == Some(&id)
+            let owners = crate::blocks::in_flight_from(&inner, &hash);
+            let first_in_flight = owners.first().is_none_or(|o| *o == id);
+            let expected = owners.contains(&id)
                 && inner
                     .peers
                     .get(&id)
@@ -687,6 +742,15 @@ impl PeerManager {
                     self.remove_block_request(&mut inner, hash, Some(id));
                     block
                 }
+                (ReadStatus::Failed, _) if !first_in_flight => {
+                    self.remove_block_request(&mut inner, hash, Some(id));
+                    log_debug!(
+                        Category::Net,
+                        "Peer {} sent us a compact block but it failed to reconstruct, waiting on first download to complete",
+                        id
+                    );
+                    return;
+                }
                 (ReadStatus::Failed, _) => {
                     // Perhaps a short-id collision: fetch the block whole, keeping the
                     // spent partial block so the peer cannot start over on it.
@@ -706,8 +770,21 @@ impl PeerManager {
             }
         };
         // Requested, so processed even if it would not be stored unasked.
-        self.process_new_block(id, &block, true);
+        self.process_new_block(id, &block, true, true, true);
     }
+}
+
+/// Keeps only the block sources of blocks stored and still waiting to be checked: a
+/// block stored out of order is checked when a later one connects it, and nothing else
+/// would remove its entry then; a block not stored will not be checked at all.
+fn forget_checked_sources(cs: &ChainState, inner: &mut Inner) {
+    let index = cs.index();
+    inner.block_source.retain(|h, _| {
+        index.find(h).is_some_and(|i| {
+            let e = index.entry(i);
+            e.data.is_some() && !e.status.failed() && !crate::headers::in_active_chain(cs, i)
+        })
+    });
 }
 
 /// Whether `prev`'s block was connected once and is not known invalid (Core's

@@ -40,7 +40,31 @@ pub(crate) enum ChainEvent {
 /// The queue between the chainstate's thread and the message handler.
 #[derive(Default)]
 pub(crate) struct EventQueue {
-    events: Mutex<Vec<ChainEvent>>,
+    events: Mutex<Queued>,
+}
+
+/// Queued events, each with its sequence number.
+#[derive(Default)]
+struct Queued {
+    list: Vec<(u64, ChainEvent)>,
+    next: u64,
+}
+
+impl Queued {
+    fn push(&mut self, e: ChainEvent) {
+        self.list.push((self.next, e));
+        self.next += 1;
+    }
+}
+
+impl EventQueue {
+    /// The sequence number the next queued event gets. A peer added now must not see
+    /// the events queued before it: Core delivers them before the peer exists (what
+    /// `syncwithvalidationinterfacequeue` waits for), while ours wait for the message
+    /// handler, which idles without peers.
+    pub(crate) fn next_sequence(&self) -> u64 {
+        lock(&self.events).next
+    }
 }
 
 /// The chainstate subscriber of a [`PeerManager`].
@@ -101,7 +125,9 @@ impl ChainEvents for ChainEventSink {
         let mut q = lock(&self.queue.events);
         if !initial_download {
             q.push(ChainEvent::ActiveTipChange);
-            q.extend(connected.into_iter().map(ChainEvent::BlockConnected));
+            for c in connected {
+                q.push(ChainEvent::BlockConnected(c));
+            }
         }
         q.push(ChainEvent::UpdatedTip {
             height,
@@ -115,17 +141,17 @@ impl ChainEvents for ChainEventSink {
 impl PeerManager {
     /// Applies the queued chain events.
     pub(crate) fn apply_chain_events(&self) {
-        let events = std::mem::take(&mut *lock(&self.events.events));
+        let events = std::mem::take(&mut lock(&self.events.events).list);
         if events.is_empty() {
             return;
         }
         // Announcing a new block looks up what each peer has: that needs the index.
         let cs = events
             .iter()
-            .any(|e| matches!(e, ChainEvent::NewPoWValidBlock { .. }))
+            .any(|(_, e)| matches!(e, ChainEvent::NewPoWValidBlock { .. }))
             .then(|| self.node.chainstate());
         let mut inner = lock(&self.inner);
-        for e in events {
+        for (seq, e) in events {
             match e {
                 ChainEvent::NewPoWValidBlock { block, height } => {
                     if let Some(cs) = &cs {
@@ -139,7 +165,7 @@ impl PeerManager {
                     initial_download,
                 } => {
                     inner.best_block_time = time;
-                    self.updated_block_tip(&mut inner, height, new_blocks, initial_download)
+                    self.updated_block_tip(&mut inner, seq, height, new_blocks, initial_download)
                 }
                 ChainEvent::BlockConnected(block) => {
                     inner.tx.block_connected(&block);
@@ -156,6 +182,7 @@ impl PeerManager {
     fn updated_block_tip(
         &self,
         inner: &mut Inner,
+        seq: u64,
         height: u32,
         new_blocks: Vec<BlockHash>,
         initial_download: bool,
@@ -164,7 +191,7 @@ impl PeerManager {
         if initial_download {
             return;
         }
-        for peer in inner.peers.values_mut() {
+        for peer in inner.peers.values_mut().filter(|p| p.first_event <= seq) {
             peer.blocks_for_headers_relay
                 .extend(new_blocks.iter().copied());
         }

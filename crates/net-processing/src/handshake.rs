@@ -309,9 +309,19 @@ impl PeerManager {
         );
     }
 
-    /// A `sendcmpct` message.
-    pub(crate) fn process_sendcmpct(&self, inner: &mut Inner, id: NodeId, s: SendCmpct) {
-        // `send_compact` is read as a bool; the wire byte was checked by the decoder.
+    /// A `sendcmpct` message; `announce` is its first byte as sent.
+    pub(crate) fn process_sendcmpct(
+        &self,
+        inner: &mut Inner,
+        id: NodeId,
+        s: SendCmpct,
+        announce: u8,
+    ) {
+        // BIP152: the announce field is a boolean, 0 or 1, and anything else misbehaves.
+        if announce > 1 {
+            self.misbehaving(inner, id, "invalid sendcmpct announce field");
+            return;
+        }
         if s.version != CMPCTBLOCKS_VERSION {
             return;
         }

@@ -766,6 +766,7 @@ impl PeerManager {
                 }
             }
         }
+        self.maybe_protect_outbound_peer(cs, inner, id);
     }
 
     /// `HeadersDirectFetchBlocks`: near the tip, ask at once for the blocks of a better

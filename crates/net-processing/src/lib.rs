@@ -16,6 +16,7 @@ mod blocks;
 mod compact;
 mod compact_relay;
 mod events;
+mod eviction;
 mod handshake;
 mod headers;
 mod headerssync;
@@ -62,8 +63,11 @@ pub struct Options {
     pub peer_timeout: i64,
 }
 
-/// Blocks in flight: which peer each was asked from.
-type InFlight = HashMap<BlockHash, NodeId>;
+/// Blocks in flight: the peers each was asked from, first requester first (Core's
+/// `mapBlocksInFlight` multimap). A block may be in flight from up to
+/// `MAX_CMPCTBLOCKS_INFLIGHT_PER_BLOCK` peers while compact blocks are reconstructed in
+/// parallel; a listed block always has at least one peer.
+type InFlight = HashMap<BlockHash, Vec<NodeId>>;
 
 /// State shared by all peers, guarded by one lock (Core guards most of it with
 /// `cs_main`). Never held while the chainstate or pool lock is taken.
@@ -74,6 +78,9 @@ struct Inner {
     peers_downloading_from: i32,
     /// Peers preferred for download (`m_num_preferred_download_peers`).
     preferred_download_peers: i32,
+    /// Outbound peers exempt from the lagging-chain check
+    /// (`m_outbound_peers_with_protect_from_disconnect`).
+    protected_outbound_peers: i32,
     /// Peers we started headers sync with (`nSyncStarted`).
     sync_started: i32,
     /// The height of our tip, for `version` (`m_best_height`).
@@ -170,6 +177,7 @@ impl PeerManager {
                 blocks_in_flight: HashMap::new(),
                 peers_downloading_from: 0,
                 preferred_download_peers: 0,
+                protected_outbound_peers: 0,
                 sync_started: 0,
                 best_height,
                 best_block_time,
@@ -236,10 +244,10 @@ impl net::NetEvents for PeerManager {
         if conn.permissions.has(net::NetPermissions::BLOOMFILTER) {
             our_services |= p2p::constants::NODE_BLOOM;
         }
+        let mut peer = Peer::new(conn.clone(), our_services);
+        peer.first_event = self.events.next_sequence();
         let mut inner = lock(&self.inner);
-        inner
-            .peers
-            .insert(conn.id, Peer::new(conn.clone(), our_services));
+        inner.peers.insert(conn.id, peer);
     }
 
     fn finalize_node(&self, id: NodeId) {

@@ -85,6 +85,11 @@ pub(crate) struct Peer {
 
     /// Blocks to announce by headers (`m_blocks_for_headers_relay`).
     pub blocks_for_headers_relay: Vec<BlockHash>,
+    /// The lagging-chain check of an outbound peer (`m_chain_sync`).
+    pub chain_sync: ChainSyncTimeout,
+    /// The first queued chain event that concerns it: tip updates queued before it
+    /// connected are not announced to it.
+    pub first_event: u64,
     /// Blocks to announce by inventory (`m_blocks_for_inv_relay`).
     pub blocks_for_inv_relay: Vec<BlockHash>,
     /// A block it asked for last (`hashContinue` for `getblocks`).
@@ -157,6 +162,8 @@ impl Peer {
             preferred_download: false,
             last_block_announcement: 0,
             blocks_for_headers_relay: Vec::new(),
+            first_event: 0,
+            chain_sync: ChainSyncTimeout::default(),
             blocks_for_inv_relay: Vec::new(),
             continue_hash: None,
             getdata_requests: VecDeque::new(),
@@ -201,4 +208,19 @@ impl Peer {
     pub(crate) fn has_permission(&self, flags: u32) -> bool {
         self.conn.permissions.has(flags)
     }
+}
+
+/// Core's `ChainSyncTimeoutState`: an outbound peer whose best block has less work than
+/// our tip gets [`crate::eviction::CHAIN_SYNC_TIMEOUT`] to catch up with the tip as it
+/// was then, then one `getheaders` and [`crate::eviction::HEADERS_RESPONSE_TIME`] more.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChainSyncTimeout {
+    /// When the peer runs out of time, seconds; 0 when no check runs.
+    pub timeout: i64,
+    /// Our tip when the check started: the work the peer must reach.
+    pub work_header: Option<usize>,
+    /// Whether the last-chance `getheaders` went out.
+    pub sent_getheaders: bool,
+    /// Exempt from the check: one of the first outbound peers to show our tip's work.
+    pub protect: bool,
 }

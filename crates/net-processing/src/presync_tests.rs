@@ -49,6 +49,7 @@ impl Drop for TempDir {
 #[derive(Default)]
 struct FakeConns {
     sent: Mutex<Vec<(NodeId, String, Vec<u8>)>>,
+    disconnected: Mutex<Vec<NodeId>>,
 }
 
 impl FakeConns {
@@ -79,7 +80,9 @@ impl Connections for FakeConns {
     fn poll_message(&self, _peer: NodeId) -> Option<(ReceivedMessage, bool)> {
         None
     }
-    fn disconnect(&self, _peer: NodeId) {}
+    fn disconnect(&self, peer: NodeId) {
+        self.disconnected.lock().unwrap().push(peer);
+    }
     fn is_disconnecting(&self, _peer: NodeId) -> bool {
         false
     }
@@ -123,9 +126,17 @@ impl NodeAccess for FakeNode {
     fn mempool(&self) -> MutexGuard<'_, Mempool> {
         self.pool.lock().unwrap()
     }
-    fn process_block(&self, block: &Block) -> Result<BlockOutcome, ProcessError> {
+    fn process_block(
+        &self,
+        block: &Block,
+        force_processing: bool,
+        min_pow_checked: bool,
+    ) -> Result<BlockOutcome, ProcessError> {
         let now = self.now.load(Ordering::Relaxed) / 1_000_000;
-        self.cs.lock().unwrap().process_block(block, now)
+        self.cs
+            .lock()
+            .unwrap()
+            .process_new_block(block, now, force_processing, min_pow_checked)
     }
     fn accept_transaction(&self, _tx: Arc<Transaction>) -> TxResult {
         panic!("no transactions in these tests")
@@ -393,4 +404,101 @@ fn noban_peers_skip_the_anti_dos_check() {
     s.headers(&chain);
     assert!(chain.iter().all(|h| s.known(h)));
     assert_eq!(s.presync_height(), -1);
+}
+
+/// `ConsiderEviction`: an outbound peer that never shows our tip's work gets the chain
+/// sync timeout, then one `getheaders` from our tip's parent, then is disconnected; a
+/// peer that showed our tip's work is protected.
+#[test]
+fn a_lagging_outbound_peer_is_asked_once_then_evicted_unless_protected() {
+    use crate::eviction::{CHAIN_SYNC_TIMEOUT, HEADERS_RESPONSE_TIME};
+    let s = setup("evict", 0);
+    let cs = s.node.chainstate();
+    let tip_parent = cs.index().entry(cs.index().len() - 1).header.prev_blockhash;
+    {
+        let mut inner = lock(&s.pm.inner);
+        inner.peers.get_mut(&PEER).unwrap().sync_started = true;
+        s.pm.consider_eviction(&cs, &mut inner, PEER, NOW);
+        s.pm.consider_eviction(&cs, &mut inner, PEER, NOW + CHAIN_SYNC_TIMEOUT);
+    }
+    assert!(
+        s.conns.take_getheaders().is_empty(),
+        "not before the timeout"
+    );
+    {
+        let mut inner = lock(&s.pm.inner);
+        s.pm.consider_eviction(&cs, &mut inner, PEER, NOW + CHAIN_SYNC_TIMEOUT + 1);
+    }
+    let asked = s.conns.take_getheaders();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0][0], tip_parent);
+    assert!(s.conns.disconnected.lock().unwrap().is_empty());
+    {
+        let mut inner = lock(&s.pm.inner);
+        let late = NOW + CHAIN_SYNC_TIMEOUT + HEADERS_RESPONSE_TIME + 2;
+        s.pm.consider_eviction(&cs, &mut inner, PEER, late);
+    }
+    assert_eq!(*s.conns.disconnected.lock().unwrap(), vec![PEER]);
+
+    // Shown our tip: protected, and never timed.
+    let s = setup("evict-protected", 0);
+    let cs = s.node.chainstate();
+    let tip = cs.index().len() - 1;
+    let mut inner = lock(&s.pm.inner);
+    let p = inner.peers.get_mut(&PEER).unwrap();
+    p.sync_started = true;
+    p.best_known = Some(tip);
+    s.pm.maybe_protect_outbound_peer(&cs, &mut inner, PEER);
+    assert!(inner.peers[&PEER].chain_sync.protect);
+    assert_eq!(inner.protected_outbound_peers, 1);
+    inner.peers.get_mut(&PEER).unwrap().best_known = None;
+    for t in [
+        0,
+        CHAIN_SYNC_TIMEOUT + 1,
+        CHAIN_SYNC_TIMEOUT + HEADERS_RESPONSE_TIME + 2,
+    ] {
+        s.pm.consider_eviction(&cs, &mut inner, PEER, NOW + t);
+    }
+    assert_eq!(inner.peers[&PEER].chain_sync.timeout, 0);
+    assert!(s.conns.disconnected.lock().unwrap().is_empty());
+}
+
+/// Core's `BlockChecked` for a block stored earlier: when a later block makes the chain
+/// try it and it fails, the peer that sent it is punished.
+#[test]
+fn the_sender_of_a_stored_block_found_invalid_later_is_punished() {
+    let s = setup("later-invalid", 0);
+    let params = ChainParams::regtest();
+    let (mut prev, mut height) = {
+        let cs = s.node.chainstate();
+        let i = cs.index().len() - 3;
+        (cs.index().entry(i).header, cs.index().entry(i).height)
+    };
+    let mut fork = Vec::new();
+    for k in 0..3 {
+        height += 1;
+        let mut b = assemble_block(
+            &params,
+            BlockRequest {
+                prev_hash: prev.block_hash(),
+                height,
+                version: 0x2000_0000,
+                time: prev.time + 2,
+                bits: params.genesis.header.bits,
+                coinbase_script: ScriptBuf::from_bytes(vec![0x51]),
+                transactions: Vec::new(),
+                // The first block of the fork claims one satoshi too many.
+                fees: if k == 0 { 1 } else { 0 },
+            },
+        );
+        assert!(grind(&mut b, &params));
+        prev = b.header;
+        fork.push(b);
+    }
+    s.pm.process_new_block(PEER, &fork[0], false, true, true);
+    s.pm.process_new_block(PEER, &fork[1], false, true, true);
+    assert!(!s.misbehaved(), "stored, not yet checked");
+    s.pm.process_new_block(PEER, &fork[2], false, true, true);
+    assert!(s.misbehaved());
+    assert!(lock(&s.pm.inner).block_source.is_empty());
 }

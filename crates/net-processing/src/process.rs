@@ -148,7 +148,7 @@ impl PeerManager {
                 {
                     let mut cs = self.node.chainstate();
                     let mut inner = lock(&self.inner);
-                    self.process_other(&mut cs, &mut inner, id, &msg.command, other);
+                    self.process_other(&mut cs, &mut inner, id, &msg, other);
                 }
                 // Answered at once, as Core does, outside the locks it takes itself.
                 if is_getdata {
@@ -158,15 +158,17 @@ impl PeerManager {
         }
     }
 
-    /// The messages handled under the chainstate and peer locks.
+    /// The messages handled under the chainstate and peer locks. `raw` is the message
+    /// as received, for what the typed message does not keep.
     fn process_other(
         &self,
         cs: &mut ChainState,
         inner: &mut Inner,
         id: NodeId,
-        command: &str,
+        raw: &ReceivedMessage,
         msg: NetworkMessage,
     ) {
+        let command = raw.command.as_str();
         let Some(peer) = inner.peers.get(&id) else {
             return;
         };
@@ -191,7 +193,11 @@ impl PeerManager {
                 }
                 return;
             }
-            NetworkMessage::SendCmpct(s) => return self.process_sendcmpct(inner, id, s),
+            NetworkMessage::SendCmpct(s) => {
+                // The typed message reads the announce byte as a bool.
+                let announce = raw.payload.first().copied().unwrap_or(0);
+                return self.process_sendcmpct(inner, id, s, announce);
+            }
             NetworkMessage::WtxidRelay => return self.process_wtxidrelay(inner, id),
             NetworkMessage::SendAddrV2 => return self.process_sendaddrv2(inner, id),
             _ => {}
@@ -322,9 +328,15 @@ impl PeerManager {
         if peer.sync_started {
             inner.sync_started -= 1;
         }
+        if peer.chain_sync.protect {
+            inner.protected_outbound_peers -= 1;
+        }
         for hash in &peer.blocks_in_flight {
-            if inner.blocks_in_flight.get(hash) == Some(&id) {
-                inner.blocks_in_flight.remove(hash);
+            if let Some(owners) = inner.blocks_in_flight.get_mut(hash) {
+                owners.retain(|o| *o != id);
+                if owners.is_empty() {
+                    inner.blocks_in_flight.remove(hash);
+                }
             }
         }
         inner.tx.disconnected_peer(id);

@@ -82,6 +82,8 @@ impl PeerManager {
         if self.check_headers_sync_timeout(&cs, &mut inner, id) {
             return;
         }
+        let now = self.now() / 1_000_000;
+        self.consider_eviction(&cs, &mut inner, id, now);
         let mut getdata = Vec::new();
         self.request_blocks(&cs, &mut inner, id, &mut getdata);
         self.tx_requests_due(&pool, &mut inner, id, &mut getdata);

@@ -247,7 +247,7 @@ impl PeerManager {
                         self.conns.disconnect(id);
                         return;
                     }
-                    if !seen.insert(inv_text(inv)) {
+                    if !seen.insert(tx_inv_key(inv)) {
                         continue;
                     }
                     self.process_tx_inv(cs, inner, id, inv);
@@ -789,6 +789,17 @@ fn push_inv(pm: &PeerManager, id: NodeId, invs: &mut Vec<Inventory>, inv: Invent
     }
 }
 
+/// What an `inv` message's duplicate filter compares: `MSG_WITNESS_TX` counts as a txid,
+/// as `MSG_TX` does, so one of them repeating the other is a duplicate; a wtxid is
+/// compared only with wtxids.
+fn tx_inv_key(inv: &Inventory) -> (bool, [u8; 32]) {
+    match inv {
+        Inventory::WTx(w) => (true, w.to_byte_array()),
+        Inventory::Transaction(t) | Inventory::WitnessTransaction(t) => (false, t.to_byte_array()),
+        _ => (false, [0; 32]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -804,5 +815,14 @@ mod tests {
         // Past the largest bucket: the largest.
         let max = round_fee_filter(1000, i64::MAX / 2, 0);
         assert!(max <= 10_000_000 && max > 9_000_000, "{max}");
+    }
+
+    #[test]
+    fn witness_tx_invs_are_deduplicated_as_txids() {
+        let h = Txid::from_byte_array([7; 32]);
+        let w = Wtxid::from_byte_array([7; 32]);
+        let tx = tx_inv_key(&Inventory::Transaction(h));
+        assert_eq!(tx, tx_inv_key(&Inventory::WitnessTransaction(h)));
+        assert_ne!(tx, tx_inv_key(&Inventory::WTx(w)));
     }
 }

@@ -549,6 +549,9 @@ fn open_txindex(
 /// Logs a line from a component: with a debug category (`Some("rpc")`) only when that
 /// category is enabled, without one always.
 fn log_line(category: Option<&'static str>, line: &str) {
+    if category == Some(chain::chainstate::LOG_ERROR) {
+        return logging::log_error(line);
+    }
     match category.and_then(Category::from_name) {
         Some(c) => logging::log_debug(c, line),
         None => logging::log_info(line),

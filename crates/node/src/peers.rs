@@ -66,20 +66,23 @@ impl NodeAccess for PeerNode {
         lock(&self.0.mempool)
     }
 
-    fn process_block(&self, block: &Block) -> Result<BlockOutcome, ProcessError> {
+    fn process_block(
+        &self,
+        block: &Block,
+        force_processing: bool,
+        min_pow_checked: bool,
+    ) -> Result<BlockOutcome, ProcessError> {
         let n = &self.0;
         // Back-pressure on slow chain clients, outside the chainstate lock.
         n.notifications.limit(10);
         let now = n.now();
         let mut cs = n.chainstate();
-        let r = cs.process_block(block, now);
+        let r = cs.process_new_block(block, now, force_processing, min_pow_checked);
         crate::mempool_chain::update_for_reorg(n, &cs);
         match &r {
-            Err(ProcessError::Header(e)) => common::log_error!(
-                "ProcessNewBlock: AcceptBlock FAILED ({}, {})",
-                e.reason(),
-                e.debug_message()
-            ),
+            Err(ProcessError::Header(e)) => {
+                common::log_error!("ProcessNewBlock: AcceptBlock FAILED ({e})")
+            }
             Err(ProcessError::Block(e)) => {
                 common::log_error!("ProcessNewBlock: AcceptBlock FAILED ({e})")
             }

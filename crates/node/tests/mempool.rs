@@ -783,3 +783,30 @@ fn a_reorg_drops_spends_of_coinbases_it_removed() {
     assert_eq!(gbt["transactions"], json!([]));
     f.assert_consistent();
 }
+
+/// `gettxout` with `include_mempool` (the default) sees the pool's outputs as
+/// unconfirmed coins and hides what the pool spends; without it, only the chain counts.
+#[test]
+fn gettxout_looks_through_the_mempool_unless_told_not_to() {
+    let f = Fixture::new("mempool-gettxout", 101, &[]);
+    let c = f.coins[0];
+    let tx = simple(c, 1_000);
+    f.send(&tx);
+    let (spent_txid, spent_n) = (c.outpoint.txid.to_string(), c.outpoint.vout);
+    let chain_only = f.node.call("gettxout", json!([spent_txid, spent_n, false]));
+    assert!(chain_only["value"].is_number(), "{chain_only}");
+    assert_eq!(
+        f.node.call("gettxout", json!([spent_txid, spent_n])),
+        Value::Null
+    );
+    assert_eq!(
+        f.node.call("gettxout", json!([spent_txid, spent_n, true])),
+        Value::Null
+    );
+    let new = txid_str(&tx);
+    assert_eq!(f.node.call("gettxout", json!([new, 0, false])), Value::Null);
+    let unconfirmed = f.node.call("gettxout", json!([new, 0, true]));
+    assert_eq!(unconfirmed["confirmations"], json!(0));
+    assert_eq!(unconfirmed["coinbase"], json!(false));
+    assert_eq!(f.node.call("gettxout", json!([new, 1, true])), Value::Null);
+}

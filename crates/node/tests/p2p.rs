@@ -234,3 +234,28 @@ fn a_v2_node_drops_a_peer_that_never_sends_its_garbage_terminator() {
     assert!(p.closed(), "endless garbage kept");
     assert_eq!(a.node.call("getblockcount", json!([])), json!(0));
 }
+
+/// Core announces a block to the peers connected when its tip update is delivered; a
+/// peer that connects afterwards learns of the block by headers sync, not by an
+/// announcement (Core's functional tests count the blocks a new peer is sent).
+#[test]
+fn a_block_found_before_a_peer_connected_is_not_announced_to_it() {
+    let a = start("p2p-announce-before", &["-v2transport=0"]);
+    a.node.call("generatetoaddress", json!([1, ADDRESS]));
+    a.node.call("syncwithvalidationinterfacequeue", json!([]));
+    let mut p = RawPeer::handshake(a.port);
+    for nonce in 1..=2u64 {
+        p.send(&NetworkMessage::Ping(nonce));
+        loop {
+            let (cmd, payload) = p.read().expect("connected");
+            assert!(
+                cmd != "inv" && cmd != "headers" && cmd != "cmpctblock",
+                "announced to a later peer: {cmd}"
+            );
+            if cmd == "pong" && payload == nonce.to_le_bytes() {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}

@@ -202,3 +202,89 @@ fn a_raw_peer_in_high_bandwidth_mode_gets_compact_blocks_and_blocktxn() {
         "{log}"
     );
 }
+
+/// A block the node builds but does not keep, with `txs` (raw hex) after the coinbase.
+fn unsubmitted_block(p: &Peer, txs: &[String]) -> bitcoin::Block {
+    let r = p.node.call("generateblock", json!([ADDRESS, txs, false]));
+    let hex = r["hex"].as_str().expect("hex");
+    bitcoin::consensus::deserialize(&hex_bytes(hex)).expect("block")
+}
+
+/// Whether `peer` is sent a `getblocktxn` before the answer to a ping.
+fn getblocktxn_before_pong(peer: &mut RawPeer, nonce: u64) -> bool {
+    peer.send(&NetworkMessage::Ping(nonce));
+    let mut seen = false;
+    loop {
+        match peer.read() {
+            Some((c, _)) if c == "getblocktxn" => seen = true,
+            Some((c, _)) if c == "pong" => return seen,
+            Some(_) => {}
+            None => panic!("disconnected"),
+        }
+    }
+}
+
+#[test]
+fn a_second_high_bandwidth_peer_is_asked_for_missing_transactions_in_parallel() {
+    let a = start("cmpct-parallel", &["-v2transport=0", "-debug=cmpctblock"]);
+    a.node.call("generatetoaddress", json!([101, ADDRESS]));
+    let mut peers = Vec::new();
+    for _ in 0..2 {
+        let mut p = RawPeer::handshake(a.port);
+        p.send(&NetworkMessage::SendCmpct(SendCmpct {
+            send_compact: false,
+            version: 2,
+        }));
+        // Delivering a new tip first makes the node pick the peer as high-bandwidth.
+        let block = unsubmitted_block(&a, &[]);
+        p.send(&NetworkMessage::Block(block.clone()));
+        wait_until("the delivered tip", 30, || {
+            best(&a) == json!(block.block_hash().to_string())
+        });
+        peers.push(p);
+    }
+    let info = a.node.call("getpeerinfo", json!([]));
+    assert_eq!(info[0]["bip152_hb_to"], json!(true));
+    assert_eq!(info[1]["bip152_hb_to"], json!(true));
+
+    // A block with a transaction the node lacks, announced by both peers.
+    let hash = a.node.call("getblockhash", json!([1]));
+    let cb = a.node.call("getblock", json!([hash, 1]))["tx"][0]
+        .as_str()
+        .expect("coinbase")
+        .to_string();
+    let raw = a.node.call(
+        "createrawtransaction",
+        json!([[{"txid": cb, "vout": 0}], [{ADDRESS: 49.99}]]),
+    );
+    let signed = a.node.call(
+        "signrawtransactionwithkey",
+        json!([raw, [WIF], [{"txid": cb, "vout": 0, "scriptPubKey": SCRIPT, "amount": 50}]]),
+    );
+    let tx_hex = signed["hex"].as_str().expect("hex").to_string();
+    let block = unsubmitted_block(&a, &[tx_hex]);
+    let cmpct = HeaderAndShortIds::from_block(&block, 7, 2, &[]).expect("compact block");
+    let msg = NetworkMessage::CmpctBlock(bitcoin::p2p::message_compact_blocks::CmpctBlock {
+        compact_block: cmpct,
+    });
+    peers[0].send(&msg);
+    assert!(getblocktxn_before_pong(&mut peers[0], 1));
+    // Core keeps up to three requests for one block; an inbound high-bandwidth peer
+    // may take the second.
+    peers[1].send(&msg);
+    assert!(getblocktxn_before_pong(&mut peers[1], 2));
+    assert_ne!(best(&a), json!(block.block_hash().to_string()));
+}
+
+#[test]
+fn a_sendcmpct_announce_field_other_than_0_or_1_is_misbehaviour() {
+    let a = start("cmpct-announce", &["-v2transport=0", "-debug=net"]);
+    let mut p = RawPeer::handshake(a.port);
+    // Announce byte 2, version 2.
+    let mut payload = vec![2u8];
+    payload.extend(2u64.to_le_bytes());
+    p.send_command("sendcmpct", &payload);
+    assert!(p.closed(), "peer kept after sendcmpct announce=2");
+    let log = a.node.debug_log();
+    assert!(log.contains("invalid sendcmpct announce field"), "{log}");
+}

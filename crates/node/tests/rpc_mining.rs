@@ -474,3 +474,32 @@ fn deployment_info_through_a_signalling_period() {
     );
     assert_eq!(tmpl["vbavailable"], json!({}));
 }
+
+/// `submitblock` fills in the coinbase's witness reserved value when a block with a
+/// witness commitment leaves it out (`UpdateUncommittedBlockStructures`).
+#[test]
+fn submitblock_adds_the_missing_witness_reserved_value() {
+    use bitcoin::consensus::encode::{deserialize, serialize};
+    let dir = TempDir::new("rpc-submit-nonce");
+    let node = TestNode::start(BITCOIND, &dir.0, &[]);
+    let addr = regtest_address();
+    node.call("generatetoaddress", json!([1, addr]));
+    let r = node.call("generateblock", json!([addr, [], false]));
+    let hex = r["hex"].as_str().unwrap();
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let mut block: bitcoin::Block = deserialize(&bytes).unwrap();
+    assert!(!block.txdata[0].input[0].witness.is_empty());
+    block.txdata[0].input[0].witness = bitcoin::Witness::new();
+    let stripped: String = serialize(&block)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(node.call("submitblock", json!([stripped])), Value::Null);
+    assert_eq!(
+        node.call("getbestblockhash", json!([])),
+        json!(block.block_hash().to_string())
+    );
+}

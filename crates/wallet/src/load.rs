@@ -179,6 +179,13 @@ pub fn load_existing(
     ));
     let wallet = Wallet::new(name.to_string(), path, st, store, chain);
     attach_chain(&wallet, false)?;
+    // `postInitProcess`: what is unconfirmed goes back to the node's pool.
+    let node_chain = wallet.chain.clone();
+    wallet.with(|st, _| {
+        let node = crate::spend::node::ChainView(node_chain.as_ref());
+        crate::spend::commit::resubmit_wallet_transactions(st, &node);
+        Ok(())
+    })?;
     Ok((wallet, warnings))
 }
 

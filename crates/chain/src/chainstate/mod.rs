@@ -108,6 +108,13 @@ impl From<ChainStateError> for ProcessError {
     }
 }
 
+/// The category a [`LogSink`] is given for an error line (Core's `LogError`).
+pub const LOG_ERROR: &str = "error";
+
+/// Blocks kept even when pruning (`MIN_BLOCKS_TO_KEEP`); an unrequested block further
+/// ahead of the tip than this is not stored.
+pub const MIN_BLOCKS_TO_KEEP: u32 = 288;
+
 /// What [`ChainState::process_block`] did with a valid block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockOutcome {
@@ -115,6 +122,9 @@ pub struct BlockOutcome {
     pub new_block: bool,
     /// The block is on the active chain now (so it was fully validated).
     pub active: bool,
+    /// An earlier stored block that failed to connect while the best chain was
+    /// activated (Core's `BlockChecked` for it): whoever sent it may be punished.
+    pub other_invalid: Option<BlockHash>,
 }
 
 /// Settings of a chainstate.
@@ -224,6 +234,8 @@ type CandidateKey = (std::cmp::Reverse<bitcoin::pow::Work>, i64, usize);
 /// Where the chainstate's log lines go.
 /// Lines come with their debug category (`Some("reindex")`, logged only when that
 /// category is enabled) or `None` for lines that are always logged.
+/// The category is a debug category's name, [`LOG_ERROR`] for an error line, or `None`
+/// for an informational line.
 pub type LogSink = Box<dyn FnMut(Option<&'static str>, &str) + Send>;
 
 /// Default `-maxtipage`: a tip older than this keeps the node in initial block download.
@@ -450,6 +462,25 @@ impl ChainState {
         }
     }
 
+    /// Core's `InvalidChainFound` lines for the newly invalid entry `i`.
+    fn log_invalid_chain_found(&mut self, i: usize) {
+        let tip = self.tip_index();
+        let mut lines = Vec::with_capacity(2);
+        for (what, j) in [("invalid block", i), ("current best", tip)] {
+            let e = self.index.entry(j);
+            lines.push(format!(
+                "InvalidChainFound: {what}={} height={} log2_work={:.6} date={}",
+                e.hash,
+                e.height,
+                e.chain_work.log2(),
+                iso8601(i64::from(e.header.time))
+            ));
+        }
+        for l in lines {
+            self.log_line(&l);
+        }
+    }
+
     /// A line of a debug category (Core's `LogDebug`).
     fn log_debug(&mut self, category: &'static str, line: &str) {
         if let Some(log) = self.log.as_mut() {
@@ -649,24 +680,59 @@ impl ChainState {
     /// Checks and stores a block, then moves the active chain to the most-work valid
     /// chain (`ProcessNewBlock`). Once it returns, the block is on disk.
     pub fn process_block(&mut self, block: &Block, now: i64) -> Result<BlockOutcome, ProcessError> {
+        self.process_new_block(block, now, true, true)
+    }
+
+    /// [`Self::process_block`] with Core's flags for blocks from peers:
+    /// `force_processing` when the block was requested (otherwise it is stored only if it
+    /// could soon be part of the best chain, as `AcceptBlock` decides), and
+    /// `min_pow_checked` when the caller found the block's chain to have enough work
+    /// for its header to be added (`GetAntiDoSWorkThreshold`).
+    pub fn process_new_block(
+        &mut self,
+        block: &Block,
+        now: i64,
+        force_processing: bool,
+        min_pow_checked: bool,
+    ) -> Result<BlockOutcome, ProcessError> {
         self.now = now;
-        let i = self
+        // Context-free failures never mark the header invalid, as some of them are
+        // malleations of a valid block.
+        check_block(block, &self.params, true, true).map_err(ProcessError::Block)?;
+        let known = self.index.find(&block.block_hash()).is_some();
+        let i = match self
             .index
-            .accept_header(&block.header, now)
-            .map_err(ProcessError::Header)?;
-        let new_block = self.index.entry(i).data.is_none();
+            .accept_header_pow_checked(&block.header, now, min_pow_checked)
+        {
+            Ok(i) => i,
+            Err(HeaderError::TooLittleChainwork) => {
+                let line = format!(
+                    "AcceptBlockHeader: not adding new block header {}, missing anti-dos proof-of-work validation",
+                    block.block_hash()
+                );
+                self.log_debug("validation", &line);
+                return Err(ProcessError::Header(HeaderError::TooLittleChainwork));
+            }
+            Err(e) => return Err(ProcessError::Header(e)),
+        };
+        if !known {
+            self.dirty_entries.insert(i);
+        }
+        let new_block = self.index.entry(i).data.is_none()
+            && (force_processing || self.worth_storing_unrequested(i));
         if new_block {
             let prev = self.index.entry(i).prev.map(|p| PrevBlock {
                 height: self.index.entry(p).height,
                 median_time_past: self.index.median_time_past(p),
             });
-            let checked = check_block(block, &self.params, true, true)
-                .and_then(|()| contextual_check_block(block, &self.params, prev));
+            let checked = contextual_check_block(block, &self.params, prev);
             if let Err(e) = checked {
                 if !e.is_mutation() {
                     let changed = self.index.invalidate(i);
                     self.dirty_entries.extend(changed);
+                    self.log_invalid_chain_found(i);
                 }
+                self.log_debug(LOG_ERROR, &format!("AcceptBlock: {e}"));
                 return Err(ProcessError::Block(e));
             }
             let on_tip = self.index.entry(i).prev == Some(self.tip_index());
@@ -690,14 +756,27 @@ impl ChainState {
         let failure = self.activate_best_chain(Some(block))?;
         match failure {
             Some((j, e)) if j == i => Err(ProcessError::Block(e)),
-            _ => {
+            other => {
                 let e = self.index.entry(i);
                 Ok(BlockOutcome {
                     new_block,
                     active: self.hash_at(e.height) == Some(e.hash),
+                    other_invalid: other.map(|(j, _)| self.index.entry(j).hash),
                 })
             }
         }
+    }
+
+    /// `AcceptBlock`'s rule for a block nobody asked for: store it only when it is not a
+    /// pruned one, has at least the tip's work, is not too far ahead of the tip to be
+    /// pruned later, and its chain has the minimum chain work.
+    fn worth_storing_unrequested(&self, i: usize) -> bool {
+        let e = self.index.entry(i);
+        let tip = self.index.entry(self.tip_index());
+        e.tx_count == 0
+            && e.chain_work >= tip.chain_work
+            && e.height <= tip.height + MIN_BLOCKS_TO_KEEP
+            && e.chain_work.to_be_bytes() >= self.params.minimum_chain_work
     }
 
     /// A new block on the tip paying `coinbase_script`, with `transactions` (parents first)
@@ -809,6 +888,12 @@ impl ChainState {
 
     fn is_linked(&self, i: usize) -> bool {
         self.linked.get(i).copied().unwrap_or(false)
+    }
+
+    /// Whether entry `i`'s block and all its ancestors' blocks are stored, so it could be
+    /// connected (Core's `HaveNumChainTxs`).
+    pub fn have_num_chain_txs(&self, i: usize) -> bool {
+        self.is_linked(i)
     }
 
     /// Records that entry `i`'s block is stored: links it (and the stored descendants
@@ -942,6 +1027,13 @@ impl ChainState {
                 if let Err(e) = self.connect(i, known)? {
                     let changed = self.index.invalidate(i);
                     self.dirty_entries.extend(changed);
+                    self.log_invalid_chain_found(i);
+                    let line = format!(
+                        "ConnectTip: ConnectBlock {} failed, {}",
+                        self.index.entry(i).hash,
+                        e
+                    );
+                    self.log_debug(LOG_ERROR, &line);
                     failure = Some((i, e));
                     break;
                 }

@@ -700,3 +700,168 @@ fn connections_carry_the_stored_position_and_a_reader_finds_each_transaction() {
         }
     }
 }
+
+#[test]
+fn unrequested_blocks_follow_accept_block() {
+    let dir = TempDir::new("unrequested");
+    let mut cs = open(&dir, 1 << 30);
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    cs.set_log(Box::new(move |_, l| {
+        sink.lock().unwrap().push(l.to_string())
+    }));
+    let mut main = Miner::new();
+    let mut fork = main.clone();
+    cs.process_block(&main.next(0), NOW).unwrap();
+    cs.process_block(&main.next(0), NOW).unwrap();
+
+    // Without proven work a new header is refused and not indexed.
+    let f1 = fork.next(1);
+    let r = cs.process_new_block(&f1, NOW, false, false);
+    assert!(matches!(
+        r,
+        Err(ProcessError::Header(HeaderError::TooLittleChainwork))
+    ));
+    assert!(cs.index().find(&f1.block_hash()).is_none());
+    let want = format!(
+        "AcceptBlockHeader: not adding new block header {}, missing anti-dos proof-of-work validation",
+        f1.block_hash()
+    );
+    assert!(lines.lock().unwrap().contains(&want));
+
+    // Less work than the tip: the header is kept, the block is not.
+    let out = cs.process_new_block(&f1, NOW, false, true).unwrap();
+    assert!(!out.new_block);
+    let i = cs.index().find(&f1.block_hash()).unwrap();
+    assert!(cs.index().entry(i).data.is_none());
+
+    // Equal work is enough for an unrequested block (its parent is missing, so it
+    // waits without becoming the tip).
+    let f2 = fork.next(1);
+    let out = cs.process_new_block(&f2, NOW, false, true).unwrap();
+    assert!(out.new_block && !out.active);
+    assert_eq!(cs.tip(), main.blocks[2].block_hash());
+
+    // A requested block is stored whatever its work, and completes the fork.
+    let out = cs.process_new_block(&f1, NOW, true, true).unwrap();
+    assert!(out.new_block);
+    assert_eq!(cs.tip(), main.blocks[2].block_hash());
+    let f3 = fork.next(1);
+    cs.process_new_block(&f3, NOW, false, true).unwrap();
+    assert_eq!(cs.tip(), f3.block_hash());
+
+    // A block more than MIN_BLOCKS_TO_KEEP ahead of the tip is not stored unrequested.
+    let mut far = Vec::new();
+    for _ in 0..=MIN_BLOCKS_TO_KEEP {
+        far.push(fork.next(1));
+    }
+    let headers: Vec<_> = far.iter().map(|b| b.header).collect();
+    cs.process_headers(&headers, NOW).unwrap();
+    let last = far.last().unwrap();
+    let out = cs.process_new_block(last, NOW, false, true).unwrap();
+    assert!(!out.new_block);
+    let out = cs.process_new_block(&far[0], NOW, false, true).unwrap();
+    assert!(out.new_block && out.active);
+}
+
+#[test]
+fn context_free_block_failures_leave_no_invalid_header() {
+    let dir = TempDir::new("checkblock");
+    let mut cs = open(&dir, 1 << 30);
+    let mut m = Miner::new();
+    let good = m.next(0);
+    let mut bad = good.clone();
+    bad.txdata.push(bad.txdata[0].clone());
+    assert!(matches!(
+        cs.process_block(&bad, NOW),
+        Err(ProcessError::Block(_))
+    ));
+    // Core's `CheckBlock` runs before the header is accepted.
+    assert!(cs.index().find(&bad.block_hash()).is_none());
+    cs.process_block(&good, NOW).unwrap();
+    assert_eq!(cs.tip(), good.block_hash());
+}
+
+#[test]
+fn a_stored_block_failing_on_a_later_reorg_is_reported_and_logged() {
+    let dir = TempDir::new("later-invalid");
+    let mut cs = open(&dir, 1 << 30);
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    cs.set_log(Box::new(move |_, l| {
+        sink.lock().unwrap().push(l.to_string())
+    }));
+    let mut main = Miner::new();
+    for _ in 0..3 {
+        cs.process_block(&main.next(0), NOW).unwrap();
+    }
+    let mut fork = main.clone();
+    for _ in 0..2 {
+        cs.process_block(&main.next(0), NOW).unwrap();
+    }
+    // A side-chain block paying itself too much: stored, not connected, not yet known
+    // to be invalid.
+    let mut bad = fork.next(1);
+    bad.txdata[0].output[0].value += Amount::from_sat(1);
+    bad.header.merkle_root = crate::validation::block_merkle_root(&bad).0;
+    assert!(grind(&mut bad, cs.params()));
+    *fork.blocks.last_mut().unwrap() = bad.clone();
+    let out = cs.process_block(&bad, NOW).unwrap();
+    assert!(out.new_block && !out.active && out.other_invalid.is_none());
+    cs.process_block(&fork.next(1), NOW).unwrap();
+    // The fork overtakes: connecting its first block fails, which the block that
+    // triggered the attempt reports.
+    let out = cs.process_block(&fork.next(1), NOW).unwrap();
+    assert_eq!(out.other_invalid, Some(bad.block_hash()));
+    assert!(!out.active);
+    assert_eq!(cs.tip(), main.blocks[5].block_hash());
+    let lines = lines.lock().unwrap();
+    let want = format!(
+        "ConnectTip: ConnectBlock {} failed, bad-cb-amount",
+        bad.block_hash()
+    );
+    assert!(lines.iter().any(|l| l.starts_with(&want)), "{lines:?}");
+    let want = format!(
+        "InvalidChainFound: invalid block={} height=4",
+        bad.block_hash()
+    );
+    assert!(lines.iter().any(|l| l.starts_with(&want)), "{lines:?}");
+}
+
+#[test]
+fn equal_work_ties_go_to_the_block_received_first_not_the_header() {
+    let dir = TempDir::new("tie-by-block");
+    let mut cs = open(&dir, 1 << 30);
+    let mut base = Miner::new();
+    cs.process_block(&base.next(0), NOW).unwrap();
+    let mut a = base.clone();
+    let mut b = base.clone();
+    let late = a.next(1);
+    let early = b.next(2);
+    // The late block's header arrives first, its block only after the other block.
+    cs.process_headers(&[late.header], NOW).unwrap();
+    cs.process_block(&early, NOW).unwrap();
+    cs.process_block(&late, NOW).unwrap();
+    assert_eq!(cs.tip(), early.block_hash());
+}
+
+#[test]
+fn a_stored_side_chain_has_its_chain_transactions_once_its_parents_are_stored() {
+    let dir = TempDir::new("num-chain-txs");
+    let mut cs = open(&dir, 1 << 30);
+    let mut main = Miner::new();
+    let mut fork = main.clone();
+    for _ in 0..3 {
+        cs.process_block(&main.next(0), NOW).unwrap();
+    }
+    let f1 = fork.next(1);
+    let f2 = fork.next(1);
+    cs.process_headers(&[f1.header, f2.header], NOW).unwrap();
+    cs.process_block(&f2, NOW).unwrap();
+    let i2 = cs.index().find(&f2.block_hash()).unwrap();
+    assert!(!cs.have_num_chain_txs(i2), "its parent is missing");
+    cs.process_block(&f1, NOW).unwrap();
+    // Stored but not connected (less work than the tip): linked all the same.
+    assert!(cs.have_num_chain_txs(i2));
+    assert_ne!(cs.tip(), f2.block_hash());
+}

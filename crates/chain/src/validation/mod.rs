@@ -209,7 +209,13 @@ impl BlockError {
 
 impl std::fmt::Display for BlockError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}, {}", self.reason(), self.debug_message())
+        // Core's `ValidationState::ToString` leaves out an empty debug message.
+        let debug = self.debug_message();
+        if debug.is_empty() {
+            f.write_str(&self.reason())
+        } else {
+            write!(f, "{}, {}", self.reason(), debug)
+        }
     }
 }
 

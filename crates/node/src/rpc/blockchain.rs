@@ -595,10 +595,31 @@ fn gettxout(n: &NodeContext, req: &Request) -> RpcResult {
     let Ok(vout) = u32::try_from(vout) else {
         return Ok(Value::Null);
     };
+    let include_mempool = match req.param(2) {
+        Some(v) if !v.is_null() => get_bool(v)?,
+        _ => true,
+    };
+    let outpoint = OutPoint { txid, vout };
     let cs = n.chainstate();
-    let coin = cs
-        .coin(&OutPoint { txid, vout })
-        .to_rpc(RPC_INTERNAL_ERROR)?;
+    let coin = if include_mempool {
+        // The pool's view over the chain's: its outputs count (unconfirmed), and what
+        // it spends is gone.
+        let pool = crate::context::lock(&n.mempool);
+        if pool.spender(&outpoint).is_some() {
+            None
+        } else if let Some(tx) = pool.get(&txid) {
+            tx.output.get(vout as usize).map(|o| chain::Coin {
+                output: o.clone(),
+                height: u32::MAX,
+                is_coinbase: false,
+            })
+        } else {
+            drop(pool);
+            cs.coin(&outpoint).to_rpc(RPC_INTERNAL_ERROR)?
+        }
+    } else {
+        cs.coin(&outpoint).to_rpc(RPC_INTERNAL_ERROR)?
+    };
     let Some(coin) = coin else {
         return Ok(Value::Null);
     };

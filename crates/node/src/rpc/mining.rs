@@ -347,11 +347,12 @@ fn validation_state_string(e: &ProcessError) -> String {
 }
 
 fn submit_block(n: &NodeContext, req: &Request) -> RpcResult {
-    let block: Block = chain_json::decode_hex_block(get_str(param(req, 0)?)?)
+    let mut block: Block = chain_json::decode_hex_block(get_str(param(req, 0)?)?)
         .ok_or_else(|| RpcError::new(RPC_DESERIALIZATION_ERROR, "Block decode failed"))?;
     n.notifications.limit(10);
     let now = n.now();
     let mut cs = n.chainstate();
+    update_uncommitted_block_structures(&cs, &mut block);
     let r = cs.process_block(&block, now);
     crate::mempool_chain::update_for_reorg(n, &cs);
     match r {
@@ -361,6 +362,28 @@ fn submit_block(n: &NodeContext, req: &Request) -> RpcResult {
         Err(ProcessError::Header(h)) => Ok(json!(h.reason())),
         Err(ProcessError::Block(b)) => Ok(json!(block_reason(&b))),
         Err(e) => Err(RpcError::new(RPC_VERIFY_ERROR, e.to_string())),
+    }
+}
+
+/// `UpdateUncommittedBlockStructures`: a block with a witness commitment on a chain
+/// where segwit is active gets the default witness reserved value (32 zero bytes) in its
+/// coinbase if the coinbase has no witness, as miners may leave it out.
+fn update_uncommitted_block_structures(cs: &ChainState, block: &mut Block) {
+    let Some(prev) = cs.index().find(&block.header.prev_blockhash) else {
+        return;
+    };
+    let segwit = cs.index().entry(prev).height + 1 >= cs.params().segwit_height;
+    if !segwit || chain::validation::witness_commitment_index(block).is_none() {
+        return;
+    }
+    let Some(coinbase) = block.txdata.first_mut() else {
+        return;
+    };
+    if coinbase.input.iter().any(|i| !i.witness.is_empty()) {
+        return;
+    }
+    if let Some(input) = coinbase.input.first_mut() {
+        input.witness = bitcoin::Witness::from_slice(&[[0u8; 32]]);
     }
 }
 

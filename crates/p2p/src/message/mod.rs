@@ -10,6 +10,8 @@
 //!   and ignores each header's transaction count;
 //! - `addrv2` skips addresses of unknown networks (and TORv2), and limits every address
 //!   to 512 bytes;
+//! - transactions (in `tx` and `block`) follow `UnserializeTransaction`: an empty input
+//!   vector followed by a zero byte is a transaction without inputs or outputs;
 //! - `reject` and `alert` are unknown messages, as Core no longer knows them;
 //! - vectors never reserve more than the remaining payload could hold.
 //!
@@ -18,6 +20,7 @@
 //! for them rather than dropping the message.
 
 mod reader;
+mod tx;
 
 use bitcoin::consensus::encode::serialize;
 use bitcoin::p2p::address::{AddrV2, AddrV2Message, Address};
@@ -67,8 +70,8 @@ pub fn decode(command: &str, payload: &[u8]) -> Result<NetworkMessage, DecodeErr
             })
         }
         msg_type::MEMPOOL => NetworkMessage::MemPool,
-        msg_type::TX => NetworkMessage::Tx(r.decode()?),
-        msg_type::BLOCK => NetworkMessage::Block(r.decode()?),
+        msg_type::TX => NetworkMessage::Tx(tx::read_transaction(r)?),
+        msg_type::BLOCK => NetworkMessage::Block(tx::read_block(r)?),
         msg_type::HEADERS => NetworkMessage::Headers(read_headers(r)?),
         msg_type::SENDHEADERS => NetworkMessage::SendHeaders,
         msg_type::GETADDR => NetworkMessage::GetAddr,

@@ -68,7 +68,8 @@ pub enum DecodeError {
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DecodeError::EndOfData => write!(f, "end of data"),
+            // What Core's `DataStream::read` throws, as `what()` gives it.
+            DecodeError::EndOfData => write!(f, "DataStream::read(): end of data: iostream error"),
             DecodeError::NonCanonicalCompactSize => write!(f, "non-canonical ReadCompactSize()"),
             DecodeError::CompactSizeTooLarge => write!(f, "ReadCompactSize(): size too large"),
             DecodeError::StringTooLong { .. } => write!(f, "String length limit exceeded"),

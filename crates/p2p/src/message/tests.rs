@@ -364,8 +364,56 @@ fn filterload_flags_keep_core_meaning() {
 #[test]
 fn short_messages_fail_with_end_of_data() {
     assert_eq!(decode("ping", &[1, 2, 3]), Err(DecodeError::EndOfData));
+    assert_eq!(
+        DecodeError::EndOfData.to_string(),
+        "DataStream::read(): end of data: iostream error"
+    );
     assert_eq!(decode("pong", &[]), Err(DecodeError::EndOfData));
     assert_eq!(decode("feefilter", &[0; 7]), Err(DecodeError::EndOfData));
     assert!(decode("tx", &[1, 0, 0]).is_err());
     let _: Option<bitcoin::Transaction> = deserialize(&[]).ok();
+}
+
+#[test]
+fn transactions_follow_core_unserialize() {
+    // Version 1, no inputs, no outputs, lock time 0: Core reads the second zero as
+    // flags and leaves the empty transaction to the consensus checks.
+    let blank = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    match decode("tx", &blank) {
+        Ok(NetworkMessage::Tx(tx)) => {
+            assert!(tx.input.is_empty() && tx.output.is_empty());
+            assert_eq!(tx.version.0, 1);
+        }
+        other => panic!("blank transaction: {other:?}"),
+    }
+    // Flags 2 (after an empty dummy vector, no inputs, no outputs) are unknown.
+    let unknown = [1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0];
+    assert_eq!(
+        decode("tx", &unknown),
+        Err(DecodeError::Invalid(
+            "Unknown transaction optional data".into()
+        ))
+    );
+    // A witness flag with an input whose witness stack is empty.
+    let mut superfluous = vec![1, 0, 0, 0, 0, 1, 1];
+    superfluous.extend([0; 36]);
+    superfluous.extend([0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        decode("tx", &superfluous),
+        Err(DecodeError::Invalid("Superfluous witness record".into()))
+    );
+    // A block holding the blank transaction decodes too.
+    let genesis = bitcoin::blockdata::constants::genesis_block(bitcoin::Network::Regtest);
+    let mut payload = serialize(&genesis.header);
+    payload.push(1);
+    payload.extend(blank);
+    match decode("block", &payload) {
+        Ok(NetworkMessage::Block(b)) => assert!(b.txdata[0].input.is_empty()),
+        other => panic!("block: {other:?}"),
+    }
+    // An ordinary segwit transaction still round-trips.
+    let mut tx = genesis.txdata[0].clone();
+    tx.input[0].witness.push([7u8; 3]);
+    let bytes = serialize(&tx);
+    assert_eq!(decode("tx", &bytes), Ok(NetworkMessage::Tx(tx)));
 }

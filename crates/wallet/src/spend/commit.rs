@@ -121,6 +121,44 @@ pub fn submit_to_mempool(
     }
 }
 
+/// `ResubmitWalletTransactions` as a loaded wallet runs it (`postInitProcess`: forced,
+/// without relay): every unconfirmed transaction that is not abandoned or conflicted goes
+/// back to the node's pool, oldest first. Transactions made under `-walletbroadcast=0`
+/// reach the pool this way once broadcasting is on. Returns how many were taken.
+pub fn resubmit_wallet_transactions(st: &mut WalletState, node: &dyn NodeView) -> usize {
+    if !st.broadcast {
+        return 0;
+    }
+    let mut to_submit: Vec<(i64, Txid)> = st
+        .txs
+        .values()
+        .filter(|w| !w.is_abandoned() && !w.is_coinbase() && st.depth(w) == 0)
+        .map(|w| (w.order_pos, w.txid))
+        .collect();
+    to_submit.sort();
+    let mut submitted = 0;
+    for (_, txid) in to_submit {
+        let Some(tx) = st.txs.get(&txid).map(|w| w.tx.clone()) else {
+            continue;
+        };
+        st.log(&format!(
+            "Submitting wtx {txid} to mempool without broadcast"
+        ));
+        if let Ok(None) = node.submit_without_relay(&tx, st.options.max_tx_fee) {
+            if let Some(w) = st.txs.get_mut(&txid) {
+                w.state = TxState::InMempool;
+            }
+            submitted += 1;
+        }
+    }
+    if submitted > 0 {
+        st.log(&format!(
+            "ResubmitWalletTransactions: resubmit {submitted} unconfirmed transactions"
+        ));
+    }
+    submitted
+}
+
 /// `CWallet::CommitTransaction`: adds `tx` to the wallet with the caller's notes and, when
 /// the wallet broadcasts, submits it to the node (a refusal is only logged, as in Core).
 pub fn commit_transaction(

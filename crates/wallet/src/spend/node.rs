@@ -68,6 +68,15 @@ pub trait NodeView {
         tx: &Arc<Transaction>,
         max_tx_fee: i64,
     ) -> Result<Option<String>, WalletError>;
+    /// Submits `tx` to the pool without relaying it (`MEMPOOL_NO_BROADCAST`). By
+    /// default the same as [`Self::broadcast`], for views without relay.
+    fn submit_without_relay(
+        &self,
+        tx: &Arc<Transaction>,
+        max_tx_fee: i64,
+    ) -> Result<Option<String>, WalletError> {
+        self.broadcast(tx, max_tx_fee)
+    }
 }
 
 fn kvb(rate: FeeRate) -> i64 {
@@ -179,5 +188,15 @@ impl NodeView for ChainView<'_> {
         max_tx_fee: i64,
     ) -> Result<Option<String>, WalletError> {
         Ok(self.0.broadcast_transaction(tx.clone(), max_tx_fee, true)?)
+    }
+
+    fn submit_without_relay(
+        &self,
+        tx: &Arc<Transaction>,
+        max_tx_fee: i64,
+    ) -> Result<Option<String>, WalletError> {
+        Ok(self
+            .0
+            .broadcast_transaction(tx.clone(), max_tx_fee, false)?)
     }
 }

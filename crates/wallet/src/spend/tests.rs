@@ -574,3 +574,37 @@ fn bumping_raises_the_fee_and_marks_the_original() {
         e.message
     );
 }
+
+#[test]
+fn a_transaction_made_without_broadcast_is_resubmitted_once_broadcast_is_on() {
+    let mut st = wallet();
+    fund(&mut st, COIN, 1);
+    let node = FakeNode::default();
+    let mut rng = SeededRng::new(4);
+    let cc = fee_rate_cc(1000);
+    let r = create_transaction(
+        &mut st,
+        &node,
+        &[payee(COIN / 4)],
+        None,
+        &cc,
+        true,
+        &mut rng,
+    )
+    .unwrap();
+    st.broadcast = false;
+    let txid = commit_transaction(&mut st, &node, &Blocks, r.tx.clone(), CommitInfo::default());
+    assert!(node.broadcasts.borrow().is_empty());
+    assert_eq!(
+        crate::spend::commit::resubmit_wallet_transactions(&mut st, &node),
+        0
+    );
+    // As after a restart with -walletbroadcast=1.
+    st.broadcast = true;
+    assert_eq!(
+        crate::spend::commit::resubmit_wallet_transactions(&mut st, &node),
+        1
+    );
+    assert_eq!(node.broadcasts.borrow().len(), 1);
+    assert!(st.txs[&txid].in_mempool());
+}
