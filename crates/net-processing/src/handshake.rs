@@ -187,14 +187,22 @@ impl PeerManager {
         peer.their_services = services;
         peer.subver = subver.clone();
         peer.starting_height = v.start_height;
+        let mut relays_txs = false;
         if !matches!(
             conn.conn_type,
             ConnectionType::BlockRelay | ConnectionType::Feeler
         ) && (v.relay || peer.our_services & pc::NODE_BLOOM != 0)
         {
             peer.tx_relay = Some(TxRelay::new(v.relay));
+            relays_txs = v.relay;
         }
         self.conns.set_peer_services(id, services);
+        self.conns.set_relay_facts(
+            id,
+            relays_txs,
+            false,
+            has_all_desirable_service_flags(services, cx),
+        );
         log_debug!(
             Category::Net,
             "receive version message: {}: version {}, blocks={}, us={}, txrelay={}, {}",
@@ -215,6 +223,18 @@ impl PeerManager {
         }
         if common_version >= 70016 {
             self.send(id, &NetworkMessage::SendAddrV2);
+        }
+        // Too many inbound peers relaying transactions: one of the others goes, or this
+        // one does.
+        if conn.conn_type.is_inbound() && relays_txs && !self.conns.evict_tx_peer_if_full(Some(id))
+        {
+            log_debug!(
+                Category::Net,
+                "failed to find a tx-relaying eviction candidate - connection dropped after version message, peer={}",
+                id
+            );
+            self.conns.disconnect(id);
+            return;
         }
         self.send(id, &NetworkMessage::Verack);
 

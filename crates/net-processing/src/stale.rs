@@ -37,6 +37,8 @@ struct Candidate {
     last_block_announcement: i64,
     blocks_in_flight: usize,
     network: addrman::Network,
+    /// Kept for showing our tip's work early (`m_chain_sync.m_protect`).
+    protected: bool,
 }
 
 impl PeerManager {
@@ -108,6 +110,7 @@ impl PeerManager {
                 last_block_announcement: p.last_block_announcement,
                 blocks_in_flight: p.blocks_in_flight.len(),
                 network: crate::addr::service_of(&p.conn.addr).addr.get_network(),
+                protected: p.chain_sync.protect,
             })
             .collect()
     }
@@ -167,10 +170,9 @@ impl PeerManager {
                 .filter(|c| c.network == net)
                 .count()
         };
-        let protected = self.chain_sync_protected_peers();
         let worst = peers
             .iter()
-            .filter(|c| !protected.contains(&c.id) && per_network(c.network) > 1)
+            .filter(|c| !c.protected && per_network(c.network) > 1)
             .min_by_key(|c| (c.last_block_announcement, std::cmp::Reverse(c.id)));
         let Some(worst) = worst else {
             return;
@@ -196,29 +198,4 @@ impl PeerManager {
             );
         }
     }
-
-    /// Outbound peers exempt from eviction for chain reasons, as Core's
-    /// `m_chain_sync.m_protect`: up to four outbound full-relay peers whose best known
-    /// block has at least our tip's work. Core marks them once and for good; here they
-    /// are the lowest-id such peers at the time of the check.
-    fn chain_sync_protected_peers(&self) -> Vec<NodeId> {
-        let cs = self.node.chainstate();
-        let tip_work = cs.index().entry(crate::headers::tip_index(&cs)).chain_work;
-        let inner = lock(&self.inner);
-        inner
-            .peers
-            .values()
-            .filter(|p| p.conn.conn_type == ConnectionType::OutboundFullRelay)
-            .filter(|p| {
-                p.best_known
-                    .is_some_and(|i| cs.index().entry(i).chain_work >= tip_work)
-            })
-            .take(MAX_OUTBOUND_PEERS_TO_PROTECT_FROM_DISCONNECT)
-            .map(|p| p.conn.id)
-            .collect()
-    }
 }
-
-/// Outbound peers protected from eviction by their chain
-/// (`MAX_OUTBOUND_PEERS_TO_PROTECT_FROM_DISCONNECT`).
-const MAX_OUTBOUND_PEERS_TO_PROTECT_FROM_DISCONNECT: usize = 4;

@@ -307,7 +307,8 @@ impl Connman {
         *s.opts
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = options.clone();
-        let slots = Slots::new(options.max_connections);
+        let slots =
+            Slots::with_relay_percent(options.max_connections, options.full_relay_inbound_percent);
         *s.slots
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = slots;
@@ -861,6 +862,25 @@ impl Connections for Connman {
             peer
         );
         Some(local)
+    }
+
+    fn evict_tx_peer_if_full(&self, protect: Option<NodeId>) -> bool {
+        let s = &self.shared;
+        let relaying = lock(&s.nodes)
+            .iter()
+            .filter(|n| {
+                !n.is_disconnecting() && n.conn.conn_type.is_inbound() && lock(&n.facts).relays_txs
+            })
+            .count();
+        let max = s
+            .slots
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .max_inbound_full_relay;
+        if relaying > max {
+            return crate::socket::attempt_to_evict_connection(s, protect, true);
+        }
+        true
     }
 
     fn is_reachable(&self, net: addrman::Network) -> bool {

@@ -68,6 +68,12 @@ pub trait Connections: Send + Sync {
     /// Starts the periodic extra block-relay-only peers, once the chain is synced
     /// (`StartExtraBlockRelayPeers`).
     fn start_extra_block_relay_peers(&self) {}
+    /// Makes room for one more transaction-relaying inbound peer if they are over their
+    /// share (`-inboundrelaypercent`) by evicting one other than `protect`; false when
+    /// none could go (`EvictTxPeerIfFull`).
+    fn evict_tx_peer_if_full(&self, _protect: Option<NodeId>) -> bool {
+        true
+    }
     /// The address of ours to advertise to `peer`, if any is routable
     /// (`GetLocalAddrForPeer`).
     fn local_addr_for_peer(&self, _peer: NodeId) -> Option<addrman::Service> {

@@ -15,7 +15,10 @@ use crate::permissions::{self, PermissionError, WhiteBind, Whitelist};
 use crate::types::ConnectionDirection;
 
 /// Default `-maxconnections`.
-pub const DEFAULT_MAX_PEER_CONNECTIONS: usize = 125;
+pub const DEFAULT_MAX_PEER_CONNECTIONS: usize = 200;
+/// Default `-inboundrelaypercent`: the share of inbound slots whose peers may relay
+/// transactions (`DEFAULT_FULL_RELAY_INBOUND_PCT`).
+pub const DEFAULT_FULL_RELAY_INBOUND_PCT: i64 = 50;
 /// Automatic outbound full-relay connections (`MAX_OUTBOUND_FULL_RELAY_CONNECTIONS`).
 pub const MAX_OUTBOUND_FULL_RELAY_CONNECTIONS: usize = 8;
 /// Automatic outbound block-relay-only connections (`MAX_BLOCK_RELAY_ONLY_CONNECTIONS`).
@@ -98,6 +101,8 @@ pub struct ConnmanOptions {
     /// `-maxconnections`: automatic connections (inbound slots are what the automatic
     /// outbound ones leave).
     pub max_connections: usize,
+    /// `-inboundrelaypercent`, 0 to 100.
+    pub full_relay_inbound_percent: i64,
     /// `-maxsendbuffer` in bytes.
     pub max_send_buffer: usize,
     /// `-maxreceivebuffer` in bytes.
@@ -171,6 +176,7 @@ impl Default for ConnmanOptions {
             params,
             local_services: 0,
             max_connections: DEFAULT_MAX_PEER_CONNECTIONS,
+            full_relay_inbound_percent: DEFAULT_FULL_RELAY_INBOUND_PCT,
             max_send_buffer: DEFAULT_MAXSENDBUFFER * 1000,
             max_receive_buffer: DEFAULT_MAXRECEIVEBUFFER * 1000,
             peer_connect_timeout: DEFAULT_PEER_CONNECT_TIMEOUT,
@@ -227,6 +233,8 @@ pub struct Slots {
     pub max_automatic_outbound: usize,
     /// Inbound connections.
     pub max_inbound: usize,
+    /// Inbound connections that may relay transactions (`m_max_inbound_full_relay`).
+    pub max_inbound_full_relay: usize,
 }
 
 impl Slots {
@@ -235,10 +243,21 @@ impl Slots {
         let full = MAX_OUTBOUND_FULL_RELAY_CONNECTIONS.min(max_connections);
         let block = MAX_BLOCK_RELAY_ONLY_CONNECTIONS.min(max_connections - full);
         let max_automatic_outbound = full + block + MAX_FEELER_CONNECTIONS;
+        let max_inbound = max_connections.saturating_sub(max_automatic_outbound);
         Slots {
             max_automatic_outbound,
-            max_inbound: max_connections.saturating_sub(max_automatic_outbound),
+            max_inbound,
+            max_inbound_full_relay: max_inbound,
         }
+    }
+
+    /// The split with `percent` of the inbound slots open to transaction relay,
+    /// rounded down as Core does.
+    pub fn with_relay_percent(max_connections: usize, percent: i64) -> Slots {
+        let mut s = Slots::new(max_connections);
+        s.max_inbound_full_relay =
+            (percent.clamp(0, 100) as f64 / 100.0 * s.max_inbound as f64) as usize;
+        s
     }
 }
 
@@ -272,6 +291,9 @@ impl ConnmanOptions {
             ));
         }
         o.max_connections = max_conn as usize;
+        o.full_relay_inbound_percent = args
+            .get_int_arg("-inboundrelaypercent", DEFAULT_FULL_RELAY_INBOUND_PCT)
+            .clamp(0, 100);
         o.listen = args.get_bool_arg("-listen", DEFAULT_LISTEN);
         let user_binds = !binds.is_empty() || !whitebinds.is_empty();
         if !o.listen && user_binds {
@@ -568,23 +590,35 @@ mod tests {
             Slots::new(125),
             Slots {
                 max_automatic_outbound: 11,
-                max_inbound: 114
+                max_inbound: 114,
+                max_inbound_full_relay: 114
             }
         );
         assert_eq!(
             Slots::new(8),
             Slots {
                 max_automatic_outbound: 9,
-                max_inbound: 0
+                max_inbound: 0,
+                max_inbound_full_relay: 0
             }
         );
         assert_eq!(
             Slots::new(0),
             Slots {
                 max_automatic_outbound: 1,
-                max_inbound: 0
+                max_inbound: 0,
+                max_inbound_full_relay: 0
             }
         );
+    }
+
+    #[test]
+    fn inbound_relay_share() {
+        // Core's example: 53 connections leave 42 inbound slots, 21 of them for relay.
+        assert_eq!(Slots::with_relay_percent(53, 50).max_inbound_full_relay, 21);
+        assert_eq!(Slots::with_relay_percent(13, 0).max_inbound_full_relay, 0);
+        assert_eq!(Slots::with_relay_percent(13, 100).max_inbound_full_relay, 2);
+        assert_eq!(Slots::with_relay_percent(200, 50).max_inbound, 189);
     }
 
     #[test]

@@ -290,12 +290,18 @@ fn disconnect_nodes(s: &Shared) {
     }
 }
 
-/// Picks an inbound connection to drop for a newcomer and marks it
+/// Picks an inbound connection to drop for a newcomer and marks it; with
+/// `tx_relay_only`, only among peers that relay transactions
 /// (`AttemptToEvictConnection`).
-pub(crate) fn attempt_to_evict_connection(s: &Shared, protect: Option<i64>) -> bool {
+pub(crate) fn attempt_to_evict_connection(
+    s: &Shared,
+    protect: Option<i64>,
+    tx_relay_only: bool,
+) -> bool {
     let candidates: Vec<EvictionCandidate> = lock(&s.nodes)
         .iter()
         .filter(|n| !n.is_disconnecting() && Some(n.id()) != protect)
+        .filter(|n| !tx_relay_only || lock(&n.facts).relays_txs)
         .map(|n| {
             let f = lock(&n.facts);
             EvictionCandidate {
@@ -386,7 +392,7 @@ fn create_node_from_accepted(
         );
         return;
     }
-    if inbound >= max_inbound && !attempt_to_evict_connection(s, None) {
+    if inbound >= max_inbound && !attempt_to_evict_connection(s, None, false) {
         log_debug!(
             Category::Net,
             "failed to find an eviction candidate - connection dropped (full)"

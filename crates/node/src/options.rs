@@ -107,7 +107,13 @@ pub fn register(args: &ArgsManager, binary: Binary) {
     );
     add(
         "-maxconnections=<n>",
-        "Keep at most <n> peer connections (default: 125)",
+        "Keep at most <n> automatic peer connections (default: 200), 11 of them for outgoing ones; see -inboundrelaypercent for the inbound peers that may relay transactions",
+        any,
+        C::Connection,
+    );
+    add(
+        "-inboundrelaypercent=<n>",
+        "Largest share, in percent, of inbound connections that may relay transactions, to limit memory use (0 to 100, default: 50)",
         any,
         C::Connection,
     );

@@ -473,3 +473,33 @@ fn external_addresses_are_listed_and_advertised() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("Cannot resolve -externalip address: 'no.such.host.invalid'"));
 }
+
+#[test]
+fn inbound_transaction_relay_has_its_share_of_the_slots() {
+    use support::raw_peer::{self, RawPeer};
+    // 13 connections leave two inbound slots; none may relay transactions.
+    let p = raw_peer::start(
+        "outbound-relay-share",
+        &["-maxconnections=13", "-inboundrelaypercent=0", "-debug=net"],
+    );
+    let mut relaying = RawPeer::connect(p.port);
+    relaying.send_version(true);
+    assert!(
+        relaying.read_until("verack").is_none(),
+        "refused before verack"
+    );
+    raw_peer::wait_until("the refusal line", 30, || {
+        p.node.debug_log().contains(
+            "failed to find a tx-relaying eviction candidate - connection dropped after version message",
+        )
+    });
+    // A block-relay peer takes an inbound slot without asking to relay.
+    let mut quiet = RawPeer::connect(p.port);
+    quiet.send_version(false);
+    assert!(quiet.read_until("verack").is_some());
+    // With the default share, a transaction-relaying peer is welcome.
+    let q = raw_peer::start("outbound-relay-default", &["-maxconnections=13"]);
+    let mut fine = RawPeer::connect(q.port);
+    fine.send_version(true);
+    assert!(fine.read_until("verack").is_some());
+}

@@ -102,8 +102,16 @@ impl RawPeer {
 
     pub fn handshake(port: u16) -> RawPeer {
         let mut p = RawPeer::connect(port);
+        p.send_version(true);
+        p.read_until("verack").expect("verack");
+        p.send(&NetworkMessage::Verack);
+        p
+    }
+
+    /// Sends our `version`, asking for transaction relay or not.
+    pub fn send_version(&mut self, relay: bool) {
         let zero = Address::new(&"0.0.0.0:0".parse().expect("addr"), ServiceFlags::NONE);
-        p.send(&NetworkMessage::Version(VersionMessage {
+        self.send(&NetworkMessage::Version(VersionMessage {
             version: 70016,
             services: ServiceFlags::NETWORK | ServiceFlags::WITNESS,
             timestamp: 0,
@@ -112,11 +120,8 @@ impl RawPeer {
             nonce: 0x1234_5678,
             user_agent: "/raw-test-peer/".into(),
             start_height: 0,
-            relay: true,
+            relay,
         }));
-        p.read_until("verack").expect("verack");
-        p.send(&NetworkMessage::Verack);
-        p
     }
 
     /// Whether the node closes the connection (anything it still sends is read past).
