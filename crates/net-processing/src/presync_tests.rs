@@ -50,6 +50,10 @@ impl Drop for TempDir {
 struct FakeConns {
     sent: Mutex<Vec<(NodeId, String, Vec<u8>)>>,
     disconnected: Mutex<Vec<NodeId>>,
+    /// Outbound peers over the full-relay and block-relay-only limits.
+    extra: Mutex<(usize, usize)>,
+    /// The last `set_try_new_outbound_peer`.
+    try_new: Mutex<Option<bool>>,
 }
 
 impl FakeConns {
@@ -102,6 +106,15 @@ impl Connections for FakeConns {
     fn set_handshake_done(&self, _peer: NodeId, _version: i32, _subver: &str) {}
     fn try_new_outbound_peer(&self) -> bool {
         false
+    }
+    fn set_try_new_outbound_peer(&self, flag: bool) {
+        *self.try_new.lock().unwrap() = Some(flag);
+    }
+    fn extra_full_outbound_count(&self) -> usize {
+        self.extra.lock().unwrap().0
+    }
+    fn extra_block_relay_count(&self) -> usize {
+        self.extra.lock().unwrap().1
     }
     fn local_services(&self) -> u64 {
         0
@@ -461,6 +474,74 @@ fn a_lagging_outbound_peer_is_asked_once_then_evicted_unless_protected() {
     }
     assert_eq!(inner.peers[&PEER].chain_sync.timeout, 0);
     assert!(s.conns.disconnected.lock().unwrap().is_empty());
+}
+
+/// `EvictExtraOutboundPeers`: over the full-relay limit, the peer that least recently
+/// announced a block goes (the younger on a tie), never a protected one; over the
+/// block-relay-only limit, the youngest goes unless it gave us a block more recently
+/// than the next youngest; nobody connected under 30 seconds goes.
+#[test]
+fn extra_outbound_peers_are_evicted_as_core() {
+    let s = setup("extra-outbound", 0);
+    let conn = |id: NodeId, conn_type| PeerConn {
+        id,
+        addr: "127.0.0.1:18444".parse().unwrap(),
+        addr_bind: None,
+        addr_name: "127.0.0.1:18444".into(),
+        conn_type,
+        permissions: NetPermissions(0),
+        local_nonce: id as u64,
+        connected: NOW,
+        v2: false,
+    };
+    for id in [8, 9] {
+        s.pm.initialize_node(&conn(id, ConnectionType::OutboundFullRelay));
+    }
+    for id in [10, 11] {
+        s.pm.initialize_node(&conn(id, ConnectionType::BlockRelay));
+    }
+    {
+        let mut inner = lock(&s.pm.inner);
+        for (id, announced, block_time) in [
+            (PEER, 100, 0),
+            (8, 50, 0),
+            (9, 50, 0),
+            (10, 0, 5),
+            (11, 0, 9),
+        ] {
+            let p = inner.peers.get_mut(&id).unwrap();
+            p.last_block_announcement = announced;
+            p.last_block_time = block_time;
+        }
+    }
+    *s.conns.extra.lock().unwrap() = (1, 0);
+    // Too young to judge.
+    s.pm.evict_extra_outbound_peers(NOW + 10);
+    assert!(s.conns.disconnected.lock().unwrap().is_empty());
+    s.pm.evict_extra_outbound_peers(NOW + 31);
+    assert_eq!(*s.conns.disconnected.lock().unwrap(), vec![9]);
+    assert_eq!(*s.conns.try_new.lock().unwrap(), Some(false));
+    lock(&s.pm.inner)
+        .peers
+        .get_mut(&9)
+        .unwrap()
+        .chain_sync
+        .protect = true;
+    s.pm.evict_extra_outbound_peers(NOW + 31);
+    assert_eq!(*s.conns.disconnected.lock().unwrap(), vec![9, 8]);
+
+    // The youngest block-relay-only peer gave us a block last: the older one goes.
+    s.conns.disconnected.lock().unwrap().clear();
+    *s.conns.extra.lock().unwrap() = (0, 1);
+    s.pm.evict_extra_outbound_peers(NOW + 31);
+    assert_eq!(*s.conns.disconnected.lock().unwrap(), vec![10]);
+    lock(&s.pm.inner)
+        .peers
+        .get_mut(&11)
+        .unwrap()
+        .last_block_time = 1;
+    s.pm.evict_extra_outbound_peers(NOW + 31);
+    assert_eq!(*s.conns.disconnected.lock().unwrap(), vec![10, 11]);
 }
 
 /// Core's `BlockChecked` for a block stored earlier: when a later block makes the chain

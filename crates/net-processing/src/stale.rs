@@ -116,7 +116,7 @@ impl PeerManager {
     }
 
     /// Disconnects one peer beyond the outbound limits (`EvictExtraOutboundPeers`).
-    fn evict_extra_outbound_peers(&self, now: i64) {
+    pub(crate) fn evict_extra_outbound_peers(&self, now: i64) {
         if self.conns.extra_block_relay_count() > 0 {
             self.evict_extra_block_relay_peer(now);
         }
