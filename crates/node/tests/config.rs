@@ -104,6 +104,7 @@ fn config_file_sections_and_includes() {
         .arg(format!("-datadir={}", dir.0.display()))
         .arg("-printtoconsole=0")
         .arg("-listen=0")
+        .args(["-dnsseed=0", "-fixedseeds=0", "-connect=0"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
