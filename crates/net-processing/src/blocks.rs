@@ -19,6 +19,10 @@ pub(crate) const MAX_BLOCKS_IN_TRANSIT_PER_PEER: usize = 16;
 /// How long a peer may hold up the download window, microseconds
 /// (`BLOCK_STALLING_TIMEOUT_DEFAULT`).
 pub(crate) const BLOCK_STALLING_TIMEOUT_DEFAULT: i64 = 2_000_000;
+/// The inventory type of a BIP37 filtered block (`MSG_FILTERED_BLOCK`).
+const MSG_FILTERED_BLOCK: u32 = 3;
+/// The flag asking for witness data (`MSG_WITNESS_FLAG`).
+const MSG_WITNESS_FLAG: u32 = 1 << 30;
 /// The stalling timeout never grows past this (`BLOCK_STALLING_TIMEOUT_MAX`).
 pub(crate) const BLOCK_STALLING_TIMEOUT_MAX: i64 = 64_000_000;
 /// How far past the last common block we download (`BLOCK_DOWNLOAD_WINDOW`).
@@ -352,10 +356,27 @@ impl PeerManager {
         p.getdata_requests = pending;
         drop(pool);
         if let Some(inv) = block_item {
-            if let Inventory::Block(h) | Inventory::WitnessBlock(h) | Inventory::CompactBlock(h) =
-                inv
-            {
-                self.serve_block(&cs, &mut inner, id, &inv, h);
+            match inv {
+                Inventory::Block(h) | Inventory::WitnessBlock(h) | Inventory::CompactBlock(h) => {
+                    self.serve_block(&cs, &mut inner, id, &inv, h);
+                }
+                // A filtered block (BIP37) needs NODE_BLOOM; without it the request is
+                // a protocol violation.
+                Inventory::Unknown { inv_type, .. }
+                    if inv_type & !MSG_WITNESS_FLAG == MSG_FILTERED_BLOCK =>
+                {
+                    if let Some(p) = inner.peers.get(&id) {
+                        if p.our_services & p2p::constants::NODE_BLOOM == 0 {
+                            log_debug!(
+                                Category::Net,
+                                "filtered block request received when NODE_BLOOM service disabled, {}",
+                                Self::disconnect_msg(&p.conn)
+                            );
+                            self.conns.disconnect(id);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         if !not_found.is_empty() {

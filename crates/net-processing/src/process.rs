@@ -214,6 +214,20 @@ impl PeerManager {
             );
             return;
         }
+        if matches!(command, "filterload" | "filteradd" | "filterclear") {
+            // BIP37 filters are served only with NODE_BLOOM (`-peerbloomfilters`); a peer
+            // that sends one anyway is dropped.
+            if peer.our_services & p2p::constants::NODE_BLOOM == 0 {
+                log_debug!(
+                    Category::Net,
+                    "{} received despite not offering bloom services, {}",
+                    command,
+                    Self::disconnect_msg(&peer.conn)
+                );
+                self.conns.disconnect(id);
+            }
+            return;
+        }
         match msg {
             NetworkMessage::Inv(invs) => self.process_inv(cs, inner, id, invs),
             NetworkMessage::GetData(invs) => self.process_getdata_message(inner, id, invs),

@@ -259,3 +259,31 @@ fn a_block_found_before_a_peer_connected_is_not_announced_to_it() {
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
 }
+
+#[test]
+fn bloom_filter_messages_drop_the_peer_without_peerbloomfilters() {
+    let p = start("p2p-nobloom", &["-debug=net"]);
+    for cmd in ["filterload", "filteradd", "filterclear"] {
+        let mut peer = RawPeer::handshake(p.port);
+        // A well-formed BIP37 payload: the command alone decides.
+        let payload: &[u8] = match cmd {
+            "filterload" => &[1, 0xbb, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            "filteradd" => &[1, 0xbb],
+            _ => &[],
+        };
+        peer.send_command(cmd, payload);
+        assert!(peer.closed(), "{cmd} should drop the peer");
+    }
+    // A filtered-block request (inventory type 3) too.
+    let mut peer = RawPeer::handshake(p.port);
+    let mut getdata = vec![1u8];
+    getdata.extend_from_slice(&3u32.to_le_bytes());
+    getdata.extend_from_slice(&[0u8; 32]);
+    peer.send_command("getdata", &getdata);
+    assert!(peer.closed());
+    let log = p.node.debug_log();
+    assert!(log.contains("filterload received despite not offering bloom services"));
+    assert!(log.contains("filtered block request received when NODE_BLOOM service disabled"));
+    // The node serves on.
+    assert!(RawPeer::handshake(p.port).ping_ok(7));
+}
