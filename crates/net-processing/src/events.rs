@@ -28,6 +28,9 @@ pub(crate) enum ChainEvent {
     /// A block was connected out of initial download: its transactions leave the
     /// request tracker and the orphanage, their orphaned children are reconsidered.
     BlockConnected(ConnectedBlock),
+    /// `n` blocks were connected, in or out of initial download: the tip is not stale,
+    /// and a raised stalling timeout shrinks once per block.
+    BlocksConnected(usize),
     /// A block was disconnected: the recently-confirmed filter is reset.
     BlockDisconnected,
     /// The tip changed out of initial download: the reject filters are reset.
@@ -118,11 +121,15 @@ impl ChainEvents for ChainEventSink {
         _fork_height: u32,
         initial_download: bool,
     ) {
-        let start = self.connected.len().saturating_sub(MAX_BLOCKS_TO_ANNOUNCE);
+        let count = self.connected.len();
+        let start = count.saturating_sub(MAX_BLOCKS_TO_ANNOUNCE);
         let new_blocks = self.connected.split_off(start);
         self.connected.clear();
         let connected = std::mem::take(&mut self.connected_txs);
         let mut q = lock(&self.queue.events);
+        if count > 0 {
+            q.push(ChainEvent::BlocksConnected(count));
+        }
         if !initial_download {
             q.push(ChainEvent::ActiveTipChange);
             for c in connected {
@@ -167,9 +174,12 @@ impl PeerManager {
                     inner.best_block_time = time;
                     self.updated_block_tip(&mut inner, seq, height, new_blocks, initial_download)
                 }
-                ChainEvent::BlockConnected(block) => {
-                    inner.tx.block_connected(&block);
+                ChainEvent::BlockConnected(block) => inner.tx.block_connected(&block),
+                ChainEvent::BlocksConnected(n) => {
                     self.note_tip_update();
+                    for _ in 0..n {
+                        relax_stalling_timeout(&mut inner);
+                    }
                 }
                 ChainEvent::BlockDisconnected => inner.tx.block_disconnected(),
                 ChainEvent::ActiveTipChange => inner.tx.active_tip_change(),
@@ -195,5 +205,45 @@ impl PeerManager {
             peer.blocks_for_headers_relay
                 .extend(new_blocks.iter().copied());
         }
+    }
+}
+
+/// After a block connects, a stalling timeout raised by earlier stalls shrinks by 15%
+/// (whole seconds) toward its default (`BlockConnected`).
+fn relax_stalling_timeout(inner: &mut Inner) {
+    if let Some(t) = relaxed_stalling_timeout(inner.stalling_timeout) {
+        inner.stalling_timeout = t;
+        common::log_debug!(
+            common::logging::Category::Net,
+            "Decreased stalling timeout to {} seconds",
+            t / 1_000_000
+        );
+    }
+}
+
+/// The stalling timeout (microseconds) after one more connected block, if it changes.
+fn relaxed_stalling_timeout(current: i64) -> Option<i64> {
+    use crate::blocks::BLOCK_STALLING_TIMEOUT_DEFAULT as DEFAULT;
+    if current == DEFAULT {
+        return None;
+    }
+    let secs = (current as f64 * 0.85 / 1_000_000.0) as i64;
+    Some((secs * 1_000_000).max(DEFAULT))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relaxed_stalling_timeout;
+
+    #[test]
+    fn the_stalling_timeout_relaxes_back_to_two_seconds() {
+        let mut t = 16_000_000;
+        let mut seen = Vec::new();
+        while let Some(next) = relaxed_stalling_timeout(t) {
+            t = next;
+            seen.push(t / 1_000_000);
+        }
+        // Core's sequence: 16 * 0.85 = 13.6 -> 13, 11, 9, 7, 5, 4, 3, 2.
+        assert_eq!(seen, [13, 11, 9, 7, 5, 4, 3, 2]);
     }
 }
