@@ -130,7 +130,7 @@ impl HeaderError {
         match self {
             HeaderError::Duplicate(h) => format!("block {h} was previously marked invalid"),
             HeaderError::HighHash => "proof of work failed".into(),
-            HeaderError::PrevBlockNotFound => "previous block not found".into(),
+            HeaderError::PrevBlockNotFound => String::new(),
             HeaderError::BadPrevBlock => "previous block invalid".into(),
             HeaderError::BadDiffBits => "incorrect proof of work".into(),
             HeaderError::TimeTooOld => "block's timestamp is too early".into(),
