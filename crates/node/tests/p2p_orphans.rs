@@ -145,3 +145,38 @@ fn a_parent_paying_no_fee_enters_with_the_child_that_pays_for_it() {
 fn peers_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn a_package_submitted_over_rpc_is_announced_to_peers() {
+    let a = node_with_coins("p2p-submitpackage");
+    let parent = spend(&a, &coinbase_txid(&a, 2), 50.0, 50.0);
+    let child = spend(&a, &parent.compute_txid().to_string(), 50.0, 49.999);
+    let mut p = RawPeer::handshake(a.port);
+    // Transactions are queued for a peer only once its handshake is done and its
+    // first send turn has run (as Core); two ping round trips make sure of both.
+    assert!(p.ping_ok(1));
+    assert!(p.ping_ok(2));
+    let hexes = json!([
+        peers_hex(&serialize(&parent)),
+        peers_hex(&serialize(&child))
+    ]);
+    let r = a.node.call("submitpackage", json!([hexes]));
+    assert_eq!(r["package_msg"], json!("success"), "{r}");
+    // Both transactions are announced, parent and child alike.
+    let mut seen = std::collections::HashSet::new();
+    while seen.len() < 2 {
+        let payload = p.read_until("inv").expect("an inv");
+        let NetworkMessage::Inv(invs) = p2p::message::decode("inv", &payload).expect("decodes")
+        else {
+            continue;
+        };
+        for inv in invs {
+            // The raw peer did not ask for wtxid relay: announcements are by txid.
+            if let Inventory::Transaction(t) = inv {
+                seen.insert(t);
+            }
+        }
+    }
+    assert!(seen.contains(&parent.compute_txid()));
+    assert!(seen.contains(&child.compute_txid()));
+}

@@ -465,8 +465,6 @@ fn submit_package(
         None => "success".to_string(),
         Some(st) => st.to_string(),
     };
-    // Core broadcasts what entered the pool without adding it to the unbroadcast set
-    // (BroadcastTransaction of a transaction already in the pool).
     let mut results = Map::new();
     let mut replaced: std::collections::BTreeSet<[u8; 32]> = std::collections::BTreeSet::new();
     for tx in &txs {
@@ -506,6 +504,18 @@ fn submit_package(
             }
         }
         results.insert(wtxid.to_string(), Value::Object(m));
+    }
+    // Whatever of the package is now in the pool is announced to peers.
+    if let Some(pm) = n.peerman() {
+        for tx in &txs {
+            let wtxid = tx.compute_wtxid();
+            if matches!(
+                result.results.get(&wtxid),
+                Some(TxResult::Valid { .. } | TxResult::InMempool { .. })
+            ) {
+                pm.relay_transaction(wtxid);
+            }
+        }
     }
     let replaced: Vec<String> = replaced
         .into_iter()
