@@ -5,6 +5,7 @@
 pub mod chain_interface;
 pub mod chainstate;
 pub mod context;
+pub mod daemon;
 pub mod fee_estimation;
 pub mod mempool_chain;
 pub mod mempool_options;
@@ -152,6 +153,20 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
         m.emit();
     }
     args.check_section_only_args().map_err(err)?;
+    let daemon_wait = args.get_bool_arg("-daemonwait", false);
+    if daemon_wait || args.get_bool_arg("-daemon", false) {
+        println!("Bitcoin Core starting");
+        match daemon::daemonize(daemon_wait) {
+            Ok(daemon::Forked::Child) => {}
+            Ok(daemon::Forked::Parent(0)) => return Ok(()),
+            Ok(daemon::Forked::Parent(_)) => {
+                return Err(StartupError(
+                    "Error during initialization - check debug.log for details".into(),
+                ))
+            }
+            Err(e) => return Err(StartupError(format!("Error: fork_daemon() failed: {e}"))),
+        }
+    }
     // Blocked before any thread starts, so every thread leaves them to the signal thread.
     let signals = block_shutdown_signals();
     let chain = args.get_chain_type().map_err(err)?;
@@ -345,6 +360,7 @@ pub fn run(binary: Binary, argv: Vec<String>) -> Result<(), StartupError> {
     }
     table.set_warmup(None);
     log_info!("init message: Done loading");
+    daemon::notify_started();
     // Core starts the indexes' sync after the block import, before loading the pool.
     if let Some(ix) = node.txindex.get() {
         ix.start_background_sync(node.clone()).map_err(err)?;

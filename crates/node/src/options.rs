@@ -196,6 +196,18 @@ pub fn register(args: &ArgsManager, binary: Binary) {
         C::Connection,
     );
     add(
+        "-daemon",
+        "Run in the background as a daemon and accept commands (default: 0)",
+        any,
+        C::Options,
+    );
+    add(
+        "-daemonwait",
+        "Wait for initialization to be finished before exiting. This implies -daemon (default: 0)",
+        any,
+        C::Options,
+    );
+    add(
         "-test=<option>",
         "Pass a test-only option. Options include : addrman (use deterministic addrman).",
         any | F::DEBUG_ONLY,

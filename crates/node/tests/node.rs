@@ -326,3 +326,69 @@ fn a_bad_assumevalid_is_a_startup_error() {
         "Error: Invalid assumevalid block hash specified (nothex), must be up to 64 hex digits (or 0 to disable)"
     ));
 }
+
+/// `-daemonwait` returns once the node is up, in the background; a second node on the
+/// same directory fails in the background and its parent says so; `-daemon` returns at
+/// once.
+#[test]
+fn daemon_and_daemonwait_detach_as_core() {
+    let dir = TempDir::new("daemon");
+    let port = free_port();
+    let start = |flag: &str| {
+        Command::new(support::BITCOIND)
+            .arg("-regtest")
+            .arg(format!("-datadir={}", dir.0.display()))
+            .arg(format!("-rpcport={port}"))
+            .args([
+                "-listen=0",
+                "-dnsseed=0",
+                "-fixedseeds=0",
+                "-connect=0",
+                flag,
+            ])
+            .output()
+            .unwrap()
+    };
+    let node = support::TestNode {
+        exe: support::BITCOIND,
+        child: None,
+        datadir: dir.0.clone(),
+        rpc_port: port,
+        extra: Vec::new(),
+        auth: None,
+    };
+    let stop_and_wait = |node: &support::TestNode| {
+        node.call("stop", serde_json::json!([]));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while dir.0.join("regtest").join("bitcoind.pid").exists() {
+            assert!(Instant::now() < deadline, "the daemon did not stop");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+
+    let out = start("-daemonwait");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Bitcoin Core starting\n"
+    );
+    // Up already: no waiting for RPC.
+    assert_eq!(node.call("getblockcount", serde_json::json!([])), 0);
+    let second = start("-daemonwait");
+    assert_eq!(second.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&second.stderr)
+        .contains("Error during initialization - check debug.log for details"));
+    stop_and_wait(&node);
+
+    let out = start("-daemon");
+    assert!(out.status.success(), "{out:?}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !matches!(
+        node.try_call("getblockcount", serde_json::json!([])),
+        Ok(Ok(_))
+    ) {
+        assert!(Instant::now() < deadline, "the daemon did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    stop_and_wait(&node);
+}
