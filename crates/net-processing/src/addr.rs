@@ -142,19 +142,7 @@ fn to_v2(a: &Address) -> AddrV2Message {
 }
 
 /// The address manager's view of a connected peer.
-pub(crate) fn service_of(addr: &std::net::SocketAddr) -> Service {
-    let net = match addr.ip() {
-        std::net::IpAddr::V4(a) => NetAddr::from_ipv4(a),
-        std::net::IpAddr::V6(a) => match a.to_ipv4_mapped() {
-            Some(v4) => NetAddr::from_ipv4(v4),
-            None => NetAddr::from_ipv6(a, 0),
-        },
-    };
-    Service {
-        addr: net,
-        port: addr.port(),
-    }
-}
+pub(crate) use net::outbound::service_of;
 
 impl PeerManager {
     /// Gives the peer logic the address manager (after `peers.dat` is loaded).

@@ -345,7 +345,7 @@ impl Connman {
                     l.permissions.has(crate::types::NetPermissions::NOBAN),
                 ) {
                     s.local.add(
-                        &crate::local::local_service(&addr),
+                        &crate::outbound::service_of(&addr),
                         crate::local::LOCAL_BIND,
                         options.discover,
                         Some(&options.reachable),
@@ -357,7 +357,7 @@ impl Connman {
                 for ip in crate::local::interface_addresses() {
                     let addr = SocketAddr::new(ip, options.listen_port);
                     s.local.add(
-                        &crate::local::local_service(&addr),
+                        &crate::outbound::service_of(&addr),
                         crate::local::LOCAL_IF,
                         true,
                         Some(&options.reachable),

@@ -4,13 +4,12 @@
 //! is what we advertise to it.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 
 use addrman::netaddress::{NetAddr, Network, Service};
 use common::log_info;
 
-use crate::outbound::service_of;
 use crate::sync::lock;
 
 /// Found on a network interface (`LOCAL_IF`).
@@ -155,14 +154,10 @@ pub(crate) fn interface_addresses() -> Vec<IpAddr> {
     out
 }
 
-/// The address manager's form of `addr`, for scoring.
-pub(crate) fn local_service(addr: &SocketAddr) -> Service {
-    service_of(addr)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outbound::service_of;
 
     fn svc(s: &str) -> Service {
         service_of(&s.parse().unwrap())

@@ -157,6 +157,10 @@ pub struct ConnmanOptions {
     pub force_dns_seed: bool,
     /// `-fixedseeds`.
     pub fixed_seeds: bool,
+    /// The chain's compiled-in seed addresses, added when the address manager has none
+    /// for a reachable network (`CChainParams::FixedSeeds`). This node carries none yet,
+    /// as regtest has none in Core.
+    pub fixed_seed_addrs: Vec<addrman::Address>,
     /// The networks automatic connections may use (`g_reachable_nets`).
     pub reachable: Vec<Network>,
     /// Where the block-relay-only anchors are kept (`anchors.dat`); none keeps none.
@@ -203,6 +207,7 @@ impl Default for ConnmanOptions {
             dnsseed: DEFAULT_DNSSEED,
             force_dns_seed: DEFAULT_FORCEDNSSEED,
             fixed_seeds: DEFAULT_FIXEDSEEDS,
+            fixed_seed_addrs: Vec::new(),
             reachable: vec![Network::Ipv4, Network::Ipv6],
             anchors_path: None,
             proxies: crate::proxy::ProxySettings::default(),
@@ -507,9 +512,9 @@ pub fn parameter_interaction(args: &ArgsManager) {
 }
 
 /// The networks automatic connections may use: every network class Core knows, less
-/// those `-onlynet` leaves out, I2P without a SAM bridge and CJDNS without
-/// `-cjdnsreachable`, as `g_reachable_nets` (the proxies then take out Tor without one:
-/// [`crate::proxy::ProxySettings::restrict_reachable`]).
+/// those `-onlynet` leaves out and CJDNS without `-cjdnsreachable`, as
+/// `g_reachable_nets`; the proxy settings then take out Tor and I2P without their proxy
+/// ([`crate::proxy::ProxySettings::restrict_reachable`]).
 pub fn reachable_networks(args: &ArgsManager) -> Result<Vec<Network>, PermissionError> {
     let onlynets = args.get_args("-onlynet");
     // As Core's default set, this holds the unroutable and internal classes too, so
@@ -536,15 +541,6 @@ pub fn reachable_networks(args: &ArgsManager) -> Result<Vec<Network>, Permission
             ));
         }
         reachable.retain(|n| *n != Network::Cjdns);
-    }
-    if args.get_arg("-i2psam").is_none_or(|s| s.is_empty()) {
-        if !onlynets.is_empty() && reachable.contains(&Network::I2p) {
-            return Err(PermissionError(
-                "Outbound connections restricted to i2p (-onlynet=i2p) but -i2psam is not provided"
-                    .into(),
-            ));
-        }
-        reachable.retain(|n| *n != Network::I2p);
     }
     Ok(reachable)
 }

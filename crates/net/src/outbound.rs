@@ -493,12 +493,11 @@ fn maybe_add_fixed_seeds(s: &Shared, am: &Mutex<AddrMan>, start: Instant, add: &
     if !now_ok {
         return;
     }
-    // The compiled-in seed lists are not carried by this node; a chain without them
-    // (as regtest) adds none, as Core does there.
-    let seeds: Vec<Address> = Vec::new();
-    let seeds: Vec<Address> = seeds
-        .into_iter()
+    let seeds: Vec<Address> = o
+        .fixed_seed_addrs
+        .iter()
         .filter(|a| empty.contains(&a.service.addr.get_network()))
+        .cloned()
         .collect();
     if let Some(local) = NetAddr::internal("fixedseeds") {
         lock(am).add(&seeds, &local, 0);
@@ -909,6 +908,32 @@ mod tests {
         };
         let p = plan_next(&c.shared, &am, &few, &mut timers, &mut rng).unwrap();
         assert_eq!(p.conn_type, ConnectionType::OutboundFullRelay);
+    }
+
+    #[test]
+    fn fixed_seeds_fill_empty_reachable_networks_once() {
+        let c = manager(&["1.2.3.4:8333"], &[Network::Ipv4, Network::Ipv6], true);
+        let seed = |s: &str| {
+            Address::new(
+                service_of(&s.parse().unwrap()),
+                ServiceFlags::NETWORK,
+                1_700_000_000,
+            )
+        };
+        let opts = crate::ConnmanOptions {
+            dnsseed: false,
+            fixed_seed_addrs: vec![seed("5.6.7.8:8333"), seed("[2001:470::1]:8333")],
+            ..(*c.shared.opts()).clone()
+        };
+        *c.shared.opts.write().unwrap() = Arc::new(opts);
+        let am = c.shared.opts().addrman.clone().unwrap();
+        let mut add = true;
+        maybe_add_fixed_seeds(&c.shared, &am, Instant::now(), &mut add);
+        assert!(!add);
+        // IPv4 had an address already, so only the IPv6 seed is added.
+        let mut m = lock(&am);
+        assert_eq!(m.size(Some(Network::Ipv6), None), 1);
+        assert_eq!(m.size(Some(Network::Ipv4), None), 1);
     }
 
     #[test]

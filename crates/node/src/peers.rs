@@ -123,13 +123,7 @@ struct Bans(Arc<Mutex<addrman::banman::BanMan>>);
 
 /// A peer's socket address as the address manager's type (IPv4-mapped IPv6 as IPv4).
 pub(crate) fn net_addr(addr: &SocketAddr) -> addrman::netaddress::NetAddr {
-    match addr.ip() {
-        std::net::IpAddr::V4(a) => addrman::netaddress::NetAddr::from_ipv4(a),
-        std::net::IpAddr::V6(a) => match a.to_ipv4_mapped() {
-            Some(v4) => addrman::netaddress::NetAddr::from_ipv4(v4),
-            None => addrman::netaddress::NetAddr::from_ipv6(a, 0),
-        },
-    }
+    net::outbound::service_of(addr).addr
 }
 
 impl BanCheck for Bans {
